@@ -1,0 +1,87 @@
+"""The per-invocation context every command receives: config, store, clock and stderr."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import click
+
+from earmark.config import Config, load_config, resolve_config_path, resolve_db_path
+from earmark.configload import ConfigError
+from earmark.models import parse_iso, utcnow
+from earmark.store import Store
+
+
+@dataclass
+class App:
+    """What a command needs: lazily loaded config and store, the clock, and stderr logging."""
+
+    config_option: str | None = None
+    db_option: str | None = None
+    verbose: int = 0
+    env: dict = field(default_factory=lambda: dict(os.environ))
+    _config: Config | None = None
+    _config_loaded: bool = False
+    _store: Store | None = None
+
+    @property
+    def config_path(self) -> str | None:
+        return resolve_config_path(self.config_option, self.env)
+
+    @property
+    def config(self) -> Config:
+        """Return the config, or an empty one when no config file exists."""
+        if not self._config_loaded:
+            path = self.config_path
+            self._config = load_config(path) if path else Config()
+            self._config_loaded = True
+        return self._config
+
+    def require_config(self) -> Config:
+        """Return the config, or fail when there is no config file at all."""
+        if self.config_path is None:
+            raise ConfigError(
+                "no config file: pass -c PATH, set EARMARK_CONFIG, or create earmark.yaml "
+                "with `earmark init`"
+            )
+        return self.config
+
+    @property
+    def db_path(self) -> str:
+        config = self.config if self.config_path else None
+        return resolve_db_path(self.db_option, config, self.env)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.db_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def now(self) -> datetime:
+        """Return the current time (EARMARK_NOW pins it, for reproducible demos and tests)."""
+        pinned = self.env.get("EARMARK_NOW")
+        return parse_iso(pinned) if pinned else utcnow()
+
+    def say(self, message: str) -> None:
+        """Tell the person something on stderr (never stdout, which carries data)."""
+        click.echo(message, err=True)
+
+    def debug(self, message: str) -> None:
+        """Say something on stderr only with -v."""
+        if self.verbose:
+            click.echo(message, err=True)
+
+    @property
+    def stderr_is_tty(self) -> bool:
+        return sys.stderr.isatty()
+
+
+pass_app = click.make_pass_decorator(App)

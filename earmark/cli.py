@@ -1,0 +1,83 @@
+"""The `earmark` command: a click group wiring thin commands to the stages."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from earmark import __version__
+from earmark.app import App
+from earmark.errors import EarmarkError, UsageError
+
+# Each module defines COMMANDS, a list of click commands; the stages never import this file.
+COMMAND_MODULES = (
+    "earmark.commands.setup",
+    "earmark.commands.demo",
+    "earmark.commands.listen",
+    "earmark.commands.classify",
+    "earmark.commands.queues",
+    "earmark.commands.export",
+    "earmark.commands.run",
+    "earmark.commands.alerts",
+)
+
+
+class EarmarkGroup(click.Group):
+    """A group whose commands turn domain errors into one-line messages, never tracebacks."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            raise click.UsageError(str(error), ctx) from None
+        except EarmarkError as error:
+            raise click.ClickException(str(error)) from None
+        finally:
+            app = ctx.find_object(App)
+            if app is not None:
+                app.close()
+
+
+@click.group(cls=EarmarkGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="earmark")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file [default: $EARMARK_CONFIG, else ./earmark.yaml].",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    help="SQLite database [default: $EARMARK_DB, else the config's database, else ./earmark.db].",
+)
+@click.option("-v", "--verbose", count=True, help="Say more on stderr (never secrets).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbose: int) -> None:
+    """Listen to social platforms, classify posts and route support opportunities to agents.
+
+    stdout carries data only; summaries and errors go to stderr. Exit codes: 0 ok or nothing
+    new, 1 error, 2 usage, 3 partial failure.
+    """
+    ctx.obj = App(config_option=config_path, db_option=db_path, verbose=verbose, env=dict(os.environ))
+
+
+for _module in COMMAND_MODULES:
+    for _command in importlib.import_module(_module).COMMANDS:
+        cli.add_command(_command)
+
+
+def main() -> None:
+    """Run the CLI; a closed pipe (`earmark export | head`) ends quietly."""
+    try:
+        cli(prog_name="earmark")
+    except BrokenPipeError:
+        # Python flushes stdout at exit; point it at devnull so that flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

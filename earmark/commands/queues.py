@@ -1,0 +1,3 @@
+"""Commands: queues."""
+
+COMMANDS = []

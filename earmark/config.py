@@ -1,0 +1,284 @@
+"""Load `earmark.yaml` into validated dataclasses (see config.example.yaml for every key)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from classify.settings import ClassifySettings
+from earmark.configload import ConfigError, FieldError, load_dataclass
+from earmark.models import INTENTS, SENTIMENTS, TOPIC_KINDS, parse_duration
+
+DEFAULT_CONFIG = "earmark.yaml"
+DEFAULT_DB = "earmark.db"
+STRATEGIES = ("least_loaded", "round_robin", "manual")
+AGENT_MODELS = ("designated", "blended")
+AGENT_ROLES = ("agent", "expert")
+
+
+def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise FieldError(key, f"must be one of {', '.join(choices)}, not {value!r}")
+
+
+def _check_duration(key: str, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        parse_duration(value)
+    except ValueError as error:
+        raise FieldError(key, str(error)) from None
+
+
+@dataclass
+class Topic:
+    """What to listen for: any of `terms`, all of `all`, none of `exclude`, or a `query`."""
+
+    name: str
+    kind: str = "brand"
+    terms: list[str] = field(default_factory=list)
+    all: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    query: str | None = None
+    should_match: list[str] = field(default_factory=list)
+    should_not_match: list[str] = field(default_factory=list)
+
+    def validate(self) -> None:
+        _check_choice("kind", self.kind, TOPIC_KINDS)
+        if not self.terms and not self.query:
+            raise FieldError("terms", "give at least one term (or a query)")
+
+
+@dataclass
+class QueueMatch:
+    """The rule that puts an opportunity in a queue; every given condition must hold."""
+
+    kinds: list[str] = field(default_factory=list)
+    intents: list[str] = field(default_factory=list)
+    sentiments: list[str] = field(default_factory=list)
+    opportunities: list[str] = field(default_factory=list)
+    min_priority: int = 0
+    platforms: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+
+    def validate(self) -> None:
+        for kind in self.kinds:
+            _check_choice("kinds", kind, TOPIC_KINDS)
+        for sentiment in self.sentiments:
+            _check_choice("sentiments", sentiment, SENTIMENTS)
+        for opportunity in self.opportunities:
+            _check_choice("opportunities", opportunity, ("support", "sales", "advocacy"))
+
+
+@dataclass
+class Queue:
+    """An agent queue: a matching rule, a first-response SLA and an assignment strategy."""
+
+    name: str
+    match: QueueMatch = field(default_factory=QueueMatch)
+    sla: str = "4h"
+    strategy: str = "least_loaded"
+
+    def validate(self) -> None:
+        _check_choice("strategy", self.strategy, STRATEGIES)
+        _check_duration("sla", self.sla)
+
+
+@dataclass
+class Agent:
+    """A person who answers: queues or skills, languages, capacity and working model."""
+
+    name: str
+    queues: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    capacity: int = 10
+    model: str = "designated"
+    share: float = 1.0
+    active: bool = True
+    role: str = "agent"
+
+    def validate(self) -> None:
+        _check_choice("model", self.model, AGENT_MODELS)
+        _check_choice("role", self.role, AGENT_ROLES)
+        if self.capacity < 0:
+            raise FieldError("capacity", "must be 0 or more")
+        if not 0 < self.share <= 1:
+            raise FieldError("share", "must be above 0 and at most 1")
+
+
+@dataclass
+class Routing:
+    """Queue-wide routing behaviour."""
+
+    # An assigned item nobody has claimed or answered in this time goes back to the pool.
+    return_after: str = "1h"
+    # The last fraction of an SLA window in which an item is "at risk".
+    at_risk_fraction: float = 0.2
+
+    def validate(self) -> None:
+        _check_duration("return_after", self.return_after)
+
+
+@dataclass
+class SlackNotify:
+    webhook_env: str = "EARMARK_SLACK_WEBHOOK"
+    min_priority: int = 0
+    queues: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EmailNotify:
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    security: str = "none"  # none | starttls | tls
+    user: str | None = None
+    password_env: str | None = None
+    sender: str = field(default="earmark@localhost", metadata={"key": "from"})
+    to: list[str] = field(default_factory=list)
+    subject: str = "earmark: {count} new support opportunities"
+    min_priority: int = 0
+    queues: list[str] = field(default_factory=list)
+
+    def validate(self) -> None:
+        _check_choice("security", self.security, ("none", "starttls", "tls"))
+
+
+@dataclass
+class WebhookNotify:
+    url_env: str = "EARMARK_WEBHOOK_URL"
+    min_priority: int = 0
+    queues: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Notify:
+    slack: SlackNotify | None = None
+    email: EmailNotify | None = None
+    webhook: WebhookNotify | None = None
+
+
+@dataclass
+class Config:
+    """The whole configuration."""
+
+    database: str | None = None
+    topics: list[Topic] = field(default_factory=list)
+    sources: dict[str, Any] = field(default_factory=dict)
+    classify: ClassifySettings = field(default_factory=ClassifySettings)
+    queues: list[Queue] = field(default_factory=list)
+    agents: list[Agent] = field(default_factory=list)
+    routing: Routing = field(default_factory=Routing)
+    notify: Notify = field(default_factory=Notify)
+    alerts: dict[str, Any] = field(default_factory=dict)
+    path: str | None = field(default=None, init=False)
+
+    def validate(self) -> None:
+        _unique("topics", [t.name for t in self.topics])
+        _unique("queues", [q.name for q in self.queues])
+        _unique("agents", [a.name for a in self.agents])
+        queue_names = {q.name for q in self.queues}
+        for i, agent in enumerate(self.agents):
+            for queue in agent.queues:
+                if queue not in queue_names:
+                    raise FieldError(f"agents[{i}].queues", f"unknown queue {queue!r}")
+        for i, queue in enumerate(self.queues):
+            for intent in queue.match.intents:
+                if intent not in INTENTS and intent not in {r.name for r in self.classify.intents}:
+                    raise FieldError(f"queues[{i}].match.intents", f"unknown intent {intent!r}")
+
+    def topic(self, name: str) -> Topic:
+        for topic in self.topics:
+            if topic.name == name:
+                return topic
+        raise ConfigError(f"unknown topic {name!r}")
+
+
+def _unique(key: str, names: list[str]) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise FieldError(key, f"duplicate name {name!r}")
+        seen.add(name)
+
+
+def parse_config(data: Any, origin: str = "<config>") -> Config:
+    """Validate already-parsed YAML data into a Config; errors are prefixed with origin."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: the top level must be a mapping of keys")
+    try:
+        config = load_dataclass(Config, data)
+        config.sources = _load_sources(config.sources)
+    except ConfigError as error:
+        raise ConfigError(f"{origin}: {error}") from None
+    config.path = origin
+    return config
+
+
+def _load_sources(sources: dict[str, Any]) -> dict[str, Any]:
+    """Validate each listed source's options against that source's settings class."""
+    from listen.registry import SOURCE_NAMES, settings_class
+
+    loaded = {}
+    for name, options in sources.items():
+        if name not in SOURCE_NAMES:
+            import difflib
+
+            hint = difflib.get_close_matches(name, SOURCE_NAMES, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ConfigError(
+                f"sources.{name}: unknown source{suggestion}; known: {', '.join(SOURCE_NAMES)}"
+            )
+        loaded[name] = load_dataclass(settings_class(name), options, f"sources.{name}")
+    return loaded
+
+
+def load_config(path: str | os.PathLike) -> Config:
+    """Read and validate a YAML config file."""
+    origin = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{origin}: config file not found (create one with `earmark init`)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{origin}: cannot read config ({error})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"{origin}: invalid YAML{where}: {problem}") from None
+    return parse_config(data, origin)
+
+
+def resolve_config_path(option: str | None, env: dict | None = None) -> str | None:
+    """Pick the config: -c/--config, then $EARMARK_CONFIG, then ./earmark.yaml if present."""
+    env = os.environ if env is None else env
+    if option:
+        return option
+    if env.get("EARMARK_CONFIG"):
+        return env["EARMARK_CONFIG"]
+    return DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None
+
+
+def resolve_db_path(option: str | None, config: Config | None, env: dict | None = None) -> str:
+    """Pick the database: --db, then $EARMARK_DB, then the config's `database`, then ./earmark.db."""
+    env = os.environ if env is None else env
+    if option:
+        return option
+    if env.get("EARMARK_DB"):
+        return env["EARMARK_DB"]
+    if config is not None and config.database:
+        base = Path(config.path).parent if config.path and config.path != "<config>" else Path()
+        return str(base / config.database)
+    return DEFAULT_DB

@@ -1,0 +1,149 @@
+"""Domain objects shared by every stage. No I/O here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+TOPIC_KINDS = ("brand", "competitor", "support")
+SENTIMENTS = ("negative", "neutral", "positive")
+UNSUPPORTED_LANGUAGE = "unsupported_language"
+INTENTS = (
+    "question",
+    "complaint",
+    "outage",
+    "praise",
+    "purchase_intent",
+    "churn_risk",
+    "feature_request",
+    "spam",
+    "other",
+)
+# LABELING.md: when in doubt, the primary intent is the first of these that applies.
+INTENT_PRECEDENCE = (
+    "outage",
+    "churn_risk",
+    "complaint",
+    "question",
+    "purchase_intent",
+    "feature_request",
+    "praise",
+    "spam",
+    "other",
+)
+OPEN_STATUSES = ("open", "assigned", "claimed", "responded", "escalated")
+CLOSED_STATUSES = ("resolved", "dismissed")
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def to_iso(moment: datetime) -> str:
+    """Render a datetime as ISO-8601 UTC with a Z suffix, second precision."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(value: str) -> datetime:
+    """Parse an ISO-8601 timestamp; naive values are taken as UTC."""
+    text = value.strip()
+    if text.endswith("Z") or text.endswith("z"):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str | int | float) -> timedelta:
+    """Parse `15m`, `2h`, `1d`, `1w`, `30s` (or a number of seconds) into a timedelta."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"invalid duration {value!r}: use a number and a unit, e.g. 15m, 2h, 1d")
+    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def format_duration(delta: timedelta) -> str:
+    """Render a timedelta compactly: 45s, 12m, 3h05m, 2d4h; negative values get a minus."""
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{sign}{seconds}s"
+    if seconds < 3600:
+        return f"{sign}{seconds // 60}m"
+    if seconds < 86400:
+        return f"{sign}{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+    return f"{sign}{seconds // 86400}d{(seconds % 86400) // 3600}h"
+
+
+@dataclass
+class Post:
+    """One normalised social post; `id` is `platform:native_id`."""
+
+    platform: str
+    native_id: str
+    text: str
+    created_at: datetime
+    url: str | None = None
+    author: str | None = None
+    author_name: str | None = None
+    author_reach: int | None = None
+    lang: str | None = None
+    parent_id: str | None = None
+    thread_id: str | None = None
+    source: str | None = None
+    raw: dict | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.platform}:{self.native_id}"
+
+
+@dataclass
+class TopicMatch:
+    """A post matched a topic, with the terms that made it match."""
+
+    post_id: str
+    topic: str
+    kind: str
+    terms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Classification:
+    """Everything the classifier decided about one post."""
+
+    sentiment: str  # negative | neutral | positive | unsupported_language
+    compound: float
+    pos: float
+    neu: float
+    neg: float
+    language: str | None
+    intents: list[tuple[str, float]]  # highest first; the first is the primary intent
+    pii: list[str]  # e.g. ["email", "order_number"]
+    reply_privately: bool
+    priority: int  # 0-100
+    priority_reason: str
+    opportunity: str | None  # support | sales | advocacy | None
+    opportunity_reason: str
+    version: str
+    post_id: str | None = None
+
+    @property
+    def primary_intent(self) -> str:
+        return self.intents[0][0] if self.intents else "other"
+
+    @property
+    def intent_names(self) -> list[str]:
+        return [name for name, _ in self.intents]

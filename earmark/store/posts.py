@@ -1,0 +1,285 @@
+"""Posts, topic matches, cursors, classifications and feedback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from earmark.models import Classification, Post, TopicMatch, parse_iso, to_iso, utcnow
+
+POST_COLUMNS = (
+    "id",
+    "platform",
+    "native_id",
+    "source",
+    "url",
+    "author",
+    "author_name",
+    "author_reach",
+    "text",
+    "lang",
+    "created_at",
+    "parent_id",
+    "thread_id",
+    "first_seen",
+    "raw",
+)
+_INSERT_POST = (
+    f"INSERT OR IGNORE INTO posts ({', '.join(POST_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in POST_COLUMNS)})"
+)
+_CHUNK = 500  # stays well under SQLite's bound-parameter limit
+
+
+@dataclass
+class CursorUpdate:
+    """Advance the cursor of (source, topic) to value, in the same transaction as its posts."""
+
+    source: str
+    topic: str
+    value: str
+
+
+def post_to_row(post: Post, first_seen: str) -> tuple:
+    """Map a Post to a row of POST_COLUMNS."""
+    return (
+        post.id,
+        post.platform,
+        post.native_id,
+        post.source,
+        post.url,
+        post.author,
+        post.author_name,
+        post.author_reach,
+        post.text,
+        post.lang,
+        to_iso(post.created_at),
+        post.parent_id,
+        post.thread_id,
+        first_seen,
+        json.dumps(post.raw, ensure_ascii=False, default=str) if post.raw is not None else None,
+    )
+
+
+def row_to_post(row: dict) -> Post:
+    """Map a posts row back to a Post."""
+    return Post(
+        platform=row["platform"],
+        native_id=row["native_id"],
+        text=row["text"],
+        created_at=parse_iso(row["created_at"]),
+        url=row["url"],
+        author=row["author"],
+        author_name=row["author_name"],
+        author_reach=row["author_reach"],
+        lang=row["lang"],
+        parent_id=row["parent_id"],
+        thread_id=row["thread_id"],
+        source=row["source"],
+        raw=json.loads(row["raw"]) if row.get("raw") else None,
+    )
+
+
+class PostsMixin:
+    def existing_post_ids(self, ids: Iterable[str]) -> set[str]:
+        """Return which of these post ids are already stored."""
+        ids = list(ids)
+        found: set[str] = set()
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ",".join("?" for _ in chunk)
+            found.update(
+                r[0]
+                for r in self.conn.execute(f"SELECT id FROM posts WHERE id IN ({marks})", chunk)
+            )
+        return found
+
+    def save_posts(
+        self,
+        posts: Sequence[Post],
+        matches: Sequence[TopicMatch] = (),
+        cursors: Sequence[CursorUpdate] = (),
+    ) -> list[str]:
+        """Insert new posts, their topic matches and cursor moves in one transaction.
+
+        Posts already stored are left untouched (first-seen never changes); returns the ids
+        that were new, counted by id rather than by changed rows.
+        """
+        unique: dict[str, Post] = {}
+        for post in posts:
+            unique.setdefault(post.id, post)
+        now = to_iso(utcnow())
+        with self.transaction():
+            known = self.existing_post_ids(unique)
+            new = [p for pid, p in unique.items() if pid not in known]
+            self.conn.executemany(_INSERT_POST, (post_to_row(p, now) for p in new))
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO topic_matches (post_id, topic, kind, terms) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    (m.post_id, m.topic, m.kind, json.dumps(m.terms, ensure_ascii=False))
+                    for m in matches
+                ),
+            )
+            for cursor in cursors:
+                self.set_cursor(cursor.source, cursor.topic, cursor.value)
+        return [p.id for p in new]
+
+    def get_cursor(self, source: str, topic: str) -> str | None:
+        """Return the stored cursor of (source, topic), or None before the first run."""
+        row = self.conn.execute(
+            "SELECT value FROM cursors WHERE source = ? AND topic = ?", (source, topic)
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, source: str, topic: str, value: str) -> None:
+        """Store the cursor of (source, topic)."""
+        self.conn.execute(
+            "INSERT INTO cursors (source, topic, value, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(source, topic) DO UPDATE SET value = excluded.value, "
+            "updated_at = excluded.updated_at",
+            (source, topic, value, to_iso(utcnow())),
+        )
+
+    def cursors(self) -> list[dict]:
+        """Return every cursor row."""
+        return [dict(r) for r in self.db.query("SELECT * FROM cursors ORDER BY source, topic")]
+
+    def count_posts(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+
+    def get_post(self, post_id: str) -> Post | None:
+        rows = list(self.db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
+        return row_to_post(rows[0]) if rows else None
+
+    def iter_posts_to_classify(self, batch_size: int, *, everything: bool = False) -> Iterator[list[dict]]:
+        """Yield batches of posts (with their strongest topic kind) needing classification.
+
+        Batches are keyed by rowid so a batch classified and saved is never read again, and
+        memory stays flat whatever the number of posts.
+        """
+        where = "" if everything else "AND c.post_id IS NULL"
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT p.rowid, p.id, p.text, p.lang, p.author_reach, p.created_at, "
+                "(SELECT group_concat(DISTINCT m.kind) FROM topic_matches m "
+                " WHERE m.post_id = p.id) AS kinds, "
+                "(SELECT group_concat(m.terms, '') FROM topic_matches m "
+                " WHERE m.post_id = p.id) AS terms "
+                "FROM posts p LEFT JOIN classifications c ON c.post_id = p.id "
+                f"WHERE p.rowid > ? {where} ORDER BY p.rowid LIMIT ?",
+                (last, batch_size),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [
+                {
+                    "id": r[1],
+                    "text": r[2],
+                    "lang": r[3],
+                    "author_reach": r[4],
+                    "created_at": r[5],
+                    "kinds": r[6].split(",") if r[6] else [],
+                    "terms": r[7] or "",
+                }
+                for r in rows
+            ]
+
+    def save_classifications(self, results: Sequence[Classification]) -> int:
+        """Insert or replace classification rows in one transaction; return how many."""
+        now = to_iso(utcnow())
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO classifications (post_id, sentiment, compound, pos, neu, "
+                "neg, language, intents, primary_intent, pii, reply_privately, priority, "
+                "priority_reason, opportunity, opportunity_reason, version, classified_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        c.post_id,
+                        c.sentiment,
+                        c.compound,
+                        c.pos,
+                        c.neu,
+                        c.neg,
+                        c.language,
+                        json.dumps([[n, round(s, 3)] for n, s in c.intents]),
+                        c.primary_intent,
+                        json.dumps(c.pii),
+                        int(c.reply_privately),
+                        c.priority,
+                        c.priority_reason,
+                        c.opportunity,
+                        c.opportunity_reason,
+                        c.version,
+                        now,
+                    )
+                    for c in results
+                ),
+            )
+        return len(results)
+
+    def save_feedback(self, post_id: str, sentiment: str | None, intents: list[str], actor: str) -> int:
+        """Store a person's correction of a post's labels; return its id."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO feedback (post_id, sentiment, intents, actor, at) VALUES (?, ?, ?, ?, ?)",
+                (post_id, sentiment, "|".join(intents), actor, to_iso(utcnow())),
+            )
+        return cur.lastrowid
+
+    def iter_feedback(self) -> Iterator[dict]:
+        """Yield the latest correction per post joined with the post text."""
+        yield from self.db.query(
+            "SELECT f.post_id AS id, p.text, f.sentiment, f.intents FROM feedback f "
+            "JOIN posts p ON p.id = f.post_id "
+            "WHERE f.id = (SELECT max(id) FROM feedback g WHERE g.post_id = f.post_id) "
+            "ORDER BY f.id"
+        )
+
+    def search_posts(
+        self,
+        *,
+        match: str | None = None,
+        topic: str | None = None,
+        intent: str | None = None,
+        sentiment: str | None = None,
+        since: str | None = None,
+        limit: int = 50,
+    ) -> list[dict]:
+        """Return stored posts with their labels, newest first, filtered (FTS for match)."""
+        clauses, params = [], []
+        if match:
+            clauses.append("p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
+            params.append(match)
+        if topic:
+            clauses.append("p.id IN (SELECT post_id FROM topic_matches WHERE topic = ?)")
+            params.append(topic)
+        if intent:
+            clauses.append(
+                "c.post_id IN (SELECT c2.post_id FROM classifications c2, json_each(c2.intents) j "
+                "WHERE json_extract(j.value, '$[0]') = ?)"
+            )
+            params.append(intent)
+        if sentiment:
+            clauses.append("c.sentiment = ?")
+            params.append(sentiment)
+        if since:
+            clauses.append("p.created_at >= ?")
+            params.append(since)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        params.append(limit)
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT p.id, p.platform, p.url, p.author, p.author_reach, p.text, p.created_at, "
+                "c.sentiment, c.compound, c.primary_intent, c.intents, c.priority, c.pii, "
+                "(SELECT group_concat(topic) FROM topic_matches m WHERE m.post_id = p.id) "
+                "AS topics FROM posts p LEFT JOIN classifications c ON c.post_id = p.id "
+                f"{where} ORDER BY p.created_at DESC LIMIT ?",
+                params,
+            )
+        ]

@@ -1,0 +1,179 @@
+"""Schema migrations, applied in order when a database is opened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS_TABLE = "_earmark_migrations"
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["posts"].create(
+        {
+            "id": str,
+            "platform": str,
+            "native_id": str,
+            "source": str,
+            "url": str,
+            "author": str,
+            "author_name": str,
+            "author_reach": int,
+            "text": str,
+            "lang": str,
+            "created_at": str,
+            "parent_id": str,
+            "thread_id": str,
+            "first_seen": str,
+            "raw": str,
+        },
+        pk="id",
+        not_null={"platform", "native_id", "text", "created_at", "first_seen"},
+    )
+    db["posts"].create_index(["created_at"])
+    db["posts"].create_index(["thread_id"])
+    db["posts"].enable_fts(["text", "author"], fts_version="FTS5", create_triggers=True)
+
+    db["topic_matches"].create(
+        {"post_id": str, "topic": str, "kind": str, "terms": str},
+        pk=("post_id", "topic"),
+        foreign_keys=[("post_id", "posts", "id")],
+    )
+    db["topic_matches"].create_index(["topic"])
+
+    db["classifications"].create(
+        {
+            "post_id": str,
+            "sentiment": str,
+            "compound": float,
+            "pos": float,
+            "neu": float,
+            "neg": float,
+            "language": str,
+            "intents": str,
+            "primary_intent": str,
+            "pii": str,
+            "reply_privately": int,
+            "priority": int,
+            "priority_reason": str,
+            "opportunity": str,
+            "opportunity_reason": str,
+            "version": str,
+            "classified_at": str,
+        },
+        pk="post_id",
+        foreign_keys=[("post_id", "posts", "id")],
+    )
+    db["classifications"].create_index(["primary_intent"])
+    db["classifications"].create_index(["sentiment"])
+    db["classifications"].create_index(["opportunity", "priority"])
+
+    db["agents"].create(
+        {
+            "name": str,
+            "role": str,
+            "queues": str,
+            "skills": str,
+            "languages": str,
+            "capacity": int,
+            "model": str,
+            "share": float,
+            "active": int,
+            "removed_at": str,
+            "synced_at": str,
+        },
+        pk="name",
+    )
+
+    db["opportunities"].create(
+        {
+            "id": int,
+            "post_id": str,
+            "kind": str,
+            "queue": str,
+            "status": str,
+            "agent": str,
+            "priority": int,
+            "base_priority": int,
+            "language": str,
+            "thread_key": str,
+            "created_at": str,
+            "sla_due": str,
+            "assigned_at": str,
+            "first_response_at": str,
+            "closed_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"post_id", "queue", "status", "created_at"},
+        foreign_keys=[("post_id", "posts", "id")],
+    )
+    db["opportunities"].create_index(["post_id"], unique=True)
+    db["opportunities"].create_index(["status", "queue", "priority"])
+    db["opportunities"].create_index(["agent", "status"])
+    db["opportunities"].create_index(["thread_key", "status"])
+
+    # Every post that belongs to an opportunity (its own post plus thread follow-ups).
+    db["opportunity_posts"].create(
+        {"post_id": str, "opportunity_id": int},
+        pk="post_id",
+        foreign_keys=[("opportunity_id", "opportunities", "id")],
+    )
+    db["opportunity_posts"].create_index(["opportunity_id"])
+
+    db["events"].create(
+        {"id": int, "opportunity_id": int, "type": str, "actor": str, "at": str, "detail": str},
+        pk="id",
+        not_null={"type", "at"},
+    )
+    db["events"].create_index(["opportunity_id"])
+    db["events"].create_index(["type", "at"])
+
+    db["cursors"].create(
+        {"source": str, "topic": str, "value": str, "updated_at": str},
+        pk=("source", "topic"),
+    )
+    db["runs"].create(
+        {
+            "id": int,
+            "command": str,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,
+            "counts": str,
+            "errors": str,
+        },
+        pk="id",
+    )
+    db["runs"].create_index(["started_at"])
+    db["exports"].create(
+        {"destination": str, "opportunity_id": int, "exported_at": str},
+        pk=("destination", "opportunity_id"),
+    )
+    db["feedback"].create(
+        {"id": int, "post_id": str, "sentiment": str, "intents": str, "actor": str, "at": str},
+        pk="id",
+    )
+    db["feedback"].create_index(["post_id"])
+    db["source_health"].create(
+        {
+            "source": str,
+            "last_attempt_at": str,
+            "last_ok_at": str,
+            "last_new_at": str,
+            "last_error": str,
+            "unhealthy_since": str,
+            "reported": int,
+        },
+        pk="source",
+    )
+    db["alert_state"].create(
+        {"key": str, "state": str, "since": str, "last_fired_at": str, "detail": str},
+        pk="key",
+    )
+
+
+MIGRATIONS: list[Migration] = [_m001_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
