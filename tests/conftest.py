@@ -1,0 +1,46 @@
+"""Shared test setup: the network is blocked so a forgotten fixture fails loudly."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+
+_real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _is_loopback(host) -> bool:
+    if host in ("localhost", "", None):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(sock, address):
+    host = address[0] if isinstance(address, tuple) else None
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(host):
+        raise OSError(f"test tried to reach the network: {address!r}")
+    return _real_connect(sock, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    if not _is_loopback(host if not isinstance(host, bytes) else host.decode()):
+        raise OSError(f"test tried to resolve a network host: {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _block_network(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    """Keep the developer's own earmark settings out of the tests."""
+    for name in ("EARMARK_CONFIG", "EARMARK_DB", "EARMARK_NOW"):
+        monkeypatch.delenv(name, raising=False)
