@@ -25,8 +25,59 @@ COMMAND_MODULES = (
 )
 
 
+def _set_on_app(attribute: str):
+    def callback(ctx: click.Context, param: click.Parameter, value):
+        app = ctx.find_object(App)
+        if app is not None and value not in (None, 0):
+            setattr(app, attribute, value if attribute != "verbose" else app.verbose + value)
+        return value
+
+    return callback
+
+
+def _global_options() -> list[click.Option]:
+    """-c, --db and -v are accepted after the command name too (`earmark listen -c x.yaml`)."""
+    return [
+        click.Option(
+            ["-c", "--config"],
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            callback=_set_on_app("config_option"),
+            help="Config file.",
+        ),
+        click.Option(
+            ["--db"],
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            callback=_set_on_app("db_option"),
+            help="SQLite database.",
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            expose_value=False,
+            callback=_set_on_app("verbose"),
+            help="Say more on stderr.",
+        ),
+    ]
+
+
+def _add_global_options(command: click.Command) -> None:
+    names = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    for option in _global_options():
+        if not names & set(option.opts):
+            command.params.append(option)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _add_global_options(sub)
+
+
 class EarmarkGroup(click.Group):
     """A group whose commands turn domain errors into one-line messages, never tracebacks."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _add_global_options(cmd)
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -64,7 +115,9 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
     stdout carries data only; summaries and errors go to stderr. Exit codes: 0 ok or nothing
     new, 1 error, 2 usage, 3 partial failure.
     """
-    ctx.obj = App(config_option=config_path, db_option=db_path, verbose=verbose, env=dict(os.environ))
+    ctx.obj = App(
+        config_option=config_path, db_option=db_path, verbose=verbose, env=dict(os.environ)
+    )
 
 
 for _module in COMMAND_MODULES:

@@ -248,7 +248,9 @@ def load_config(path: str | os.PathLike) -> Config:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{origin}: config file not found (create one with `earmark init`)") from None
+        raise ConfigError(
+            f"{origin}: config file not found (create one with `earmark init`)"
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{origin}: cannot read config ({error})") from None
     try:

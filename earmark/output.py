@@ -101,7 +101,9 @@ def write_table(
     for col in cols:
         table.add_column(col.replace("_", " "), overflow="fold")
     for record in records:
-        table.add_row(*(Text("" if record.get(c) is None else str(_plain(record.get(c)))) for c in cols))
+        table.add_row(
+            *(Text("" if record.get(c) is None else str(_plain(record.get(c)))) for c in cols)
+        )
     console = Console(file=out, width=_width(out), soft_wrap=False)
     console.print(table)
 

@@ -153,7 +153,9 @@ class PostsMixin:
         rows = list(self.db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
         return row_to_post(rows[0]) if rows else None
 
-    def iter_posts_to_classify(self, batch_size: int, *, everything: bool = False) -> Iterator[list[dict]]:
+    def iter_posts_to_classify(
+        self, batch_size: int, *, everything: bool = False
+    ) -> Iterator[list[dict]]:
         """Yield batches of posts (with their strongest topic kind) needing classification.
 
         Batches are keyed by rowid so a batch classified and saved is never read again, and
@@ -222,7 +224,9 @@ class PostsMixin:
             )
         return len(results)
 
-    def save_feedback(self, post_id: str, sentiment: str | None, intents: list[str], actor: str) -> int:
+    def save_feedback(
+        self, post_id: str, sentiment: str | None, intents: list[str], actor: str
+    ) -> int:
         """Store a person's correction of a post's labels; return its id."""
         with self.transaction():
             cur = self.conn.execute(

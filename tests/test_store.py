@@ -1,0 +1,109 @@
+"""The store: migrations, idempotent inserts, cursors in the same transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+
+from earmark.models import Post, TopicMatch
+from earmark.store import Store, StoreError
+from earmark.store.posts import CursorUpdate
+from earmark.store.schema import SCHEMA_VERSION
+
+
+def make_post(native_id: str, text: str = "acme is down") -> Post:
+    return Post(
+        platform="x",
+        native_id=native_id,
+        text=text,
+        created_at=datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc),
+        author="someone",
+    )
+
+
+def test_migrations_reapplied_on_existing_db_are_a_noop(tmp_path):
+    path = tmp_path / "e.db"
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        store.save_posts([make_post("1")])
+        tables = store.db.table_names()
+    with Store(path) as store:
+        assert store.ensure_schema() == 0
+        assert store.db.table_names() == tables
+        assert store.count_posts() == 1
+
+
+def test_wal_mode_and_busy_timeout(tmp_path):
+    with Store(tmp_path / "e.db") as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+def test_same_posts_twice_are_stored_once(tmp_path):
+    with Store(tmp_path / "e.db") as store:
+        posts = [make_post("1"), make_post("2"), make_post("1")]
+        matches = [TopicMatch("x:1", "acme", "brand", ["acme"])]
+        assert store.save_posts(posts, matches) == ["x:1", "x:2"]
+        first_seen = store.conn.execute("SELECT first_seen FROM posts WHERE id='x:1'").fetchone()
+        assert store.save_posts(posts, matches) == []
+        assert store.count_posts() == 2
+        assert store.conn.execute("SELECT count(*) FROM topic_matches").fetchone()[0] == 1
+        again = store.conn.execute("SELECT first_seen FROM posts WHERE id='x:1'").fetchone()
+        assert again == first_seen
+
+
+def test_cursor_advances_with_its_posts_or_not_at_all(tmp_path, monkeypatch):
+    with Store(tmp_path / "e.db") as store:
+        store.save_posts([make_post("1")], cursors=[CursorUpdate("x", "acme", "1")])
+        assert store.get_cursor("x", "acme") == "1"
+
+        def crash(*args):
+            raise RuntimeError("killed between the posts and the cursor")
+
+        monkeypatch.setattr(store, "set_cursor", crash)
+        with pytest.raises(RuntimeError):
+            store.save_posts([make_post("2")], cursors=[CursorUpdate("x", "acme", "2")])
+        monkeypatch.undo()
+        assert store.get_cursor("x", "acme") == "1"
+        assert store.count_posts() == 1
+
+
+def test_full_text_search_finds_posts(tmp_path):
+    with Store(tmp_path / "e.db") as store:
+        store.save_posts([make_post("1", "router keeps rebooting"), make_post("2", "love it")])
+        assert [r["id"] for r in store.search_posts(match="rebooting")] == ["x:1"]
+
+
+def test_not_a_sqlite_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"this is not a database, just some text " * 100)
+    with pytest.raises(StoreError) as error:
+        Store(path)
+    assert str(error.value) == f"{path}: not an SQLite database (file is not a database)"
+
+
+def test_database_from_a_newer_earmark_is_refused(tmp_path):
+    path = tmp_path / "e.db"
+    with Store(path) as store:
+        store.conn.execute(
+            "INSERT INTO _earmark_migrations (version, applied_at) VALUES (?, 'x')",
+            (SCHEMA_VERSION + 1,),
+        )
+    with pytest.raises(StoreError) as error:
+        Store(path)
+    assert str(error.value) == (
+        f"{path}: database schema version {SCHEMA_VERSION + 1} is newer than this earmark "
+        f"supports ({SCHEMA_VERSION}); upgrade earmark"
+    )
+
+
+def test_foreign_sqlite_database_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER)")
+    conn.close()
+    with pytest.raises(StoreError) as error:
+        Store(path)
+    assert str(error.value) == f"{path}: not an earmark database (it has other tables)"
