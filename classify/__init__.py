@@ -1,0 +1,193 @@
+"""Classification stage: sentiment, language, intents, PII, priority and opportunity per post.
+
+`classify_text` is pure (no I/O, never raises on any text); `classify_many` classifies a stream of
+posts, scoring each distinct text once (reposts and copy-paste spam are common).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from classify.intent import detect_intents
+from classify.language import detect_language
+from classify.pii import find_pii
+from classify.priority import score_priority, to_opportunity
+from classify.sentiment import score_sentiment
+from classify.settings import ClassifySettings, IntentRule
+from classify.text import compile_terms, to_scoring_text
+from earmark.models import UNSUPPORTED_LANGUAGE, Classification, Post
+
+# Bump whenever a rule, lexicon or threshold changes: stored classifications record it.
+CLASSIFIER_VERSION = "care-rules-1"
+
+__all__ = [
+    "CLASSIFIER_VERSION",
+    "ClassifyError",
+    "ClassifyItem",
+    "ClassifySettings",
+    "IntentRule",
+    "classify_many",
+    "classify_text",
+]
+
+
+class ClassifyError(Exception):
+    """Raised for unusable classifier input or configuration."""
+
+
+@dataclass
+class ClassifyItem:
+    """One post to classify with the context that changes its priority and opportunity."""
+
+    text: str
+    topic_kind: str | None = None
+    author_reach: int | None = None
+    created_at: datetime | None = None
+    lang: str | None = None
+    post_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _TextResult:
+    """What depends on the text alone (cached per distinct text in classify_many)."""
+
+    sentiment: str
+    compound: float
+    pos: float
+    neu: float
+    neg: float
+    language: str
+    intents: list[tuple[str, float]]
+    pii: list[str]
+
+
+def _classify_content(text: str, lang: str | None, settings: ClassifySettings) -> _TextResult:
+    """Score sentiment, language, intents and PII of one text."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    clean = to_scoring_text(text, compile_terms(tuple(settings.neutral_terms)))
+    supported = [code.lower() for code in settings.languages] or ["en"]
+    language = detect_language(clean, hint=lang, languages=supported)
+    if language in supported:
+        score = score_sentiment(clean, settings)
+        sentiment, compound = score.label, score.compound
+        pos, neu, neg = score.pos, score.neu, score.neg
+        intents = detect_intents(clean, sentiment=sentiment, raw_text=text, custom=settings.intents)
+    else:
+        sentiment, compound, pos, neu, neg = UNSUPPORTED_LANGUAGE, 0.0, 0.0, 0.0, 0.0
+        # Rules are English; questions ("?") and custom patterns may still apply.
+        intents = detect_intents(clean, sentiment="neutral", raw_text=text, custom=settings.intents)
+    return _TextResult(sentiment, compound, pos, neu, neg, language, intents, find_pii(text))
+
+
+def _finish(
+    content: _TextResult,
+    *,
+    topic_kind: str | None,
+    author_reach: int | None,
+    created_at: datetime | None,
+    now: datetime | None,
+    post_id: str | None = None,
+) -> Classification:
+    """Add the context-dependent parts (priority, opportunity) to a text result."""
+    priority, reason = score_priority(
+        content.intents,
+        content.sentiment,
+        content.compound,
+        topic_kind=topic_kind,
+        author_reach=author_reach,
+        created_at=created_at,
+        now=now,
+    )
+    opportunity, why = to_opportunity(content.intents, topic_kind)
+    return Classification(
+        sentiment=content.sentiment,
+        compound=content.compound,
+        pos=content.pos,
+        neu=content.neu,
+        neg=content.neg,
+        language=content.language,
+        intents=list(content.intents),
+        pii=list(content.pii),
+        reply_privately=bool(content.pii),
+        priority=priority,
+        priority_reason=reason,
+        opportunity=opportunity,
+        opportunity_reason=why,
+        version=CLASSIFIER_VERSION,
+        post_id=post_id,
+    )
+
+
+def classify_text(
+    text: str,
+    *,
+    topic_kind: str | None = None,
+    author_reach: int | None = None,
+    created_at: datetime | None = None,
+    lang: str | None = None,
+    settings: ClassifySettings | None = None,
+    now: datetime | None = None,
+) -> Classification:
+    """Classify one post's text; `topic_kind`, reach and time only affect priority/opportunity."""
+    settings = settings or ClassifySettings()
+    content = _classify_content(text, lang, settings)
+    return _finish(
+        content,
+        topic_kind=topic_kind,
+        author_reach=author_reach,
+        created_at=created_at,
+        now=now,
+    )
+
+
+def _to_item(item: ClassifyItem | Post | tuple) -> ClassifyItem:
+    """Accept a ClassifyItem, a Post, or a (Post, topic_kind) pair."""
+    if isinstance(item, ClassifyItem):
+        return item
+    kind = None
+    if isinstance(item, tuple):
+        item, kind = item
+    if isinstance(item, Post):
+        return ClassifyItem(
+            text=item.text,
+            topic_kind=kind,
+            author_reach=item.author_reach,
+            created_at=item.created_at,
+            lang=item.lang,
+            post_id=item.id,
+        )
+    raise ClassifyError(
+        f"classify: cannot classify a {type(item).__name__}; pass ClassifyItem or Post objects"
+    )
+
+
+def classify_many(
+    items: Iterable[ClassifyItem | Post | tuple],
+    settings: ClassifySettings | None = None,
+    *,
+    now: datetime | None = None,
+    cache_size: int = 50_000,
+) -> Iterator[Classification]:
+    """Yield one Classification per item, in order, scoring each distinct text once."""
+    settings = settings or ClassifySettings()
+    cache: dict[tuple[str, str | None], _TextResult] = {}
+    for raw in items:
+        item = _to_item(raw)
+        key = (item.text, item.lang)
+        content = cache.get(key)
+        if content is None:
+            content = _classify_content(item.text, item.lang, settings)
+            if len(cache) >= cache_size:
+                cache.clear()
+            cache[key] = content
+        yield _finish(
+            content,
+            topic_kind=item.topic_kind,
+            author_reach=item.author_reach,
+            created_at=item.created_at,
+            now=now,
+            post_id=item.post_id,
+        )

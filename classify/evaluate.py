@@ -1,0 +1,239 @@
+"""Measure the classifier against a labeled CSV (the format of ../shared/eval/).
+
+Files: `id,text,sentiment`, `id,text,intents` (`|`-separated, primary first) or
+`id,text,sentiment,intents`. The CSV is streamed; only labels are kept in memory. With
+`baseline="vader"` the same metrics are computed for stock VADER (compound cut at +/-0.05 on the
+raw text; for intents: negative -> complaint, positive -> praise, else other).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from classify.settings import ClassifySettings
+from earmark.models import INTENTS, SENTIMENTS, UNSUPPORTED_LANGUAGE
+
+# Label spellings seen in public data sets that mean one of our intents.
+INTENT_ALIASES = {"outage_bug": "outage", "bug": "outage"}
+BASELINES = ("vader",)
+
+
+class EvaluateError(Exception):
+    """Raised for an unreadable labeled file; the message names the file and line."""
+
+
+@dataclass
+class LabeledRow:
+    """One labeled post: its line number in the file, text and gold labels."""
+
+    line: int
+    id: str
+    text: str
+    sentiment: str | None
+    intents: list[str] | None
+
+
+def load_labeled(source: str | Path | TextIO, *, extra_intents: Iterable[str] = ()) -> Iterator[LabeledRow]:
+    """Stream rows of a labeled CSV, raising EvaluateError with the line of the first bad row."""
+    if isinstance(source, (str, Path)):
+        name = str(source)
+        try:
+            handle = open(source, newline="", encoding="utf-8")
+        except OSError as error:
+            raise EvaluateError(f"evaluate: cannot read {name}: {error.strerror}") from None
+    else:
+        name = getattr(source, "name", "<stdin>")
+        handle = source
+    known = set(INTENTS) | set(extra_intents)
+    try:
+        reader = csv.reader(handle)
+        try:
+            header = [column.strip().lower() for column in next(reader)]
+        except StopIteration:
+            raise EvaluateError(f"evaluate: {name} is empty; expected a header id,text,...") from None
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise EvaluateError(f"evaluate: {name} line 1: {error}") from None
+        if "text" not in header or not {"sentiment", "intents"} & set(header):
+            raise EvaluateError(
+                f"evaluate: {name} line 1: header must be id,text,sentiment and/or intents, "
+                f"got {','.join(header)}"
+            )
+        text_at = header.index("text")
+        id_at = header.index("id") if "id" in header else None
+        sentiment_at = header.index("sentiment") if "sentiment" in header else None
+        intents_at = header.index("intents") if "intents" in header else None
+        width = len(header)
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except (csv.Error, UnicodeDecodeError) as error:
+                raise EvaluateError(f"evaluate: {name} line {reader.line_num}: {error}") from None
+            line = reader.line_num
+            if not record:
+                continue
+            if len(record) != width:
+                raise EvaluateError(
+                    f"evaluate: {name} line {line}: expected {width} columns, got {len(record)}"
+                )
+            sentiment = None
+            if sentiment_at is not None:
+                sentiment = record[sentiment_at].strip().lower()
+                if sentiment not in SENTIMENTS:
+                    raise EvaluateError(
+                        f"evaluate: {name} line {line}: unknown sentiment {sentiment!r} "
+                        f"(use negative, neutral or positive)"
+                    )
+            intents = None
+            if intents_at is not None:
+                intents = [
+                    INTENT_ALIASES.get(label.strip().lower(), label.strip().lower())
+                    for label in record[intents_at].split("|")
+                    if label.strip()
+                ]
+                unknown = [label for label in intents if label not in known]
+                if not intents or unknown:
+                    raise EvaluateError(
+                        f"evaluate: {name} line {line}: unknown intent "
+                        f"{(unknown or [''])[0]!r} (use {', '.join(INTENTS)})"
+                    )
+            row_id = record[id_at] if id_at is not None else str(line)
+            yield LabeledRow(line, row_id, record[text_at], sentiment, intents)
+    finally:
+        if isinstance(source, (str, Path)):
+            handle.close()
+
+
+def score_labels(gold: list[str], predicted: list[str], labels: Iterable[str] | None = None) -> dict:
+    """Return accuracy, macro-F1 (over gold classes), per-class P/R/F1 and a confusion matrix."""
+    classes = list(labels) if labels is not None else sorted(set(gold))
+    pairs = Counter(zip(gold, predicted))
+    per_class = {}
+    for label in classes:
+        tp = pairs[(label, label)]
+        fp = sum(n for (g, p), n in pairs.items() if p == label and g != label)
+        fn = sum(n for (g, p), n in pairs.items() if g == label and p != label)
+        per_class[label] = _prf(tp, fp, fn)
+    columns = classes + sorted({p for p in predicted if p not in classes})
+    confusion = {g: {p: pairs[(g, p)] for p in columns} for g in classes}
+    total = len(gold)
+    correct = sum(n for (g, p), n in pairs.items() if g == p)
+    return {
+        "n": total,
+        "accuracy": correct / total if total else 0.0,
+        "macro_f1": sum(c["f1"] for c in per_class.values()) / len(per_class) if per_class else 0.0,
+        "per_class": per_class,
+        "labels": columns,
+        "confusion": confusion,
+    }
+
+
+def score_multilabel(gold: list[list[str]], predicted: list[list[str]]) -> dict:
+    """Return per-intent P/R/F1 over multi-label sets and their macro average (gold intents)."""
+    classes = sorted({label for labels in gold for label in labels})
+    per_class = {}
+    for label in classes:
+        tp = sum(1 for g, p in zip(gold, predicted) if label in g and label in p)
+        fp = sum(1 for g, p in zip(gold, predicted) if label not in g and label in p)
+        fn = sum(1 for g, p in zip(gold, predicted) if label in g and label not in p)
+        per_class[label] = _prf(tp, fp, fn)
+    exact = sum(1 for g, p in zip(gold, predicted) if set(g) == set(p))
+    return {
+        "n": len(gold),
+        "exact_match": exact / len(gold) if gold else 0.0,
+        "macro_f1": sum(c["f1"] for c in per_class.values()) / len(per_class) if per_class else 0.0,
+        "per_class": per_class,
+    }
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict:
+    """Precision, recall, F1 and support from counts."""
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+
+
+def _vader_intents(sentiment: str) -> list[str]:
+    """The sentiment-only intent baseline: negative is a complaint, positive praise."""
+    return {"negative": ["complaint"], "positive": ["praise"]}.get(sentiment, ["other"])
+
+
+def evaluate_file(
+    source: str | Path | TextIO,
+    *,
+    baseline: str | None = None,
+    settings: ClassifySettings | None = None,
+) -> dict:
+    """Classify every row of a labeled CSV and return metrics (and the baseline's, if asked)."""
+    from classify import CLASSIFIER_VERSION, ClassifyItem, classify_many
+    from classify.sentiment import score_stock
+
+    if baseline is not None and baseline not in BASELINES:
+        raise EvaluateError(f"evaluate: unknown baseline {baseline!r}; use vader")
+    settings = settings or ClassifySettings()
+    gold_sentiment: list[str] = []
+    gold_intents: list[list[str]] = []
+    ours_sentiment: list[str] = []
+    ours_intents: list[list[str]] = []
+    base_sentiment: list[str] = []
+    rows = list(_rows_with_text(load_labeled(source, extra_intents=[r.name for r in settings.intents])))
+    has_sentiment = has_intents = False
+    items = (ClassifyItem(text=row.text) for row in rows)
+    for row, result in zip(rows, classify_many(items, settings)):
+        if row.sentiment is not None:
+            has_sentiment = True
+            gold_sentiment.append(row.sentiment)
+            ours_sentiment.append(result.sentiment)
+        if row.intents is not None:
+            has_intents = True
+            gold_intents.append(row.intents)
+            ours_intents.append(result.intent_names)
+        if baseline == "vader":
+            base_sentiment.append(score_stock(row.text, settings).label)
+    result: dict = {
+        "file": getattr(source, "name", str(source)),
+        "rows": len(rows),
+        "classifier_version": CLASSIFIER_VERSION,
+        "baseline": baseline,
+        "sentiment": None,
+        "intents": None,
+    }
+    labels = list(SENTIMENTS)
+    if has_sentiment:
+        result["sentiment"] = {"ours": score_labels(gold_sentiment, ours_sentiment, labels)}
+        if baseline == "vader":
+            picked = [s for row, s in zip(rows, base_sentiment) if row.sentiment is not None]
+            result["sentiment"]["vader"] = score_labels(gold_sentiment, picked, labels)
+    if has_intents:
+        result["intents"] = {"ours": _intent_metrics(gold_intents, ours_intents)}
+        if baseline == "vader":
+            picked = [_vader_intents(s) for row, s in zip(rows, base_sentiment) if row.intents]
+            result["intents"]["vader"] = _intent_metrics(gold_intents, picked)
+    return result
+
+
+def _rows_with_text(rows: Iterable[LabeledRow]) -> Iterator[LabeledRow]:
+    """Pass rows through (a hook to keep the loader a generator)."""
+    yield from rows
+
+
+def _intent_metrics(gold: list[list[str]], predicted: list[list[str]]) -> dict:
+    """Primary-intent accuracy/macro-F1 plus per-intent multi-label P/R/F1."""
+    primary_gold = [labels[0] for labels in gold]
+    primary_pred = [labels[0] if labels else "other" for labels in predicted]
+    classes = [name for name in INTENTS if name in set(primary_gold)]
+    classes += sorted(set(primary_gold) - set(classes))
+    return {
+        "primary": score_labels(primary_gold, primary_pred, classes),
+        "labels": score_multilabel(gold, predicted),
+    }
+
+
+UNSUPPORTED = UNSUPPORTED_LANGUAGE  # shown as a predicted column when posts were not scored

@@ -1,0 +1,103 @@
+"""Personal data in posts: emails, phone numbers, payment cards, order/booking/account numbers.
+
+A post that carries any of them should be answered privately (DM), and exports can redact them.
+"""
+
+from __future__ import annotations
+
+import re
+
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+# Order/booking/account references: a keyword, an optional "number/#/:", then a code with a digit
+# (or a 6-letter all-caps record locator such as "QWERTY").
+_REFERENCE_WORDS = (
+    r"order|booking|reservation|confirmation|conf|ticket|case|claim|tracking|invoice|"
+    r"ref(?:erence)?|pnr|record locator|file ref"
+)
+_ACCOUNT_WORDS = r"account|acct|a/c|membership|member|customer|frequent flyer|loyalty|policy"
+_CODE = (
+    r"(?i:\s*(?:no\.?|num(?:ber)?|id|code|ref|nr|n)\b)?\s*[:#]?\s*#?\s*"
+    r"((?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,}|[A-Z]{6})\b"
+)
+ORDER = re.compile(rf"(?i:\b(?:{_REFERENCE_WORDS})){_CODE}")
+ACCOUNT = re.compile(rf"(?i:\b(?:{_ACCOUNT_WORDS})){_CODE}")
+# Digit runs with separators: candidates for cards (Luhn-valid 13-19 digits) or phones (7-15).
+_DIGITS = re.compile(r"(?<![\w/])\+?\(?\d[\d \-.()]{5,22}\d(?![\w/])")
+_DATE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
+_TIME_OR_RANGE = re.compile(r"^\d{1,2}[:.]\d{2}")
+
+MASKS = {
+    "email": "[email]",
+    "phone": "[phone]",
+    "card": "[card]",
+    "order_number": "[order]",
+    "account_number": "[account]",
+}
+
+
+def luhn_valid(digits: str) -> bool:
+    """Return True when a digit string passes the Luhn checksum (payment card numbers do)."""
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if i % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _digit_kind(candidate: str) -> str | None:
+    """Classify a digit run as "card", "phone" or None (dates, prices, flight numbers...)."""
+    candidate = candidate.strip()
+    digits = "".join(char for char in candidate if char.isdigit())
+    if _DATE.match(candidate) or _TIME_OR_RANGE.match(candidate):
+        return None
+    if 13 <= len(digits) <= 19 and luhn_valid(digits):
+        return "card"
+    separated = any(char in candidate for char in " -.()") or candidate.startswith("+")
+    if 7 <= len(digits) <= 15 and (separated or len(digits) >= 10) and "." not in candidate[-3:]:
+        return "phone"
+    return None
+
+
+def _spans(text: str) -> list[tuple[int, int, str]]:
+    """Return (start, end, kind) of every piece of personal data, first match wins on overlap."""
+    spans: list[tuple[int, int, str]] = []
+    if "@" in text:
+        spans.extend((m.start(), m.end(), "email") for m in EMAIL.finditer(text))
+    has_digit = any(char.isdigit() for char in text)
+    for pattern, kind in ((ORDER, "order_number"), (ACCOUNT, "account_number")):
+        for match in pattern.finditer(text):
+            if has_digit or match.group(1).isalpha():
+                spans.append((match.start(1), match.end(1), kind))
+    if has_digit:
+        for match in _DIGITS.finditer(text):
+            kind = _digit_kind(match.group(0))
+            if kind:
+                spans.append((match.start(), match.end(), kind))
+    spans.sort()
+    kept: list[tuple[int, int, str]] = []
+    for span in spans:
+        if kept and span[0] < kept[-1][1]:
+            continue
+        kept.append(span)
+    return kept
+
+
+def find_pii(text: str) -> list[str]:
+    """Return the kinds of personal data in `text`, e.g. ["email", "order_number"], sorted."""
+    return sorted({kind for _, _, kind in _spans(text)})
+
+
+def redact(text: str) -> str:
+    """Return `text` with emails, phones, cards and order/account numbers masked."""
+    pieces = []
+    last = 0
+    for start, end, kind in _spans(text):
+        pieces.append(text[last:start])
+        pieces.append(MASKS[kind])
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)

@@ -1,0 +1,138 @@
+"""Priority (0-100, with the reason in words) and the kind of opportunity a post is."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+
+BASE = 10
+INTENT_POINTS = {
+    "outage": 40,
+    "churn_risk": 35,
+    "complaint": 25,
+    "question": 20,
+    "purchase_intent": 20,
+    "feature_request": 10,
+    "praise": 5,
+}
+EXTRA_INTENT_POINTS = 5  # each further actionable intent (a complaint that is also a question)
+NEGATIVE_POINTS = 15
+VERY_NEGATIVE_POINTS = 20  # compound <= -0.6
+KIND_POINTS = {"support": 10, "brand": 5, "competitor": 0}
+MAX_REACH_POINTS = 15
+# Fresh posts can still be saved by a quick answer; old ones mostly cannot.
+AGE_POINTS = ((3600, 10), (6 * 3600, 5), (24 * 3600, 0), (3 * 86400, -5))
+OLD_POINTS = -15
+
+SUPPORT_INTENTS = ("outage", "churn_risk", "complaint", "question", "feature_request")
+SALES_AGAINST_COMPETITOR = ("churn_risk", "complaint", "outage", "purchase_intent")
+
+
+def format_reach(reach: int) -> str:
+    """Render a follower count compactly: 950, 12k, 3.4M."""
+    if reach >= 1_000_000:
+        return f"{reach / 1_000_000:.1f}M".replace(".0M", "M")
+    if reach >= 10_000:
+        return f"{reach // 1000}k"
+    if reach >= 1000:
+        return f"{reach / 1000:.1f}k".replace(".0k", "k")
+    return str(reach)
+
+
+def format_age(seconds: float) -> str:
+    """Render a post's age in its largest unit: 40s, 12m, 2h, 3d."""
+    seconds = int(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def reach_points(reach: int | None) -> int:
+    """Score author reach on a log scale: 2 points per factor of ten, at most 15."""
+    if not reach or reach < 10:
+        return 0
+    return min(MAX_REACH_POINTS, round(2 * math.log10(reach)))
+
+
+def score_priority(
+    intents: list[tuple[str, float]],
+    sentiment: str,
+    compound: float,
+    *,
+    topic_kind: str | None = None,
+    author_reach: int | None = None,
+    created_at: datetime | None = None,
+    now: datetime | None = None,
+) -> tuple[int, str]:
+    """Return (priority 0-100, reason such as "outage (+40), negative (+15), 2h old (+5)")."""
+    names = [name for name, _ in intents]
+    if not names or names[0] in ("spam", "other") and len(names) == 1:
+        label = names[0] if names else "other"
+        return (0 if label == "spam" else BASE), label
+    parts: list[str] = []
+    total = BASE
+    scored = [name for name in names if name in INTENT_POINTS]
+    if scored:
+        top = max(scored, key=INTENT_POINTS.__getitem__)
+        total += INTENT_POINTS[top]
+        parts.append(f"{top} (+{INTENT_POINTS[top]})")
+        extra = sum(1 for name in scored if name != top and name != "praise")
+        if extra:
+            total += EXTRA_INTENT_POINTS * extra
+            parts.append(
+                f"+{extra} intent{'s' if extra > 1 else ''} (+{EXTRA_INTENT_POINTS * extra})"
+            )
+    custom = [name for name in names if name not in INTENT_POINTS and name not in ("spam", "other")]
+    if custom:
+        total += EXTRA_INTENT_POINTS
+        parts.append(f"{custom[0]} (+{EXTRA_INTENT_POINTS})")
+    if sentiment == "negative":
+        points = VERY_NEGATIVE_POINTS if compound <= -0.6 else NEGATIVE_POINTS
+        total += points
+        parts.append(
+            f"{'very negative' if points == VERY_NEGATIVE_POINTS else 'negative'} (+{points})"
+        )
+    if topic_kind in KIND_POINTS and KIND_POINTS[topic_kind]:
+        total += KIND_POINTS[topic_kind]
+        parts.append(f"{topic_kind} topic (+{KIND_POINTS[topic_kind]})")
+    points = reach_points(author_reach)
+    if points:
+        total += points
+        parts.append(f"{format_reach(author_reach)} followers (+{points})")
+    if created_at is not None:
+        now = now or datetime.now(timezone.utc)
+        if created_at.tzinfo is None:
+            created_at = created_at.replace(tzinfo=timezone.utc)
+        age = max(0.0, (now - created_at).total_seconds())
+        points = next((p for limit, p in AGE_POINTS if age < limit), OLD_POINTS)
+        total += points
+        sign = f" (+{points})" if points > 0 else (f" ({points})" if points < 0 else "")
+        parts.append(f"{format_age(age)} old{sign}")
+    if "spam" in names:
+        total = min(total, BASE)
+    return max(0, min(100, total)), ", ".join(parts)
+
+
+def to_opportunity(
+    intents: list[tuple[str, float]], topic_kind: str | None = None
+) -> tuple[str | None, str]:
+    """Return (support | sales | advocacy | None, why) for a post's intents and topic kind."""
+    names = [name for name, _ in intents]
+    primary = names[0] if names else "other"
+    if primary in ("spam", "other"):
+        return None, f"{primary}: nothing to act on"
+    about = "on a support topic" if topic_kind == "support" else "about the brand"
+    if topic_kind == "competitor":
+        hit = next((name for name in names if name in SALES_AGAINST_COMPETITOR), None)
+        if hit:
+            return "sales", f"{hit.replace('_', ' ')} about a competitor"
+        return None, f"{primary.replace('_', ' ')} about a competitor"
+    hit = next((name for name in names if name in SUPPORT_INTENTS), None)
+    if hit:
+        return "support", f"{hit.replace('_', ' ')} {about}"
+    if "purchase_intent" in names:
+        return "sales", f"purchase intent {about}"
+    if "praise" in names:
+        return "advocacy", f"praise {about}"
+    return None, f"{primary.replace('_', ' ')} {about}"

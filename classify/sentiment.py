@@ -1,0 +1,193 @@
+"""Sentiment: VADER with customer-care adjustments.
+
+Stock VADER misreads posts written to brands in three ways, each fixed here by a general rule:
+- names carry sentiment ("united" +1.8, "care"/"support" in "customer care"): the caller strips
+  handles, links and neutral terms first (classify.text.to_scoring_text);
+- politeness inside complaints ("please help", "thanks", "hope") reads as praise: in a post with
+  a complaint signal those words score 0;
+- care phrases ("still waiting", "no response", "cancelled", "lost my bag", "on hold", "refund")
+  are neutral or mild in VADER's general lexicon but plainly negative toward a brand: each adds
+  a negative valence, and praise words next to them are damped (mostly sarcasm: "great service,
+  2 hours on hold").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    SentimentIntensityAnalyzer,
+    SentiText,
+)
+
+from classify.settings import ClassifySettings
+
+# Words of customer-care register whose general-lexicon valence is misleading in posts to a brand.
+CARE_LEXICON = {
+    "united": 0.0,  # an airline before it is a feeling
+    "help": 0.0,  # "help me with my booking" is a request, not praise
+    "please": 0.0,
+    "pls": 0.0,
+    "plz": 0.0,
+}
+# Polite words that say nothing about satisfaction once the post complains.
+POLITE_WORDS = frozenset(
+    "thanks thank thx ty tks appreciate appreciated kindly hope hoping hopefully sorry "
+    "ok okay yes lol haha".split()
+)
+
+# Care phrases: each family adds CARE_VALENCE per match (at most MAX_CARE_CUES count).
+CARE_CUES: dict[str, str] = {
+    "waiting": r"\b(?:still|been|keep|kept|now|am|are|we're|i'm|im)\s+waiting\b|\bwait(?:ed|ing)?\s+"
+    r"(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|more\s+than\s+)?(?:an?\s+|\d+\s*|\w+\s+)?"
+    r"(?:hours?|hrs?|mins?|minutes|days?|weeks?|months?)\b|\bon hold\b|\bhold (?:time|for)\b"
+    r"|\bstill (?:no|not|haven't|hasn't|haven't|nothing)\s+(?:\w+\s+)?(?:here|fixed|resolved|received"
+    r"|arrived|working|heard|answer|response|reply|refund|update|word|sign|news|call|email)\b",
+    "no_response": r"\bno (?:one|body)\s+(?:is\s+)?(?:answer|respond|repl|help|call|pick|get)\w*"
+    r"|\bno(?:body)?\s+(?:response|reply|answer|help|updates?|info(?:rmation)?|communication)\b"
+    r"|\b(?:never|not|haven't|hasn't|didn't|did not|have not|has not)\s+(?:\w+\s+)?"
+    r"(?:heard|received|gotten|got|responded|replied|called|answered)\b"
+    r"|\bignor(?:ed|ing)\b|\b(?:hung|hang) up\b",
+    "disruption": r"\b(?:cancell?ed|cancell?ation|delay(?:ed|s)?|diverted|overbooked|oversold"
+    r"|stranded|stuck|bumped|missed (?:my|our|the) (?:\w+\s+)?(?:flight|connection|train|bus)"
+    r"|rebook(?:ed)?|late again)\b",
+    "lost": r"\b(?:lost|missing|damaged|broken|never (?:arrived|came|received))\s+(?:\w+\s+)?"
+    r"(?:bag|bags|luggage|baggage|package|parcel|order|item|suitcase|stroller|delivery|refund)\b"
+    r"|\b(?:bag|luggage|baggage|package|parcel|order|delivery|refund)s?\s+(?:is|are|was|were|has|have"
+    r"|still)?\s*(?:still\s+)?(?:lost|missing|late|not here|delayed|damaged|never)\b",
+    "money": r"\brefund\w*|\b(?:over|double|twice)[- ]?charged\b|\bcharged (?:me )?twice\b"
+    r"|\bhidden fees?\b|\bcompensat\w+",
+    "failure": r"\b(?:not|isn't|wasn't|isnt|doesn't|doesnt|won't|wont|didn't|didnt|don't|dont)\s+"
+    r"(?:\w+\s+)?(?:working|work|load|loading|open|respond)\b|\b(?:can't|cant|cannot|unable to|"
+    r"couldn't|couldnt)\s+(?:\w+\s+)?(?:log|sign|access|connect|check|book|get|find|reach|use|pay"
+    r"|load|change|select|upgrade|speak|talk)\b|\berror\b|\bcrash\w*|\bglitch\w*|\bfrozen\b"
+    r"|\b(?:is|are|was|went|been|site|app|website|system)\s+down\b",
+    "bad_service": r"\brude\b|\bunprofessional\b|\bunacceptable\b|\bridiculous\b|\b(?:absolute|total|complete|such a) joke\b"
+    r"|\bworst\b|\bterrible\b|\bhorrible\b|\bawful\b|\bpathetic\b|\bdisgrace\w*|\bnever again\b"
+    r"|\bfix (?:this|it|your)\b|\b(?:so|very|extremely|really) (?:disappointed|frustrat\w+"
+    r"|annoyed|upset)\b|\bcustomer service\s+(?:is|was)\s+(?:\w+\s+)?(?:bad|poor|non-?existent)\b",
+}
+CARE_VALENCE = -1.6
+MAX_CARE_CUES = 3
+SARCASM_DAMPING = 0.3  # praise words next to care cues keep this share of their valence
+
+_CARE = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in CARE_CUES.items()}
+# "customer care", "tech support": names of a department, not feelings ("care" is +2.2).
+_SERVICE_NAMES = re.compile(r"\b(?:customer|tech|technical)\s+(?:care|support)\b", re.IGNORECASE)
+_ANALYZER: SentimentIntensityAnalyzer | None = None
+_STOCK: SentimentIntensityAnalyzer | None = None
+
+
+@dataclass(frozen=True)
+class SentimentScore:
+    """One post's sentiment label, VADER-style scores and the care cues that moved it."""
+
+    label: str
+    compound: float
+    pos: float
+    neu: float
+    neg: float
+    cues: tuple[str, ...] = ()
+
+
+def get_analyzer() -> SentimentIntensityAnalyzer:
+    """Return the process-wide VADER analyzer with the care lexicon applied (built once)."""
+    global _ANALYZER
+    if _ANALYZER is None:
+        analyzer = SentimentIntensityAnalyzer()
+        analyzer.lexicon.update(CARE_LEXICON)
+        _ANALYZER = analyzer
+    return _ANALYZER
+
+
+def get_stock_analyzer() -> SentimentIntensityAnalyzer:
+    """Return an unmodified VADER analyzer (the evaluation baseline), built once per process."""
+    global _STOCK
+    if _STOCK is None:
+        _STOCK = SentimentIntensityAnalyzer()
+    return _STOCK
+
+
+def find_care_cues(text: str) -> list[str]:
+    """Return the care-phrase families found in `text` (e.g. ["waiting", "money"])."""
+    return [name for name, pattern in _CARE.items() if pattern.search(text)]
+
+
+def to_label(compound: float, settings: ClassifySettings | None = None) -> str:
+    """Map a compound score to negative/neutral/positive with the configured thresholds."""
+    settings = settings or ClassifySettings()
+    if compound >= settings.positive_threshold:
+        return "positive"
+    if compound <= settings.negative_threshold:
+        return "negative"
+    return "neutral"
+
+
+def _valences(analyzer: SentimentIntensityAnalyzer, text: str) -> tuple[list[float], list[str]]:
+    """Run VADER's per-token scoring (emoji, boosters, negation, "but") and keep the tokens."""
+    emojis = analyzer.emojis
+    if not text.isascii():
+        parts = []
+        prev_space = True
+        for char in text:
+            description = emojis.get(char)
+            if description is not None:
+                if not prev_space:
+                    parts.append(" ")
+                parts.append(description)
+                prev_space = False
+            else:
+                parts.append(char)
+                prev_space = char == " "
+        text = "".join(parts).strip()
+    sentitext = SentiText(text)
+    words = sentitext.words_and_emoticons
+    sentiments: list[float] = []
+    for i, item in enumerate(words):
+        lowered = item.lower()
+        if lowered in BOOSTER_DICT or (
+            lowered == "kind" and i < len(words) - 1 and words[i + 1].lower() == "of"
+        ):
+            sentiments.append(0)
+            continue
+        analyzer.sentiment_valence(0, sentitext, item, i, sentiments)
+    return analyzer._but_check(words, sentiments), words
+
+
+def score_sentiment(
+    text: str,
+    settings: ClassifySettings | None = None,
+    analyzer: SentimentIntensityAnalyzer | None = None,
+) -> SentimentScore:
+    """Score cleaned post text (see classify.text.to_scoring_text) for customer care."""
+    analyzer = analyzer or get_analyzer()
+    text = _SERVICE_NAMES.sub("customer service", text)
+    sentiments, words = _valences(analyzer, text)
+    cues = find_care_cues(text)
+    if cues:
+        for i, word in enumerate(words):
+            value = sentiments[i]
+            if value > 0:
+                sentiments[i] = 0.0 if word.lower() in POLITE_WORDS else value * SARCASM_DAMPING
+        sentiments.extend([CARE_VALENCE] * min(len(cues), MAX_CARE_CUES))
+    scores = analyzer.score_valence(sentiments, text)
+    compound = scores["compound"]
+    return SentimentScore(
+        label=to_label(compound, settings),
+        compound=compound,
+        pos=scores["pos"],
+        neu=scores["neu"],
+        neg=scores["neg"],
+        cues=tuple(cues),
+    )
+
+
+def score_stock(text: str, settings: ClassifySettings | None = None) -> SentimentScore:
+    """Score raw text with stock VADER (the baseline `earmark evaluate` compares against)."""
+    scores = get_stock_analyzer().polarity_scores(text)
+    compound = scores["compound"]
+    return SentimentScore(
+        to_label(compound, settings), compound, scores["pos"], scores["neu"], scores["neg"]
+    )

@@ -1,0 +1,46 @@
+"""Prepare post text for scoring: drop what carries no sentiment (links, handles, brand names)."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# @handles and masked placeholders such as __company__ name someone; they are never sentiment.
+_HANDLE = re.compile(r"(?<![\w.])@\w+|\b__\w+__\b")
+_HASH = re.compile(r"#(?=\w)")
+_SPACES = re.compile(r"[ \t\r\f\v]{2,}")
+
+
+@lru_cache(maxsize=64)
+def compile_terms(terms: tuple[str, ...]) -> re.Pattern | None:
+    """Compile neutral terms (brand/product names, handles) into one case-insensitive pattern."""
+    cleaned = sorted(
+        {term.strip() for term in terms if term and term.strip()}, key=len, reverse=True
+    )
+    if not cleaned:
+        return None
+    parts = []
+    for term in cleaned:
+        body = re.escape(term)
+        # Word-bounded unless the term starts/ends with punctuation (e.g. "@acme", "#acme").
+        left = r"(?<!\w)" if term[0].isalnum() or term[0] == "_" else ""
+        right = r"(?!\w)" if term[-1].isalnum() or term[-1] == "_" else ""
+        parts.append(f"{left}#?{body}{right}")
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def to_scoring_text(text: str, terms: re.Pattern | None = None) -> str:
+    """Return `text` without links, @handles, hashtag signs and neutral terms, entities decoded."""
+    if "&" in text:
+        text = html.unescape(text)
+    if "://" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text or "__" in text:
+        text = _HANDLE.sub(" ", text)
+    if terms is not None:
+        text = terms.sub(" ", text)
+    if "#" in text:
+        text = _HASH.sub("", text)
+    return _SPACES.sub(" ", text).strip()
