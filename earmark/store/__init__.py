@@ -17,6 +17,7 @@ from earmark.models import to_iso, utcnow
 from earmark.store.exports import ExportsMixin
 from earmark.store.posts import PostsMixin
 from earmark.store.queues import QueuesMixin
+from earmark.store.runlog import RunLogMixin
 from earmark.store.runs import RunsMixin
 from earmark.store.schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 
@@ -27,7 +28,7 @@ class StoreError(EarmarkError):
     """The database cannot be opened or used."""
 
 
-class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin):
+class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin):
     """An earmark database: open it, migrate it, read and write it."""
 
     def __init__(self, path: str | Path, *, migrate: bool = True):

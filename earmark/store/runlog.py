@@ -1,0 +1,45 @@
+"""The runs table: every `earmark run` with its start, end, counts and errors."""
+
+from __future__ import annotations
+
+import json
+
+from earmark.models import to_iso, utcnow
+
+
+class RunLogMixin:
+    def start_run(self, command: str, started_at=None) -> int:
+        """Record the start of a run; return its id."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO runs (command, started_at, status) VALUES (?, ?, 'running')",
+                (command, to_iso(started_at or utcnow())),
+            )
+        return cur.lastrowid
+
+    def finish_run(
+        self, run_id: int, status: str, counts: dict, errors: dict, ended_at=None
+    ) -> None:
+        """Record how a run ended."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE runs SET ended_at = ?, status = ?, counts = ?, errors = ? WHERE id = ?",
+                (
+                    to_iso(ended_at or utcnow()),
+                    status,
+                    json.dumps(counts, sort_keys=True),
+                    json.dumps(errors, sort_keys=True),
+                    run_id,
+                ),
+            )
+
+    def recent_runs(self, limit: int = 20) -> list[dict]:
+        """Return the latest runs, newest first."""
+        rows = self.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit])
+        out = []
+        for row in rows:
+            row = dict(row)
+            row["counts"] = json.loads(row["counts"]) if row["counts"] else {}
+            row["errors"] = json.loads(row["errors"]) if row["errors"] else {}
+            out.append(row)
+        return out
