@@ -2,6 +2,106 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+
+from earmark.models import to_iso
+
+# One row per opportunity with its post, labels and topics; filters are appended as AND clauses.
+_EXPORT_SELECT = """
+SELECT
+  o.id, o.post_id, o.kind, o.queue, o.status, o.agent, o.priority, o.language,
+  o.created_at, o.sla_due, o.first_response_at,
+  p.platform, p.text, p.url, p.author, p.author_name, p.author_reach,
+  p.created_at AS posted_at,
+  c.sentiment, c.compound, c.intents, c.primary_intent, c.pii, c.reply_privately,
+  c.priority_reason,
+  (SELECT json_group_array(topic) FROM
+     (SELECT m.topic FROM topic_matches m WHERE m.post_id = o.post_id ORDER BY m.topic)
+  ) AS topics
+FROM opportunities o
+JOIN posts p ON p.id = o.post_id
+LEFT JOIN classifications c ON c.post_id = o.post_id
+"""
+_EXPORT_ORDER = " ORDER BY o.queue, o.priority DESC, p.created_at, o.id"
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
 
 class ExportsMixin:
-    pass
+    def iter_export_rows(
+        self,
+        queue: str | Sequence[str] | None = None,
+        agent: str | None = None,
+        status: str | Sequence[str] | None = None,
+        min_priority: int | None = None,
+        since: datetime | str | None = None,
+        new_for_destination: str | None = None,
+    ) -> Iterator[dict]:
+        """Yield opportunities joined to their post and labels, by queue, priority, then age.
+
+        status and queue take one value or several; since keeps opportunities created at or
+        after that moment; new_for_destination keeps only those not yet exported there.
+        """
+        clauses: list[str] = []
+        params: list = []
+        queues = _as_list(queue)
+        if queues:
+            clauses.append(f"o.queue IN ({', '.join('?' for _ in queues)})")
+            params.extend(queues)
+        if agent is not None:
+            clauses.append("o.agent = ?")
+            params.append(agent)
+        statuses = _as_list(status)
+        if statuses:
+            clauses.append(f"o.status IN ({', '.join('?' for _ in statuses)})")
+            params.extend(statuses)
+        if min_priority is not None:
+            clauses.append("coalesce(o.priority, 0) >= ?")
+            params.append(min_priority)
+        if since is not None:
+            clauses.append("o.created_at >= ?")
+            params.append(to_iso(since) if isinstance(since, datetime) else since)
+        if new_for_destination is not None:
+            clauses.append(
+                "NOT EXISTS (SELECT 1 FROM exports e "
+                "WHERE e.destination = ? AND e.opportunity_id = o.id)"
+            )
+            params.append(new_for_destination)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        cursor = self.conn.execute(_EXPORT_SELECT + where + _EXPORT_ORDER, params)
+        names = [d[0] for d in cursor.description]
+        try:
+            for row in cursor:
+                yield dict(zip(names, row))
+        finally:
+            cursor.close()
+
+    def mark_exported(self, destination: str, ids: Iterable[int], at: datetime | str) -> int:
+        """Record that these opportunities reached destination; return how many were new."""
+        stamp = to_iso(at) if isinstance(at, datetime) else at
+        ids = list(dict.fromkeys(ids))
+        before = self.conn.total_changes
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO exports (destination, opportunity_id, exported_at) "
+                "VALUES (?, ?, ?)",
+                ((destination, opportunity_id, stamp) for opportunity_id in ids),
+            )
+        # exports has no triggers, so total_changes counts exactly the rows inserted.
+        return self.conn.total_changes - before
+
+    def exported_ids(self, destination: str) -> set[int]:
+        """Return the ids of every opportunity already exported to destination."""
+        return {
+            row[0]
+            for row in self.conn.execute(
+                "SELECT opportunity_id FROM exports WHERE destination = ?", (destination,)
+            )
+        }
