@@ -9,14 +9,16 @@ raw text; for intents: negative -> complaint, positive -> praise, else other).
 from __future__ import annotations
 
 import csv
-from collections import Counter
+import json
+import sys
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from classify.settings import ClassifySettings
-from earmark.models import INTENTS, SENTIMENTS, UNSUPPORTED_LANGUAGE
+from earmark.models import INTENTS, SENTIMENTS
 
 # Label spellings seen in public data sets that mean one of our intents.
 INTENT_ALIASES = {"outage_bug": "outage", "bug": "outage"}
@@ -38,7 +40,9 @@ class LabeledRow:
     intents: list[str] | None
 
 
-def load_labeled(source: str | Path | TextIO, *, extra_intents: Iterable[str] = ()) -> Iterator[LabeledRow]:
+def load_labeled(
+    source: str | Path | TextIO, *, extra_intents: Iterable[str] = ()
+) -> Iterator[LabeledRow]:
     """Stream rows of a labeled CSV, raising EvaluateError with the line of the first bad row."""
     if isinstance(source, (str, Path)):
         name = str(source)
@@ -47,7 +51,7 @@ def load_labeled(source: str | Path | TextIO, *, extra_intents: Iterable[str] = 
         except OSError as error:
             raise EvaluateError(f"evaluate: cannot read {name}: {error.strerror}") from None
     else:
-        name = getattr(source, "name", "<stdin>")
+        name = _name(source)
         handle = source
     known = set(INTENTS) | set(extra_intents)
     try:
@@ -55,7 +59,9 @@ def load_labeled(source: str | Path | TextIO, *, extra_intents: Iterable[str] = 
         try:
             header = [column.strip().lower() for column in next(reader)]
         except StopIteration:
-            raise EvaluateError(f"evaluate: {name} is empty; expected a header id,text,...") from None
+            raise EvaluateError(
+                f"evaluate: {name} is empty; expected a header id,text,..."
+            ) from None
         except (csv.Error, UnicodeDecodeError) as error:
             raise EvaluateError(f"evaluate: {name} line 1: {error}") from None
         if "text" not in header or not {"sentiment", "intents"} & set(header):
@@ -84,8 +90,8 @@ def load_labeled(source: str | Path | TextIO, *, extra_intents: Iterable[str] = 
                 )
             sentiment = None
             if sentiment_at is not None:
-                sentiment = record[sentiment_at].strip().lower()
-                if sentiment not in SENTIMENTS:
+                sentiment = record[sentiment_at].strip().lower() or None
+                if sentiment is not None and sentiment not in SENTIMENTS:
                     raise EvaluateError(
                         f"evaluate: {name} line {line}: unknown sentiment {sentiment!r} "
                         f"(use negative, neutral or positive)"
@@ -98,11 +104,12 @@ def load_labeled(source: str | Path | TextIO, *, extra_intents: Iterable[str] = 
                     if label.strip()
                 ]
                 unknown = [label for label in intents if label not in known]
-                if not intents or unknown:
+                if unknown:
                     raise EvaluateError(
-                        f"evaluate: {name} line {line}: unknown intent "
-                        f"{(unknown or [''])[0]!r} (use {', '.join(INTENTS)})"
+                        f"evaluate: {name} line {line}: unknown intent {unknown[0]!r} "
+                        f"(use {', '.join(sorted(known))})"
                     )
+                intents = intents or None
             row_id = record[id_at] if id_at is not None else str(line)
             yield LabeledRow(line, row_id, record[text_at], sentiment, intents)
     finally:
@@ -110,7 +117,9 @@ def load_labeled(source: str | Path | TextIO, *, extra_intents: Iterable[str] = 
             handle.close()
 
 
-def score_labels(gold: list[str], predicted: list[str], labels: Iterable[str] | None = None) -> dict:
+def score_labels(
+    gold: list[str], predicted: list[str], labels: Iterable[str] | None = None
+) -> dict:
     """Return accuracy, macro-F1 (over gold classes), per-class P/R/F1 and a confusion matrix."""
     classes = list(labels) if labels is not None else sorted(set(gold))
     pairs = Counter(zip(gold, predicted))
@@ -168,60 +177,79 @@ def _vader_intents(sentiment: str) -> list[str]:
 def evaluate_file(
     source: str | Path | TextIO,
     *,
+    task: str | None = None,
     baseline: str | None = None,
     settings: ClassifySettings | None = None,
 ) -> dict:
-    """Classify every row of a labeled CSV and return metrics (and the baseline's, if asked)."""
+    """Classify every row of a labeled CSV (`-` is stdin) and return metrics, with the baseline's."""
     from classify import CLASSIFIER_VERSION, ClassifyItem, classify_many
     from classify.sentiment import score_stock
 
     if baseline is not None and baseline not in BASELINES:
         raise EvaluateError(f"evaluate: unknown baseline {baseline!r}; use vader")
+    if task not in (None, "sentiment", "intent"):
+        raise EvaluateError(f"evaluate: unknown task {task!r}; use sentiment or intent")
     settings = settings or ClassifySettings()
+    if isinstance(source, str) and source == "-":
+        source = sys.stdin
     gold_sentiment: list[str] = []
     gold_intents: list[list[str]] = []
     ours_sentiment: list[str] = []
     ours_intents: list[list[str]] = []
     base_sentiment: list[str] = []
-    rows = list(_rows_with_text(load_labeled(source, extra_intents=[r.name for r in settings.intents])))
-    has_sentiment = has_intents = False
-    items = (ClassifyItem(text=row.text) for row in rows)
-    for row, result in zip(rows, classify_many(items, settings)):
-        if row.sentiment is not None:
-            has_sentiment = True
+    base_intents: list[list[str]] = []
+    pending: deque[LabeledRow] = deque()
+    rows = load_labeled(source, extra_intents=[rule.name for rule in settings.intents])
+
+    def items() -> Iterator[ClassifyItem]:
+        for row in rows:
+            pending.append(row)
+            yield ClassifyItem(text=row.text)
+
+    count = 0
+    for result in classify_many(items(), settings):
+        row = pending.popleft()
+        count += 1
+        stock = score_stock(row.text, settings).label if baseline == "vader" else None
+        if row.sentiment and task in (None, "sentiment"):
             gold_sentiment.append(row.sentiment)
             ours_sentiment.append(result.sentiment)
-        if row.intents is not None:
-            has_intents = True
+            if stock:
+                base_sentiment.append(stock)
+        if row.intents and task in (None, "intent"):
             gold_intents.append(row.intents)
             ours_intents.append(result.intent_names)
+            if stock:
+                base_intents.append(_vader_intents(stock))
+    if task == "sentiment" and not gold_sentiment:
+        raise EvaluateError(f"evaluate: {_name(source)} has no sentiment labels")
+    if task == "intent" and not gold_intents:
+        raise EvaluateError(f"evaluate: {_name(source)} has no intent labels")
+    labels = list(SENTIMENTS)
+    sentiment = intents = None
+    if gold_sentiment:
+        sentiment = {"ours": score_labels(gold_sentiment, ours_sentiment, labels)}
         if baseline == "vader":
-            base_sentiment.append(score_stock(row.text, settings).label)
-    result: dict = {
-        "file": getattr(source, "name", str(source)),
-        "rows": len(rows),
+            sentiment["vader"] = score_labels(gold_sentiment, base_sentiment, labels)
+    if gold_intents:
+        intents = {"ours": _intent_metrics(gold_intents, ours_intents)}
+        if baseline == "vader":
+            intents["vader"] = _intent_metrics(gold_intents, base_intents)
+    return {
+        "file": _name(source),
+        "rows": count,
         "classifier_version": CLASSIFIER_VERSION,
         "baseline": baseline,
-        "sentiment": None,
-        "intents": None,
+        "sentiment": sentiment,
+        "intents": intents,
     }
-    labels = list(SENTIMENTS)
-    if has_sentiment:
-        result["sentiment"] = {"ours": score_labels(gold_sentiment, ours_sentiment, labels)}
-        if baseline == "vader":
-            picked = [s for row, s in zip(rows, base_sentiment) if row.sentiment is not None]
-            result["sentiment"]["vader"] = score_labels(gold_sentiment, picked, labels)
-    if has_intents:
-        result["intents"] = {"ours": _intent_metrics(gold_intents, ours_intents)}
-        if baseline == "vader":
-            picked = [_vader_intents(s) for row, s in zip(rows, base_sentiment) if row.intents]
-            result["intents"]["vader"] = _intent_metrics(gold_intents, picked)
-    return result
 
 
-def _rows_with_text(rows: Iterable[LabeledRow]) -> Iterator[LabeledRow]:
-    """Pass rows through (a hook to keep the loader a generator)."""
-    yield from rows
+def _name(source: str | Path | TextIO) -> str:
+    """Name a source for messages: its path, or <stdin>."""
+    if isinstance(source, (str, Path)):
+        return str(source)
+    return getattr(source, "name", "<stdin>")
 
 
 def _intent_metrics(gold: list[list[str]], predicted: list[list[str]]) -> dict:
@@ -236,4 +264,93 @@ def _intent_metrics(gold: list[list[str]], predicted: list[list[str]]) -> dict:
     }
 
 
-UNSUPPORTED = UNSUPPORTED_LANGUAGE  # shown as a predicted column when posts were not scored
+def render_evaluation_table(result: dict):
+    """Build a Rich renderable: summary, per-class scores and the sentiment confusion matrix."""
+    from rich.console import Group
+    from rich.table import Table
+
+    from rich.text import Text
+
+    systems = ["ours"] + (["vader"] if result.get("baseline") else [])
+    heading = f"{result['file']}: {result['rows']} rows, classifier {result['classifier_version']}"
+    parts = [Text(heading)]
+    for task, metrics in (
+        ("sentiment", result.get("sentiment")),
+        ("intents", result.get("intents")),
+    ):
+        if not metrics:
+            continue
+        summary = Table(title=task, title_justify="left")
+        summary.add_column("metric")
+        for system in systems:
+            summary.add_column(system, justify="right")
+        if task == "sentiment":
+            rows = [("accuracy", ("accuracy",)), ("macro-F1", ("macro_f1",))]
+            views = {system: metrics[system] for system in systems}
+        else:
+            rows = [
+                ("primary accuracy", ("primary", "accuracy")),
+                ("primary macro-F1", ("primary", "macro_f1")),
+                ("multi-label macro-F1", ("labels", "macro_f1")),
+                ("exact label set", ("labels", "exact_match")),
+            ]
+            views = {system: metrics[system] for system in systems}
+        for label, path in rows:
+            summary.add_row(label, *(f"{_dig(views[s], path):.3f}" for s in systems))
+        parts.append(summary)
+        per_class_source = (
+            {s: metrics[s]["per_class"] for s in systems}
+            if task == "sentiment"
+            else {s: metrics[s]["labels"]["per_class"] for s in systems}
+        )
+        detail = Table(title=f"{task}: per class" + (" (multi-label)" if task == "intents" else ""))
+        detail.add_column("class")
+        detail.add_column("support", justify="right")
+        for system in systems:
+            for column in ("P", "R", "F1"):
+                detail.add_column(f"{system} {column}", justify="right")
+        for name, scores in per_class_source["ours"].items():
+            cells = []
+            for system in systems:
+                other = per_class_source[system].get(name, {"precision": 0, "recall": 0, "f1": 0})
+                cells += [
+                    f"{other['precision']:.2f}",
+                    f"{other['recall']:.2f}",
+                    f"{other['f1']:.2f}",
+                ]
+            detail.add_row(name, str(scores["support"]), *cells)
+        parts.append(detail)
+        confusion_source = metrics["ours"] if task == "sentiment" else metrics["ours"]["primary"]
+        confusion = Table(
+            title=f"{task}: confusion (rows gold, columns ours"
+            + (", primary intent)" if task == "intents" else ")")
+        )
+        confusion.add_column("gold \\ predicted")
+        for label in confusion_source["labels"]:
+            confusion.add_column(label, justify="right")
+        for gold, counts in confusion_source["confusion"].items():
+            confusion.add_row(gold, *(str(counts[label]) for label in confusion_source["labels"]))
+        parts.append(confusion)
+    return Group(*parts)
+
+
+def _dig(data: dict, path: tuple[str, ...]) -> float:
+    """Follow keys into nested dicts."""
+    for key in path:
+        data = data[key]
+    return data
+
+
+def render_evaluation(result: dict, fmt: str = "table", out: TextIO | None = None) -> None:
+    """Write an evaluation result to `out` as a table (Rich) or as JSON."""
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(json.dumps(result, indent=2, sort_keys=False) + "\n")
+        return
+    if fmt != "table":
+        raise EvaluateError(f"evaluate: unknown format {fmt!r}; use table or json")
+    from rich.console import Console
+
+    Console(file=out, width=max(100, Console(file=out).width)).print(
+        render_evaluation_table(result)
+    )
