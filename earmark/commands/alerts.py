@@ -1,3 +1,53 @@
 """Commands: alerts."""
 
-COMMANDS = []
+from __future__ import annotations
+
+import click
+
+from earmark.app import App, pass_app
+from earmark.output import format_option, resolve_format, write_records
+
+# Distinct from 1 (error), 2 (usage) and 3 (partial failure): cron can chain on it.
+ALERT_EXIT_CODE = 4
+
+
+@click.command("alerts")
+@format_option(("table", "json", "jsonl"))
+@click.option(
+    "--dry-run", is_flag=True, help="Evaluate and print; send nothing and change no alert state."
+)
+@pass_app
+@click.pass_context
+def alerts_command(ctx: click.Context, app: App, fmt: str | None, dry_run: bool) -> None:
+    """Check topics for spikes and queues for thresholds; print and send the alerts.
+
+    Each topic's last window (e.g. 1h) is compared with its baseline (e.g. the 12h before, as
+    12 buckets of 1h): an alert fires when the count is k standard deviations above the
+    baseline mean and at least min_count. One incident sends one alert, and an all-clear
+    when it ends. Alerts go to the notifiers of the config (alerts.notify).
+
+    Exit codes: 0 no alert fired (all-clears alone exit 0), 4 an alert fired,
+    3 an alert could not be delivered (it is retried next run), 1 error.
+    """
+    from export.alert_messages import TABLE_COLUMNS, render_row
+    from export.alert_stage import run_alerts
+
+    config = app.require_config()
+    run = run_alerts(app.store, config, now=app.now(), dry_run=dry_run, env=app.env)
+    fmt = resolve_format(fmt)
+    if run:
+        if fmt == "table":
+            write_records([render_row(alert) for alert in run], fmt, TABLE_COLUMNS, title="Alerts")
+        else:
+            write_records([alert.to_record() for alert in run], fmt)
+    for alert in run:
+        app.debug(f"alerts: {alert.key} {alert.status}, sent to {', '.join(alert.delivered) or 'nobody'}")
+    for error in run.errors:
+        app.say(f"Error: {error}")
+    if run.errors:
+        ctx.exit(3)
+    if run.fired:
+        ctx.exit(ALERT_EXIT_CODE)
+
+
+COMMANDS = [alerts_command]

@@ -1,0 +1,163 @@
+"""Counts for alerting (posts per topic per time bucket, open items, SLA breaches) and the
+alert_state table that keeps cooldowns between cron runs (owned by the alerts work)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from earmark.models import OPEN_STATUSES, parse_iso, to_iso
+
+_OPEN = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
+# Whole seconds between two ISO timestamps; integer arithmetic so bucket edges are exact.
+_AGE = "(CAST(strftime('%s', ?) AS INTEGER) - CAST(strftime('%s', p.created_at) AS INTEGER))"
+
+
+def _label_filter(intent: str | None, sentiment: str | None) -> tuple[str, str, list]:
+    """Return (join, where, params) restricting posts to a primary intent and/or sentiment."""
+    if intent is None and sentiment is None:
+        return "", "", []
+    clauses, params = [], []
+    if intent is not None:
+        clauses.append("c.primary_intent = ?")
+        params.append(intent)
+    if sentiment is not None:
+        clauses.append("c.sentiment = ?")
+        params.append(sentiment)
+    return "JOIN classifications c ON c.post_id = p.id", " AND " + " AND ".join(clauses), params
+
+
+class AlertsMixin:
+    def count_topic_buckets(
+        self,
+        now: datetime,
+        bucket: timedelta,
+        buckets: int,
+        *,
+        intent: str | None = None,
+        sentiment: str | None = None,
+    ) -> dict[str, list[int]]:
+        """Count posts per topic in `buckets` windows of size `bucket` ending at now.
+
+        Index 0 is the most recent window (now - bucket, now]; index i covers
+        (now - (i+1)*bucket, now - i*bucket]. Posts dated after now are not counted.
+        """
+        size = int(bucket.total_seconds())
+        start = now - bucket * buckets
+        join, where, params = _label_filter(intent, sentiment)
+        iso_now = to_iso(now)
+        rows = self.conn.execute(
+            f"SELECT m.topic, ({_AGE}) / ? AS age_bucket, count(*) "  # noqa: S608 - only constants are interpolated
+            f"FROM posts p JOIN topic_matches m ON m.post_id = p.id {join} "
+            f"WHERE p.created_at > ? AND {_AGE} >= 0 AND {_AGE} < ? {where} "
+            "GROUP BY m.topic, age_bucket",
+            [iso_now, size, to_iso(start), iso_now, iso_now, size * buckets, *params],
+        ).fetchall()
+        counts: dict[str, list[int]] = {}
+        for topic, index, count in rows:
+            counts.setdefault(topic, [0] * buckets)[index] = count
+        return counts
+
+    def earliest_topic_posts(self) -> dict[str, datetime]:
+        """Return the creation time of the oldest stored post of each topic."""
+        rows = self.conn.execute(
+            "SELECT m.topic, min(p.created_at) FROM posts p "
+            "JOIN topic_matches m ON m.post_id = p.id GROUP BY m.topic"
+        ).fetchall()
+        return {topic: parse_iso(first) for topic, first in rows if first}
+
+    def topic_posts_between(
+        self,
+        topic: str,
+        start: datetime,
+        end: datetime,
+        *,
+        intent: str | None = None,
+        sentiment: str | None = None,
+        limit: int = 500,
+    ) -> list[dict]:
+        """Return a topic's posts created in (start, end], highest priority and reach first."""
+        join, where, params = _label_filter(intent, sentiment)
+        if not join:
+            join = "LEFT JOIN classifications c ON c.post_id = p.id"
+        return [
+            dict(row)
+            for row in self.db.query(
+                "SELECT p.id, p.url, p.author, p.text, p.created_at, p.author_reach, "  # noqa: S608 - only constants are interpolated
+                "c.priority FROM posts p JOIN topic_matches m ON m.post_id = p.id "
+                f"{join} WHERE m.topic = ? AND p.created_at > ? AND p.created_at <= ? {where} "
+                "ORDER BY coalesce(c.priority, 0) DESC, coalesce(p.author_reach, 0) DESC, "
+                "p.created_at DESC LIMIT ?",
+                [topic, to_iso(start), to_iso(end), *params, limit],
+            )
+        ]
+
+    def count_open_by_topic(self) -> dict[str, int]:
+        """Return how many opportunities are open (not resolved or dismissed) per topic."""
+        rows = self.conn.execute(
+            "SELECT m.topic, count(DISTINCT o.id) FROM opportunities o "  # noqa: S608 - only constants are interpolated
+            "JOIN topic_matches m ON m.post_id = o.post_id "
+            f"WHERE o.status IN ({_OPEN}) GROUP BY m.topic"
+        ).fetchall()
+        return dict(rows)
+
+    def count_open_by_queue(self) -> dict[str, int]:
+        """Return how many opportunities are open per queue."""
+        rows = self.conn.execute(
+            f"SELECT queue, count(*) FROM opportunities WHERE status IN ({_OPEN}) GROUP BY queue"  # noqa: S608 - only constants are interpolated
+        ).fetchall()
+        return dict(rows)
+
+    def breaches_by_topic(self, now: datetime) -> dict[str, int]:
+        """Return how many open, unanswered opportunities are past their SLA per topic."""
+        rows = self.conn.execute(
+            "SELECT m.topic, count(DISTINCT o.id) FROM opportunities o "  # noqa: S608 - only constants are interpolated
+            "JOIN topic_matches m ON m.post_id = o.post_id "
+            f"WHERE o.status IN ({_OPEN}) AND o.first_response_at IS NULL "
+            "AND o.sla_due IS NOT NULL AND o.sla_due < ? GROUP BY m.topic",
+            [to_iso(now)],
+        ).fetchall()
+        return dict(rows)
+
+    def breaches_by_queue(self, now: datetime) -> dict[str, int]:
+        """Return how many open, unanswered opportunities are past their SLA per queue."""
+        rows = self.conn.execute(
+            "SELECT queue, count(*) FROM opportunities "  # noqa: S608 - only constants are interpolated
+            f"WHERE status IN ({_OPEN}) AND first_response_at IS NULL "
+            "AND sla_due IS NOT NULL AND sla_due < ? GROUP BY queue",
+            [to_iso(now)],
+        ).fetchall()
+        return dict(rows)
+
+    def alert_states(self) -> dict[str, dict]:
+        """Return every alert_state row by key, with `detail` decoded from JSON."""
+        states = {}
+        for row in self.db.query("SELECT * FROM alert_state"):
+            row = dict(row)
+            row["detail"] = json.loads(row["detail"]) if row["detail"] else {}
+            states[row["key"]] = row
+        return states
+
+    def save_alert_state(
+        self,
+        key: str,
+        state: str,
+        since: datetime,
+        last_fired_at: datetime | None,
+        detail: dict,
+    ) -> None:
+        """Insert or replace the state of one alert key."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO alert_state (key, state, since, last_fired_at, detail) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
+                "since = excluded.since, last_fired_at = excluded.last_fired_at, "
+                "detail = excluded.detail",
+                (
+                    key,
+                    state,
+                    to_iso(since),
+                    to_iso(last_fired_at) if last_fired_at else None,
+                    json.dumps(detail, ensure_ascii=False, default=str),
+                ),
+            )
