@@ -1,7 +1,426 @@
-"""Opportunities, agents and events (owned by the queues work)."""
+"""Opportunities, agents, thread membership and the event log (owned by the queues work).
+
+Every read and write of `agents`, `opportunities`, `opportunity_posts` and `events` is here;
+export/routing.py, assign.py, actions.py, sla.py and metrics.py decide, this file stores.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
+
+from earmark.models import OPEN_STATUSES
+
+# Statuses that count against an agent's capacity (open and held by someone).
+HELD_STATUSES = ("assigned", "claimed", "responded", "escalated")
+_OPEN_MARKS = ",".join("?" for _ in OPEN_STATUSES)
+_HELD_MARKS = ",".join("?" for _ in HELD_STATUSES)
+_AGENT_JSON = ("queues", "skills", "languages")
+_OPPORTUNITY_FIELDS = (
+    "post_id",
+    "kind",
+    "queue",
+    "status",
+    "agent",
+    "priority",
+    "base_priority",
+    "language",
+    "thread_key",
+    "created_at",
+    "sla_due",
+    "assigned_at",
+    "first_response_at",
+    "closed_at",
+    "updated_at",
+)
+# What the queue views and `next` show: the opportunity with its post and labels.
+_ITEM_SELECT = (
+    "SELECT o.*, p.platform, p.url, p.author, p.text, p.created_at AS post_created_at, "
+    "c.sentiment, c.intents, c.primary_intent, c.reply_privately, c.pii "
+    "FROM opportunities o JOIN posts p ON p.id = o.post_id "
+    "LEFT JOIN classifications c ON c.post_id = o.post_id "
+)
+
+
+def _agent_row(row: dict) -> dict:
+    row = dict(row)
+    for key in _AGENT_JSON:
+        row[key] = json.loads(row[key]) if row.get(key) else []
+    row["active"] = bool(row["active"])
+    return row
+
+
+def _event_row(row: dict) -> dict:
+    row = dict(row)
+    row["detail"] = json.loads(row["detail"]) if row.get("detail") else {}
+    return row
+
 
 class QueuesMixin:
-    pass
+    # -- agents ---------------------------------------------------------------------------
+
+    def agent_rows(self, *, include_removed: bool = True) -> list[dict]:
+        """Return stored agents (JSON lists decoded), by name."""
+        where = "" if include_removed else "WHERE removed_at IS NULL"
+        return [
+            _agent_row(r) for r in self.db.query(f"SELECT * FROM agents {where} ORDER BY name")
+        ]
+
+    def save_agent(self, row: dict) -> None:
+        """Insert or update one agent row (lists given as Python lists); clears removed_at."""
+        values = {k: (json.dumps(v) if k in _AGENT_JSON else v) for k, v in row.items()}
+        values["active"] = int(bool(values.get("active", True)))
+        values["removed_at"] = None
+        cols = list(values)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "name")
+        self.conn.execute(
+            f"INSERT INTO agents ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
+            f"ON CONFLICT(name) DO UPDATE SET {updates}",
+            [values[c] for c in cols],
+        )
+
+    def mark_agent_removed(self, name: str, at: str) -> None:
+        """Flag an agent as no longer in the config; their history stays."""
+        self.conn.execute(
+            "UPDATE agents SET removed_at = ?, synced_at = ? WHERE name = ? AND removed_at IS NULL",
+            (at, at, name),
+        )
+
+    # -- routing input --------------------------------------------------------------------
+
+    def unrouted_opportunity_posts(self) -> list[dict]:
+        """Return classified opportunity posts not yet part of any opportunity, oldest first."""
+        rows = self.db.query(
+            "SELECT c.post_id, c.sentiment, c.language, c.intents, c.primary_intent, c.priority, "
+            "c.opportunity, p.platform, p.author, p.text, p.created_at, p.parent_id, p.thread_id, "
+            "(SELECT json_group_array(m.kind) FROM topic_matches m WHERE m.post_id = c.post_id) "
+            "AS kinds, "
+            "(SELECT json_group_array(m.topic) FROM topic_matches m WHERE m.post_id = c.post_id) "
+            "AS topics "
+            "FROM classifications c JOIN posts p ON p.id = c.post_id "
+            "WHERE c.opportunity IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM opportunity_posts op WHERE op.post_id = c.post_id) "
+            "ORDER BY p.created_at, p.id"
+        )
+        out = []
+        for row in rows:
+            row = dict(row)
+            row["intents"] = [name for name, _ in json.loads(row["intents"] or "[]")]
+            row["kinds"] = sorted(set(json.loads(row["kinds"] or "[]")))
+            row["topics"] = sorted(set(json.loads(row["topics"] or "[]")))
+            out.append(row)
+        return out
+
+    def post_thread_link(self, post_id: str) -> dict | None:
+        """Return (id, platform, parent_id, thread_id) of a stored post, or None."""
+        row = self.conn.execute(
+            "SELECT id, platform, parent_id, thread_id FROM posts WHERE id = ?", (post_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return {"id": row[0], "platform": row[1], "parent_id": row[2], "thread_id": row[3]}
+
+    # -- opportunities --------------------------------------------------------------------
+
+    def open_opportunity_for_thread(self, thread_key: str) -> dict | None:
+        """Return the open opportunity of this thread and author, if any."""
+        rows = list(
+            self.db.query(
+                f"SELECT * FROM opportunities WHERE thread_key = ? AND status IN ({_OPEN_MARKS}) "
+                "ORDER BY id LIMIT 1",
+                [thread_key, *OPEN_STATUSES],
+            )
+        )
+        return dict(rows[0]) if rows else None
+
+    def insert_opportunity(self, row: dict) -> int:
+        """Create an opportunity and its first opportunity_posts row; return its id."""
+        cols = [c for c in _OPPORTUNITY_FIELDS if c in row]
+        cur = self.conn.execute(
+            f"INSERT INTO opportunities ({', '.join(cols)}) "
+            f"VALUES ({', '.join('?' for _ in cols)})",
+            [row[c] for c in cols],
+        )
+        self.add_opportunity_post(row["post_id"], cur.lastrowid)
+        return cur.lastrowid
+
+    def add_opportunity_post(self, post_id: str, opportunity_id: int) -> None:
+        """Attach a post to an opportunity (its own post or a thread follow-up)."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO opportunity_posts (post_id, opportunity_id) VALUES (?, ?)",
+            (post_id, opportunity_id),
+        )
+
+    def update_opportunity(self, opportunity_id: int, **fields) -> None:
+        """Set columns of one opportunity."""
+        unknown = set(fields) - set(_OPPORTUNITY_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown opportunity columns: {sorted(unknown)}")
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self.conn.execute(
+            f"UPDATE opportunities SET {sets} WHERE id = ?", [*fields.values(), opportunity_id]
+        )
+
+    def get_opportunity(self, opportunity_id: int) -> dict | None:
+        """Return one opportunity with its post and labels, or None."""
+        rows = list(self.db.query(_ITEM_SELECT + "WHERE o.id = ?", [opportunity_id]))
+        return dict(rows[0]) if rows else None
+
+    def opportunity_post_ids(self, opportunity_id: int) -> list[str]:
+        """Return every post of an opportunity, oldest first."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT op.post_id FROM opportunity_posts op JOIN posts p ON p.id = op.post_id "
+                "WHERE op.opportunity_id = ? ORDER BY p.created_at, p.id",
+                (opportunity_id,),
+            )
+        ]
+
+    def open_items(
+        self,
+        *,
+        queue: str | None = None,
+        agent: str | None = None,
+        statuses: Sequence[str] = OPEN_STATUSES,
+        unassigned: bool = False,
+        queues: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Return open work with post and labels, by priority (highest) then age (oldest)."""
+        clauses = [f"o.status IN ({','.join('?' for _ in statuses)})"]
+        params: list = list(statuses)
+        if queue is not None:
+            clauses.append("o.queue = ?")
+            params.append(queue)
+        if queues is not None:
+            clauses.append(f"o.queue IN ({','.join('?' for _ in queues)})")
+            params.extend(queues)
+        if agent is not None:
+            clauses.append("o.agent = ?")
+            params.append(agent)
+        if unassigned:
+            clauses.append("o.agent IS NULL")
+        sql = _ITEM_SELECT + "WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY o.priority DESC, o.created_at, o.id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [dict(r) for r in self.db.query(sql, params)]
+
+    def pool_opportunities(self) -> list[dict]:
+        """Return unassigned open items (bare rows), highest priority then oldest first."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT * FROM opportunities WHERE status = 'open' AND agent IS NULL "
+                "ORDER BY priority DESC, created_at, id"
+            )
+        ]
+
+    def unanswered_opportunities(self) -> list[dict]:
+        """Return open items without a first response (bare rows): the ones an SLA watches."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                f"SELECT * FROM opportunities WHERE status IN ({_OPEN_MARKS}) "
+                "AND first_response_at IS NULL ORDER BY id",
+                list(OPEN_STATUSES),
+            )
+        ]
+
+    def opportunities_with_status(self, statuses: Sequence[str]) -> list[dict]:
+        """Return bare opportunity rows in these statuses, by id."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                f"SELECT * FROM opportunities WHERE status IN ({','.join('?' for _ in statuses)}) "
+                "ORDER BY id",
+                list(statuses),
+            )
+        ]
+
+    def held_opportunities(self, agent: str) -> list[dict]:
+        """Return the open items an agent holds (bare rows)."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                f"SELECT * FROM opportunities WHERE agent = ? AND status IN ({_HELD_MARKS}) "
+                "ORDER BY id",
+                [agent, *HELD_STATUSES],
+            )
+        ]
+
+    def agent_loads(self) -> dict[str, int]:
+        """Return how many open items each agent holds."""
+        return {
+            r[0]: r[1]
+            for r in self.conn.execute(
+                f"SELECT agent, count(*) FROM opportunities WHERE agent IS NOT NULL "
+                f"AND status IN ({_HELD_MARKS}) GROUP BY agent",
+                HELD_STATUSES,
+            )
+        }
+
+    def count_open_by(self, column: str) -> dict[str | None, int]:
+        """Return the open backlog counted by queue or agent."""
+        if column not in ("queue", "agent"):
+            raise ValueError(column)
+        return {
+            r[0]: r[1]
+            for r in self.conn.execute(
+                f"SELECT {column}, count(*) FROM opportunities WHERE status IN ({_OPEN_MARKS}) "
+                f"GROUP BY {column}",
+                OPEN_STATUSES,
+            )
+        }
+
+    # -- events ---------------------------------------------------------------------------
+
+    def add_event(
+        self, opportunity_id: int | None, type: str, actor: str, at: str, detail: dict | None = None
+    ) -> int:
+        """Append one event to the log; return its id."""
+        cur = self.conn.execute(
+            "INSERT INTO events (opportunity_id, type, actor, at, detail) VALUES (?, ?, ?, ?, ?)",
+            (
+                opportunity_id,
+                type,
+                actor,
+                at,
+                json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+            ),
+        )
+        return cur.lastrowid
+
+    def events_for(self, opportunity_id: int) -> list[dict]:
+        """Return an opportunity's events in order, detail decoded."""
+        return [
+            _event_row(r)
+            for r in self.db.query(
+                "SELECT * FROM events WHERE opportunity_id = ? ORDER BY id", [opportunity_id]
+            )
+        ]
+
+    def event_types_for(self, ids: Iterable[int], types: Sequence[str]) -> set[tuple[int, str]]:
+        """Return which (opportunity_id, type) pairs exist among these ids and types."""
+        ids = list(ids)
+        found: set[tuple[int, str]] = set()
+        type_marks = ",".join("?" for _ in types)
+        for start in range(0, len(ids), 400):
+            chunk = ids[start : start + 400]
+            found.update(
+                (r[0], r[1])
+                for r in self.conn.execute(
+                    f"SELECT DISTINCT opportunity_id, type FROM events WHERE opportunity_id IN "
+                    f"({','.join('?' for _ in chunk)}) AND type IN ({type_marks})",
+                    [*chunk, *types],
+                )
+            )
+        return found
+
+    def returned_from(self, opportunity_id: int) -> set[str]:
+        """Return the agents this item was returned from unanswered (not offered to them again)."""
+        return {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT json_extract(detail, '$.agent') FROM events "
+                "WHERE opportunity_id = ? AND type = 'returned' "
+                "AND json_extract(detail, '$.reason') = 'unanswered'",
+                (opportunity_id,),
+            )
+            if r[0]
+        }
+
+    def last_assigned_at(self) -> dict[str, str]:
+        """Return when each agent last received an item (any assignment event)."""
+        return {
+            r[0]: r[1]
+            for r in self.conn.execute(
+                "SELECT json_extract(detail, '$.agent') AS a, max(at) FROM events "
+                "WHERE type IN ('assigned', 'reassigned', 'escalated') AND a IS NOT NULL "
+                "GROUP BY a"
+            )
+        }
+
+    def last_round_robin_agent(self, queue: str) -> str | None:
+        """Return who got the latest round-robin assignment in a queue (the rotation state)."""
+        row = self.conn.execute(
+            "SELECT json_extract(detail, '$.agent') FROM events WHERE type = 'assigned' "
+            "AND json_extract(detail, '$.strategy') = 'round_robin' "
+            "AND json_extract(detail, '$.queue') = ? ORDER BY id DESC LIMIT 1",
+            (queue,),
+        ).fetchone()
+        return row[0] if row else None
+
+    # -- metrics input --------------------------------------------------------------------
+
+    def events_of_opportunities_created_since(self, since: str) -> list[dict]:
+        """Return every event of the opportunities created at or after since, in order."""
+        return [
+            _event_row(r)
+            for r in self.db.query(
+                "SELECT e.* FROM events e WHERE e.opportunity_id IN "
+                "(SELECT opportunity_id FROM events WHERE type = 'created' AND at >= ?) "
+                "ORDER BY e.opportunity_id, e.id",
+                [since],
+            )
+        ]
+
+    def opportunity_facets(self, ids: Sequence[int]) -> dict[int, dict]:
+        """Return queue, agent, status, sla_due, platform and topics of these opportunities."""
+        out: dict[int, dict] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 400):
+            chunk = ids[start : start + 400]
+            for row in self.db.query(
+                "SELECT o.id, o.queue, o.agent, o.status, o.sla_due, p.platform, "
+                "(SELECT json_group_array(m.topic) FROM topic_matches m "
+                " WHERE m.post_id = o.post_id) AS topics "
+                "FROM opportunities o JOIN posts p ON p.id = o.post_id "
+                f"WHERE o.id IN ({','.join('?' for _ in chunk)})",
+                chunk,
+            ):
+                row = dict(row)
+                row["topics"] = json.loads(row["topics"] or "[]")
+                out[row.pop("id")] = row
+        return out
+
+    def post_volume_by(self, column: str, since: str) -> dict[str, int]:
+        """Return how many posts were created since, by platform (or 'all')."""
+        if column == "platform":
+            sql = "SELECT platform, count(*) FROM posts WHERE created_at >= ? GROUP BY platform"
+        elif column == "all":
+            sql = "SELECT 'all', count(*) FROM posts WHERE created_at >= ?"
+        else:
+            raise ValueError(column)
+        return {r[0]: r[1] for r in self.conn.execute(sql, (since,))}
+
+    def opportunity_post_volume_by(self, column: str, since: str) -> dict[str | None, int]:
+        """Return how many posts created since belong to opportunities, by queue or agent."""
+        if column not in ("queue", "agent"):
+            raise ValueError(column)
+        return {
+            r[0]: r[1]
+            for r in self.conn.execute(
+                f"SELECT o.{column}, count(*) FROM opportunity_posts op "
+                "JOIN opportunities o ON o.id = op.opportunity_id "
+                "JOIN posts p ON p.id = op.post_id WHERE p.created_at >= ? "
+                f"GROUP BY o.{column}",
+                (since,),
+            )
+        }
+
+    def topic_daily_sentiment(self, since: str) -> list[dict]:
+        """Return post counts by topic, kind, day and sentiment for posts created since."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT m.topic, m.kind, substr(p.created_at, 1, 10) AS day, "
+                "coalesce(c.sentiment, 'unclassified') AS sentiment, count(*) AS posts "
+                "FROM topic_matches m JOIN posts p ON p.id = m.post_id "
+                "LEFT JOIN classifications c ON c.post_id = m.post_id "
+                "WHERE p.created_at >= ? GROUP BY m.topic, m.kind, day, sentiment",
+                [since],
+            )
+        ]
