@@ -1,0 +1,83 @@
+"""Turn the HTML that platforms put in post bodies into plain text."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+# Elements whose start and end mark a line break in the text people read.
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "blockquote",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "hr",
+        "figure",
+        "figcaption",
+    }
+)
+_SKIP = frozenset({"script", "style", "head", "title", "noscript", "template"})
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+_MAYBE_HTML = re.compile(r"<[a-zA-Z/!]|&[#a-zA-Z0-9]+;")
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _SKIP:
+            self.skipping += 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str | None) -> str:
+    """Return the readable text of an HTML fragment: tags dropped, entities decoded, tidy lines."""
+    if not markup:
+        return ""
+    if not _MAYBE_HTML.search(markup):
+        return _tidy(markup)
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    return _tidy("".join(collector.parts))
+
+
+def _tidy(text: str) -> str:
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
