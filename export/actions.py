@@ -88,7 +88,9 @@ def current_agent(store, config, action: str, ident: int, name: str) -> AgentInf
         state = "was removed from the config" if agent else "is not a known agent"
         raise QueueError(f"{action} {ident}: {name!r} {state} (agents: {known})")
     if not agent.active:
-        raise QueueError(f"{action} {ident}: agent {name} is inactive (active: false in the config)")
+        raise QueueError(
+            f"{action} {ident}: agent {name} is inactive (active: false in the config)"
+        )
     return agent
 
 
@@ -251,7 +253,7 @@ def _pick_expert(store, config, item: dict, loads: dict) -> tuple[str, str, list
         if a.role == "expert" and not a.removed and a.name != item["agent"]
     ]
     candidates = consider(experts, item, loads, allow_experts=True)
-    for candidate, agent in zip(candidates, experts):
+    for candidate, agent in zip(candidates, experts, strict=True):
         skilled = intents & set(agent.skills) or item["queue"] in agent.skills
         if candidate["rejected"] is None and agent.skills and not skilled:
             candidate["rejected"] = "no matching skill"

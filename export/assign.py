@@ -176,9 +176,7 @@ def pick_least_loaded(candidates: list[dict], last_assigned: dict[str, str]) -> 
     return best["agent"], why
 
 
-def pick_round_robin(
-    candidates: list[dict], order: list[str], last: str | None
-) -> tuple[str, str]:
+def pick_round_robin(candidates: list[dict], order: list[str], last: str | None) -> tuple[str, str]:
     """Return the next acceptable candidate in config order after last, and why."""
     fit = {c["agent"] for c in candidates if c["rejected"] is None}
     start = order.index(last) + 1 if last in order else 0

@@ -87,7 +87,10 @@ def refresh_sla(store, config: Config, *, now: datetime) -> SlaReport:
                 item,
                 at=at,
                 reason="unanswered",
-                detail={"assigned_at": item["assigned_at"], "return_after": config.routing.return_after},
+                detail={
+                    "assigned_at": item["assigned_at"],
+                    "return_after": config.routing.return_after,
+                },
             )
             report.returned += 1
     return report

