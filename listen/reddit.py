@@ -1,0 +1,468 @@
+"""Reddit: the OAuth Data API (search, subreddits' newest comments), or the public RSS feeds.
+
+With credentials (an app's client id and secret, or a script app's refresh token) earmark
+searches on oauth.reddit.com, newest first, and pages back with `after` until it reaches the
+stored cursor. Without them it reads the public `.rss` feeds (Atom today, RSS 2.0 in older
+recordings; feedparser reads both) and says so once per run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from earmark import __version__
+from earmark.configload import FieldError
+from earmark.models import Post
+from listen.base import AuthError, Batch, HttpSourceSettings, MissingCredentials, SourceError
+from listen.http import BudgetExhausted, HttpClient
+from listen.secrets import check_env_names, read_secret, register_secret
+from listen.tokens import post_json
+
+if TYPE_CHECKING:
+    from earmark.config import Topic
+
+log = logging.getLogger("earmark.listen.reddit")
+
+PLATFORM = "reddit"
+WEB_URL = "https://www.reddit.com"
+PAGE_SIZE = 100
+BATCH_SIZE = 100
+_SUBREDDIT = re.compile(r"^[A-Za-z0-9_]{2,21}$")
+_COMMENTS_PATH = re.compile(r"/comments/([a-z0-9]+)(?:/[^/]*/([a-z0-9]+))?/?", re.I)
+_FULLNAME = re.compile(r"^t[13]_[a-z0-9]+$", re.I)
+
+
+@dataclass
+class RedditSettings(HttpSourceSettings):
+    """Options of the reddit source (credentials are named, never written, here)."""
+
+    subreddits: list[str] = field(default_factory=list)
+    comments: bool = True  # also read the newest comments of the subreddits
+    client_id_env: str = "REDDIT_CLIENT_ID"
+    client_secret_env: str = "REDDIT_CLIENT_SECRET"
+    refresh_token_env: str | None = "REDDIT_REFRESH_TOKEN"
+    rss_fallback: bool = True  # without credentials, read the public .rss feeds
+    base_url: str | None = "https://oauth.reddit.com"
+    auth_url: str = "https://www.reddit.com/api/v1/access_token"
+    rss_base_url: str = WEB_URL
+    # Reddit blocks generic User-Agents; put your own username in it: "... (by /u/you)".
+    user_agent: str = f"python:earmark:{__version__} (social listening for customer care)"
+
+    def __post_init__(self) -> None:
+        self.subreddits = [re.sub(r"^/?r/", "", name.strip()) for name in self.subreddits]
+
+    def validate(self) -> None:
+        check_env_names(self, ("client_id_env", "client_secret_env", "refresh_token_env"))
+        for name in self.subreddits:
+            if not _SUBREDDIT.match(name):
+                raise FieldError("subreddits", f"{name!r} is not a subreddit name")
+
+
+# -- parsing (pure) -------------------------------------------------------------------------------
+
+
+def _utc(seconds: Any) -> datetime:
+    return datetime.fromtimestamp(float(seconds), timezone.utc)
+
+
+def _full_id(fullname: str | None) -> str | None:
+    return f"{PLATFORM}:{fullname}" if fullname else None
+
+
+def parse_thing(thing: Mapping[str, Any]) -> Post | None:
+    """Map a t3 (post) or t1 (comment) Thing to a Post; other kinds give None."""
+    kind = thing.get("kind")
+    data = thing.get("data")
+    if kind not in ("t1", "t3") or not isinstance(data, dict):
+        return None
+    fullname = data.get("name") or f"{kind}_{data['id']}"
+    author = data.get("author")
+    if author in ("[deleted]", "[removed]"):
+        author = None
+    permalink = data.get("permalink") or ""
+    url = WEB_URL + permalink.split("?")[0] if permalink.startswith("/") else permalink or None
+    if kind == "t3":
+        title = (data.get("title") or "").strip()
+        body = (data.get("selftext") or "").strip()
+        text = f"{title}\n\n{body}" if body else title
+        parent_id, thread_id = None, _full_id(fullname)
+    else:
+        text = (data.get("body") or "").strip()
+        parent_id = _full_id(data.get("parent_id"))
+        thread_id = _full_id(data.get("link_id"))
+    raw = dict(thing)
+    if isinstance(data.get("replies"), dict):  # nested reply trees are posts of their own
+        raw["data"] = {**data, "replies": ""}
+    return Post(
+        platform=PLATFORM,
+        native_id=fullname,
+        text=text,
+        created_at=_utc(data["created_utc"]),
+        url=url,
+        author=author,
+        author_reach=None,  # listings do not carry karma or follower counts
+        parent_id=parent_id,
+        thread_id=thread_id,
+        source=PLATFORM,
+        raw=raw,
+    )
+
+
+def parse_listing(payload: Any, where: str = "reddit") -> tuple[list[Post], str | None]:
+    """Return the posts of a Listing and its `after` cursor; a non-Listing raises SourceError."""
+    if not isinstance(payload, dict) or payload.get("kind") != "Listing":
+        raise SourceError(f"reddit: unexpected response from {where}: not a Listing")
+    data = payload.get("data")
+    children = data.get("children") if isinstance(data, dict) else None
+    if not isinstance(children, list):
+        raise SourceError(f"reddit: unexpected response from {where}: Listing without children")
+    posts = []
+    for child in children:
+        try:
+            post = parse_thing(child) if isinstance(child, dict) else None
+        except (KeyError, TypeError, ValueError) as error:
+            raise SourceError(
+                f"reddit: malformed item in the Listing from {where} ({error!r} missing or bad)"
+            ) from None
+        if post is not None:
+            posts.append(post)
+    after = data.get("after")
+    return posts, after if isinstance(after, str) and after else None
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("p", "br", "div", "li", "tr"):
+            self.parts.append("\n")
+
+
+def html_to_text(html: str) -> str:
+    """Strip tags from feed HTML, keeping paragraph breaks."""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    text = "".join(extractor.parts)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _feed_fullname(entry: Any) -> str | None:
+    entry_id = entry.get("id") or ""
+    if _FULLNAME.match(entry_id):
+        return entry_id.lower()
+    match = _COMMENTS_PATH.search(entry.get("link") or entry_id)
+    if not match:
+        return None
+    link, comment = match.groups()
+    return f"t1_{comment.lower()}" if comment else f"t3_{link.lower()}"
+
+
+def parse_feed(text: str | bytes, *, parse: Callable[..., Any] | None = None) -> list[Post]:
+    """Map a Reddit .rss feed (Atom now, RSS 2.0 in older recordings) to Posts."""
+    if parse is None:
+        import feedparser
+
+        parse = feedparser.parse
+    feed = parse(text)
+    if feed.get("bozo") and not feed.get("entries"):
+        problem = feed.get("bozo_exception")
+        raise SourceError(f"reddit: unreadable RSS feed ({type(problem).__name__}: {problem})")
+    posts = []
+    for entry in feed.get("entries", []):
+        fullname = _feed_fullname(entry)
+        # dict.get: feedparser's own get() warns when mapping a missing `updated` to `published`.
+        moment = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+        if not fullname or not moment:
+            continue
+        html = ""
+        if entry.get("content"):
+            html = entry["content"][0].get("value", "")
+        html = html or entry.get("summary", "")
+        author = (entry.get("author") or "").strip()
+        if not author:
+            found = re.search(r"submitted by\s*<a href=\"[^\"]*/user/([^\"/]+)", html)
+            author = found.group(1) if found else ""
+        author = re.sub(r"^/?u/", "", author) or None
+        # Reddit appends "submitted by /u/x [link] [comments]" to every entry's HTML.
+        body = html_to_text(re.split(r"(?:&#32;|\s)*submitted by", html, maxsplit=1)[0])
+        title = (entry.get("title") or "").strip()
+        is_comment = fullname.startswith("t1_")
+        if is_comment:
+            text = body or title
+        else:
+            text = f"{title}\n\n{body}" if body and body != title else title
+        link_match = _COMMENTS_PATH.search(entry.get("link") or "")
+        thread = f"t3_{link_match.group(1).lower()}" if link_match else None
+        posts.append(
+            Post(
+                platform=PLATFORM,
+                native_id=fullname,
+                text=text,
+                created_at=datetime(*moment[:6], tzinfo=timezone.utc),
+                url=entry.get("link"),
+                author=author,
+                thread_id=_full_id(thread if is_comment else fullname),
+                source=PLATFORM,
+                raw={
+                    "feed_entry": {
+                        key: dict.get(entry, key)
+                        for key in ("id", "link", "title", "author", "published", "updated")
+                        if dict.get(entry, key) is not None
+                    }
+                    | {"tags": [tag.get("term") for tag in entry.get("tags", [])]}
+                },
+            )
+        )
+    return posts
+
+
+def to_search_query(topic: Topic) -> str:
+    """Return the broadest Reddit search for a topic: its terms OR'ed (matched locally after)."""
+    if not topic.terms:
+        return topic.query or topic.name
+    quoted = [f'"{term}"' if " " in term.strip() else term.strip() for term in topic.terms]
+    return " OR ".join(term for term in quoted if term)
+
+
+def load_cursor(cursor: str | None) -> dict[str, float]:
+    """Read the stored cursor: the newest created_utc seen per stream (posts, comments)."""
+    if not cursor:
+        return {}
+    try:
+        value = json.loads(cursor)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise SourceError(
+            "reddit: the stored cursor is not readable; delete the reddit rows of the "
+            "cursors table to start afresh"
+        )
+    return {str(k): float(v) for k, v in value.items() if isinstance(v, (int, float))}
+
+
+# -- fetching -------------------------------------------------------------------------------------
+
+
+class RedditSource:
+    """Reddit posts and comments, through the OAuth API or the public RSS feeds."""
+
+    name: ClassVar[str] = "reddit"
+    settings_class: ClassVar[type] = RedditSettings
+    env_keys: ClassVar[tuple[str, ...]] = (
+        "client_id_env",
+        "client_secret_env",
+        "refresh_token_env",
+    )
+    note: ClassVar[str] = "OAuth app credentials; without them reads the public RSS feeds"
+
+    def __init__(
+        self,
+        settings: RedditSettings,
+        *,
+        env: Mapping[str, str] = os.environ,
+        client: HttpClient | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.settings = settings
+        self.env = env
+        self.client = client or HttpClient(
+            self.name,
+            timeout=settings.timeout,
+            max_requests=settings.max_requests,
+            user_agent=settings.user_agent,
+        )
+        self.client.user_agent = settings.user_agent
+        self.clock = clock
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._told_rss = False
+
+    # credentials
+
+    def credentials(self) -> dict[str, bool]:
+        """Return {ENV_VAR_NAME: is_set} for the credentials this source can use."""
+        names = [self.settings.client_id_env, self.settings.client_secret_env]
+        if self.settings.refresh_token_env:
+            names.append(self.settings.refresh_token_env)
+        return {name: bool(self.env.get(name)) for name in names}
+
+    def _secrets(self) -> tuple[str | None, str | None, str | None]:
+        s = self.settings
+        return (
+            read_secret(self.env, s.client_id_env),
+            read_secret(self.env, s.client_secret_env),
+            read_secret(self.env, s.refresh_token_env),
+        )
+
+    def uses_oauth(self) -> bool:
+        """Say whether credentials are set (else the RSS feeds are read, or it fails)."""
+        client_id, secret, refresh = self._secrets()
+        s = self.settings
+        if client_id and (secret or refresh):
+            return True
+        if not client_id and not secret and not refresh and s.rss_fallback:
+            return False
+        missing = [s.client_id_env] if not client_id else []
+        if not secret and not refresh:
+            missing.append(s.client_secret_env)
+        raise MissingCredentials(
+            f"reddit: set {' and '.join(missing)} (an app's credentials from "
+            "https://www.reddit.com/prefs/apps)"
+            + ("" if s.rss_fallback else ", or set rss_fallback: true to read the RSS feeds")
+        )
+
+    def _access_token(self) -> str:
+        if self._token and self.clock() < self._token_expires - 60:
+            return self._token
+        client_id, secret, refresh = self._secrets()
+        if refresh:
+            form = {"grant_type": "refresh_token", "refresh_token": refresh}
+        else:
+            form = {"grant_type": "client_credentials"}
+        variables = f"{self.settings.client_id_env}/{self.settings.client_secret_env}"
+        body, _ = post_json(
+            self.client,
+            self.settings.auth_url,
+            data=form,
+            auth=(client_id or "", secret or ""),
+            what=f"credentials in {variables}",
+        )
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            problem = body.get("error") if isinstance(body, dict) else None
+            raise AuthError(
+                f"reddit: the token endpoint gave no access token"
+                f"{f' ({problem})' if isinstance(problem, str) else ''}; check {variables}"
+            )
+        register_secret(token)
+        self._token = token
+        expires_in = body.get("expires_in")
+        ttl = float(expires_in) if isinstance(expires_in, (int, float)) else 3600.0
+        self._token_expires = self.clock() + ttl
+        return token
+
+    # fetching
+
+    def fetch(
+        self,
+        topic: Topic,
+        cursor: str | None,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Batch]:
+        """Yield batches of posts for the topic newer than cursor/since, oldest batch first."""
+        marks = load_cursor(cursor)
+        floor = since.timestamp() if since else None
+        oauth = self.uses_oauth()
+        if not oauth and not self._told_rss:
+            self._told_rss = True
+            log.warning(
+                "reddit: %s and %s are not set; reading the public RSS feeds instead "
+                "(fewer results)",
+                self.settings.client_id_env,
+                self.settings.client_secret_env,
+            )
+        found: dict[str, tuple[Post, str]] = {}
+        for stream, pages in self._streams(topic, oauth):
+            mark = max(marks.get(stream, 0.0), floor or 0.0) or None
+            try:
+                for posts, more in pages:
+                    for post in posts:
+                        if mark is None or post.created_at.timestamp() >= mark:
+                            found.setdefault(post.id, (post, stream))
+                    oldest = min((p.created_at.timestamp() for p in posts), default=None)
+                    # First run without a start: the newest page only.
+                    if mark is None or oldest is None or oldest < mark or not more:
+                        break
+                    if limit is not None and len(found) >= limit:
+                        break
+            except BudgetExhausted as stop:
+                log.info("%s", stop)
+                break
+        yield from _batches(list(found.values()), marks, limit)
+
+    def _streams(self, topic: Topic, oauth: bool) -> Iterator[tuple[str, Iterator]]:
+        s = self.settings
+        subs = "+".join(s.subreddits)
+        query = to_search_query(topic)
+        if oauth:
+            base = (s.base_url or "https://oauth.reddit.com").rstrip("/")
+            search = {"q": query, "sort": "new", "t": "all", "type": "link"}
+            if subs:
+                search["restrict_sr"] = "1"
+                yield "posts", self._api_pages(f"{base}/r/{subs}/search", search)
+            else:
+                yield "posts", self._api_pages(f"{base}/search", search)
+            if subs and s.comments:
+                yield "comments", self._api_pages(f"{base}/r/{subs}/comments", {})
+        else:
+            base = s.rss_base_url.rstrip("/")
+            search = {"q": query, "sort": "new", "limit": str(PAGE_SIZE)}
+            if subs:
+                search["restrict_sr"] = "on"
+                yield "posts", self._feed_pages(f"{base}/r/{subs}/search.rss", search)
+            else:
+                yield "posts", self._feed_pages(f"{base}/search.rss", search)
+            if subs and s.comments:
+                yield "comments", self._feed_pages(f"{base}/r/{subs}/comments.rss", {})
+
+    def _api_pages(self, url: str, params: dict[str, str]) -> Iterator[tuple[list[Post], bool]]:
+        after = None
+        while True:
+            query = {**params, "limit": str(PAGE_SIZE), "raw_json": "1"}
+            if after:
+                query["after"] = after
+            headers = {"Authorization": f"bearer {self._access_token()}"}
+            payload, _ = self.client.get_json(url, query, headers)
+            posts, after = parse_listing(payload, url.split("://", 1)[-1].split("/", 1)[-1])
+            yield posts, after is not None
+            if after is None:
+                return
+
+    def _feed_pages(self, url: str, params: dict[str, str]) -> Iterator[tuple[list[Post], bool]]:
+        _, response = self.client.get_text(url, params)
+        yield parse_feed(response.content), False
+
+
+def _batches(
+    found: list[tuple[Post, str]], marks: dict[str, float], limit: int | None
+) -> Iterator[Batch]:
+    """Yield posts oldest first in batches, each with the cursor covering it and all before."""
+    found.sort(key=lambda item: (item[0].created_at, item[0].native_id))
+    if limit is not None:
+        found = found[-limit:] if limit > 0 else []
+    current = dict(marks)
+    for start in range(0, len(found), BATCH_SIZE):
+        chunk = found[start : start + BATCH_SIZE]
+        for post, stream in chunk:
+            current[stream] = max(current.get(stream, 0.0), post.created_at.timestamp())
+        yield Batch([post for post, _ in chunk], json.dumps(current, sort_keys=True))
+
+
+__all__ = [
+    "RedditSettings",
+    "RedditSource",
+    "html_to_text",
+    "load_cursor",
+    "parse_feed",
+    "parse_listing",
+    "parse_thing",
+    "to_search_query",
+]

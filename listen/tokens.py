@@ -1,0 +1,85 @@
+"""Exchange credentials for access tokens (OAuth2 token endpoints, atproto sessions).
+
+The shared HttpClient only GETs; these POSTs go through its session, User-Agent, timeout and
+request budget, and are never retried: a refused credential is reported, not hammered.
+Nothing here puts a credential into an exception message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from listen.base import AuthError, SourceError
+from listen.http import BudgetExhausted, HttpClient, safe_url
+from listen.secrets import redact
+
+
+def post_json(
+    client: HttpClient,
+    url: str,
+    *,
+    data: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    auth: tuple[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    what: str = "credentials",
+) -> tuple[Any, requests.Response]:
+    """POST a form or JSON body and return (decoded JSON, response); 401/403 raise AuthError."""
+    where = safe_url(url)
+    name = client.source_name
+    if client.requests_made >= client.max_requests:
+        raise BudgetExhausted(f"{name}: request budget of {client.max_requests} used")
+    client.requests_made += 1
+    sent = {"User-Agent": client.user_agent, "Accept": "application/json", **(headers or {})}
+    try:
+        response = client.session.post(
+            url, data=data, json=json_body, auth=auth, headers=sent, timeout=client.timeout
+        )
+    except requests.Timeout:
+        raise SourceError(f"{name}: {where} timed out after {client.timeout:g}s") from None
+    except requests.RequestException as error:
+        # The exception text can repeat request details; name only the kind of failure.
+        raise SourceError(
+            f"{name}: cannot connect to {where} ({type(error).__name__}); check {what} URL"
+        ) from None
+    if response.status_code in (401, 403):
+        raise AuthError(
+            f"{name}: {response.status_code} {response.reason} from {where}: the {what} "
+            f"were refused; {error_detail(response)}check them"
+        )
+    if response.status_code >= 400:
+        raise SourceError(
+            f"{name}: HTTP {response.status_code} {response.reason} from {where}; "
+            f"{error_detail(response)}check the {what} and base_url"
+        )
+    try:
+        return json.loads(response.content), response
+    except (ValueError, UnicodeDecodeError):
+        raise SourceError(f"{name}: malformed JSON from {where}") from None
+
+
+def error_detail(response: requests.Response) -> str:
+    """Return the server's own error name/message from a JSON error body, as 'x: y; ' or ''."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    parts = []
+    for key in ("error", "message", "error_description", "title", "detail"):
+        value = body.get(key)
+        # Skip bare status echoes ({"error": 401, "message": "Unauthorized"}).
+        if isinstance(value, str) and value not in parts and value != response.reason:
+            parts.append(value)
+    if not parts:
+        return ""
+    text = " ".join(" ".join(parts).split())[:200]
+    return redact(text) + "; "
+
+
+__all__ = ["error_detail", "post_json"]
