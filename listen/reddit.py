@@ -16,14 +16,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from earmark import __version__
 from earmark.configload import FieldError
 from earmark.models import Post
 from listen.base import AuthError, Batch, HttpSourceSettings, MissingCredentials, SourceError
+from listen.html import html_to_text
 from listen.http import BudgetExhausted, HttpClient
+from listen.search_terms import search_terms
 from listen.secrets import check_env_names, read_secret, register_secret
 from listen.tokens import post_json
 
@@ -139,29 +140,6 @@ def parse_listing(payload: Any, where: str = "reddit") -> tuple[list[Post], str 
     return posts, after if isinstance(after, str) and after else None
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in ("p", "br", "div", "li", "tr"):
-            self.parts.append("\n")
-
-
-def html_to_text(html: str) -> str:
-    """Strip tags from feed HTML, keeping paragraph breaks."""
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    text = "".join(extractor.parts)
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
 def _feed_fullname(entry: Any) -> str | None:
     entry_id = entry.get("id") or ""
     if _FULLNAME.match(entry_id):
@@ -234,10 +212,8 @@ def parse_feed(text: str | bytes, *, parse: Callable[..., Any] | None = None) ->
 
 def to_search_query(topic: Topic) -> str:
     """Return the broadest Reddit search for a topic: its terms OR'ed (matched locally after)."""
-    if not topic.terms:
-        return topic.query or topic.name
-    quoted = [f'"{term}"' if " " in term.strip() else term.strip() for term in topic.terms]
-    return " OR ".join(term for term in quoted if term)
+    quoted = [f'"{term}"' if " " in term else term for term in search_terms(topic)]
+    return " OR ".join(quoted) or topic.name
 
 
 def load_cursor(cursor: str | None) -> dict[str, float]:
@@ -459,7 +435,6 @@ def _batches(
 __all__ = [
     "RedditSettings",
     "RedditSource",
-    "html_to_text",
     "load_cursor",
     "parse_feed",
     "parse_listing",

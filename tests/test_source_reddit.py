@@ -482,3 +482,8 @@ def test_settings_reject_a_bad_subreddit_and_a_secret_in_an_env_key():
         "sources.reddit.client_secret_env: must be the NAME of an environment variable "
         "(letters, digits and _), not the secret itself"
     )
+
+
+def test_search_query_of_a_boolean_topic_ors_its_positive_words():
+    topic = Topic(name="q", query='acme AND (refund* OR "money back") NOT spam')
+    assert to_search_query(topic) == 'acme OR refund OR "money back"'
