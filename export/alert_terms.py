@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from export.escape import one_line
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_TOKEN = re.compile(r"[#@]?[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
+_TOKEN = re.compile(r"[#@]?[^\W_][\w'’-]*[^\W_]", re.UNICODE)
+MIN_LIFT = 1.5  # a term must be this many times more frequent than in the baseline
 EXAMPLE_WIDTH = 200
 
 # Function words and social-media filler that never explain a spike.
@@ -18,7 +19,7 @@ STOPWORDS = frozenset(
     """
     a about above after again against all also am an and any are aren't as at be because been
     before being below between both but by can can't cannot could couldn't did didn't do does
-    doesn't doing don't down during each few for from further get got had hadn't has hasn't have
+    doesn't doing don't during each few for from further get got had hadn't has hasn't have
     haven't having he her here hers herself him himself his how i i'm i've if in into is isn't it
     it's its itself just let's like me more most much my myself no nor not now of off on once
     only or other our ours ourselves out over own really rt same she should shouldn't so some
@@ -33,7 +34,12 @@ STOPWORDS = frozenset(
 def tokenize(text: str) -> list[str]:
     """Return the lowercase word, #hashtag and @handle tokens of a text, without URLs."""
     words = _TOKEN.findall(_URL.sub(" ", text.lower()))
-    return [w.replace("’", "'") for w in words if len(w) >= 3 and w not in STOPWORDS]
+    # Error codes (503) say what broke; longer numbers are ids, phone numbers and years.
+    return [
+        w.replace("’", "'")
+        for w in words
+        if len(w) >= 3 and w not in STOPWORDS and not (w.isdigit() and len(w) > 3)
+    ]
 
 
 def _document_frequency(texts: Iterable[str]) -> tuple[Counter, int]:
@@ -64,7 +70,7 @@ def top_terms(recent: Sequence[str], baseline: Sequence[str], n: int = 5) -> lis
             continue
         rate = df / recent_total
         base = (baseline_df[term] + 1) / (baseline_total + 2)
-        if rate <= base:
+        if rate < MIN_LIFT * base:
             continue
         scored.append((df * math.log(rate / base), df, term))
     scored.sort(key=lambda item: (-item[0], -item[1], item[2]))

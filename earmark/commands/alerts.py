@@ -41,7 +41,8 @@ def alerts_command(ctx: click.Context, app: App, fmt: str | None, dry_run: bool)
         else:
             write_records([alert.to_record() for alert in run], fmt)
     for alert in run:
-        app.debug(f"alerts: {alert.key} {alert.status}, sent to {', '.join(alert.delivered) or 'nobody'}")
+        sent = ", ".join(alert.delivered) or "nobody"
+        app.debug(f"alerts: {alert.key} {alert.status}, sent to {sent}")
     for error in run.errors:
         app.say(f"Error: {error}")
     if run.errors:
