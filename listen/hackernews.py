@@ -159,9 +159,10 @@ class HackerNewsSource:
                         fresh = fresh[: max(0, limit - kept)]
                     for post in fresh:
                         newest = max(newest, int(post.created_at.timestamp()))
-                    if pending:
-                        yield Batch(pending)
-                    pending, kept = fresh, kept + len(fresh)
+                    if fresh:
+                        if pending:
+                            yield Batch(pending)
+                        pending, kept = fresh, kept + len(fresh)
                     if limit is not None and kept >= limit:
                         raise _LimitReached(f"{PLATFORM}: stopped at the limit of {limit} posts")
                     page += 1

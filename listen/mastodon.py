@@ -1,0 +1,263 @@
+"""Mastodon statuses: public hashtag timelines and, with a token, full-text status search."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qs, quote, urlsplit
+
+from earmark.models import Post, parse_iso
+from listen.base import Batch, HttpSourceSettings, SourceError
+from listen.html import html_to_text
+from listen.http import BudgetExhausted, HttpClient
+from listen.search_terms import search_terms
+from listen.streams import dump_positions, load_positions
+
+if TYPE_CHECKING:
+    from earmark.config import Topic
+
+log = logging.getLogger("earmark.listen")
+
+PLATFORM = "mastodon"
+DEFAULT_BASE_URL = "https://mastodon.social"
+PAGE_SIZE = 40  # the API's maximum for timelines and search
+_LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([^",;]+)"?')
+
+
+@dataclass
+class MastodonSettings(HttpSourceSettings):
+    """Options of the mastodon source (base_url is the instance, e.g. https://mastodon.social)."""
+
+    hashtags: list[str] = field(default_factory=list)
+    token_env: str | None = "MASTODON_TOKEN"  # with a token, statuses are searched too
+    page_size: int = PAGE_SIZE
+
+    def validate(self) -> None:
+        from earmark.configload import FieldError
+
+        if not 1 <= self.page_size <= PAGE_SIZE:
+            raise FieldError("page_size", f"must be between 1 and {PAGE_SIZE}")
+
+
+def parse_status(status: Mapping[str, Any]) -> Post:
+    """Map a Mastodon Status object to a Post (a boost is read as the status it boosts)."""
+    if status.get("reblog"):
+        status = status["reblog"]
+    try:
+        native_id = str(status["id"])
+        created = parse_iso(status["created_at"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise SourceError(f"{PLATFORM}: a status lacks {error}; the API changed?") from None
+    account = status.get("account") or {}
+    spoiler = (status.get("spoiler_text") or "").strip()
+    content = html_to_text(status.get("content"))
+    text = f"{spoiler}\n\n{content}" if spoiler and content else spoiler or content
+    reach = account.get("followers_count")
+    parent = status.get("in_reply_to_id")
+    return Post(
+        platform=PLATFORM,
+        native_id=native_id,
+        text=text,
+        created_at=created,
+        url=status.get("url") or status.get("uri"),
+        author=account.get("acct") or account.get("username"),
+        author_name=account.get("display_name") or None,
+        author_reach=reach if isinstance(reach, int) else None,
+        lang=status.get("language") or None,
+        parent_id=f"{PLATFORM}:{parent}" if parent else None,
+        source=PLATFORM,
+        raw=dict(status),
+    )
+
+
+def parse_statuses(data: Any, where: str) -> list[Post]:
+    """Map a list of statuses (a timeline page) to Posts."""
+    if not isinstance(data, list):
+        raise SourceError(f"{PLATFORM}: unexpected response from {where} (expected a list)")
+    return [parse_status(status) for status in data]
+
+
+def parse_search(data: Any) -> list[Post]:
+    """Map the statuses of a v2 search result to Posts."""
+    if not isinstance(data, dict) or not isinstance(data.get("statuses"), list):
+        raise SourceError(f"{PLATFORM}: unexpected search response (no `statuses` list)")
+    return [parse_status(status) for status in data["statuses"]]
+
+
+def parse_link_header(value: str | None) -> dict[str, str]:
+    """Return {rel: url} from an HTTP Link header."""
+    return {rel: url for url, rel in _LINK.findall(value or "")}
+
+
+def link_param(links: Mapping[str, str], rel: str, name: str) -> str | None:
+    """Return one query parameter of the Link URL with this rel, or None."""
+    url = links.get(rel)
+    if not url:
+        return None
+    values = parse_qs(urlsplit(url).query).get(name)
+    return values[0] if values else None
+
+
+def snowflake_at(moment: datetime) -> str:
+    """Return the smallest Mastodon id at this time (ids are milliseconds << 16)."""
+    return str(int(moment.timestamp() * 1000) << 16)
+
+
+def _newest(posts: list[Post]) -> str:
+    return max((post.native_id for post in posts), key=int)
+
+
+class MastodonSource:
+    """Statuses on one instance: hashtag timelines, plus status search when a token is set."""
+
+    name: ClassVar[str] = PLATFORM
+    settings_class: ClassVar[type] = MastodonSettings
+    env_keys: ClassVar[tuple[str, ...]] = ("MASTODON_TOKEN",)
+    note: ClassVar[str] = "free; hashtags need no account, search needs an access token"
+
+    def __init__(
+        self,
+        settings: MastodonSettings,
+        *,
+        env: Mapping[str, str] = os.environ,
+        http: HttpClient | None = None,
+    ):
+        self.settings = settings
+        self.env = env
+        self.base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.http = http or HttpClient(
+            PLATFORM, timeout=settings.timeout, max_requests=settings.max_requests
+        )
+
+    def credentials(self) -> dict[str, bool]:
+        """Return {token_env: is_set}."""
+        if not self.settings.token_env:
+            return {}
+        return {self.settings.token_env: bool(self._token())}
+
+    def _token(self) -> str | None:
+        from listen.secrets import read_secret
+
+        return read_secret(self.env, self.settings.token_env)
+
+    def hashtags(self, topic: Topic) -> list[str]:
+        """Return the configured hashtags plus the topic's own `#hashtag` terms."""
+        tags = [tag.lstrip("#") for tag in self.settings.hashtags]
+        tags += [term[1:] for term in search_terms(topic) if term.startswith("#") and term[1:]]
+        unique: dict[str, str] = {}
+        for tag in tags:
+            unique.setdefault(tag.lower(), tag)
+        return list(unique.values())
+
+    def fetch(
+        self,
+        topic: Topic,
+        cursor: str | None,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Batch]:
+        """Yield batches per stream (each hashtag, then each searched term), oldest first.
+
+        The cursor is {stream: newest status id}. Hashtag timelines are read upwards with
+        `min_id` (oldest page first), so every batch can store its cursor. Search results come
+        newest first, so a search stream's position is stored with its last batch only.
+        """
+        positions = load_positions(cursor)
+        token = self._token()
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        counted = [0]
+        streams: list[tuple[str, Any]] = [
+            (f"tag:{tag.lower()}", self._hashtag_pages(tag, headers))
+            for tag in self.hashtags(topic)
+        ]
+        if token:
+            streams += [
+                (f"search:{term.lower()}", self._search_pages(term, headers))
+                for term in search_terms(topic)
+                if not term.startswith("#")
+            ]
+        try:
+            for key, reader in streams:
+                yield from reader(key, positions, since, limit, counted)
+                if limit is not None and counted[0] >= limit:
+                    break
+        except BudgetExhausted as stop:
+            log.info("%s", stop)
+
+    def _hashtag_pages(self, tag: str, headers: Mapping[str, str]):
+        url = f"{self.base_url}/api/v1/timelines/tag/{quote(tag, safe='')}"
+
+        def read(key, positions, since, limit, counted) -> Iterator[Batch]:
+            start = positions.get(key) or (snowflake_at(since) if since else None)
+            size = self.settings.page_size
+            params: dict[str, str] = {"limit": str(size)}
+            if start:
+                params["min_id"] = start
+            while True:
+                data, response = self.http.get_json(url, params, headers)
+                posts = parse_statuses(data, url)
+                if not posts:
+                    return
+                full_page = len(posts) >= size
+                posts.sort(key=lambda post: int(post.native_id))
+                if limit is not None:
+                    posts = posts[: max(0, limit - counted[0])]
+                counted[0] += len(posts)
+                positions[key] = _newest(posts)
+                yield Batch(posts, dump_positions(positions))
+                if not start or not full_page or (limit is not None and counted[0] >= limit):
+                    return  # a first run starts listening from the newest page
+                links = parse_link_header(response.headers.get("Link"))
+                params["min_id"] = link_param(links, "prev", "min_id") or positions[key]
+
+        return read
+
+    def _search_pages(self, term: str, headers: Mapping[str, str]):
+        url = f"{self.base_url}/api/v2/search"
+
+        def read(key, positions, since, limit, counted) -> Iterator[Batch]:
+            start = positions.get(key) or (snowflake_at(since) if since else None)
+            size = self.settings.page_size
+            params = {"q": term, "type": "statuses", "limit": str(size)}
+            if start:
+                params["min_id"] = start
+            newest = start
+            pending: list[Post] = []
+            offset, complete = 0, False
+            try:
+                while True:
+                    data, _ = self.http.get_json(url, {**params, "offset": str(offset)}, headers)
+                    posts = parse_search(data)
+                    offset += len(posts)
+                    full_page = len(posts) >= size
+                    if limit is not None:
+                        posts = posts[: max(0, limit - counted[0])]
+                    counted[0] += len(posts)
+                    if posts and (newest is None or int(_newest(posts)) > int(newest)):
+                        newest = _newest(posts)
+                    if posts:
+                        if pending:
+                            yield Batch(pending)
+                        pending = sorted(posts, key=lambda post: int(post.native_id))
+                    if not full_page or not start:
+                        complete = True  # a first run starts listening from the newest page
+                        break
+                    if limit is not None and counted[0] >= limit:
+                        break
+            except BudgetExhausted as stop:
+                log.info("%s", stop)
+            # Results come newest first: after an early stop, moving the position past unread
+            # older results would skip them, so it only moves on a first run.
+            if (complete or not start) and newest and newest != positions.get(key):
+                positions[key] = newest
+                yield Batch(pending, dump_positions(positions))
+            elif pending:
+                yield Batch(pending)
+
+        return read
