@@ -74,11 +74,11 @@ def _classify_content(text: str, lang: str | None, settings: ClassifySettings) -
         score = score_sentiment(clean, settings)
         sentiment, compound = score.label, score.compound
         pos, neu, neg = score.pos, score.neu, score.neg
-        intents = detect_intents(clean, sentiment=sentiment, raw_text=text, custom=settings.intents)
+        intents = detect_intents(clean, sentiment=sentiment, custom=settings.intents)
     else:
         sentiment, compound, pos, neu, neg = UNSUPPORTED_LANGUAGE, 0.0, 0.0, 0.0, 0.0
         # Rules are English; questions ("?") and custom patterns may still apply.
-        intents = detect_intents(clean, sentiment="neutral", raw_text=text, custom=settings.intents)
+        intents = detect_intents(clean, sentiment="neutral", custom=settings.intents)
     return _TextResult(sentiment, compound, pos, neu, neg, language, intents, find_pii(text))
 
 

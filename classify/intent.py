@@ -1,214 +1,376 @@
 """Intents: a transparent rule and lexicon layer over the taxonomy of LABELING.md.
 
-Each built-in intent has a family of regexes (CUES below) matched case-insensitively on the
-post text with links and handles removed. A match gives the intent its family score. Sentiment
-is a feature: a negative post with no other cue is a complaint (that is how people complain to
-brands: "another 2 hours at the gate. great."), a positive one is praise. Custom intents from the
-config (`classify.intents`) are regexes too. Intents are returned in LABELING.md's precedence
-order (INTENT_PRECEDENCE), so the first is the primary one an agent should act on; custom intents
-rank just before `praise`. `other` is only ever alone.
+Each built-in intent has families of cues (CUES below): a score, trigger words and a regex over
+the lowercased post text with links and handles removed. The regex only runs when one of the
+trigger words is in the post (that keeps the stage fast); a match gives the intent the family's
+score. Sentiment is a feature: a negative post with no other cue is a complaint (that is how
+people complain to brands: "another 2 hours at the gate. great."), a positive one is praise.
+Custom intents from the config (`classify.intents`) are case-insensitive regexes. Intents come
+back in LABELING.md's precedence order (INTENT_PRECEDENCE), so the first is the primary one an
+agent should act on; custom intents rank just before `praise`. `other` is only ever alone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from classify.settings import IntentRule
+from classify.text import to_words
 from earmark.models import INTENT_PRECEDENCE
 
-# Rule families, one per intent. Keep each cue general (how people write to brands), never a
-# phrase lifted from evaluation data.
-CUES: dict[str, list[tuple[float, str]]] = {
+
+@dataclass(frozen=True)
+class Cue:
+    """One rule family: `pattern` (lowercase text) scores `score` if a trigger word is present."""
+
+    score: float
+    triggers: frozenset[str] | None  # None: always run the pattern
+    pattern: re.Pattern
+
+
+def cue(score: float, triggers: str | None, *alternatives: str) -> Cue:
+    """Build a Cue from space-separated trigger words and regex alternatives."""
+    words = frozenset(triggers.split()) if triggers is not None else None
+    return Cue(score, words, re.compile("|".join(f"(?:{alt})" for alt in alternatives)))
+
+
+_NEG = r"(?:not|isn't|isnt|wasn't|aren't|doesn't|doesnt|won't|wont|didn't|didnt|don't|dont|never)"
+_CANT = (
+    r"(?:can't|cant|cannot|can not|unable to|not able to|couldn't|couldnt|won't let me|wont let me)"
+)
+_TECH = (
+    r"(?:site|website|web site|app|application|page|link|login|log-in|portal|system|systems|server"
+    r"|wifi|wi-fi|internet|kiosk|payment|checkout|check-in|checkin|online check-in)"
+)
+_ACTIONS = (
+    r"(?:log ?in|log-in|login|log on|sign ?in|sign on|access|connect|check ?in|check-in|checkin|load"
+    r"|open|pay|checkout|check out|download|update|reset|stream|print|book|select|pick|choose"
+    r"|change|manage|add|redeem|use)"
+)
+
+# Rule families, one list per intent. Each cue is general (how people write to brands); none is
+# a phrase lifted from evaluation data.
+CUES: dict[str, list[Cue]] = {
     "outage": [
-        # something is down / broken / failing
-        (
+        cue(
             0.9,
-            r"\b(?:is|are|was|were|went|been|still|currently|site|app|website|server|system|"
-            r"wifi|wi-fi|internet|service)\s+down\b|\boutage\b|\bdown for (?:everyone|anyone)\b",
+            "down outage outages",
+            rf"\b(?:is|are|was|were|went|been|still|currently|{_TECH}s?)"
+            r" down\b",
+            r"\boutages?\b",
         ),
-        (
+        cue(
             0.85,
-            r"\b(?:not|isn't|isnt|wasn't|aren't|doesn't|doesnt|won't|wont|didn't|didnt|don't"
-            r"|dont|stopped|never)\s+(?:\w+\s+)?(?:working|work|load|loading|loads|open|opening"
-            r"|connect|connecting|sync|syncing|respond|responding|going through|go through)\b",
+            "error errors errored erroring crash crashes crashed crashing glitch glitches "
+            "glitchy glitching bug bugs buggy frozen freezes freezing broken faulty wonky "
+            "keeps keep",
+            r"\berror",
+            r"\bcrash",
+            r"\bglitch",
+            r"\bbug(?:s|gy)?\b",
+            r"\bfrozen\b|\bfreez(?:es|ing)\b|\bfaulty\b|\bwonky\b",
+            r"\bkeeps? (?:crashing|freezing|logging me (?:out|off)|kicking me|dropping"
+            r"|disconnecting|buffering|loading|saying|failing|giving me)\b",
+            rf"\bbroken {_TECH}\b|\b{_TECH} (?:is |was )?broken\b",
         ),
-        (
+        cue(
             0.85,
-            r"\b(?:can't|cant|cannot|can not|unable to|couldn't|couldnt|won't let me|wont let me"
-            r"|keeps? failing to|fails? to)\s+(?:\w+\s+)?(?:log ?in|login|log on|sign ?in|sign on|"
-            r"access|connect|check ?in|checkin|load|open|pay|checkout|check out|download|update"
-            r"|reset|stream|print)\b",
+            "can't cant cannot can unable able couldn't couldnt won't wont",
+            rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}?{_ACTIONS}\b",
         ),
-        (
+        cue(
             0.85,
-            r"\berror(?:s|ed)?\b|\bcrash(?:es|ed|ing)?\b|\bglitch\w*|\bbug(?:s|gy)?\b"
-            r"|\bfrozen\b|\bfreez(?:es|ing)\b|\bkeeps? (?:crashing|freezing|logging me out|"
-            r"kicking me|dropping|disconnecting|buffering)\b|\bbroken (?:link|site|app|page|website)\b",
+            "not isn't isnt wasn't aren't doesn't doesnt won't wont didn't didnt don't dont "
+            "never stopped",
+            rf"\b(?:{_NEG}|stopped)\s+(?:\w+\s+)?(?:working|work|load|loading"
+            r"|loads|open|opening|connect|connecting|sync|syncing|go through|going through)\b",
         ),
-        (
+        cue(
             0.8,
-            r"\b(?:payment|card|transaction|checkout|website|site|app|page|link|wifi|wi-fi|"
-            r"internet|kiosk|system)s?\s+(?:\w+\s+)?(?:failed|fails|failing|declined|is broken"
-            r"|not available|unavailable|timing out|times out|won't|wont|isn't|is not|doesn't)\b",
+            "problem problems issue issues trouble success wrong",
+            rf"\b(?:problem|issue|"
+            rf"trouble)s? (?:with|on|logging|checking|booking|accessing) (?:your |the )?{_TECH}",
+            rf"\b(?:having|getting|experiencing) (?:\w+ )?(?:problems|issues|trouble)\b",
+            r"\bwith no success\b|\bno luck\b",
+            rf"\bsomething (?:is )?wrong with (?:your |the )?"
+            rf"{_TECH}",
+        ),
+        cue(
+            0.8,
+            "won't wont doesn't doesnt will not it",
+            r"\b(?:won't|wont|doesn't|doesnt|will "
+            r"not) (?:let|allow) (?:me|us|my)\b|\bit (?:won't|wont|doesn't|keeps|just) "
+            r"(?:let|allow|work|load)",
+        ),
+        cue(
+            0.8,
+            "payment payments card transaction checkout website site app page link wifi "
+            "internet kiosk system declined failed",
+            rf"\b{_TECH}s?\s+(?:\w+\s+)?(?:failed|fails"
+            r"|failing|declined|unavailable|not available|timing out|times out|won't|wont|isn't"
+            r"|doesn't|didn't|not working)\b",
+            r"\b(?:payment|card|transaction)s? (?:was |got |"
+            r"keeps getting )?(?:declined|failed|rejected)\b",
         ),
     ],
     "churn_risk": [
-        (
+        cue(
             0.9,
-            r"\b(?:cancel+(?:ing|ed)?|close|closing|terminate|terminating|end|ending|delete|"
-            r"deleting)\s+my\s+(?:\w+\s+)?(?:account|subscription|membership|plan|service|contract"
-            r"|card|policy|sub)\b",
+            "cancel cancell canceling cancelling canceled cancelled close closing terminate "
+            "terminating end ending delete deleting",
+            r"\b(?:cancel+(?:ing|ed)?|close|closing|"
+            r"terminate|terminating|end|ending|delete|deleting) my (?:\w+ )?(?:account|subscription"
+            r"|membership|plan|service|contract|card|policy|sub|miles account)\b",
         ),
-        (
+        cue(
             0.9,
-            r"\b(?:switch(?:ing|ed)?|moving|move|going|go|changing|change)\s+(?:back\s+)?"
-            r"(?:over\s+)?to\s+(?:a\s+)?(?:another|different|competitor|other|@\w+|[A-Z]\w+)"
-            r"|\bswitching (?:providers|carriers|airlines|banks|companies)\b",
+            "switch switching switched moving move changing going back",
+            r"\b(?:switch(?:ing|"
+            r"ed)?|moving|move|changing) (?:back |over )?to (?:a |an )?(?:another|different|"
+            r"competitor|other|@?\w+)",
+            r"\bswitching (?:providers|carriers|airlines|banks|"
+            r"companies|brands)\b",
+            r"\bgoing back to (?:@?\w+)",
         ),
-        (
+        cue(
             0.9,
-            r"\bnever\s+(?:\w+\s+)?(?:fly|flying|flown|use|using|buy|buying|book|booking|order"
-            r"|ordering|shop|shopping|choose|recommend|travel|travelling|traveling|stay|staying)"
-            r"\b[^.!?]*\bagain\b|\b(?:won't|will not|wont|not going to|never going to|never gonna"
-            r"|not gonna)\s+(?:\w+\s+)?(?:fly|use|buy|book|order|shop|choose|be (?:flying|using|"
-            r"back|a customer)|recommend|renew|return)\b[^.!?]*\b(?:again|anymore|any more|ever)\b",
+            "never ever won't will wont not gonna",
+            r"\bnever\b(?:\W+\w+){0,6}?\W+(?:fly|"
+            r"flying|flown|use|using|buy|buying|book|booking|order|ordering|shop|shopping|choose|"
+            r"recommend|travel|travell?ing|stay|staying)\b(?:\W+\w+){0,6}?\W+(?:again|ever)\b",
+            r"\b(?:won't|will not|wont|not going to|never going to|never gonna|not gonna|ever going"
+            r" to)\s+(?:\w+\s+){0,2}?(?:fly|use|buy|book|order|shop|choose|be (?:flying|using|back|"
+            r"a customer)|recommend|renew|return)\b[^.!?]*\b(?:again|anymore|any more|ever)\b",
+            r"\bnever again\b",
         ),
-        (
+        cue(
             0.85,
-            r"\b(?:taking|take) my (?:business|money) (?:elsewhere|somewhere else)\b|"
-            r"\b(?:lost|losing) (?:a|another|me as a|your) (?:loyal )?customer\b|\bdone with (?:you|"
-            r"your|this)\b|\blast time i\s+(?:\w+\s+)?(?:fly|flew|use|used|book|booked|buy|bought|"
-            r"order|ordered)\b|\b(?:find|finding|look for|looking for) (?:a |an )?(?:new|another|"
-            r"different) (?:airline|bank|provider|carrier|company|service)\b"
-            r"|\bunsubscrib\w+|\bi(?:'m| am) (?:leaving|out|cancell?ing)\b",
+            "taking take lost losing done last find finding look looking unsubscribe "
+            "unsubscribing unsubscribed leaving am i'm im elsewhere",
+            r"\b(?:taking|take) my "
+            r"(?:business|money|custom) (?:elsewhere|somewhere else)\b",
+            r"\b(?:lost|losing) (?:a|"
+            r"another|me as a|your) (?:loyal |long time |longtime )?customer\b",
+            r"\bdone with "
+            r"(?:you|your|this)\b|\bi'?m done\b",
+            r"\blast time i\s+(?:\w+\s+)?(?:fly|flew|use|used|"
+            r"book|booked|buy|bought|order|ordered)\b",
+            r"\b(?:find|finding|look for|looking for|"
+            r"looking at) (?:a |an )?(?:new|another|different|other) (?:airline|bank|provider|"
+            r"carrier|company|service|brand)s?\b",
+            r"\bunsubscrib",
+            r"\bi(?:'m| am) (?:leaving|out|cancell?ing)\b",
         ),
     ],
     "complaint": [
-        (
+        cue(
             0.9,
+            "worst terrible horrible awful pathetic disgusting disgraceful unacceptable "
+            "ridiculous appalling atrocious useless incompetent unprofessional rude shameful "
+            "inexcusable lousy ripoff rip scam scammed sucks suck sucked poor bad joke never fed "
+            "sick tired frustrated frustrating frustration disappointed disappointing "
+            "disappointment annoyed annoying furious angry upset livid outraged unhappy not shame "
+            "irritated mad hate hated nightmare fail failed fails",
             r"\b(?:worst|terrible|horrible|awful|pathetic|disgusting|disgraceful|unacceptable|"
             r"ridiculous|appalling|atrocious|useless|incompetent|unprofessional|rude|shameful|"
-            r"inexcusable|lousy|ripoff|rip-off|scam|sucks?|sucked|poor service|bad service|"
-            r"poor customer service|bad customer service|joke of|absolute joke|a joke|never again|"
-            r"fed up|sick of|tired of|frustrat\w+|disappoint\w+|annoy\w+|furious|angry|upset|"
-            r"livid|outraged|unhappy|not happy|not impressed|shame on)\b",
+            r"inexcusable|lousy|rip-?off|scam(?:med)?|sucks?|sucked|nightmare|irritated|livid|"
+            r"outraged|unhappy|furious|angry|upset|mad at|fed up|sick of|tired of|hate|hated|"
+            r"shame on|epic fail|fail(?:ed|s)? (?:again|to)|frustrat\w+|disappoint\w+|annoy\w+)\b",
+            r"\b(?:poor|bad|awful|terrible|no) (?:customer )?(?:service|experience|communication)\b",
+            r"\b(?:a|absolute|total|complete) joke\b|\bnot (?:happy|impressed|ok|okay|good|cool|"
+            r"acceptable|fair|right)\b|\bnever again\b",
         ),
-        (
+        cue(
             0.85,
-            r"\b(?:still|been|keep|kept)\s+waiting\b|\bwait(?:ed|ing)?\s+(?:for\s+)?(?:over\s+|"
-            r"almost\s+|nearly\s+|more than\s+)?(?:an?\s+|\d+\s*|\w+\s+)?(?:hours?|hrs?|days?|"
-            r"weeks?|months?)\b|\bon hold\b|\bno (?:one|body)\s+(?:is\s+)?(?:answer|respond|repl|"
-            r"help|call|pick|get)\w*|\bno(?:body)?\s+(?:response|reply|answer|help|updates?|"
-            r"communication)\b|\b(?:never|haven't|hasn't|have not|has not)\s+(?:\w+\s+)?(?:heard|"
-            r"received|gotten|responded|replied|called back)\b|\bignor(?:ed|ing)\b",
+            "still been keep kept wait waited waiting hold no nobody never haven't hasn't "
+            "have has ignored ignoring hours hrs minutes mins",
+            r"\b(?:still|been|keep|kept)\s+"
+            r"waiting\b",
+            r"\bwait(?:ed|ing)?\s+(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|more "
+            r"than\s+)?(?:an?\s+|\d+\+?\s*|\w+\s+)?(?:hours?|hrs?|days?|weeks?|months?)\b",
+            r"\b\d+\+?\s*(?:hours?|hrs?|mins?|minutes)\s+(?:\w+ )?(?:waiting|wait|on hold|hold|"
+            r"delay|delayed|late|sitting|stuck|in line|on the tarmac)\b",
+            r"\bon hold\b",
+            r"\bno (?:one|body)\s+(?:is\s+)?(?:answer|respond|repl|help|call|"
+            r"pick|get|will)\w*",
+            r"\bno(?:body)?\s+(?:response|reply|answer|help|updates?|"
+            r"communication|info)\b",
+            r"\b(?:never|haven't|hasn't|have not|has not)\s+"
+            r"(?:\w+\s+)?(?:heard|received|gotten|responded|replied|called back)\b",
+            r"\bignor(?:ed|ing)\b",
         ),
-        (
+        cue(
             0.8,
-            r"\b(?:cancell?ed|delayed|diverted|overbooked|oversold|stranded|stuck|bumped|"
-            r"missed (?:my|our|the) (?:\w+\s+)?(?:flight|connection|train)|lost (?:my|our)|"
-            r"(?:missing|damaged|broken) (?:\w+\s+)?(?:bag|bags|luggage|baggage|package|parcel|"
-            r"order|item|suitcase|stroller|delivery)|(?:over|double|twice)[- ]?charged|charged "
-            r"(?:me )?twice|hidden fees?|no refund|still no|still not|yet again|again\?|wtf|smh)\b",
+            "cancelled canceled delayed delay delays diverted overbooked oversold stranded "
+            "stuck bumped missed lost missing damaged broken overcharged double twice charged "
+            "billed hidden no still yet again wtf smh denied downgraded refused",
+            r"\b(?:cancell?ed|delayed|delays|diverted|overbooked|oversold|stranded|stuck|bumped|"
+            r"denied|downgraded|refused)\b",
+            r"\bmissed (?:my|our|the) (?:\w+\s+)?(?:flight|"
+            r"connection|train)\b",
+            r"\blost (?:my|our)\b",
+            r"\b(?:missing|damaged|broken) "
+            r"(?:\w+\s+)?(?:bag|bags|luggage|baggage|package|parcel|order|item|suitcase|stroller"
+            r"|delivery)\b",
+            r"\b(?:over|double|twice)[- ]?(?:charged|billed)\b|\b(?:charged|"
+            r"billed) (?:me |us )?(?:twice|two times)\b|\bhidden fees?\b|\bno refund\b",
+            r"\bstill (?:no|not)\b|\byet again\b|\bagain\?|\bwtf\b|\bsmh\b",
+        ),
+        # Questions that reveal a problem (LABELING.md: question + complaint).
+        cue(
+            0.7,
+            "why how what",
+            r"\bwhy\b(?! (?:not|thank))",
+            r"\bhow come\b",
+            r"\bwhat gives\b|\bwhat(?:'s| is) going on\b|\bwhat happened to\b|\bwhat the (?:heck|"
+            r"hell|f\w*)\b|\bwhat'?s up with\b",
+        ),
+        # Sarcasm: praise words around a bad experience.
+        cue(
+            0.8,
+            "love gotta thanks thank great nice awesome",
+            r"\b(?:gotta|got to|just) love\b|"
+            r"\blove (?:it|how|that) (?:when|you)\b",
+            r"\bthanks? (?:you )?(?:again |once again )?"
+            r"for (?:nothing|another|making me|forcing|losing|ruining|wasting|the delay|"
+            r"cancell?ing)\b",
+            r"\b(?:great|nice|awesome) (?:job|work|way to)\b[^.!?]*\b(?:delay"
+            r"|cancel|lost|wait|hours?|again)\b",
         ),
     ],
     "question": [
-        (0.85, r"\?"),
-        (
+        cue(0.85, None, r"\?"),
+        cue(
             0.8,
-            r"^\W*(?:how|what|when|where|why|who|which|is|are|can|could|would|will|do|does|did"
-            r"|should|may|any)\b|\b(?:how (?:do|can|long|much|many|does|to)|can (?:i|you|we|u|"
-            r"someone)|could (?:i|you|someone)|is (?:there|it possible)|are there|when will|when "
-            r"is|any (?:update|news|info|idea|word)|anyone know|do you (?:know|have)|please advise"
-            r"|advise|let me know|need (?:some )?(?:help|assistance|info)|help me|dm me|"
-            r"(?:please|pls|plz) (?:help|assist|check|look)|need to (?:know|speak|talk|change)"
-            r"|i (?:want|need|would like) to (?:know|ask|change|cancel|speak|talk|get|check|"
-            r"report|update|make|request))\b",
+            "how what when where why who which is are can could would will do does did "
+            "should may any anyone advise let need help dm please pls plz want",
+            r"^\W*(?:how|what|when|where|why|who|which|is|are|can|could|would|will|do|does|did|"
+            r"should|may|any)\b",
+            r"\bhow (?:do|can|long|much|many|does|to)\b",
+            r"\b(?:can|could) (?:i|you|we|u|someone|anyone|somebody)\b",
+            r"\bis (?:there|it possible)\b|\bare there\b|\bwhen (?:will|is|does|do|can)\b",
+            r"\bany (?:update|news|info|idea|word|way)\b|\banyone know\b|\bdo you (?:know|have)\b",
+            r"\b(?:please )?advise\b|\blet me know\b|\bneed (?:some )?(?:help|assistance|info)\b",
+            r"\bhelp me\b|\bdm me\b|\b(?:please|pls|plz) (?:help|assist|check|look)\b",
+            r"\bi (?:want|need|would like) to (?:know|ask|change|cancel|speak|talk|get|check|"
+            r"report|update|make|request)\b",
         ),
     ],
     "purchase_intent": [
-        (
+        cue(
             0.85,
-            r"\b(?:thinking (?:of|about)|considering|planning (?:on|to)|want to|wanna|"
-            r"would like to|looking to|going to|gonna|trying to|need to|hoping to)\s+(?:\w+\s+)?"
-            r"(?:buy|buying|get|getting|purchase|purchasing|book|booking|upgrade|upgrading|order"
-            r"|ordering|subscribe|sign up|try)\b",
+            "thinking considering planning want wanna would looking going gonna trying "
+            "need hoping ready about",
+            r"\b(?:thinking (?:of|about)|considering|planning (?:on|to)|"
+            r"want to|wanna|would like to|looking to|going to|gonna|trying to|need to|hoping to|"
+            r"ready to|about to)\s+(?:\w+\s+)?(?:buy|buying|get a|get the|getting a|purchase|"
+            r"purchasing|book|booking|upgrade|upgrading|order|ordering|subscribe|sign up|switch "
+            r"to|fly with|try)\b",
         ),
-        (
+        cue(
             0.85,
-            r"\b(?:should i|do i|which one should i)\s+(?:buy|get|book|upgrade|go with|"
-            r"choose|pick)\b|\bhow much (?:is|are|does|do|for|to)\b|\b(?:price|cost|fare|rate|quote)"
-            r"s? (?:of|for)\b|\blooking for (?:a|an|some)\b|\b(?:any |a )?recommendations?\b|"
-            r"\bworth (?:it|buying|the money|upgrading)\b|\b(?:in stock|available to (?:buy|book|"
-            r"order)|pre-?order|discount code|promo for)\b",
+            "should do which how price prices cost costs fare fares rate rates quote quotes "
+            "looking recommendation recommendations recommend worth stock available preorder pre "
+            "deal deals sale seats tickets",
+            r"\b(?:should i|do i|which one should i)\s+(?:buy|"
+            r"get|book|upgrade|go with|choose|pick)\b",
+            r"\bhow much (?:is|are|does|do|for|to)\b",
+            r"\b(?:price|cost|fare|rate|quote)s? (?:of|for)\b",
+            r"\blooking for (?:a|an|some)\b",
+            r"\b(?:any |a )?recommendations?\b|\brecommend (?:a|an|me)\b",
+            r"\bworth (?:it|buying|the money|upgrading)\b",
+            r"\bin stock\b|\bpre-?order",
+            r"\b(?:seats?|tickets?|flights?|rooms?) (?:still )?available\b|\bavailable (?:to "
+            r"(?:buy|book|order)|for (?:purchase|booking))\b",
+            r"\bdeals? (?:on|for)\b",
         ),
     ],
     "feature_request": [
-        (
+        cue(
             0.85,
-            r"\b(?:please|pls|plz|you should|you guys should|y'all should|you need to|you "
-            r"must)\s+(?:\w+\s+)?(?:add|offer|allow|support|bring back|introduce|include|consider|"
-            r"make it|let us|provide|start|have|get)\b|\b(?:wish|hope) (?:you|there|they) "
-            r"(?:had|would|could|offered|was|were|allowed|supported)\b|\bany plans? (?:to|for|of)\b",
+            "please pls plz should need must wish hope hoping any plans plan",
+            r"\b(?:please"
+            r"|pls|plz|you should|you guys should|y'all should|you need to|you must)\s+(?:\w+\s+)?"
+            r"(?:add|offer|allow|support|bring back|introduce|include|consider|make it|let us|"
+            r"provide|start|have|get more|put)\b",
+            r"\b(?:wish|hope|hoping) (?:you|there|they) "
+            r"(?:had|would|could|offered|was|were|allowed|supported|add|start)\b",
+            r"\bany plans? (?:to|for|of)\b|\bhoping for (?:a |an )?(?:new|more|better)\b",
         ),
-        (
+        cue(
             0.8,
-            r"\bwould (?:be|love) (?:nice|great|awesome|helpful|cool)? ?(?:if|to see)\b|\bit would"
-            r" be (?:nice|great|awesome|helpful|cool) (?:if|to)\b|\bwhy (?:don't|doesn't|can't|"
-            r"isn't|aren't|do not|does not) (?:you|your|there|they)\s+(?:\w+\s+)?(?:have|offer|allow|"
-            r"support|let|provide)\b|\bfeature request\b|\bsuggestion\b|\bneeds? (?:a |an )?"
-            r"(?:better|more|option|way|feature|setting|ability)\b|\bbring back\b",
+            "would it why feature suggestion need needs bring there how should",
+            r"\bwould "
+            r"(?:be (?:nice|great|awesome|helpful|cool)|love) (?:if|to see)\b",
+            r"\bit would be "
+            r"(?:nice|great|awesome|helpful|cool) (?:if|to)\b",
+            r"\bwhy (?:don't|doesn't|can't|"
+            r"isn't|aren't|do not|does not|is there no|are there no) (?:you|your|there|they)\s+"
+            r"(?:\w+\s+)?(?:have|offer|allow|support|let|provide)\b",
+            r"\bfeature request\b|"
+            r"\bsuggestion\b|\bbring back\b|\bhow about (?:adding|offering|some|more)\b",
+            r"\bneeds? (?:a |an )?(?:better|more|option|way|feature|setting|ability)\b",
+            r"\bthere should be\b|\bshould (?:have|offer|add|allow) (?:a|an|more|better)\b",
         ),
     ],
     "praise": [
-        (
+        cue(
             0.9,
-            r"\b(?:thank you|thanks|thx|thank u|ty so much|kudos|shout ?out|props to|hats off|"
-            r"bravo|well done|great job|good job|great work|amazing job|love (?:you|u|ya|my|this|the|"
-            r"it|your|flying|how)|loved|best (?:airline|service|customer|company|experience|ever|"
-            r"crew|team|staff)|highly recommend|recommend (?:you|them)|you rock|you guys rock|"
-            r"awesome|amazing|fantastic|excellent|outstanding|wonderful|superb|brilliant|"
-            r"impressed|grateful|appreciate\w*|above and beyond|made my day|the best)\b",
+            "thank thanks thx ty kudos shout shoutout props hats bravo well great good "
+            "amazing love loved loving best highly recommend rock rocks awesome fantastic "
+            "excellent outstanding wonderful superb brilliant impressed grateful appreciate "
+            "appreciated appreciation appreciates above made perfect pleasant helpful friendly "
+            "lovely",
+            r"\b(?:thank you|thanks|thx|thank u|ty so much|kudos|shout ?out|props to|"
+            r"hats off|bravo|well done|great job|good job|great work|amazing job|highly "
+            r"recommend|you rock|you guys rock|above and beyond|made my day|the best)\b",
+            r"\b(?:love|loved|loving) (?:you|u|ya|my|this|the|it|your|flying|how|that)\b",
+            r"\bbest (?:airline|service|customer|company|experience|ever|crew|team|staff|flight)\b",
+            r"\b(?:awesome|amazing|fantastic|excellent|outstanding|wonderful|superb|brilliant|"
+            r"impressed|grateful|appreciated?|perfect|pleasant|helpful|friendly|lovely)\b",
         ),
     ],
     "spam": [
-        (
+        cue(
             0.9,
-            r"\b(?:follow (?:me|back|for follow)|f4f|follow4follow|giveaway|give away|win a |"
-            r"chance to win|click (?:here|the link)|check out my|subscribe to my|dm (?:me )?for "
-            r"(?:promo|deals?|info)|promo code|discount code|earn \$|make money|work from home|"
-            r"crypto|bitcoin|nft|forex|onlyfans|free followers|limited offer|use code|"
-            r"link in (?:bio|my bio)|retweet to win|rt to win)\b",
+            "follow f4f follow4follow giveaway give win chance click check subscribe dm "
+            "promo earn make work crypto bitcoin nft forex onlyfans free limited use link "
+            "retweet rt",
+            r"\bfollow (?:me|back|for follow)\b|\bf4f\b|\bfollow4follow\b",
+            r"\bgiveaway\b|\bgive away\b|\bwin a\b|\bchance to win\b|\bretweet to win\b|\brt to "
+            r"win\b",
+            r"\bclick (?:here|the link)\b|\bcheck out my\b|\bsubscribe to my\b|\blink "
+            r"in (?:my )?bio\b",
+            r"\bdm (?:me )?for (?:promo|deals?|info|collab)\b|\buse code\b",
+            r"\bearn \$|\bmake money\b|\bwork from home\b|\b(?:crypto|bitcoin|nft|forex|"
+            r"onlyfans)\b|\bfree followers\b|\blimited offer\b",
         ),
     ],
 }
 NEGATIVE_COMPLAINT_SCORE = 0.6  # negative post with no complaint cue: still most likely one
 POSITIVE_PRAISE_SCORE = 0.6
-# A question-mark question with these intents is rarely just asking (LABELING.md: "why is my
-# refund not here yet?" is question + complaint); keep both.
-_LINKS = re.compile(r"https?://\S+")
+CHURN_COMPLAINT_SCORE = 0.7  # saying you will leave is itself dissatisfaction
+ACTIONABLE = frozenset({"outage", "churn_risk", "complaint", "question"})
 
 
 @lru_cache(maxsize=32)
 def compile_rules(custom: tuple[tuple[str, tuple[str, ...], float], ...] = ()):
-    """Compile built-in cue families plus custom (name, patterns, score) rules, once per set."""
-    compiled: list[tuple[str, list[tuple[float, re.Pattern]]]] = []
-    for name in INTENT_PRECEDENCE:
-        if name in CUES:
-            families = [
-                (score, re.compile(pattern, re.IGNORECASE)) for score, pattern in CUES[name]
-            ]
-            compiled.append((name, families))
+    """Return ([(intent, [Cue])], precedence order) with custom (name, patterns, score) rules."""
+    compiled: list[tuple[str, list[Cue]]] = [
+        (name, list(CUES[name])) for name in INTENT_PRECEDENCE if name in CUES
+    ]
     order = [name for name in INTENT_PRECEDENCE if name != "other"]
     insert_at = order.index("praise")
     for name, patterns, score in custom:
-        families = [(score, re.compile(pattern, re.IGNORECASE)) for pattern in patterns]
+        cues = [Cue(score, None, re.compile(pattern, re.IGNORECASE)) for pattern in patterns]
         existing = dict(compiled).get(name)
         if existing is not None:
-            existing.extend(families)
+            existing.extend(cues)
             continue
-        compiled.append((name, families))
+        compiled.append((name, cues))
         order.insert(insert_at, name)
         insert_at += 1
     return compiled, tuple(order)
@@ -223,41 +385,47 @@ def detect_intents(
     text: str,
     *,
     sentiment: str = "neutral",
-    raw_text: str | None = None,
     custom: Sequence[IntentRule] = (),
+    words: frozenset[str] | None = None,
 ) -> list[tuple[str, float]]:
-    """Return [(intent, score)] in precedence order (primary first); ["other"] when none fits."""
+    """Return [(intent, score)] in precedence order (primary first); [("other", 0.5)] if none."""
     compiled, order = compile_rules(rules_key(custom))
+    lowered = text.lower()
+    if words is None:
+        words = to_words(lowered)
     found: dict[str, float] = {}
-    for name, families in compiled:
-        source = raw_text if name == "spam" and raw_text is not None else text
+    for name, cues in compiled:
         best = 0.0
-        for score, pattern in families:
-            if score > best and pattern.search(source):
-                best = score
+        for rule in cues:
+            if rule.score <= best:
+                continue
+            if rule.triggers is not None and rule.triggers.isdisjoint(words):
+                continue
+            if rule.pattern.search(lowered):
+                best = rule.score
         if best:
             found[name] = best
-    _apply_sentiment(found, sentiment, text)
+    _apply_sentiment(found, sentiment)
     if not found:
         return [("other", 0.5)]
     rank = {name: i for i, name in enumerate(order)}
     return sorted(found.items(), key=lambda item: rank.get(item[0], len(rank)))
 
 
-def _apply_sentiment(found: dict[str, float], sentiment: str, text: str) -> None:
+def _apply_sentiment(found: dict[str, float], sentiment: str) -> None:
     """Use sentiment as a feature: it confirms or adds complaint and praise."""
+    if "churn_risk" in found and "complaint" not in found:
+        found["complaint"] = CHURN_COMPLAINT_SCORE
     if sentiment == "negative":
         if "complaint" not in found and not {"outage", "spam"} & found.keys():
             found["complaint"] = NEGATIVE_COMPLAINT_SCORE
         # Thanks in a negative post is politeness or sarcasm, not praise.
-        if "praise" in found:
-            del found["praise"]
+        found.pop("praise", None)
     elif sentiment == "positive":
-        if "complaint" in found and found["complaint"] < 0.9:
+        if found.get("complaint", 1.0) < 0.8:
             del found["complaint"]
         if not found:
             found["praise"] = POSITIVE_PRAISE_SCORE
-    if "spam" in found and len(found) > 1:
+    if "spam" in found and ACTIONABLE & found.keys():
         # A real request that happens to contain a promo word is not spam.
-        if {"outage", "churn_risk", "complaint", "question"} & found.keys():
-            del found["spam"]
+        del found["spam"]

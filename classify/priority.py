@@ -25,6 +25,8 @@ AGE_POINTS = ((3600, 10), (6 * 3600, 5), (24 * 3600, 0), (3 * 86400, -5))
 OLD_POINTS = -15
 
 SUPPORT_INTENTS = ("outage", "churn_risk", "complaint", "question", "feature_request")
+# A question about buying is a sales lead unless something is also wrong.
+URGENT_SUPPORT = ("outage", "churn_risk", "complaint")
 SALES_AGAINST_COMPETITOR = ("churn_risk", "complaint", "outage", "purchase_intent")
 
 
@@ -128,11 +130,14 @@ def to_opportunity(
         if hit:
             return "sales", f"{hit.replace('_', ' ')} about a competitor"
         return None, f"{primary.replace('_', ' ')} about a competitor"
-    hit = next((name for name in names if name in SUPPORT_INTENTS), None)
+    hit = next((name for name in names if name in URGENT_SUPPORT), None)
     if hit:
         return "support", f"{hit.replace('_', ' ')} {about}"
     if "purchase_intent" in names:
         return "sales", f"purchase intent {about}"
+    hit = next((name for name in names if name in SUPPORT_INTENTS), None)
+    if hit:
+        return "support", f"{hit.replace('_', ' ')} {about}"
     if "praise" in names:
         return "advocacy", f"praise {about}"
     return None, f"{primary.replace('_', ' ')} {about}"

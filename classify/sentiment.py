@@ -57,7 +57,7 @@ CARE_CUES: dict[str, str] = {
     r"(?:bag|bags|luggage|baggage|package|parcel|order|item|suitcase|stroller|delivery|refund)\b"
     r"|\b(?:bag|luggage|baggage|package|parcel|order|delivery|refund)s?\s+(?:is|are|was|were|has|have"
     r"|still)?\s*(?:still\s+)?(?:lost|missing|late|not here|delayed|damaged|never)\b",
-    "money": r"\brefund\w*|\b(?:over|double|twice)[- ]?charged\b|\bcharged (?:me )?twice\b"
+    "money": r"\brefund\w*|\b(?:over|double|twice)[- ]?(?:charged|billed)\b|\b(?:charged|billed) (?:me |us )?(?:twice|two times)\b"
     r"|\bhidden fees?\b|\bcompensat\w+",
     "failure": r"\b(?:not|isn't|wasn't|isnt|doesn't|doesnt|won't|wont|didn't|didnt|don't|dont)\s+"
     r"(?:\w+\s+)?(?:working|work|load|loading|open|respond)\b|\b(?:can't|cant|cannot|unable to|"

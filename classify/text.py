@@ -11,6 +11,12 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w.])@\w+|\b__\w+__\b")
 _HASH = re.compile(r"#(?=\w)")
 _SPACES = re.compile(r"[ \t\r\f\v]{2,}")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def to_words(lowered: str) -> frozenset[str]:
+    """Return the set of word tokens of lowercased text ("can't" stays one token)."""
+    return frozenset(_WORD.findall(lowered))
 
 
 @lru_cache(maxsize=64)
@@ -43,4 +49,6 @@ def to_scoring_text(text: str, terms: re.Pattern | None = None) -> str:
         text = terms.sub(" ", text)
     if "#" in text:
         text = _HASH.sub("", text)
+    if "\u2019" in text:
+        text = text.replace("\u2019", "'")  # typographic apostrophe: "can’t" is "can't"
     return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,87 @@
+"""Intents: one rule family per intent of LABELING.md, precedence order, custom intents."""
+
+from __future__ import annotations
+
+import pytest
+
+from classify import classify_text
+from classify.intent import detect_intents
+from classify.settings import ClassifySettings, IntentRule
+from earmark.models import INTENT_PRECEDENCE
+
+
+def names(text: str, **kwargs) -> list[str]:
+    return classify_text(text, **kwargs).intent_names
+
+
+@pytest.mark.parametrize(
+    ("text", "primary"),
+    [
+        ("@acmebank your website is down again, can't log in to pay my bill", "outage"),
+        ("the acme app keeps crashing when I open my statements", "outage"),
+        ("I'm cancelling my account with @acmemobile after this", "churn_risk"),
+        ("switching to another carrier next month, done with @acmemobile", "churn_risk"),
+        ("never flying @acmeair again after that experience", "churn_risk"),
+        ("Worst customer service ever @acmeair. Two hours at the desk.", "complaint"),
+        ("@acmeshop how do I change the delivery address on my parcel?", "question"),
+        ("thinking of getting the acme pro plan, is it worth it", "purchase_intent"),
+        ("@acmeapp please add a dark mode to the app", "feature_request"),
+        ("Thank you @acmeair for the upgrade, the crew was wonderful", "praise"),
+        ("follow for follow!! giveaway of 5 phones, click here http://x.example", "spam"),
+        ("Reading about the acme merger in the paper today", "other"),
+    ],
+)
+def test_primary_intent_per_family(text, primary):
+    assert names(text)[0] == primary
+
+
+def test_failure_with_anger_is_outage_and_complaint():
+    assert names("@acmebank app down AGAIN. This is ridiculous, fix it")[:2] == [
+        "outage",
+        "complaint",
+    ]
+
+
+def test_question_revealing_a_problem_is_complaint_and_question():
+    assert names("@acmeshop why is my refund still not here after three weeks?") == [
+        "complaint",
+        "question",
+    ]
+
+
+def test_negative_post_without_cue_is_a_complaint():
+    assert detect_intents("That flight was something else.", sentiment="negative") == [
+        ("complaint", 0.6)
+    ]
+
+
+def test_thanks_in_a_negative_post_is_not_praise():
+    assert "praise" not in names("thanks for nothing @acmeair, stranded in Denver overnight")
+
+
+def test_churn_needs_a_stated_intention_to_leave():
+    assert "churn_risk" not in names("@acmeair I am so angry about this delay")
+
+
+def test_other_is_never_combined():
+    for text in ("", "   ", "Reading about acme", "🙂", "12345"):
+        result = names(text)
+        assert "other" not in result or result == ["other"]
+
+
+def test_intents_follow_precedence_order():
+    result = names(
+        "@acmebank app not working, I'm closing my account. Worst bank. How do I get my money?"
+    )
+    assert result == sorted(result, key=INTENT_PRECEDENCE.index)
+    assert result[0] == "outage"
+
+
+def test_custom_intent_from_settings():
+    settings = ClassifySettings(
+        intents=[IntentRule(name="billing", patterns=[r"\binvoice\b", r"\bbill(?:ed|ing)?\b"])]
+    )
+    result = classify_text("@acmemobile I was billed twice this month, why?", settings=settings)
+    assert result.intent_names == ["complaint", "question", "billing"]
+    assert dict(result.intents)["billing"] == 0.8
+    assert "billing" not in names("@acmemobile I was billed twice this month, why?")
