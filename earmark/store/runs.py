@@ -2,6 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from earmark.models import to_iso
+
 
 class RunsMixin:
-    pass
+    def save_source_health(
+        self, source: str, ok: bool, new: int, error: str | None, at: datetime
+    ) -> None:
+        """Record a source's attempt: success clears its error, failure starts unhealthy_since."""
+        when = to_iso(at)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO source_health (source, last_attempt_at, last_ok_at, last_new_at, "
+                "last_error, unhealthy_since, reported) VALUES (?, ?, ?, ?, ?, ?, 0) "
+                "ON CONFLICT(source) DO UPDATE SET last_attempt_at = excluded.last_attempt_at, "
+                "last_ok_at = coalesce(excluded.last_ok_at, last_ok_at), "
+                "last_new_at = coalesce(excluded.last_new_at, last_new_at), "
+                "last_error = excluded.last_error, "
+                "unhealthy_since = CASE WHEN excluded.last_error IS NULL THEN NULL "
+                "ELSE coalesce(unhealthy_since, excluded.unhealthy_since) END, "
+                "reported = CASE WHEN excluded.last_error IS NULL THEN 0 ELSE reported END",
+                (
+                    source,
+                    when,
+                    when if ok else None,
+                    when if ok and new else None,
+                    None if ok else (error or "failed"),
+                    None if ok else when,
+                ),
+            )
+
+    def source_health(self) -> dict[str, dict]:
+        """Return the source_health rows by source name."""
+        return {
+            row["source"]: dict(row)
+            for row in self.db.query("SELECT * FROM source_health ORDER BY source")
+        }

@@ -1,0 +1,341 @@
+"""The listen stage: fetch every configured source, match topics locally, store what matched.
+
+`collect` is the pure part (fetch + match, nothing stored: used by `earmark search`);
+`run_listen` saves each batch with its cursor in one transaction, so a crash never skips or
+duplicates posts, and records each source's health. One failing source never stops the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from earmark.errors import EarmarkError, UsageError
+from earmark.models import Post, TopicMatch, utcnow
+from listen import registry
+from listen.base import SourceError
+from listen.matcher import CompiledTopic, compile_topics, match_topics
+
+# The cursor key of sources that read everything once for all topics (the file source).
+ALL_TOPICS = "*"
+
+
+@dataclass
+class Collected:
+    """One batch from a source, matched; or (end=True) the end of that source, with its error."""
+
+    source: str
+    topic: str | None = None  # the cursor's topic key (ALL_TOPICS for topic-independent sources)
+    posts: list[Post] = field(default_factory=list)  # posts that matched at least one topic
+    matches: list[TopicMatch] = field(default_factory=list)
+    cursor: str | None = None
+    fetched: int = 0
+    warnings: list[str] = field(default_factory=list)  # bad rows skipped, one line each
+    end: bool = False
+    error: str | None = None
+
+
+@dataclass
+class SourceReport:
+    """What one source did in a run."""
+
+    source: str
+    fetched: int = 0
+    new: int = 0
+    unmatched: int = 0
+    skipped: int = 0
+    warnings: list[str] = field(default_factory=list)
+    topics: Counter = field(default_factory=Counter)  # new posts per topic
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def summary_line(self) -> str:
+        """Return e.g. `hackernews: 12 new posts (acme 10, globex 3)`."""
+        if self.error:
+            return f"{self.source}: error: {self.error}"
+        noun = "post" if self.new == 1 else "posts"
+        line = f"{self.source}: {self.new} new {noun}"
+        if self.topics:
+            line += " (" + ", ".join(f"{t} {n}" for t, n in self.topics.most_common()) + ")"
+        if self.skipped:
+            line += f"; {self.skipped} bad {'row' if self.skipped == 1 else 'rows'} skipped"
+        return line
+
+
+@dataclass
+class ListenReport:
+    """What `earmark listen` did, per source."""
+
+    sources: dict[str, SourceReport] = field(default_factory=dict)
+
+    def source(self, name: str) -> SourceReport:
+        return self.sources.setdefault(name, SourceReport(name))
+
+    @property
+    def new(self) -> int:
+        return sum(r.new for r in self.sources.values())
+
+    @property
+    def failed(self) -> list[SourceReport]:
+        return [r for r in self.sources.values() if r.error]
+
+    @property
+    def topics(self) -> Counter:
+        total: Counter = Counter()
+        for report in self.sources.values():
+            total.update(report.topics)
+        return total
+
+    def exit_code(self) -> int:
+        """Return 0 when every source ran, 3 when some failed, 1 when all failed."""
+        failed = len(self.failed)
+        if not failed:
+            return 0
+        return 1 if failed == len(self.sources) else 3
+
+    def summary_line(self) -> str:
+        """Return one line for the whole run, e.g. `245 posts read, 180 new (acme 150, ...)`."""
+        fetched = sum(r.fetched for r in self.sources.values())
+        line = f"{fetched} posts read, {self.new} new"
+        if self.topics:
+            line += " (" + ", ".join(f"{t} {n}" for t, n in self.topics.most_common()) + ")"
+        skipped = sum(r.skipped for r in self.sources.values())
+        if skipped:
+            line += f", {skipped} bad rows skipped"
+        if self.failed:
+            line += ", failed: " + ", ".join(r.source for r in self.failed)
+        return line
+
+
+def select_sources(config, names: Sequence[str] | None) -> list[str]:
+    """Return the configured sources to run (all of them, or the named ones)."""
+    configured = list(config.sources)
+    if not names:
+        if not configured:
+            raise EarmarkError(
+                "no sources configured: list at least one under `sources:` in the config "
+                f"(known: {', '.join(registry.SOURCE_NAMES)})"
+            )
+        return configured
+    chosen = []
+    for name in names:
+        if name not in registry.SOURCE_NAMES:
+            raise UsageError(
+                f"unknown source {name!r}; known sources: {', '.join(registry.SOURCE_NAMES)}"
+            )
+        if name not in config.sources:
+            listed = ", ".join(configured) or "none"
+            raise UsageError(
+                f"source {name!r} is not configured: add it under `sources:` (configured: {listed})"
+            )
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
+
+
+def select_topics(config, names: Sequence[str] | None) -> list:
+    """Return the topics to fetch (all of them, or the named ones)."""
+    if not config.topics:
+        raise EarmarkError("no topics configured: add at least one under `topics:` in the config")
+    if not names:
+        return list(config.topics)
+    known = {t.name: t for t in config.topics}
+    for name in names:
+        if name not in known:
+            raise UsageError(f"unknown topic {name!r}; known topics: {', '.join(known)}")
+    return [known[name] for name in dict.fromkeys(names)]
+
+
+def match_posts(
+    posts: Sequence[Post], topics: Sequence[CompiledTopic]
+) -> tuple[list[Post], list[TopicMatch]]:
+    """Match posts against every topic; return the posts that matched and all their matches."""
+    kept, matches = [], []
+    for post in posts:
+        found = match_topics(post, topics)
+        if found:
+            kept.append(post)
+            matches.extend(found)
+    return kept, matches
+
+
+def one_line(error: BaseException) -> str:
+    """Turn an exception into one line, without a traceback."""
+    text = " ".join(str(error).split())
+    if isinstance(error, EarmarkError):
+        return text or type(error).__name__
+    return f"unexpected {type(error).__name__}" + (f": {text}" if text else "")
+
+
+def collect(
+    config,
+    *,
+    source_names: Sequence[str] | None = None,
+    topic_names: Sequence[str] | None = None,
+    limit: int | None = None,
+    since: datetime | None = None,
+    source_factory: Callable[[str], type] = registry.source_class,
+    env: Mapping[str, str] = os.environ,
+    get_cursor: Callable[[str, str], str | None] | None = None,
+) -> Iterator[Collected]:
+    """Fetch and match posts, yielding each batch, then an `end` item per source; store nothing.
+
+    Without get_cursor every source starts from scratch (a live search).
+    """
+    names = select_sources(config, source_names)
+    topics = select_topics(config, topic_names)
+    compiled = compile_topics(config.topics)  # every post is matched against every topic
+    base_dir = _config_dir(config)
+    for name in names:
+        error = None
+        try:
+            yield from _collect_source(
+                name, config.sources[name], topics, compiled, limit, since,
+                source_factory, env, get_cursor, base_dir,
+            )  # fmt: skip
+        except _SourceFailed as failure:
+            error = failure.message
+        yield Collected(source=name, end=True, error=error)
+
+
+class _SourceFailed(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _collect_source(
+    name, settings, topics, compiled, limit, since, source_factory, env, get_cursor, base_dir
+) -> Iterator[Collected]:
+    try:
+        cls = source_factory(name)
+        resolve = getattr(cls, "resolve_settings", None)
+        if resolve is not None:
+            settings = resolve(settings, base_dir)
+        source = cls(settings, env=env)
+    except Exception as error:  # a source must never take the run down with a traceback
+        raise _SourceFailed(_strip_name(name, one_line(error))) from None
+    if getattr(cls, "topic_independent", False):
+        plan = [(None, ALL_TOPICS)]
+    else:
+        plan = [(topic, topic.name) for topic in topics]
+    for topic, key in plan:
+        cursor = get_cursor(name, key) if get_cursor else None
+        batches = None
+        while True:
+            try:
+                if batches is None:
+                    batches = iter(source.fetch(topic, cursor, since=since, limit=limit))
+                batch = next(batches, None)
+            except Exception as error:  # SourceError, or anything a source let escape
+                raise _SourceFailed(_strip_name(name, one_line(error))) from None
+            warnings = _drain(source)
+            if batch is None:
+                if warnings:
+                    yield Collected(source=name, topic=key, warnings=warnings)
+                break
+            for post in batch.posts:
+                if post.source is None:
+                    post.source = name
+            kept, matches = match_posts(batch.posts, compiled)
+            yield Collected(
+                source=name,
+                topic=key,
+                posts=kept,
+                matches=matches,
+                cursor=batch.cursor,
+                fetched=len(batch.posts),
+                warnings=warnings,
+            )
+
+
+def _drain(source) -> list[str]:
+    warnings = getattr(source, "warnings", None)
+    if not warnings:
+        return []
+    drained = list(warnings)
+    warnings.clear()
+    return drained
+
+
+def _strip_name(name: str, message: str) -> str:
+    # Sources already say who they are ("reddit: 429 ..."); the report adds the name itself.
+    return message.removeprefix(f"{name}: ")
+
+
+def _config_dir(config) -> str | None:
+    path = getattr(config, "path", None)
+    if not path or path.startswith("<") or not Path(path).exists():
+        return None
+    return str(Path(path).resolve().parent)
+
+
+def run_listen(
+    store,
+    config,
+    *,
+    source_names: Sequence[str] | None = None,
+    topic_names: Sequence[str] | None = None,
+    limit: int | None = None,
+    since: datetime | None = None,
+    source_factory: Callable[[str], type] = registry.source_class,
+    env: Mapping[str, str] = os.environ,
+    now: datetime | None = None,
+) -> ListenReport:
+    """Fetch, match and store new posts from the configured sources; return what happened."""
+    from earmark.store.posts import CursorUpdate
+
+    report = ListenReport()
+    for item in collect(
+        config,
+        source_names=source_names,
+        topic_names=topic_names,
+        limit=limit,
+        since=since,
+        source_factory=source_factory,
+        env=env,
+        get_cursor=store.get_cursor,
+    ):
+        source = report.source(item.source)
+        if item.end:
+            source.error = item.error
+            store.save_source_health(
+                item.source, ok=item.error is None, new=source.new, error=item.error,
+                at=now or utcnow(),
+            )  # fmt: skip
+            continue
+        source.warnings.extend(item.warnings)
+        source.skipped += len(item.warnings)
+        cursors = []
+        if item.cursor is not None:
+            cursors.append(CursorUpdate(item.source, item.topic, item.cursor))
+        if item.posts or cursors:
+            new_ids = set(store.save_posts(item.posts, item.matches, cursors))
+        else:
+            new_ids = set()
+        source.fetched += item.fetched
+        source.unmatched += item.fetched - len(item.posts)
+        source.new += len(new_ids)
+        source.topics.update(m.topic for m in item.matches if m.post_id in new_ids)
+    return report
+
+
+__all__ = [
+    "ALL_TOPICS",
+    "Collected",
+    "ListenReport",
+    "SourceError",
+    "SourceReport",
+    "collect",
+    "match_posts",
+    "run_listen",
+    "select_sources",
+    "select_topics",
+]
