@@ -188,6 +188,7 @@ class QueuesMixin:
         unassigned: bool = False,
         queues: Sequence[str] | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict]:
         """Return open work with post and labels, by priority (highest) then age (oldest)."""
         clauses = [f"o.status IN ({','.join('?' for _ in statuses)})"]
@@ -206,8 +207,8 @@ class QueuesMixin:
         sql = _ITEM_SELECT + "WHERE " + " AND ".join(clauses)
         sql += " ORDER BY o.priority DESC, o.created_at, o.id"
         if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([limit, offset])
         return [dict(r) for r in self.db.query(sql, params)]
 
     def pool_opportunities(self) -> list[dict]:
@@ -265,14 +266,16 @@ class QueuesMixin:
         }
 
     def count_open_by(self, column: str) -> dict[str | None, int]:
-        """Return the open backlog counted by queue or agent."""
-        if column not in ("queue", "agent"):
+        """Return the open backlog counted by queue, agent or platform."""
+        if column not in ("queue", "agent", "platform"):
             raise ValueError(column)
+        group = "p.platform" if column == "platform" else f"o.{column}"
         return {
             r[0]: r[1]
             for r in self.conn.execute(
-                f"SELECT {column}, count(*) FROM opportunities WHERE status IN ({_OPEN_MARKS}) "  # noqa: S608 - only placeholders and column constants are interpolated
-                f"GROUP BY {column}",
+                f"SELECT {group}, count(*) FROM opportunities o "  # noqa: S608 - constants only
+                "JOIN posts p ON p.id = o.post_id "
+                f"WHERE o.status IN ({_OPEN_MARKS}) GROUP BY {group}",
                 OPEN_STATUSES,
             )
         }

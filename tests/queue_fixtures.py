@@ -1,0 +1,96 @@
+"""Shared builders for the queues tests: posts and labels go in through the store's own API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from earmark.config import Config, parse_config
+from earmark.models import Classification, Post, TopicMatch
+from earmark.store import Store
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def make_store(tmp_path) -> Store:
+    return Store(tmp_path / "queues.db")
+
+
+def add_post(
+    store: Store,
+    native_id: str,
+    *,
+    text: str = "acme my order never arrived",
+    author: str | None = "ann",
+    platform: str = "x",
+    language: str | None = "en",
+    topic: str = "acme",
+    kind: str = "brand",
+    intents: tuple = (("complaint", 0.9),),
+    sentiment: str = "negative",
+    priority: int = 50,
+    opportunity: str | None = "support",
+    thread_id: str | None = None,
+    parent_id: str | None = None,
+    created_at: datetime | None = None,
+    reply_privately: bool = False,
+) -> str:
+    """Store one post with its topic match and classification; return its id."""
+    post = Post(
+        platform=platform,
+        native_id=native_id,
+        text=text,
+        created_at=created_at or NOW - timedelta(minutes=5),
+        url=f"https://{platform}.example/{native_id}",
+        author=author,
+        thread_id=thread_id,
+        parent_id=parent_id,
+    )
+    store.save_posts([post], [TopicMatch(post.id, topic, kind)])
+    store.save_classifications(
+        [
+            Classification(
+                sentiment=sentiment,
+                compound=-0.5 if sentiment == "negative" else 0.5,
+                pos=0.1,
+                neu=0.5,
+                neg=0.4,
+                language=language,
+                intents=list(intents),
+                pii=["email"] if reply_privately else [],
+                reply_privately=reply_privately,
+                priority=priority,
+                priority_reason="test",
+                opportunity=opportunity,
+                opportunity_reason="test",
+                version="test",
+                post_id=post.id,
+            )
+        ]
+    )
+    return post.id
+
+
+SUPPORT_QUEUE = {"name": "support", "match": {"kinds": ["brand"]}, "sla": "1h"}
+
+
+def make_config(queues=None, agents=None, routing=None) -> Config:
+    data = {"queues": queues if queues is not None else [SUPPORT_QUEUE], "agents": agents or []}
+    if routing:
+        data["routing"] = routing
+    return parse_config(data)
+
+
+def opportunities(store: Store) -> list[dict]:
+    return [dict(r) for r in store.db.query("SELECT * FROM opportunities ORDER BY id")]
+
+
+def events(store: Store, opportunity_id: int | None = None) -> list[dict]:
+    if opportunity_id is None:
+        rows = store.db.query("SELECT * FROM events WHERE opportunity_id IS NOT NULL ORDER BY id")
+        return [dict(r) for r in rows]
+    return store.events_for(opportunity_id)
+
+
+def agent_of(store: Store) -> dict[str, str | None]:
+    """Map post id -> agent holding its opportunity."""
+    return {row["post_id"]: row["agent"] for row in opportunities(store)}
