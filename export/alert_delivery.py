@@ -25,7 +25,7 @@ Sender = Callable[[Alert, Config, Mapping[str, str]], None]
 
 
 def _secret(env: Mapping[str, str], variable: str, channel: str, what: str) -> str:
-    value = env.get(variable)
+    value = (env.get(variable) or "").strip()
     if not value:
         raise AlertError(
             f"{channel}: set ${variable} to the {what}, or remove {channel} from alerts.notify"

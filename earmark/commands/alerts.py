@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from earmark.app import App, pass_app
@@ -37,9 +39,11 @@ def alerts_command(ctx: click.Context, app: App, fmt: str | None, dry_run: bool)
     fmt = resolve_format(fmt)
     if run:
         if fmt == "table":
-            write_records([render_row(alert) for alert in run], fmt, TABLE_COLUMNS, title="Alerts")
+            rows = [render_row(alert) for alert in run]
+            write_records(rows, fmt, TABLE_COLUMNS, title="Alerts", out=sys.stdout)
         else:
-            write_records([alert.to_record() for alert in run], fmt)
+            # sys.stdout, not click.get_text_stream (deprecated in click 8.5).
+            write_records([alert.to_record() for alert in run], fmt, out=sys.stdout)
     for alert in run:
         sent = ", ".join(alert.delivered) or "nobody"
         app.debug(f"alerts: {alert.key} {alert.status}, sent to {sent}")
