@@ -10,7 +10,7 @@ import html
 import re
 import unicodedata
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from earmark.output import safe_csv_cell
 
@@ -27,6 +27,7 @@ _SLACK_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # link_names honour it; a word joiner after "@" defuses it without changing how it reads.
 _SLACK_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_URL_SAFE = ":/?#[]@!$&*+,;=%~"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -125,9 +126,8 @@ def markdown_url(url: Any) -> str | None:
     target = safe_url(url)
     if target is None:
         return None
-    for char, code in (("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
-        target = target.replace(char, code)
-    return target
+    # Percent-encode whatever could end the link or start a title: ( ) < > " ' | ` \\ etc.
+    return quote(target, safe=_URL_SAFE)
 
 
 def csv_cell(value: Any) -> Any:

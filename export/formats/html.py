@@ -1,0 +1,91 @@
+"""The HTML digest: one self-contained, email-ready page with inline CSS.
+
+Everything from a post is escaped; only http(s) URLs become links; post text sits in
+`dir="auto"` blocks so right-to-left text cannot reorder the facts around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO
+
+from export.escape import html_text, safe_url
+from export.formats.digest import group_records, meta_parts, private_label
+
+EXCERPT_LIMIT = 1000
+_FONT = "-apple-system,'Segoe UI',Helvetica,Arial,sans-serif"
+_SENTIMENT_COLOURS = {"negative": "#c0392b", "neutral": "#7f8c8d", "positive": "#27ae60"}
+STYLE = {
+    "body": f"margin:0;padding:16px;background:#f4f5f7;font-family:{_FONT};color:#1d2330;",
+    "h1": "font-size:20px;margin:0 0 4px 0;",
+    "generated": "font-size:12px;color:#6b7280;margin:0 0 16px 0;",
+    "h2": "font-size:17px;margin:20px 0 8px 0;border-bottom:1px solid #d0d4da;padding-bottom:4px;",
+    "h3": "font-size:14px;margin:12px 0 6px 0;color:#374151;",
+    "table": "width:100%;border-collapse:separate;border-spacing:0 8px;",
+    "cell": "background:#ffffff;padding:10px 12px;border-left:4px solid {colour};",
+    "meta": "font-size:13px;color:#374151;margin:0 0 6px 0;",
+    "private": "display:inline-block;font-size:12px;font-weight:bold;color:#8a4b00;"
+    "background:#fff3d6;padding:2px 6px;border-radius:3px;margin:0 0 6px 0;",
+    "text": "font-size:14px;margin:0 0 6px 0;padding:0 0 0 10px;border-left:2px solid #e5e7eb;"
+    "white-space:pre-wrap;word-wrap:break-word;",
+    "link": "font-size:13px;color:#1a56db;",
+    "id": "font-size:12px;color:#6b7280;",
+}
+
+
+def render_item(record: dict) -> str:
+    """Render one opportunity as a table row."""
+    colour = _SENTIMENT_COLOURS.get(record.get("sentiment") or "", "#9ca3af")
+    meta = " · ".join(html_text(part) for part in meta_parts(record))
+    parts = [
+        f'<tr><td style="{STYLE["cell"].format(colour=colour)}">',
+        f'<p style="{STYLE["meta"]}"><bdi>{meta}</bdi></p>',
+    ]
+    flag = private_label(record)
+    if flag:
+        parts.append(f'<p style="{STYLE["private"]}">&#128274; {html_text(flag)}</p>')
+    text = (record.get("text") or "").strip()
+    if text:
+        if len(text) > EXCERPT_LIMIT:
+            text = text[: EXCERPT_LIMIT - 1] + "…"
+        # Newlines are kept (pre-wrap) but escaped with everything else.
+        body = "\n".join(html_text(line) for line in text.splitlines())
+        parts.append(f'<p dir="auto" style="{STYLE["text"]}">{body}</p>')
+    url = safe_url(record.get("url"))
+    footer = f'<span style="{STYLE["id"]}">#{html_text(record["id"])}</span>'
+    if url:
+        footer = (
+            f'<a href="{html_text(url)}" style="{STYLE["link"]}" rel="noopener noreferrer" '
+            f'target="_blank">Open post</a> {footer}'
+        )
+    parts.append(f'<p style="margin:0;">{footer}</p></td></tr>')
+    return "".join(parts)
+
+
+def render_html(records: Sequence[dict], *, title: str, generated_at: str) -> str:
+    """Render records as a complete HTML document."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        '<head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html_text(title)}</title></head>",
+        f'<body style="{STYLE["body"]}">',
+        f'<h1 style="{STYLE["h1"]}">{html_text(title)}</h1>',
+        f'<p style="{STYLE["generated"]}">Generated {html_text(generated_at)}</p>',
+    ]
+    for group in group_records(records):
+        out.append(f'<h2 style="{STYLE["h2"]}">Queue: {html_text(group.name)} ({group.count})</h2>')
+        for band in group.bands:
+            out.append(f'<h3 style="{STYLE["h3"]}">{html_text(band.label)}</h3>')
+            out.append(f'<table role="presentation" style="{STYLE["table"]}">')
+            out.extend(render_item(record) for record in band.records)
+            out.append("</table>")
+    out += ["</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+def write_html(records: Sequence[dict], out: IO[str], *, title: str, generated_at: str) -> list:
+    """Write the HTML digest; return the ids written."""
+    out.write(render_html(records, title=title, generated_at=generated_at))
+    return [r["id"] for r in records]

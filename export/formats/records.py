@@ -1,0 +1,200 @@
+"""The export row model (one flat record per opportunity) and the jsonl/json/csv/table writers."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import IO
+
+from earmark.models import format_duration, parse_iso
+from export.escape import csv_cell, one_line
+from export.formats import ExportError
+
+Redactor = Callable[[str], str]
+
+# The public shape of an exported opportunity (json/jsonl keys, csv columns, in this order).
+RECORD_COLUMNS = (
+    "id",
+    "queue",
+    "priority",
+    "status",
+    "agent",
+    "kind",
+    "platform",
+    "author",
+    "author_name",
+    "author_reach",
+    "sentiment",
+    "compound",
+    "primary_intent",
+    "intents",
+    "topics",
+    "language",
+    "reply_privately",
+    "pii",
+    "age",
+    "sla_left",
+    "sla_due",
+    "first_response_at",
+    "posted_at",
+    "created_at",
+    "url",
+    "text",
+    "post_id",
+    "priority_reason",
+)
+TABLE_COLUMNS = (
+    "id",
+    "queue",
+    "priority",
+    "sentiment",
+    "primary_intent",
+    "platform",
+    "author",
+    "age",
+    "sla_left",
+    "private",
+    "text",
+)
+TABLE_TEXT_LIMIT = 100
+
+
+def load_redactor() -> Redactor:
+    """Return classify.pii.redact, imported only when --redact asks for it."""
+    try:
+        from classify.pii import redact
+    except ImportError:
+        raise ExportError(
+            "--redact: classify.pii.redact is not available in this installation; "
+            "export without --redact or upgrade earmark"
+        ) from None
+    return redact
+
+
+def _json_list(value: str | None) -> list:
+    if not value:
+        return []
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return []
+    return data if isinstance(data, list) else []
+
+
+def _intent_names(value: str | None) -> list[str]:
+    names = []
+    for item in _json_list(value):
+        if isinstance(item, (list, tuple)) and item:
+            names.append(str(item[0]))
+        elif isinstance(item, str):
+            names.append(item)
+    return names
+
+
+def sla_left(row: dict, now: datetime) -> str | None:
+    """Return the time left before the first-response SLA ("-5m" once breached), or None."""
+    if row.get("first_response_at") or not row.get("sla_due"):
+        return None
+    return format_duration(parse_iso(row["sla_due"]) - now)
+
+
+def to_record(row: dict, *, now: datetime, redactor: Redactor | None = None) -> dict:
+    """Map an export row from the store to the public record, with age and SLA as of now."""
+    text = row.get("text") or ""
+    author_name = row.get("author_name")
+    if redactor is not None:
+        text = redactor(text)
+        author_name = redactor(author_name) if author_name else author_name
+    posted = row.get("posted_at")
+    record = {
+        "id": row["id"],
+        "queue": row.get("queue"),
+        "priority": row.get("priority"),
+        "status": row.get("status"),
+        "agent": row.get("agent"),
+        "kind": row.get("kind"),
+        "platform": row.get("platform"),
+        "author": row.get("author"),
+        "author_name": author_name,
+        "author_reach": row.get("author_reach"),
+        "sentiment": row.get("sentiment"),
+        "compound": row.get("compound"),
+        "primary_intent": row.get("primary_intent"),
+        "intents": _intent_names(row.get("intents")),
+        "topics": [str(t) for t in _json_list(row.get("topics"))],
+        "language": row.get("language"),
+        "reply_privately": bool(row.get("reply_privately")),
+        "pii": [str(p) for p in _json_list(row.get("pii"))],
+        "age": format_duration(now - parse_iso(posted)) if posted else None,
+        "sla_left": sla_left(row, now),
+        "sla_due": row.get("sla_due"),
+        "first_response_at": row.get("first_response_at"),
+        "posted_at": posted,
+        "created_at": row.get("created_at"),
+        "url": row.get("url"),
+        "text": text,
+        "post_id": row.get("post_id"),
+        "priority_reason": row.get("priority_reason"),
+    }
+    return record
+
+
+def iter_records(
+    rows: Iterable[dict], *, now: datetime, redactor: Redactor | None = None
+) -> Iterator[dict]:
+    """Map store rows to records lazily."""
+    for row in rows:
+        yield to_record(row, now=now, redactor=redactor)
+
+
+def write_jsonl(records: Iterable[dict], out: IO[str]) -> list:
+    """Write one JSON object per line; return the ids written."""
+    ids = []
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        ids.append(record["id"])
+    return ids
+
+
+def write_json(records: list[dict], out: IO[str]) -> list:
+    """Write a JSON array; return the ids written."""
+    out.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    return [r["id"] for r in records]
+
+
+def _csv_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "|".join(str(v) for v in value)
+    return value
+
+
+def write_csv(records: list[dict], out: IO[str]) -> list:
+    """Write CSV with a header row, every cell neutralised against formula injection."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RECORD_COLUMNS)
+    for record in records:
+        writer.writerow([csv_cell(_csv_value(record.get(c))) for c in RECORD_COLUMNS])
+    return [r["id"] for r in records]
+
+
+def to_table_row(record: dict) -> dict:
+    """Map a record to a terminal table row: one line, no control or bidi characters."""
+    row = {c: record.get(c) for c in TABLE_COLUMNS if c in record}
+    row["private"] = "yes" if record.get("reply_privately") else ""
+    row["author"] = one_line(record.get("author"), 40)
+    row["text"] = one_line(record.get("text"), TABLE_TEXT_LIMIT)
+    for key in ("queue", "platform", "primary_intent", "sentiment"):
+        row[key] = one_line(record.get(key))
+    return row
+
+
+def write_table(records: list[dict], out: IO[str], *, title: str | None = None) -> list:
+    """Write a Rich table for people; return the ids written."""
+    from earmark.output import write_table as render_table
+
+    render_table([to_table_row(r) for r in records], TABLE_COLUMNS, title=title, out=out)
+    return [r["id"] for r in records]

@@ -1,0 +1,114 @@
+"""Deliver digests by SMTP (plain, STARTTLS or TLS; login with a password from the env)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from email.message import EmailMessage
+
+from earmark.config import EmailNotify
+from export.formats.email import render_email
+from export.notify.delivery import Attempt, NotifyError, Outgoing, hide
+
+TIMEOUT = 30
+BATCH = 100  # opportunities per email; bigger digests become several emails
+
+SmtpFactory = Callable[..., smtplib.SMTP]
+
+
+def smtp_password(settings: EmailNotify, env: dict) -> str | None:
+    """Return the SMTP password from the env variable named by password_env, if a user is set."""
+    if not settings.user:
+        return None
+    if not settings.password_env:
+        raise NotifyError(
+            "notify.email: `user` is set but `password_env` is not; name the variable "
+            "holding the SMTP password"
+        )
+    password = env.get(settings.password_env)
+    if not password:
+        raise NotifyError(
+            f"email: ${settings.password_env} is not set; export the SMTP password there"
+        )
+    return password
+
+
+def connect(settings: EmailNotify, factory: SmtpFactory | None = None) -> smtplib.SMTP:
+    """Open the SMTP connection the settings ask for (TLS from the start, or plain)."""
+    if factory is not None:
+        return factory(settings)
+    if settings.security == "tls":
+        return smtplib.SMTP_SSL(
+            settings.smtp_host,
+            settings.smtp_port,
+            timeout=TIMEOUT,
+            context=ssl.create_default_context(),
+        )
+    return smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT)
+
+
+def send_message(
+    settings: EmailNotify,
+    message: EmailMessage,
+    password: str | None,
+    factory: SmtpFactory | None = None,
+) -> Attempt:
+    """Send one message in one SMTP session and classify the outcome."""
+    where = f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+    try:
+        with connect(settings, factory) as smtp:
+            if settings.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.user:
+                smtp.login(settings.user, password or "")
+            smtp.send_message(message)
+    except smtplib.SMTPAuthenticationError as error:
+        detail = f"{where} refused the login as {settings.user} ({error.smtp_code}); "
+        detail += f"check ${settings.password_env}"
+        return Attempt(False, hide(detail, [password]), False)
+    except smtplib.SMTPRecipientsRefused as error:
+        refused = ", ".join(sorted(error.recipients))
+        return Attempt(False, hide(f"{where} refused every recipient ({refused})", [password]))
+    except smtplib.SMTPResponseException as error:
+        text = (
+            error.smtp_error.decode("utf-8", "replace")
+            if isinstance(error.smtp_error, bytes)
+            else str(error.smtp_error)
+        )
+        detail = hide(
+            f"{where} answered {error.smtp_code} {' '.join(text.split())[:120]}", [password]
+        )
+        return Attempt(False, detail, 400 <= error.smtp_code < 500)
+    except (smtplib.SMTPException, OSError) as error:
+        return Attempt(False, hide(f"cannot deliver through {where} ({error})", [password]), True)
+    return Attempt(True)
+
+
+def email_messages(
+    records: Sequence[dict], *, settings: EmailNotify, now: datetime, title_for
+) -> list[tuple[EmailMessage, list]]:
+    """Split records into digests of at most BATCH and render each as a message."""
+    out = []
+    for start in range(0, len(records), BATCH):
+        batch = list(records[start : start + BATCH])
+        message = render_email(batch, settings=settings, now=now, title=title_for(len(batch)))
+        out.append((message, [r["id"] for r in batch]))
+    return out
+
+
+def email_outgoing(
+    records: Sequence[dict],
+    *,
+    settings: EmailNotify,
+    now: datetime,
+    title_for,
+    password: str | None,
+    factory: SmtpFactory | None = None,
+) -> list[Outgoing]:
+    """Return one outgoing email per batch of opportunities."""
+    return [
+        Outgoing(send=lambda m=message: send_message(settings, m, password, factory), ids=ids)
+        for message, ids in email_messages(records, settings=settings, now=now, title_for=title_for)
+    ]

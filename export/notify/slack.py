@@ -1,0 +1,75 @@
+"""Deliver digests to a Slack incoming webhook through slack-sdk's WebhookClient."""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+from collections.abc import Sequence
+
+from export.formats.slack import render_slack_messages
+from export.notify.delivery import Attempt, NotifyError, Outgoing, hide, parse_retry_after
+
+TIMEOUT = 15
+
+
+def _quiet_logger() -> logging.Logger:
+    # WebhookClient logs the webhook URL (a secret) at debug level and errors with details:
+    # give it a logger that records nothing.
+    logger = logging.getLogger("earmark.notify.slack_sdk")
+    logger.handlers[:] = [logging.NullHandler()]
+    logger.propagate = False
+    logger.setLevel(logging.CRITICAL + 1)
+    return logger
+
+
+def webhook_url(env: dict, variable: str) -> str:
+    """Return the webhook URL from the environment, or say which variable to set."""
+    url = (env.get(variable) or "").strip()
+    if not url:
+        raise NotifyError(f"slack: ${variable} is not set; export the incoming-webhook URL there")
+    if not url.lower().startswith(("https://", "http://")):
+        raise NotifyError(f"slack: ${variable} does not hold an http(s) URL; check its value")
+    return url
+
+
+def make_client(url: str):
+    """Return a WebhookClient that neither retries on its own nor logs."""
+    from slack_sdk.webhook import WebhookClient
+
+    return WebhookClient(url, timeout=TIMEOUT, logger=_quiet_logger(), retry_handlers=[])
+
+
+def send_payload(client, payload: dict, secret: str | None = None) -> Attempt:
+    """Post one payload once and classify the answer."""
+    try:
+        response = client.send_dict(payload)
+    except urllib.error.URLError as error:
+        return Attempt(False, hide(f"cannot reach Slack ({error.reason})", [secret]), True)
+    except (OSError, TimeoutError) as error:
+        return Attempt(False, hide(f"cannot reach Slack ({error})", [secret]), True)
+    except Exception as error:  # slack_sdk.errors.SlackRequestError and friends
+        return Attempt(False, hide(f"cannot send to Slack ({error})", [secret]), False)
+    status = response.status_code
+    body = " ".join(str(response.body or "").split())[:120]
+    if 200 <= status < 300:
+        return Attempt(True)
+    detail = hide(f"Slack answered HTTP {status}" + (f" {body}" if body else ""), [secret])
+    if status == 429:
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        return Attempt(False, detail, True, parse_retry_after(headers.get("retry-after")))
+    return Attempt(False, detail, status >= 500)
+
+
+def slack_outgoing(
+    records: Sequence[dict], *, title: str, client, secret: str | None = None
+) -> list[Outgoing]:
+    """Return one message per Block Kit payload, each with the ids it carries."""
+    return [
+        Outgoing(send=lambda p=m.payload: send_payload(client, p, secret), ids=m.ids)
+        for m in render_slack_messages(records, title=title)
+    ]
+
+
+def slack_payloads(records: Sequence[dict], *, title: str) -> list[dict]:
+    """Return the payloads a delivery would post (for --dry-run)."""
+    return [m.payload for m in render_slack_messages(records, title=title)]
