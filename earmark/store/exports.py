@@ -79,7 +79,7 @@ class ExportsMixin:
         names = [d[0] for d in cursor.description]
         try:
             for row in cursor:
-                yield dict(zip(names, row))
+                yield dict(zip(names, row, strict=True))
         finally:
             cursor.close()
 
