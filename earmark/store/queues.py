@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from earmark.models import OPEN_STATUSES
+from earmark.store.queue_metrics import QueueMetricsMixin
 
 # Statuses that count against an agent's capacity (open and held by someone).
 HELD_STATUSES = ("assigned", "claimed", "responded", "escalated")
@@ -56,7 +57,7 @@ def _event_row(row: dict) -> dict:
     return row
 
 
-class QueuesMixin:
+class QueuesMixin(QueueMetricsMixin):
     # -- agents ---------------------------------------------------------------------------
 
     def agent_rows(self, *, include_removed: bool = True) -> list[dict]:
@@ -265,21 +266,6 @@ class QueuesMixin:
             )
         }
 
-    def count_open_by(self, column: str) -> dict[str | None, int]:
-        """Return the open backlog counted by queue, agent or platform."""
-        if column not in ("queue", "agent", "platform"):
-            raise ValueError(column)
-        group = "p.platform" if column == "platform" else f"o.{column}"
-        return {
-            r[0]: r[1]
-            for r in self.conn.execute(
-                f"SELECT {group}, count(*) FROM opportunities o "  # noqa: S608 - constants only
-                "JOIN posts p ON p.id = o.post_id "
-                f"WHERE o.status IN ({_OPEN_MARKS}) GROUP BY {group}",
-                OPEN_STATUSES,
-            )
-        }
-
     # -- events ---------------------------------------------------------------------------
 
     def add_event(
@@ -357,75 +343,3 @@ class QueuesMixin:
             (queue,),
         ).fetchone()
         return row[0] if row else None
-
-    # -- metrics input --------------------------------------------------------------------
-
-    def events_of_opportunities_created_since(self, since: str) -> list[dict]:
-        """Return every event of the opportunities created at or after since, in order."""
-        return [
-            _event_row(r)
-            for r in self.db.query(
-                "SELECT e.* FROM events e WHERE e.opportunity_id IN "
-                "(SELECT opportunity_id FROM events WHERE type = 'created' AND at >= ?) "
-                "ORDER BY e.opportunity_id, e.id",
-                [since],
-            )
-        ]
-
-    def opportunity_facets(self, ids: Sequence[int]) -> dict[int, dict]:
-        """Return queue, agent, status, sla_due, platform and topics of these opportunities."""
-        out: dict[int, dict] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 400):
-            chunk = ids[start : start + 400]
-            for row in self.db.query(
-                "SELECT o.id, o.queue, o.agent, o.status, o.sla_due, p.platform, "  # noqa: S608 - only placeholders and column constants are interpolated
-                "(SELECT json_group_array(m.topic) FROM topic_matches m "
-                " WHERE m.post_id = o.post_id) AS topics "
-                "FROM opportunities o JOIN posts p ON p.id = o.post_id "
-                f"WHERE o.id IN ({','.join('?' for _ in chunk)})",
-                chunk,
-            ):
-                row = dict(row)
-                row["topics"] = json.loads(row["topics"] or "[]")
-                out[row.pop("id")] = row
-        return out
-
-    def post_volume_by(self, column: str, since: str) -> dict[str, int]:
-        """Return how many posts were created since, by platform (or 'all')."""
-        if column == "platform":
-            sql = "SELECT platform, count(*) FROM posts WHERE created_at >= ? GROUP BY platform"
-        elif column == "all":
-            sql = "SELECT 'all', count(*) FROM posts WHERE created_at >= ?"
-        else:
-            raise ValueError(column)
-        return {r[0]: r[1] for r in self.conn.execute(sql, (since,))}
-
-    def opportunity_post_volume_by(self, column: str, since: str) -> dict[str | None, int]:
-        """Return how many posts created since belong to opportunities, by queue or agent."""
-        if column not in ("queue", "agent"):
-            raise ValueError(column)
-        return {
-            r[0]: r[1]
-            for r in self.conn.execute(
-                f"SELECT o.{column}, count(*) FROM opportunity_posts op "  # noqa: S608 - only placeholders and column constants are interpolated
-                "JOIN opportunities o ON o.id = op.opportunity_id "
-                "JOIN posts p ON p.id = op.post_id WHERE p.created_at >= ? "
-                f"GROUP BY o.{column}",
-                (since,),
-            )
-        }
-
-    def topic_daily_sentiment(self, since: str) -> list[dict]:
-        """Return post counts by topic, kind, day and sentiment for posts created since."""
-        return [
-            dict(r)
-            for r in self.db.query(
-                "SELECT m.topic, m.kind, substr(p.created_at, 1, 10) AS day, "
-                "coalesce(c.sentiment, 'unclassified') AS sentiment, count(*) AS posts "
-                "FROM topic_matches m JOIN posts p ON p.id = m.post_id "
-                "LEFT JOIN classifications c ON c.post_id = m.post_id "
-                "WHERE p.created_at >= ? GROUP BY m.topic, m.kind, day, sentiment",
-                [since],
-            )
-        ]
