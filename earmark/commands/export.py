@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from earmark.app import App, pass_app
@@ -79,7 +81,7 @@ def export(
         min_priority=min_priority,
         since=_since(app, since),
     )
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     fmt = resolve_format(fmt, out)
     email = app.config.notify.email if fmt == "email" else None
     result = write_export(
@@ -131,7 +133,7 @@ def notify(
         min_priority=min_priority,
         redact=redact,
         env=app.env,
-        out=click.get_text_stream("stdout"),
+        out=sys.stdout,
     )
     if report.errors and not report.delivered:
         raise NotifyError(report.errors[0])

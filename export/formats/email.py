@@ -28,7 +28,7 @@ PIPE_POLICY = policy.SMTP.clone(linesep="\n")
 
 def render_plain(records: Sequence[dict], *, title: str, generated_at: str) -> str:
     """Render records as a plain-text digest (the text/plain part)."""
-    out = [title, "=" * len(title), f"Generated {generated_at}", ""]
+    out = [title, f"Generated {generated_at}", ""]
     for group in group_records(records):
         heading = f"Queue: {one_line(group.name, 200)} ({group.count})"
         out += [heading, "-" * len(heading), ""]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
-from export.escape import slack_link, slack_text
+from export.escape import safe_url, slack_link, slack_text
 from export.formats.digest import QueueGroup, group_records, meta_parts, private_label
 
 MAX_BLOCKS = 50  # per message
@@ -51,7 +51,7 @@ def render_item_text(record: dict, excerpt_limit: int = EXCERPT_LIMIT) -> str:
     flag = private_label(record)
     if flag:
         lines.append(f":lock: *{slack_text(flag)}*")
-    url = record.get("url")
+    url = safe_url(record.get("url"))
     link = slack_link(url, "Open post") if url and len(url) <= MAX_URL else ""
     lines.append(f"{link} · #{record['id']}" if link else f"#{record['id']}")
     while True:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -139,9 +140,8 @@ def _outgoing(
 
 
 def _write_dry_run(channel, records, settings, now, title_for, out) -> None:
-    import click
 
-    out = out or click.get_text_stream("stdout")
+    out = out or sys.stdout
     if channel == "slack":
         from export.notify.slack import slack_payloads
 
