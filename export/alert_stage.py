@@ -31,6 +31,18 @@ RECENT_SAMPLE = 500  # recent posts read for terms and examples
 BASELINE_SAMPLE = 2000  # baseline posts read for term frequencies
 TOP_TERMS = 5
 EXAMPLES = 3
+EXPLAIN_COLUMNS = (
+    "key",
+    "observed",
+    "baseline_mean",
+    "baseline_std",
+    "z",
+    "limit",
+    "buckets_with_data",
+    "warm",
+    "state",
+    "action",
+)
 
 
 class AlertRun(list):
@@ -62,12 +74,23 @@ def resolve_channels(settings: AlertSettings, config: Config) -> list[str]:
     return list(settings.notify) if settings.notify else configured
 
 
-def _check_intents(settings: AlertSettings, config: Config) -> None:
+def check_names(settings: AlertSettings, config: Config) -> None:
+    """Reject intents, topics and queues the rest of the config does not define."""
     known = set(INTENTS) | {rule.name for rule in config.classify.intents}
     for i, spec in enumerate(settings.per):
         name, value = parse_breakdown(spec)
         if name == "intent" and value not in known:
             raise AlertError(f"alerts.per[{i}]: unknown intent {value!r}")
+    topics = {topic.name for topic in config.topics}
+    queues = {queue.name for queue in config.queues}
+    for i, topic in enumerate(settings.topics):
+        if topics and topic not in topics:
+            raise AlertError(f"alerts.topics[{i}]: unknown topic {topic!r}")
+    for i, rule in enumerate(settings.thresholds):
+        if topics and rule.topic is not None and rule.topic not in topics:
+            raise AlertError(f"alerts.thresholds[{i}].topic: unknown topic {rule.topic!r}")
+        if queues and rule.queue is not None and rule.queue not in queues:
+            raise AlertError(f"alerts.thresholds[{i}].queue: unknown queue {rule.queue!r}")
 
 
 def _labels(breakdown: str | None) -> dict:
@@ -120,9 +143,12 @@ def _spike_alert(
 
 
 def evaluate_spikes(
-    store, settings: AlertSettings, now: datetime, states: dict
+    store, settings: AlertSettings, now: datetime, states: dict, checks: list | None = None
 ) -> list[tuple[Alert, Transition]]:
-    """Check every topic, breakdown and window; return the alerts and all-clears due."""
+    """Check every topic, breakdown and window; return the alerts and all-clears due.
+
+    With a `checks` list, append one row per check (for `earmark alerts --explain`).
+    """
     earliest = store.earliest_topic_posts()
     due = []
     for window in settings.windows:
@@ -151,6 +177,8 @@ def evaluate_spikes(
                     now=now,
                     cooldown=settings.cooldown_delta,
                 )
+                if checks is not None:
+                    checks.append(_spike_row(key, window, check, trans))
                 if trans.action in ("fire", "clear"):
                     due.append(
                         (
@@ -161,6 +189,24 @@ def evaluate_spikes(
                         )
                     )
     return due
+
+
+def _state_cols(trans: Transition) -> dict:
+    return {"state": trans.state, "action": trans.action or ""}
+
+
+def _spike_row(key: str, window: AlertWindow, check: SpikeCheck, trans: Transition) -> dict:
+    return {
+        "key": key,
+        "observed": check.observed,
+        "baseline_mean": round(check.mean, 2),
+        "baseline_std": round(check.std, 2),
+        "z": round(check.z, 2),
+        "limit": None,
+        "buckets_with_data": f"{check.buckets_with_data}/{window.buckets}",
+        "warm": check.warm,
+        **_state_cols(trans),
+    }
 
 
 def _threshold_count(store, rule: ThresholdRule, now: datetime) -> int:
@@ -179,7 +225,7 @@ def _threshold_count(store, rule: ThresholdRule, now: datetime) -> int:
 
 
 def evaluate_thresholds(
-    store, settings: AlertSettings, now: datetime, states: dict
+    store, settings: AlertSettings, now: datetime, states: dict, checks: list | None = None
 ) -> list[tuple[Alert, Transition]]:
     """Check every threshold rule (count > limit fires, count <= limit clears)."""
     due = []
@@ -193,6 +239,16 @@ def evaluate_thresholds(
             now=now,
             cooldown=settings.cooldown_delta,
         )
+        if checks is not None:
+            checks.append(
+                {
+                    **dict.fromkeys(EXPLAIN_COLUMNS),
+                    "key": rule.key,
+                    "observed": count,
+                    "limit": rule.limit,
+                    **_state_cols(trans),
+                }
+            )
         if trans.action in ("fire", "clear"):
             alert = Alert(
                 key=rule.key,
@@ -224,8 +280,13 @@ def _deliver(alert: Alert, channels, config, env, senders) -> list[str]:
     return failed
 
 
-def _retry_pending(store, states: dict, config, env, senders, errors: list[str]) -> None:
-    """Re-send messages a previous run could not deliver (at least once, never dropped)."""
+def _retry_pending(
+    store, states: dict, channels: list[str], config, env, senders, errors: list[str]
+) -> None:
+    """Re-send messages a previous run could not deliver (at least once, never dropped).
+
+    A channel no longer among `channels` (removed from the config) is given up.
+    """
     for key, state in states.items():
         pending = state["detail"].get("pending") or []
         if not pending:
@@ -233,7 +294,8 @@ def _retry_pending(store, states: dict, config, env, senders, errors: list[str])
         still = []
         for item in pending:
             alert = Alert.from_record(item["alert"])
-            failed = _deliver(alert, item["channels"], config, env, senders)
+            wanted = [channel for channel in item["channels"] if channel in channels]
+            failed = _deliver(alert, wanted, config, env, senders)
             errors.extend(alert.errors)
             if failed:
                 still.append({"alert": item["alert"], "channels": failed})
@@ -268,13 +330,13 @@ def run_alerts(
     the next run; they are listed in the result's `errors`.
     """
     settings = load_alert_settings(config.alerts)
-    _check_intents(settings, config)
+    check_names(settings, config)
     env = os.environ if env is None else env
     channels = resolve_channels(settings, config) if notify and not dry_run else []
     states = store.alert_states()
     run = AlertRun()
     if channels:
-        _retry_pending(store, states, config, env, senders, run.errors)
+        _retry_pending(store, states, channels, config, env, senders, run.errors)
     due = evaluate_spikes(store, settings, now, states) + evaluate_thresholds(
         store, settings, now, states
     )
@@ -300,3 +362,14 @@ def run_alerts(
             store.save_alert_state(alert.key, trans.state, trans.since, trans.last_fired_at, detail)
         run.append(alert)
     return run
+
+
+def explain_alerts(store, config: Config, *, now: datetime) -> list[dict]:
+    """Return one row per check (statistics, warm-up, state, what would happen); send nothing."""
+    settings = load_alert_settings(config.alerts)
+    check_names(settings, config)
+    states = store.alert_states()
+    checks: list[dict] = []
+    evaluate_spikes(store, settings, now, states, checks)
+    evaluate_thresholds(store, settings, now, states, checks)
+    return checks

@@ -117,8 +117,9 @@ def add_opportunity(
 
 
 def make_config(alerts: dict, **extra) -> Config:
-    """Return a Config with one topic and the given alerts: section."""
-    data = {"topics": [{"name": "acme", "terms": ["acme"]}], "alerts": alerts, **extra}
+    """Return a Config with the topics acme and rival and the given alerts: section."""
+    topics = [{"name": "acme", "terms": ["acme"]}, {"name": "rival", "terms": ["rival"]}]
+    data = {"topics": topics, "alerts": alerts, **extra}
     return parse_config(data, "test.yaml")
 
 

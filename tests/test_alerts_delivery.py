@@ -235,3 +235,33 @@ def test_cli_rejects_an_unknown_alerts_key(tmp_path, cli_store):
     result = invoke(config, cli_store)
     assert result.exit_code == 1
     assert result.stderr == "Error: alerts.min_cnt: unknown key (did you mean 'min_count'?)\n"
+
+
+def test_a_channel_removed_from_the_config_is_no_longer_retried(store, server):
+    spike(store)
+    config = make_config(ALERTS, notify={"slack": {"webhook_env": "HOOK"}})
+    assert len(run_alerts(store, config, now=NOW, env={}).errors) == 1
+    server.add("/hook", "ok")
+    config = make_config(ALERTS, notify={"webhook": {"url_env": "WEBHOOK"}})
+    later = run_alerts(store, config, now=NOW, env={"WEBHOOK": server.url("/hook")})
+    assert (list(later), later.errors, server.requests) == ([], [], [])
+    assert store.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"] == []
+
+
+def test_cli_explain_prints_the_numbers_and_exits_0(tmp_path, cli_store):
+    config = write_config(tmp_path, ALERTS)
+    result = invoke(config, cli_store, "--explain", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert row == {
+        "key": "spike:acme:all:1h/12h",
+        "observed": 30,
+        "baseline_mean": 5.92,
+        "baseline_std": 0.76,
+        "z": 9.9,
+        "limit": None,
+        "buckets_with_data": "12/12",
+        "warm": True,
+        "state": "firing",
+        "action": "fire",
+    }

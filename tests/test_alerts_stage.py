@@ -18,7 +18,7 @@ from alertseries import (
     make_config,
 )
 
-from export.alert_stage import run_alerts
+from export.alert_stage import explain_alerts, run_alerts
 from export.alerts import AlertError
 
 
@@ -240,3 +240,31 @@ def test_threshold_on_sla_breaches(store):
         ("threshold:sla_breaches:topic=rival", 1),
     ]
     assert alerts[0].to_record()["metric"] == "sla_breaches"
+
+
+def test_thresholds_and_topics_must_name_configured_ones(store):
+    config = make_config(
+        {"windows": [], "thresholds": [{"queue": "urgnet", "max_open": 1}]},
+        queues=[{"name": "urgent"}],
+    )
+    with pytest.raises(AlertError) as caught:
+        run_alerts(store, config, now=NOW, notify=False)
+    assert str(caught.value) == "alerts.thresholds[0].queue: unknown queue 'urgnet'"
+    with pytest.raises(AlertError) as caught:
+        run(store, {**ONE_HOUR, "topics": ["acne"]})
+    assert str(caught.value) == "alerts.topics[0]: unknown topic 'acne'"
+
+
+def test_explain_lists_every_check_without_changing_state(store):
+    steady_history(store)
+    add_hour(store, "acme", NOW, 30)
+    add_hour(store, "rival", NOW, 2)
+    settings = {**ONE_HOUR, "thresholds": [{"max_open": 0}]}
+    rows = explain_alerts(store, make_config(settings), now=NOW)
+    assert [(r["key"], r["observed"], r["warm"], r["action"]) for r in rows] == [
+        ("spike:acme:all:1h/12h", 30, True, "fire"),
+        ("spike:rival:all:1h/12h", 2, False, ""),
+        ("threshold:open:all", 0, None, ""),
+    ]
+    assert rows[0]["buckets_with_data"] == "12/12"
+    assert store.alert_states() == {}

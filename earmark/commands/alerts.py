@@ -18,9 +18,16 @@ ALERT_EXIT_CODE = 4
 @click.option(
     "--dry-run", is_flag=True, help="Evaluate and print; send nothing and change no alert state."
 )
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Print every check (counts, baseline, z, warm-up, state) and send nothing.",
+)
 @pass_app
 @click.pass_context
-def alerts_command(ctx: click.Context, app: App, fmt: str | None, dry_run: bool) -> None:
+def alerts_command(
+    ctx: click.Context, app: App, fmt: str | None, dry_run: bool, explain: bool
+) -> None:
     """Check topics for spikes and queues for thresholds; print and send the alerts.
 
     Each topic's last window (e.g. 1h) is compared with its baseline (e.g. the 12h before, as
@@ -28,13 +35,20 @@ def alerts_command(ctx: click.Context, app: App, fmt: str | None, dry_run: bool)
     baseline mean and at least min_count. One incident sends one alert, and an all-clear
     when it ends. Alerts go to the notifiers of the config (alerts.notify).
 
+    --explain shows the numbers behind every check, to tune sensitivity and min_count.
+
     Exit codes: 0 no alert fired (all-clears alone exit 0), 4 an alert fired,
     3 an alert could not be delivered (it is retried next run), 1 error.
     """
     from export.alert_messages import TABLE_COLUMNS, render_row
-    from export.alert_stage import run_alerts
+    from export.alert_stage import explain_alerts, run_alerts
 
     config = app.require_config()
+    if explain:
+        checks = explain_alerts(app.store, config, now=app.now())
+        if checks:
+            write_records(checks, resolve_format(fmt), title="Alert checks", out=sys.stdout)
+        return
     run = run_alerts(app.store, config, now=app.now(), dry_run=dry_run, env=app.env)
     fmt = resolve_format(fmt)
     if run:
