@@ -60,10 +60,13 @@ def write_export(
         new_for_destination=destination,
     )
     records = iter_records(rows, now=now, redactor=redactor)
-    if fmt == "jsonl":
-        written = write_jsonl(records, out)  # streams: memory stays flat
-    else:
-        written = _write_all(list(records), out, fmt, now, destination, email)
+    try:
+        if fmt == "jsonl":
+            written = write_jsonl(records, out)  # streams: memory stays flat
+        else:
+            written = _write_all(list(records), out, fmt, now, destination, email)
+    finally:
+        rows.close()  # a write that failed half-way must not leave the query open
     if not written:
         return ExportResult()
     out.flush()
