@@ -487,3 +487,93 @@ def test_settings_reject_a_bad_subreddit_and_a_secret_in_an_env_key():
 def test_search_query_of_a_boolean_topic_ors_its_positive_words():
     topic = Topic(name="q", query='acme AND (refund* OR "money back") NOT spam')
     assert to_search_query(topic) == 'acme OR refund OR "money back"'
+
+
+# -- `earmark listen --source reddit` end to end ----------------------------------------------
+
+
+def write_config(tmp_path, server, terms) -> Path:
+    path = tmp_path / "earmark.yaml"
+    path.write_text(
+        f"""
+topics:
+  - name: praw
+    terms: {json.dumps(terms)}
+sources:
+  reddit:
+    base_url: {server.url()}
+    auth_url: {server.url("/api/v1/access_token")}
+    rss_base_url: {server.url()}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def listen(tmp_path, config, env):
+    from click.testing import CliRunner
+
+    from earmark.cli import cli
+
+    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", "--source", "reddit"]
+    return CliRunner().invoke(cli, args, env=env)
+
+
+def stored_ids(tmp_path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
+
+
+def test_cli_listen_with_credentials_stores_posts_and_a_second_run_is_silent(server, tmp_path):
+    add_token(server)
+    add_listing(server, "/search", "search_r_all_2016.json")
+    config = write_config(tmp_path, server, ["praw"])
+
+    first = listen(tmp_path, config, ENV)
+    assert (first.exit_code, first.stdout) == (0, "")
+    assert first.stderr == "reddit: 3 new posts (praw 3)\n"
+    assert stored_ids(tmp_path) == ["reddit:t3_3b4erh", "reddit:t3_3gpbiu", "reddit:t3_3x4kt2"]
+
+    second = listen(tmp_path, config, ENV)
+    assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
+    assert len(stored_ids(tmp_path)) == 3
+    assert second.stderr == ""
+    # The second run resumed from the stored cursor (the newest post's time).
+    assert len(server.requests_to("/search")) == 2
+
+
+def test_cli_listen_without_credentials_reads_rss_and_says_so_once(server, tmp_path):
+    """The recorded feed is the legacy RSS 2.0 shape; today's is Atom (feedparser reads both).
+
+    The first run is a real `python -m earmark` process, so its stderr is exactly what a person
+    or cron sees (pytest's log capture would swallow the notice under CliRunner).
+    """
+    import os
+    import subprocess
+    import sys
+
+    server.add_file(
+        "/search.rss", FIXTURES / "reddit_frontpage_legacy.rss", content_type="application/rss+xml"
+    )
+    config = write_config(tmp_path, server, ["netflix"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDDIT_", "EARMARK_"))}
+    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", "--source", "reddit"]
+
+    first = subprocess.run(
+        [sys.executable, "-m", "earmark", *args], env=env, capture_output=True, text=True
+    )
+    assert (first.returncode, first.stdout) == (0, "")
+    assert first.stderr == (
+        "reddit: REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET are not set; reading the public RSS "
+        "feeds instead (fewer results)\n"
+        "reddit: 1 new post (praw 1)\n"
+    )
+    assert stored_ids(tmp_path) == ["reddit:t3_3sl82z"]
+    assert server.requests_to("/api/v1/access_token") == []
+
+    second = listen(tmp_path, config, dict.fromkeys(ENV))  # None unsets them for the run
+    assert (second.exit_code, second.stdout) == (0, "")
+    assert stored_ids(tmp_path) == ["reddit:t3_3sl82z"]
+    assert len(server.requests_to("/search.rss")) == 2
