@@ -4,6 +4,7 @@ demo, an opportunity's explanation and the agents' load."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from typing import IO
 
@@ -36,7 +37,6 @@ AGENT_COLUMNS = [
     "queues",
     "languages",
     "load",
-    "capacity",
     "removed_at",
 ]
 
@@ -135,7 +135,9 @@ def render_item(record: dict, *, mine: bool, out: IO | None = None) -> None:
         ),
         ("text", record["text"]),
     ]
-    write_table([{"field": k, "value": v} for k, v in rows], ["field", "value"], out=out)
+    write_table(
+        [{"field": k, "value": v} for k, v in rows], ["field", "value"], out=out or sys.stdout
+    )
 
 
 def agent_queues(store, config: Config, now: datetime, *, limit: int = 10) -> dict[str, list[dict]]:
@@ -167,7 +169,7 @@ def render_agent_queues(
             title = f"{name}: {loads.get(name, 0)}/{agent.effective_capacity} open"
             if agent.role == "expert":
                 title += " (expert)"
-        write_records(for_table(records), "table", columns, title=title, out=out)
+        write_records(for_table(records), "table", columns, title=title, out=out or sys.stdout)
 
 
 def agent_records(store, config: Config) -> list[dict]:
@@ -220,6 +222,27 @@ def _describe(event: dict) -> str:
         )
     if kind == "returned":
         return f"back to the pool from {d.get('agent')}: {d.get('reason')}"
+    return _describe_action(kind, d)
+
+
+def _describe_action(kind: str, d: dict) -> str:
+    was = f" (was {d['from_status']})" if d.get("from_status") else ""
+    if kind == "claimed":
+        return f"claimed by {d.get('agent')}{was}"
+    if kind == "responded":
+        if not d.get("first"):
+            return f"follow-up answer by {d.get('agent')}"
+        timing = "within" if d.get("within_sla") else "after"
+        return f"first response by {d.get('agent')}, {timing} the SLA (due {d.get('sla_due')})"
+    if kind == "resolved":
+        return f"resolved{was}" + (f": {d['note']}" if d.get("note") else "")
+    if kind == "dismissed":
+        return f"dismissed{was}: {d.get('reason')}"
+    if kind in ("reassigned", "escalated"):
+        return f"to {d.get('agent')} from {d.get('from_agent') or 'the pool'}{was}"
+    if kind == "reopened":
+        target = d.get("agent") or "the pool"
+        return f"back to {target} ({d.get('to_status')}){was}"
     parts = [f"{k}: {v}" for k, v in d.items() if v not in (None, "") and k != "candidates"]
     return "; ".join(parts)
 

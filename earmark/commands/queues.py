@@ -4,6 +4,7 @@ explain, stats, agents."""
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -94,9 +95,9 @@ def queue(
     fmt = resolve_format(fmt)
     if fmt == "table":
         if records:
-            write_records(for_table(records), fmt, QUEUE_COLUMNS)
+            write_records(for_table(records), fmt, QUEUE_COLUMNS, out=sys.stdout)
         return
-    write_records(records, fmt)
+    write_records(records, fmt, out=sys.stdout)
 
 
 @click.command(name="next")
@@ -115,9 +116,9 @@ def next_(app: App, actor: str | None, fmt: str | None) -> None:
     record, mine = found
     fmt = resolve_format(fmt)
     if fmt == "table":
-        render_item(record, mine=mine)
+        render_item(record, mine=mine, out=sys.stdout)
     else:
-        write_records([{**record, "mine": mine}], fmt)
+        write_records([{**record, "mine": mine}], fmt, out=sys.stdout)
 
 
 def _id_argument(func):
@@ -267,9 +268,11 @@ def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
     fmt = resolve_format(fmt)
     if fmt == "table":
         title = f"earmark stats, last {since}" + (f", by {by}" if by else "")
-        write_records(to_table_rows(records, by), fmt, table_columns(by), title=title)
+        write_records(
+            to_table_rows(records, by), fmt, table_columns(by), title=title, out=sys.stdout
+        )
     else:
-        write_records(records, fmt)
+        write_records(records, fmt, out=sys.stdout)
 
 
 @click.command()
@@ -285,9 +288,9 @@ def agents(app: App, fmt: str | None) -> None:
     if fmt == "table":
         for record in records:
             record["load"] = f"{record['load']}/{record['capacity']}"
-        write_records(records, fmt, AGENT_COLUMNS)
+        write_records(records, fmt, AGENT_COLUMNS, out=sys.stdout)
     else:
-        write_records(records, fmt)
+        write_records(records, fmt, out=sys.stdout)
 
 
 COMMANDS = [
