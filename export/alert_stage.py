@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from earmark.config import Config
@@ -26,6 +27,7 @@ from export.alerts import (
     parse_breakdown,
     spike_key,
 )
+from export.notify.delivery import Sleep
 
 RECENT_SAMPLE = 500  # recent posts read for terms and examples
 BASELINE_SAMPLE = 2000  # baseline posts read for term frequencies
@@ -266,12 +268,15 @@ def evaluate_thresholds(
     return due
 
 
-def _deliver(alert: Alert, channels, config, env, senders) -> list[str]:
+Send = Callable[[str, Alert], None]
+
+
+def _deliver(alert: Alert, channels: list[str], send: Send) -> list[str]:
     """Send alert to each channel; return the channels that failed (errors go on the alert)."""
     failed = []
     for channel in channels:
         try:
-            deliver_alert(channel, alert, config, env, senders)
+            send(channel, alert)
         except AlertError as error:
             alert.errors.append(str(error))
             failed.append(channel)
@@ -280,9 +285,7 @@ def _deliver(alert: Alert, channels, config, env, senders) -> list[str]:
     return failed
 
 
-def _retry_pending(
-    store, states: dict, channels: list[str], config, env, senders, errors: list[str]
-) -> None:
+def _retry_pending(store, states: dict, channels: list[str], send: Send, errors: list[str]) -> None:
     """Re-send messages a previous run could not deliver (at least once, never dropped).
 
     A channel no longer among `channels` (removed from the config) is given up.
@@ -295,7 +298,7 @@ def _retry_pending(
         for item in pending:
             alert = Alert.from_record(item["alert"])
             wanted = [channel for channel in item["channels"] if channel in channels]
-            failed = _deliver(alert, wanted, config, env, senders)
+            failed = _deliver(alert, wanted, send)
             errors.extend(alert.errors)
             if failed:
                 still.append({"alert": item["alert"], "channels": failed})
@@ -322,21 +325,27 @@ def run_alerts(
     dry_run: bool = False,
     env: Mapping[str, str] | None = None,
     senders: Mapping[str, Sender] | None = None,
+    sleep: Sleep = time.sleep,
 ) -> AlertRun:
     """Evaluate spikes and thresholds, deliver what fired or cleared, and save alert state.
 
     notify=False saves state without sending; dry_run neither sends nor saves, so the same
     alerts show again next time. Delivery failures are kept in alert_state and retried on
-    the next run; they are listed in the result's `errors`.
+    the next run; they are listed in the result's `errors`. env (default os.environ) holds
+    the secrets named in notify:; senders and sleep are for tests.
     """
     settings = load_alert_settings(config.alerts)
     check_names(settings, config)
     env = os.environ if env is None else env
+
+    def send(channel: str, alert: Alert) -> None:
+        deliver_alert(channel, alert, config, env, senders, sleep)
+
     channels = resolve_channels(settings, config) if notify and not dry_run else []
     states = store.alert_states()
     run = AlertRun()
     if channels:
-        _retry_pending(store, states, channels, config, env, senders, run.errors)
+        _retry_pending(store, states, channels, send, run.errors)
     due = evaluate_spikes(store, settings, now, states) + evaluate_thresholds(
         store, settings, now, states
     )
@@ -353,7 +362,7 @@ def run_alerts(
         if not dry_run:
             # Saved before sending: a crash mid-delivery resends rather than loses the alert.
             store.save_alert_state(alert.key, trans.state, trans.since, trans.last_fired_at, detail)
-        failed = _deliver(alert, channels, config, env, senders)
+        failed = _deliver(alert, channels, send)
         run.errors.extend(alert.errors)
         if channels and not dry_run:
             detail["pending"] = previous + (

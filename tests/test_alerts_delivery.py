@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import socket
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 from alertseries import (
     HOUR,
     NOW,
@@ -22,6 +19,7 @@ from alertseries import (
 )
 from click.testing import CliRunner
 from httpserver import LocalServer
+from smtpserver import LocalSMTP
 
 from earmark.cli import cli
 from earmark.models import to_iso
@@ -31,31 +29,10 @@ HOOK = "/services/T000/B000/XXXX"
 HOSTILE = "acme login down <!channel> <http://evil.example|click> & more"
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    with LocalSMTP() as server:
+        yield server
 
 
 @pytest.fixture
@@ -89,7 +66,7 @@ def test_slack_gets_one_message_per_incident_with_post_text_defused(store, serve
     assert alerts.errors == []
     (request,) = server.requests
     assert request.method == "POST"
-    assert request.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert request.headers["Content-Type"] == "application/json;charset=utf-8"  # slack-sdk's
     payload = json.loads(request.body)
     assert payload["text"] == "Spike: acme: 30 posts in the last 1h (z = 9.9)"
     body = payload["blocks"][1]["text"]["text"]
@@ -106,21 +83,27 @@ def test_slack_gets_one_message_per_incident_with_post_text_defused(store, serve
 
 
 def test_failed_delivery_is_kept_and_retried_next_run(store, server):
-    server.add(HOOK, "server error", status=500)
+    for _ in range(4):  # one try and three retries, with backoff
+        server.add(HOOK, "server error", status=500)
     server.add(HOOK, "ok")
     spike(store)
     config = make_config(ALERTS, notify={"slack": {"webhook_env": "HOOK"}})
     env = {"HOOK": server.url(HOOK)}
-    first = run_alerts(store, config, now=NOW, env=env)
-    assert first.errors == ["slack: the webhook answered HTTP 500; alert kept, retried next run"]
+    waits = []
+    first = run_alerts(store, config, now=NOW, env=env, sleep=waits.append)
+    assert first.errors == [
+        "slack: Slack answered HTTP 500 server error after 4 tries; "
+        "the alert is kept and retried next run"
+    ]
+    assert waits == [2.0, 4.0, 8.0]
     assert first[0].delivered == []
     later = NOW + timedelta(minutes=5)
-    second = run_alerts(store, config, now=later, env=env)
+    second = run_alerts(store, config, now=later, env=env, sleep=waits.append)
     assert (list(second), second.errors) == ([], [])
-    assert len(server.requests) == 2
-    assert server.requests[0].body == server.requests[1].body
+    assert len(server.requests) == 5
+    assert server.requests[0].body == server.requests[4].body
     run_alerts(store, config, now=later, env=env)
-    assert len(server.requests) == 2
+    assert len(server.requests) == 5
     assert store.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"] == []
 
 
@@ -128,9 +111,7 @@ def test_missing_webhook_variable_is_reported_without_losing_the_alert(store):
     spike(store)
     config = make_config(ALERTS, notify={"slack": {"webhook_env": "HOOK"}})
     alerts = run_alerts(store, config, now=NOW, env={})
-    assert alerts.errors == [
-        "slack: set $HOOK to the incoming-webhook URL, or remove slack from alerts.notify"
-    ]
+    assert alerts.errors == ["slack: $HOOK is not set; export the incoming-webhook URL there"]
     pending = store.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"]
     assert [p["channels"] for p in pending] == [["slack"]]
 
@@ -142,7 +123,7 @@ def test_email_and_webhook_get_the_alert(store, server, smtp):
         ALERTS,
         notify={
             "email": {
-                "smtp_host": "127.0.0.1",
+                "smtp_host": smtp.host,
                 "smtp_port": smtp.port,
                 "from": "care@acme.example",
                 "to": ["oncall@acme.example"],
@@ -153,9 +134,9 @@ def test_email_and_webhook_get_the_alert(store, server, smtp):
     alerts = run_alerts(store, config, now=NOW, env={"WEBHOOK": server.url("/hook")})
     assert alerts.errors == []
     assert alerts[0].delivered == ["email", "webhook"]
-    (sender, recipients, data) = smtp.messages[0]
-    assert (sender, recipients) == ("care@acme.example", ["oncall@acme.example"])
-    message = message_from_bytes(data, policy=policy.default)
+    (received,) = smtp.messages
+    assert (received.mail_from, received.rcpt_tos) == ("care@acme.example", ["oncall@acme.example"])
+    message = received.parsed
     assert message["Subject"] == "earmark: Spike: acme: 30 posts in the last 1h (z = 9.9)"
     text = message.get_content()
     assert "Baseline: the 12h before, 12 buckets of 1h, mean 5.9 ± 0.8 per 1h. z = 9.9" in text
@@ -226,7 +207,7 @@ def test_cli_exit_3_when_delivery_fails(tmp_path, cli_store):
     assert result.exit_code == 3
     assert "acme [1h]" in result.stdout and "firing" in result.stdout
     assert result.stderr == (
-        "Error: slack: set $HOOK to the incoming-webhook URL, or remove slack from alerts.notify\n"
+        "Error: slack: $HOOK is not set; export the incoming-webhook URL there\n"
     )
 
 
@@ -265,3 +246,21 @@ def test_cli_explain_prints_the_numbers_and_exits_0(tmp_path, cli_store):
         "state": "firing",
         "action": "fire",
     }
+
+
+def test_smtp_refusal_is_reported_and_the_email_retried(store, smtp):
+    smtp.fail_next(550, "5.7.1 relaying denied")
+    spike(store)
+    email = {"smtp_host": smtp.host, "smtp_port": smtp.port, "to": ["oncall@acme.example"]}
+    config = make_config(ALERTS, notify={"email": email})
+    first = run_alerts(store, config, now=NOW, env={}, sleep=lambda s: None)
+    assert first.errors == [
+        f"email: SMTP {smtp.host}:{smtp.port} answered 550 5.7.1 relaying denied; "
+        "the alert is kept and retried next run"
+    ]
+    assert smtp.messages == []
+    second = run_alerts(store, config, now=NOW, env={}, sleep=lambda s: None)
+    assert second.errors == []
+    assert [m.parsed["Subject"] for m in smtp.messages] == [
+        "earmark: Spike: acme: 30 posts in the last 1h (z = 9.9)"
+    ]
