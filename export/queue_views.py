@@ -172,6 +172,13 @@ def render_agent_queues(
         write_records(for_table(records), "table", columns, title=title, out=out or sys.stdout)
 
 
+def write_agent_queues(
+    store, config: Config, now: datetime, out: IO | None = None, *, limit: int = 10
+) -> None:
+    """Print each agent's queue (up to limit items) and the pool, as the demo shows them."""
+    render_agent_queues(store, config, agent_queues(store, config, now, limit=limit), out=out)
+
+
 def agent_records(store, config: Config) -> list[dict]:
     """Return every agent (removed ones too) with current load and effective capacity."""
     loads = store.agent_loads()

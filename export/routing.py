@@ -51,7 +51,11 @@ class RouteReport:
         )
 
     def summary(self) -> str:
-        """Return one line for stderr."""
+        """Return one line for stderr: `route: 3 new opportunities, ...`."""
+        return "route: " + self.summary_line()
+
+    def summary_line(self) -> str:
+        """Return the counts as one line without a prefix."""
         parts = [
             f"{self.created} new opportunities",
             f"{self.joined} joined a thread",
@@ -65,7 +69,7 @@ class RouteReport:
             parts.append(f"agents added: {', '.join(self.agents_added)}")
         if self.agents_removed:
             parts.append(f"agents removed: {', '.join(self.agents_removed)}")
-        return "route: " + ", ".join(parts)
+        return ", ".join(parts)
 
 
 def term_pattern(term: str) -> re.Pattern:

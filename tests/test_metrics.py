@@ -250,3 +250,18 @@ def test_sparkline():
     assert render_sparkline([]) == ""
     assert render_sparkline([0, 0]) == "▁▁"
     assert render_sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+
+
+def test_render_stats_for_the_demo(store):
+    import io
+
+    from export.metrics import render_stats
+
+    out = io.StringIO()
+    records = compute_stats(
+        store, CONFIG, now=STATS_AT, since=STATS_AT - timedelta(days=1), by="queue"
+    )
+    render_stats(records, "queue", title="queues", out=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].strip() == "queues"
+    assert any("support" in line and "25%" in line for line in lines)

@@ -204,3 +204,30 @@ def test_skills_naming_a_queue_count_as_serving_it(store):
     add_post(store, "1")
     route_opportunities(store, config, now=NOW)
     assert agent_of(store) == {"x:1": "ana"}
+
+
+def test_agent_queues_for_the_demo(store):
+    import io
+
+    from export.queue_views import agent_queues, write_agent_queues
+
+    config = make_config(
+        agents=[
+            {"name": "ana", "queues": ["support"], "capacity": 1},
+            {"name": "dana", "role": "expert"},
+        ]
+    )
+    _posts(store, 2)
+    route_opportunities(store, config, now=NOW)
+    queues = agent_queues(store, config, NOW)
+    assert {name: [r["id"] for r in rows] for name, rows in queues.items()} == {
+        "ana": [1],
+        "dana": [],
+        "(pool)": [2],
+    }
+    assert queues["ana"][0]["sla_left"] == "1h00m"
+    out = io.StringIO()
+    write_agent_queues(store, config, NOW, out)
+    text = out.getvalue()
+    assert "ana: 1/1 open" in text and "dana: 0/10 open (expert)" in text
+    assert "(pool): 1 waiting" in text

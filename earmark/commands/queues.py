@@ -257,7 +257,7 @@ def explain(app: App, opportunity_id: int, fmt: str | None) -> None:
 def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
     """Team metrics from the event log: volume, backlog, time to assignment and first
     response (median, p90), SLA breaches, resolution rate and agent load."""
-    from export.metrics import compute_stats, table_columns, to_table_rows
+    from export.metrics import compute_stats, render_stats
 
     try:
         window = parse_duration(since)
@@ -268,9 +268,7 @@ def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
     fmt = resolve_format(fmt)
     if fmt == "table":
         title = f"earmark stats, last {since}" + (f", by {by}" if by else "")
-        write_records(
-            to_table_rows(records, by), fmt, table_columns(by), title=title, out=sys.stdout
-        )
+        render_stats(records, by, title=title, out=sys.stdout)
     else:
         write_records(records, fmt, out=sys.stdout)
 
