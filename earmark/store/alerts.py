@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from earmark.models import OPEN_STATUSES, parse_iso, to_iso
 
 _OPEN = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
-# Whole seconds between two ISO timestamps; integer arithmetic so bucket edges are exact.
-_AGE = "(CAST(strftime('%s', ?) AS INTEGER) - CAST(strftime('%s', p.created_at) AS INTEGER))"
+# Whole seconds from a post's creation to `now` (a bound Unix time); integer arithmetic so
+# bucket edges are exact.
+_AGE = "(? - CAST(strftime('%s', p.created_at) AS INTEGER))"
 
 
 def _label_filter(intent: str | None, sentiment: str | None) -> tuple[str, str, list]:
@@ -46,12 +47,14 @@ class AlertsMixin:
         start = now - bucket * buckets
         join, where, params = _label_filter(intent, sentiment)
         iso_now = to_iso(now)
+        # The range is on the indexed text column (ISO strings sort as times); the bucket
+        # arithmetic runs only on the rows inside it.
         rows = self.conn.execute(
-            f"SELECT m.topic, ({_AGE}) / ? AS age_bucket, count(*) "  # noqa: S608 - only constants are interpolated
+            f"SELECT m.topic, ({_AGE}) / ? AS age_bucket, count(*) "  # noqa: S608 - constants only
             f"FROM posts p JOIN topic_matches m ON m.post_id = p.id {join} "
-            f"WHERE p.created_at > ? AND {_AGE} >= 0 AND {_AGE} < ? {where} "
+            f"WHERE p.created_at > ? AND p.created_at <= ? {where} "
             "GROUP BY m.topic, age_bucket",
-            [iso_now, size, to_iso(start), iso_now, iso_now, size * buckets, *params],
+            [int(now.timestamp()), size, to_iso(start), iso_now, *params],
         ).fetchall()
         counts: dict[str, list[int]] = {}
         for topic, index, count in rows:
