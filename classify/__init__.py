@@ -16,7 +16,7 @@ from classify.pii import find_pii
 from classify.priority import score_priority, to_opportunity
 from classify.sentiment import score_sentiment
 from classify.settings import ClassifySettings, IntentRule
-from classify.text import compile_terms, to_scoring_text
+from classify.text import compile_terms, to_scoring_text, to_words
 from earmark.models import UNSUPPORTED_LANGUAGE, Classification, Post
 
 # Bump whenever a rule, lexicon or threshold changes: stored classifications record it.
@@ -68,18 +68,19 @@ def _classify_content(text: str, lang: str | None, settings: ClassifySettings) -
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     clean = to_scoring_text(text, compile_terms(tuple(settings.neutral_terms)))
+    words = to_words(clean.lower())
     supported = [code.lower() for code in settings.languages] or ["en"]
-    language = detect_language(clean, hint=lang, languages=supported)
+    language = detect_language(clean, hint=lang, languages=supported, words=words)
     if language in supported:
-        score = score_sentiment(clean, settings)
+        score = score_sentiment(clean, settings, words=words)
         sentiment, compound = score.label, score.compound
         pos, neu, neg = score.pos, score.neu, score.neg
-        intents = detect_intents(clean, sentiment=sentiment, custom=settings.intents)
+        intents = detect_intents(clean, sentiment=sentiment, custom=settings.intents, words=words)
     else:
         sentiment, compound, pos, neu, neg = UNSUPPORTED_LANGUAGE, 0.0, 0.0, 0.0, 0.0
         # Rules are English; questions ("?") and custom patterns may still apply.
-        intents = detect_intents(clean, sentiment="neutral", custom=settings.intents)
-    return _TextResult(sentiment, compound, pos, neu, neg, language, intents, find_pii(text))
+        intents = detect_intents(clean, sentiment="neutral", custom=settings.intents, words=words)
+    return _TextResult(sentiment, compound, pos, neu, neg, language, intents, find_pii(text, words))
 
 
 def _finish(

@@ -14,27 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
+from classify.cues import Cue, cue
 from classify.settings import IntentRule
 from classify.text import to_words
 from earmark.models import INTENT_PRECEDENCE
-
-
-@dataclass(frozen=True)
-class Cue:
-    """One rule family: `pattern` (lowercase text) scores `score` if a trigger word is present."""
-
-    score: float
-    triggers: frozenset[str] | None  # None: always run the pattern
-    pattern: re.Pattern
-
-
-def cue(score: float, triggers: str | None, *alternatives: str) -> Cue:
-    """Build a Cue from space-separated trigger words and regex alternatives."""
-    words = frozenset(triggers.split()) if triggers is not None else None
-    return Cue(score, words, re.compile("|".join(f"(?:{alt})" for alt in alternatives)))
 
 
 _NEG = r"(?:not|isn't|isnt|wasn't|aren't|doesn't|doesnt|won't|wont|didn't|didnt|don't|dont|never)"
@@ -245,10 +230,15 @@ CUES: dict[str, list[Cue]] = {
         cue(0.85, None, r"\?"),
         cue(
             0.8,
-            "how what when where why who which is are can could would will do does did "
-            "should may any anyone advise let need help dm please pls plz want",
+            "how what when where why who which is are can could would will do does did should "
+            "may any",
             r"^\W*(?:how|what|when|where|why|who|which|is|are|can|could|would|will|do|does|did|"
             r"should|may|any)\b",
+        ),
+        cue(
+            0.8,
+            "how can could there possible when any anyone know advise let need help dm please pls "
+            "plz want like",
             r"\bhow (?:do|can|long|much|many|does|to)\b",
             r"\b(?:can|could) (?:i|you|we|u|someone|anyone|somebody)\b",
             r"\bis (?:there|it possible)\b|\bare there\b|\bwhen (?:will|is|does|do|can)\b",
@@ -358,7 +348,7 @@ ACTIONABLE = frozenset({"outage", "churn_risk", "complaint", "question"})
 
 @lru_cache(maxsize=32)
 def compile_rules(custom: tuple[tuple[str, tuple[str, ...], float], ...] = ()):
-    """Return ([(intent, [Cue])], precedence order) with custom (name, patterns, score) rules."""
+    """Return ((intent, triggers, cues)...) and precedence ranks, with custom (name, patterns, score)."""
     compiled: list[tuple[str, list[Cue]]] = [
         (name, list(CUES[name])) for name in INTENT_PRECEDENCE if name in CUES
     ]
@@ -366,14 +356,24 @@ def compile_rules(custom: tuple[tuple[str, tuple[str, ...], float], ...] = ()):
     insert_at = order.index("praise")
     for name, patterns, score in custom:
         cues = [Cue(score, None, re.compile(pattern, re.IGNORECASE)) for pattern in patterns]
-        existing = dict(compiled).get(name)
+        existing = dict(compiled).get(name)  # a custom rule may extend a built-in intent
         if existing is not None:
             existing.extend(cues)
             continue
         compiled.append((name, cues))
         order.insert(insert_at, name)
         insert_at += 1
-    return compiled, tuple(order)
+    # An intent whose every cue has triggers can be skipped with one set test; cues become plain
+    # tuples so the hot loop does no attribute lookups.
+    gated = []
+    for name, cues in compiled:
+        triggers = None
+        if all(rule.triggers is not None for rule in cues):
+            triggers = frozenset().union(*(rule.triggers for rule in cues))
+        flat = tuple((rule.score, rule.triggers, rule.pattern.search) for rule in cues)
+        gated.append((name, triggers, flat))
+    rank = {name: i for i, name in enumerate(order)}
+    return tuple(gated), rank
 
 
 def rules_key(rules: Sequence[IntentRule]) -> tuple[tuple[str, tuple[str, ...], float], ...]:
@@ -389,26 +389,29 @@ def detect_intents(
     words: frozenset[str] | None = None,
 ) -> list[tuple[str, float]]:
     """Return [(intent, score)] in precedence order (primary first); [("other", 0.5)] if none."""
-    compiled, order = compile_rules(rules_key(custom))
+    compiled, rank = compile_rules(rules_key(custom) if custom else ())
     lowered = text.lower()
     if words is None:
         words = to_words(lowered)
     found: dict[str, float] = {}
-    for name, cues in compiled:
+    for name, triggers, cues in compiled:
+        if triggers is not None and triggers.isdisjoint(words):
+            continue
         best = 0.0
-        for rule in cues:
-            if rule.score <= best:
-                continue
-            if rule.triggers is not None and rule.triggers.isdisjoint(words):
-                continue
-            if rule.pattern.search(lowered):
-                best = rule.score
+        for score, cue_triggers, search in cues:
+            if (
+                score > best
+                and (cue_triggers is None or not cue_triggers.isdisjoint(words))
+                and search(lowered)
+            ):
+                best = score
         if best:
             found[name] = best
     _apply_sentiment(found, sentiment)
     if not found:
         return [("other", 0.5)]
-    rank = {name: i for i, name in enumerate(order)}
+    if len(found) == 1:
+        return list(found.items())
     return sorted(found.items(), key=lambda item: rank.get(item[0], len(rank)))
 
 

@@ -15,10 +15,14 @@ _ENGLISH_WORDS = frozenset(
     me myself still again flight order account thanks thank please help""".split()
 )
 _WORD = re.compile(r"[a-z']+")
+# Letters of non-Latin scripts (Greek to Devanagari..., CJK, Hangul); emoji and symbols are not.
+_OTHER_SCRIPT = re.compile(r"[\u0370-\u1dff\u3040-\ud7ff\uf900-\ufaff]")
+_ENOUGH_LETTERS = re.compile(r"(?:[^\W\d_][\W\d_]*){12}")
 MIN_LETTERS = 12  # below this, detection is guesswork: trust the post's own language instead
 MIN_CONFIDENCE = 0.5  # the model splits close languages (ru/bg, es/an): 0.5 is a clear lead
 
 _IDENTIFIER = None
+_FEELINGS: frozenset[str] | None = None
 
 
 def _identifier():
@@ -31,26 +35,45 @@ def _identifier():
     return _IDENTIFIER
 
 
-def looks_english(text: str) -> bool:
-    """Return True when ASCII text is dense in English function words (the common case)."""
-    if not text.isascii():
+def looks_english(text: str, words: frozenset[str] | None = None) -> bool:
+    """Return True when Latin-script text is dense in English function words (the common case)."""
+    if not text.isascii() and _OTHER_SCRIPT.search(text):
         return False
-    words = _WORD.findall(text.lower())
+    if words is None:
+        words = frozenset(_WORD.findall(text.lower()))
     if not words:
         return False
-    hits = sum(1 for word in words if word in _ENGLISH_WORDS)
-    return hits >= 2 and hits * 6 >= len(words) or hits >= 1 and len(words) <= 4
+    hits = len(words & _ENGLISH_WORDS)
+    if hits >= 2 and hits * 6 >= len(words) or hits >= 1 and len(words) <= 4:
+        return True
+    # English sentiment words (VADER's lexicon) are evidence too: "Another delay. Wow".
+    feelings = len(words & _sentiment_words())
+    return hits >= 1 and feelings >= 1 or feelings >= 2 and feelings * 3 >= len(words)
+
+
+def _sentiment_words() -> frozenset[str]:
+    """Return VADER's lexicon words of 3+ letters, built once."""
+    global _FEELINGS
+    if _FEELINGS is None:
+        from classify.sentiment import get_stock_analyzer
+
+        lexicon = get_stock_analyzer().lexicon
+        _FEELINGS = frozenset(word for word in lexicon if len(word) > 2 and word.isalpha())
+    return _FEELINGS
 
 
 def detect_language(
-    text: str, *, hint: str | None = None, languages: Sequence[str] = ("en",)
+    text: str,
+    *,
+    hint: str | None = None,
+    languages: Sequence[str] = ("en",),
+    words: frozenset[str] | None = None,
 ) -> str:
     """Return the ISO 639-1 code of `text`; fall back to `hint`, then `languages[0]`, when unsure."""
     fallback = (hint or (languages[0] if languages else "en")).lower()
-    letters = sum(1 for char in text if char.isalpha())
-    if letters < MIN_LETTERS:
+    if not _ENOUGH_LETTERS.search(text):
         return fallback
-    if looks_english(text):
+    if looks_english(text, words):
         return "en"
     lang, confidence = _identifier().classify(text)
     if confidence < MIN_CONFIDENCE:

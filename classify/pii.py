@@ -23,6 +23,14 @@ ORDER = re.compile(rf"(?i:\b(?:{_REFERENCE_WORDS})){_CODE}")
 ACCOUNT = re.compile(rf"(?i:\b(?:{_ACCOUNT_WORDS})){_CODE}")
 # Digit runs with separators: candidates for cards (Luhn-valid 13-19 digits) or phones (7-15).
 _DIGITS = re.compile(r"(?<![\w/])\+?\(?\d[\d \-.()]{5,22}\d(?![\w/])")
+_ANY_DIGIT = re.compile(r"\d")
+_SEVEN_DIGITS = re.compile(r"\d(?:[ \-.()]{0,3}\d){6}")
+_EMAIL_HINT = re.compile(r"@[A-Za-z0-9-]+\.[A-Za-z]")
+_REFERENCE_TRIGGERS = frozenset(
+    "order booking reservation confirmation conf ticket case claim tracking invoice ref reference "
+    "pnr record file account acct a membership member customer frequent loyalty policy".split()
+)
+_LOCATOR = re.compile(r"\b[A-Z]{6}\b")
 _DATE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 _TIME_OR_RANGE = re.compile(r"^\d{1,2}[:.]\d{2}")
 
@@ -62,17 +70,19 @@ def _digit_kind(candidate: str) -> str | None:
     return None
 
 
-def _spans(text: str) -> list[tuple[int, int, str]]:
+def _spans(text: str, words: frozenset[str] | None = None) -> list[tuple[int, int, str]]:
     """Return (start, end, kind) of every piece of personal data, first match wins on overlap."""
     spans: list[tuple[int, int, str]] = []
-    if "@" in text:
+    if "@" in text and _EMAIL_HINT.search(text):
         spans.extend((m.start(), m.end(), "email") for m in EMAIL.finditer(text))
-    has_digit = any(char.isdigit() for char in text)
-    for pattern, kind in ((ORDER, "order_number"), (ACCOUNT, "account_number")):
-        for match in pattern.finditer(text):
-            if has_digit or match.group(1).isalpha():
+    has_digit = _ANY_DIGIT.search(text) is not None
+    if words is not None and words.isdisjoint(_REFERENCE_TRIGGERS):
+        pass  # no order/account keyword: skip the two reference patterns
+    elif has_digit or _LOCATOR.search(text):
+        for pattern, kind in ((ORDER, "order_number"), (ACCOUNT, "account_number")):
+            for match in pattern.finditer(text):
                 spans.append((match.start(1), match.end(1), kind))
-    if has_digit:
+    if has_digit and _SEVEN_DIGITS.search(text):
         for match in _DIGITS.finditer(text):
             kind = _digit_kind(match.group(0))
             if kind:
@@ -86,9 +96,13 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
     return kept
 
 
-def find_pii(text: str) -> list[str]:
-    """Return the kinds of personal data in `text`, e.g. ["email", "order_number"], sorted."""
-    return sorted({kind for _, _, kind in _spans(text)})
+def find_pii(text: str, words: frozenset[str] | None = None) -> list[str]:
+    """Return the kinds of personal data in `text`, e.g. ["email", "order_number"], sorted.
+
+    `words` (lowercase word tokens, see classify.text.to_words) lets posts without an order or
+    account keyword skip those patterns.
+    """
+    return sorted({kind for _, _, kind in _spans(text, words)})
 
 
 def redact(text: str) -> str:

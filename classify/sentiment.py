@@ -22,7 +22,9 @@ from vaderSentiment.vaderSentiment import (
     SentiText,
 )
 
+from classify.cues import Cue, cue
 from classify.settings import ClassifySettings
+from classify.text import to_words
 
 # Words of customer-care register whose general-lexicon valence is misleading in posts to a brand.
 CARE_LEXICON = {
@@ -38,42 +40,83 @@ POLITE_WORDS = frozenset(
     "ok okay yes lol haha".split()
 )
 
-# Care phrases: each family adds CARE_VALENCE per match (at most MAX_CARE_CUES count).
-CARE_CUES: dict[str, str] = {
-    "waiting": r"\b(?:still|been|keep|kept|now|am|are|we're|i'm|im)\s+waiting\b|\bwait(?:ed|ing)?\s+"
-    r"(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|more\s+than\s+)?(?:an?\s+|\d+\s*|\w+\s+)?"
-    r"(?:hours?|hrs?|mins?|minutes|days?|weeks?|months?)\b|\bon hold\b|\bhold (?:time|for)\b"
-    r"|\bstill (?:no|not|haven't|hasn't|haven't|nothing)\s+(?:\w+\s+)?(?:here|fixed|resolved|received"
-    r"|arrived|working|heard|answer|response|reply|refund|update|word|sign|news|call|email)\b",
-    "no_response": r"\bno (?:one|body)\s+(?:is\s+)?(?:answer|respond|repl|help|call|pick|get)\w*"
-    r"|\bno(?:body)?\s+(?:response|reply|answer|help|updates?|info(?:rmation)?|communication)\b"
-    r"|\b(?:never|not|haven't|hasn't|didn't|did not|have not|has not)\s+(?:\w+\s+)?"
-    r"(?:heard|received|gotten|got|responded|replied|called|answered)\b"
-    r"|\bignor(?:ed|ing)\b|\b(?:hung|hang) up\b",
-    "disruption": r"\b(?:cancell?ed|cancell?ation|delay(?:ed|s)?|diverted|overbooked|oversold"
-    r"|stranded|stuck|bumped|missed (?:my|our|the) (?:\w+\s+)?(?:flight|connection|train|bus)"
-    r"|rebook(?:ed)?|late again)\b",
-    "lost": r"\b(?:lost|missing|damaged|broken|never (?:arrived|came|received))\s+(?:\w+\s+)?"
-    r"(?:bag|bags|luggage|baggage|package|parcel|order|item|suitcase|stroller|delivery|refund)\b"
-    r"|\b(?:bag|luggage|baggage|package|parcel|order|delivery|refund)s?\s+(?:is|are|was|were|has|have"
-    r"|still)?\s*(?:still\s+)?(?:lost|missing|late|not here|delayed|damaged|never)\b",
-    "money": r"\brefund\w*|\b(?:over|double|twice)[- ]?(?:charged|billed)\b|\b(?:charged|billed) (?:me |us )?(?:twice|two times)\b"
-    r"|\bhidden fees?\b|\bcompensat\w+",
-    "failure": r"\b(?:not|isn't|wasn't|isnt|doesn't|doesnt|won't|wont|didn't|didnt|don't|dont)\s+"
-    r"(?:\w+\s+)?(?:working|work|load|loading|open|respond)\b|\b(?:can't|cant|cannot|unable to|"
-    r"couldn't|couldnt)\s+(?:\w+\s+)?(?:log|sign|access|connect|check|book|get|find|reach|use|pay"
-    r"|load|change|select|upgrade|speak|talk)\b|\berror\b|\bcrash\w*|\bglitch\w*|\bfrozen\b"
-    r"|\b(?:is|are|was|went|been|site|app|website|system)\s+down\b",
-    "bad_service": r"\brude\b|\bunprofessional\b|\bunacceptable\b|\bridiculous\b|\b(?:absolute|total|complete|such a) joke\b"
-    r"|\bworst\b|\bterrible\b|\bhorrible\b|\bawful\b|\bpathetic\b|\bdisgrace\w*|\bnever again\b"
-    r"|\bfix (?:this|it|your)\b|\b(?:so|very|extremely|really) (?:disappointed|frustrat\w+"
-    r"|annoyed|upset)\b|\bcustomer service\s+(?:is|was)\s+(?:\w+\s+)?(?:bad|poor|non-?existent)\b",
+# Care phrases (lowercase text): each family found adds CARE_VALENCE (at most MAX_CARE_CUES).
+CARE_CUES: dict[str, Cue] = {
+    "waiting": cue(
+        1.0,
+        "still been keep kept now am are we're i'm im wait waited waiting hold hours hrs minutes "
+        "mins",
+        r"\b(?:still|been|keep|kept|now|am|are|we're|i'm|im)\s+waiting\b",
+        r"\bwait(?:ed|ing)?\s+(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|more\s+than\s+)?"
+        r"(?:an?\s+|\d+\+?\s*|\w+\s+)?(?:hours?|hrs?|mins?|minutes|days?|weeks?|months?)\b",
+        r"\b\d+\+?\s*(?:hours?|hrs?|mins?|minutes)\s+(?:\w+ )?(?:waiting|wait|on hold|hold|delay"
+        r"|delayed|late|sitting|stuck|in line|on the tarmac)\b",
+        r"\bon hold\b|\bhold (?:time|for)\b",
+        r"\bstill (?:no|not|haven't|hasn't|nothing)\s+(?:\w+\s+)?(?:here|fixed|resolved|received"
+        r"|arrived|working|heard|answer|response|reply|refund|update|word|sign|news|call|email)\b",
+    ),
+    "no_response": cue(
+        1.0,
+        "no nobody never not haven't hasn't didn't did have has ignored ignoring hung hang",
+        r"\bno (?:one|body)\s+(?:is\s+)?(?:answer|respond|repl|help|call|pick|get)\w*",
+        r"\bno(?:body)?\s+(?:response|reply|answer|help|updates?|info(?:rmation)?|communication)\b",
+        r"\b(?:never|not|haven't|hasn't|didn't|did not|have not|has not)\s+(?:\w+\s+)?"
+        r"(?:heard|received|gotten|got|responded|replied|called|answered)\b",
+        r"\bignor(?:ed|ing)\b|\b(?:hung|hang) up\b",
+    ),
+    "disruption": cue(
+        1.0,
+        "cancelled canceled cancellation cancelation delay delayed delays diverted overbooked "
+        "oversold stranded stuck bumped missed rebook rebooked late",
+        r"\b(?:cancell?ed|cancell?ation|delay(?:ed|s)?|diverted|overbooked|oversold|stranded"
+        r"|stuck|bumped|rebook(?:ed)?|late again)\b",
+        r"\bmissed (?:my|our|the) (?:\w+\s+)?(?:flight|connection|train|bus)\b",
+    ),
+    "lost": cue(
+        1.0,
+        "lost missing damaged broken never bag bags luggage baggage package packages parcel order "
+        "orders delivery refund refunds",
+        r"\b(?:lost|missing|damaged|broken|never (?:arrived|came|received))\s+(?:\w+\s+)?"
+        r"(?:bag|bags|luggage|baggage|package|parcel|order|item|suitcase|stroller|delivery|refund)\b",
+        r"\b(?:bag|luggage|baggage|package|parcel|order|delivery|refund)s?\s+(?:is|are|was|were"
+        r"|has|have|still)?\s*(?:still\s+)?(?:lost|missing|late|not here|delayed|damaged|never)\b",
+    ),
+    "money": cue(
+        1.0,
+        "refund refunds refunded refunding over double twice overcharged overbilled charged billed "
+        "hidden compensation compensate compensated",
+        r"\brefund",
+        r"\b(?:over|double|twice)[- ]?(?:charged|billed)\b",
+        r"\b(?:charged|billed) (?:me |us )?(?:twice|two times)\b|\bhidden fees?\b|\bcompensat",
+    ),
+    "failure": cue(
+        1.0,
+        "not isn't wasn't isnt doesn't doesnt won't wont didn't didnt don't dont can't cant cannot "
+        "unable able couldn't couldnt error errors crash crashes crashed crashing glitch glitches "
+        "glitchy frozen down",
+        r"\b(?:not|isn't|wasn't|isnt|doesn't|doesnt|won't|wont|didn't|didnt|don't|dont)\s+"
+        r"(?:\w+\s+)?(?:working|work|load|loading|open|respond)\b",
+        r"\b(?:can't|cant|cannot|unable to|not able to|couldn't|couldnt)\s+(?:\w+\s+)?(?:log|sign"
+        r"|access|connect|check|book|get|find|reach|use|pay|load|change|select|upgrade|speak|talk)\b",
+        r"\berror|\bcrash|\bglitch|\bfrozen\b",
+        r"\b(?:is|are|was|went|been|site|app|website|system)\s+down\b",
+    ),
+    "bad_service": cue(
+        1.0,
+        "rude unprofessional unacceptable ridiculous joke worst terrible horrible awful pathetic "
+        "disgrace disgraceful disgraced never fix so very extremely really customer",
+        r"\b(?:rude|unprofessional|unacceptable|ridiculous|worst|terrible|horrible|awful|pathetic)\b",
+        r"\b(?:absolute|total|complete|such a) joke\b|\bdisgrace|\bnever again\b",
+        r"\bfix (?:this|it|your)\b",
+        r"\b(?:so|very|extremely|really) (?:disappointed|frustrat\w+|annoyed|upset)\b",
+        r"\bcustomer service\s+(?:is|was)\s+(?:\w+\s+)?(?:bad|poor|non-?existent)\b",
+    ),
 }
+_CARE_FLAT = tuple((name, rule.triggers, rule.pattern.search) for name, rule in CARE_CUES.items())
 CARE_VALENCE = -1.6
 MAX_CARE_CUES = 3
 SARCASM_DAMPING = 0.3  # praise words next to care cues keep this share of their valence
 
-_CARE = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in CARE_CUES.items()}
 # "customer care", "tech support": names of a department, not feelings ("care" is +2.2).
 _SERVICE_NAMES = re.compile(r"\b(?:customer|tech|technical)\s+(?:care|support)\b", re.IGNORECASE)
 _ANALYZER: SentimentIntensityAnalyzer | None = None
@@ -110,9 +153,12 @@ def get_stock_analyzer() -> SentimentIntensityAnalyzer:
     return _STOCK
 
 
-def find_care_cues(text: str) -> list[str]:
+def find_care_cues(text: str, words: frozenset[str] | None = None) -> list[str]:
     """Return the care-phrase families found in `text` (e.g. ["waiting", "money"])."""
-    return [name for name, pattern in _CARE.items() if pattern.search(text)]
+    lowered = text.lower()
+    if words is None:
+        words = to_words(lowered)
+    return [name for name, rule in CARE_CUES.items() if rule.matches(lowered, words)]
 
 
 def to_label(compound: float, settings: ClassifySettings | None = None) -> str:
@@ -160,14 +206,23 @@ def score_sentiment(
     text: str,
     settings: ClassifySettings | None = None,
     analyzer: SentimentIntensityAnalyzer | None = None,
+    words: frozenset[str] | None = None,
 ) -> SentimentScore:
     """Score cleaned post text (see classify.text.to_scoring_text) for customer care."""
     analyzer = analyzer or get_analyzer()
-    text = _SERVICE_NAMES.sub("customer service", text)
-    sentiments, words = _valences(analyzer, text)
-    cues = find_care_cues(text)
+    lowered = text.lower()
+    if words is None:
+        words = to_words(lowered)
+    if "care" in words or "support" in words:
+        text = _SERVICE_NAMES.sub("customer service", text)
+    cues = [
+        name
+        for name, triggers, search in _CARE_FLAT
+        if not triggers.isdisjoint(words) and search(lowered)
+    ]
+    sentiments, tokens = _valences(analyzer, text)
     if cues:
-        for i, word in enumerate(words):
+        for i, word in enumerate(tokens):
             value = sentiments[i]
             if value > 0:
                 sentiments[i] = 0.0 if word.lower() in POLITE_WORDS else value * SARCASM_DAMPING
