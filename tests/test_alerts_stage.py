@@ -268,3 +268,9 @@ def test_explain_lists_every_check_without_changing_state(store):
     ]
     assert rows[0]["buckets_with_data"] == "12/12"
     assert store.alert_states() == {}
+
+
+def test_naive_now_is_taken_as_utc(store):
+    add_hour(store, "acme", NOW, 3)
+    naive = NOW.replace(tzinfo=None)
+    assert store.count_topic_buckets(naive, HOUR, 2) == {"acme": [3, 0]}

@@ -4,7 +4,7 @@ alert_state table that keeps cooldowns between cron runs (owned by the alerts wo
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from earmark.models import OPEN_STATUSES, parse_iso, to_iso
 
@@ -43,6 +43,8 @@ class AlertsMixin:
         Index 0 is the most recent window (now - bucket, now]; index i covers
         (now - (i+1)*bucket, now - i*bucket]. Posts dated after now are not counted.
         """
+        if now.tzinfo is None:  # naive times are UTC everywhere in earmark
+            now = now.replace(tzinfo=timezone.utc)
         size = int(bucket.total_seconds())
         start = now - bucket * buckets
         join, where, params = _label_filter(intent, sentiment)
