@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -270,7 +271,17 @@ def test_explain_lists_every_check_without_changing_state(store):
     assert store.alert_states() == {}
 
 
-def test_naive_now_is_taken_as_utc(store):
+@pytest.fixture
+def new_york(monkeypatch):
+    """Run with a local time zone that is not UTC (naive datetimes would be read in it)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_naive_now_is_taken_as_utc(store, new_york):
     add_hour(store, "acme", NOW, 3)
     naive = NOW.replace(tzinfo=None)
     assert store.count_topic_buckets(naive, HOUR, 2) == {"acme": [3, 0]}
