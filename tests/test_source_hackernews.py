@@ -246,3 +246,42 @@ def test_constructor_builds_its_client_from_the_settings():
     assert source.base_url == "https://hn.algolia.com/api/v1"
     assert (source.http.timeout, source.http.max_requests) == (5, 3)
     assert source.credentials() == {}
+
+
+def run_cli(tmp_path, server, *extra):
+    from click.testing import CliRunner
+
+    from earmark.cli import cli
+
+    config = tmp_path / "earmark.yaml"
+    config.write_text(
+        "topics:\n  - name: apple\n    terms: [apple]\n"
+        f"sources:\n  hackernews:\n    base_url: {server.url('/api/v1')}\n",
+        encoding="utf-8",
+    )
+    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", *extra]
+    return CliRunner().invoke(cli, args)
+
+
+def stored_ids(tmp_path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
+
+
+def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp_path):
+    serve_three_pages(server)
+    newer = {"numericFilters": "created_at_i>1403235154", "page": "0"}
+    server.add(SEARCH, json_body=empty_page(), query=newer)
+
+    first = run_cli(tmp_path, server, "--source", "hackernews")
+    assert (first.exit_code, first.stdout) == (0, "")
+    assert first.stderr == "hackernews: 2 new posts (apple 2)\n"
+    # The comment only matched Algolia's prefix search ("applauded"): the local match drops it.
+    assert stored_ids(tmp_path) == ["hackernews:1256391", "hackernews:2922756"]
+
+    second = run_cli(tmp_path, server, "--source", "hackernews")
+    assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
+    assert server.requests[-1].param("numericFilters") == "created_at_i>1403235154"
+    assert len(stored_ids(tmp_path)) == 2

@@ -268,3 +268,41 @@ def test_malformed_json_after_a_good_page_keeps_only_the_stored_progress(server,
     assert str(caught.value).startswith(f"mastodon: malformed JSON from {server.url(TAG)}: ")
     # The one batch before the failure carries a cursor that covers exactly its own posts.
     assert [json.loads(batch.cursor) for batch in seen] == [{"tag:hoot": "117020593741189701"}]
+
+
+def run_cli(tmp_path, config_text, *extra, env=None):
+    from click.testing import CliRunner
+
+    from earmark.cli import cli
+
+    config = tmp_path / "earmark.yaml"
+    config.write_text(config_text, encoding="utf-8")
+    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", *extra]
+    return CliRunner().invoke(cli, args, env=env)
+
+
+def stored_ids(tmp_path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
+
+
+def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp_path):
+    server.add(TAG, json_body=HOOT, headers=recorded_headers(HOOT_META))
+    server.add(TAG, json_body=[], query={"min_id": "117020593741189701"})
+    config = (
+        "topics:\n  - name: owls\n    terms: ['#hoot']\n"
+        f"sources:\n  mastodon:\n    base_url: {server.url('')}\n"
+    )
+    env = {"MASTODON_TOKEN": None}  # None unsets it for the run
+
+    first = run_cli(tmp_path, config, "--source", "mastodon", env=env)
+    assert (first.exit_code, first.stdout) == (0, "")
+    assert first.stderr == "mastodon: 1 new post (owls 1)\n"
+    assert stored_ids(tmp_path) == ["mastodon:117020593741189701"]
+
+    second = run_cli(tmp_path, config, "--source", "mastodon", env=env)
+    assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
+    assert server.requests[-1].param("min_id") == "117020593741189701"
+    assert stored_ids(tmp_path) == ["mastodon:117020593741189701"]

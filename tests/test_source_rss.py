@@ -235,3 +235,38 @@ def test_settings_validate_feed_urls():
     with pytest.raises(FieldError):
         RssSettings(feeds=["feed.xml"]).validate()
     RssSettings(feeds=["https://example.org/feed.xml"]).validate()
+
+
+def run_cli(tmp_path, config_text, *extra, env=None):
+    from click.testing import CliRunner
+
+    from earmark.cli import cli
+
+    config = tmp_path / "earmark.yaml"
+    config.write_text(config_text, encoding="utf-8")
+    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", *extra]
+    return CliRunner().invoke(cli, args, env=env)
+
+
+def stored_ids(tmp_path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
+
+
+def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp_path):
+    serve_feeds(server)
+    config = (
+        "topics:\n  - name: java\n    terms: [java]\n"
+        f"sources:\n  rss:\n    feeds:\n      - {server.url('/heise.atom')}\n"
+        f"      - {server.url('/reddit.rss')}\n"
+    )
+    first = run_cli(tmp_path, config, "--source", "rss")
+    assert (first.exit_code, first.stdout) == (0, "")
+    assert first.stderr == "rss: 1 new post (java 1)\n"
+    assert stored_ids(tmp_path) == ["rss:http://heise.de/-3088438"]
+
+    second = run_cli(tmp_path, config, "--source", "rss")
+    assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
+    assert stored_ids(tmp_path) == ["rss:http://heise.de/-3088438"]

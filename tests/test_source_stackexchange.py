@@ -219,3 +219,41 @@ def test_malformed_json_is_a_clear_error_and_yields_nothing(server, slept):
         "Expecting value: line 1 column 12 (char 11)"
     )
     assert batches == []
+
+
+def run_cli(tmp_path, config_text, *extra, env=None):
+    from click.testing import CliRunner
+
+    from earmark.cli import cli
+
+    config = tmp_path / "earmark.yaml"
+    config.write_text(config_text, encoding="utf-8")
+    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", *extra]
+    return CliRunner().invoke(cli, args, env=env)
+
+
+def stored_ids(tmp_path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
+
+
+def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp_path):
+    server.add(SEARCH, json_body=RECORDED)
+    server.add(SEARCH, json_body=last_page(), query={"fromdate": CREATED})
+    config = (
+        "topics:\n  - name: py\n    terms: [yield]\n"
+        f"sources:\n  stackexchange:\n    base_url: {server.url('/2.3')}\n"
+    )
+    env = {"STACKEXCHANGE_KEY": None}
+
+    first = run_cli(tmp_path, config, "--source", "stackexchange", env=env)
+    assert (first.exit_code, first.stdout) == (0, "")
+    assert first.stderr == "stackexchange: 1 new post (py 1)\n"
+    assert stored_ids(tmp_path) == ["stackexchange:stackoverflow/231767"]
+
+    second = run_cli(tmp_path, config, "--source", "stackexchange", env=env)
+    assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
+    assert server.requests[-1].param("fromdate") == CREATED
+    assert len(stored_ids(tmp_path)) == 1

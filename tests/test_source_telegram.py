@@ -242,3 +242,38 @@ def test_malformed_page_is_a_clear_error_and_yields_nothing(server, slept):
         "no attribute 'find'); is it a public channel with a web preview?"
     )
     assert batches == []
+
+
+def run_cli(tmp_path, config_text, *extra, env=None):
+    from click.testing import CliRunner
+
+    from earmark.cli import cli
+
+    config = tmp_path / "earmark.yaml"
+    config.write_text(config_text, encoding="utf-8")
+    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", *extra]
+    return CliRunner().invoke(cli, args, env=env)
+
+
+def stored_ids(tmp_path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
+
+
+def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp_path):
+    serve_channel(server)
+    config = (
+        "topics:\n  - name: privacy\n    terms: [encryption]\n"
+        f"sources:\n  telegram:\n    base_url: {server.url('')}\n    channels: [durov]\n"
+    )
+    first = run_cli(tmp_path, config, "--source", "telegram")
+    assert (first.exit_code, first.stdout) == (0, "")
+    assert first.stderr == "telegram: 1 new post (privacy 1)\n"
+    assert stored_ids(tmp_path) == ["telegram:durov/520"]
+
+    second = run_cli(tmp_path, config, "--source", "telegram")
+    assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
+    assert stored_ids(tmp_path) == ["telegram:durov/520"]
+    assert [request.path for request in server.requests] == ["/s/durov", "/durov", "/s/durov"]
