@@ -1,3 +1,120 @@
-"""Commands: run."""
+"""Commands: run (the cron line), runs, search (live, no config) and posts (stored)."""
 
-COMMANDS = []
+from __future__ import annotations
+
+import json
+
+import click
+
+from earmark.app import App, pass_app
+from earmark.errors import UsageError
+from earmark.models import INTENTS, SENTIMENTS, format_duration, parse_duration, parse_iso, to_iso
+from earmark.output import format_option, resolve_format, write_records
+
+POST_COLUMNS = (
+    "id",
+    "age",
+    "platform",
+    "author",
+    "sentiment",
+    "intent",
+    "priority",
+    "topics",
+    "text",
+    "url",
+)
+
+
+def since_option(help_text: str = "Only what is newer than this (15m, 2h, 1d).") -> callable:
+    return click.option("--since", default=None, help=help_text)
+
+
+def since_to_iso(app: App, since: str | None) -> str | None:
+    """Turn a --since duration into the ISO timestamp it means now."""
+    if not since:
+        return None
+    try:
+        return to_iso(app.now() - parse_duration(since))
+    except ValueError as error:
+        raise UsageError(f"--since: {error}") from None
+
+
+def to_post_record(row: dict, now) -> dict:
+    """Shape a stored post (with its labels) for output."""
+    intents = json.loads(row["intents"]) if row.get("intents") else []
+    return {
+        "id": row["id"],
+        "age": format_duration(now - parse_iso(row["created_at"])),
+        "platform": row["platform"],
+        "author": row["author"],
+        "sentiment": row.get("sentiment"),
+        "intent": row.get("primary_intent"),
+        "intents": [name for name, _ in intents],
+        "priority": row.get("priority"),
+        "topics": (row.get("topics") or "").split(",") if row.get("topics") else [],
+        "text": row["text"],
+        "url": row["url"],
+        "created_at": row["created_at"],
+    }
+
+
+@click.command()
+@click.option("--match", "match", default=None, help="Full-text search (SQLite FTS5 syntax).")
+@click.option("--topic", default=None, help="Only posts matching this topic.")
+@click.option(
+    "--intent", type=click.Choice(INTENTS), default=None, help="Only posts with this intent."
+)
+@click.option("--sentiment", type=click.Choice([*SENTIMENTS, "unsupported_language"]), default=None)
+@since_option()
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@format_option()
+@pass_app
+def posts(app: App, match, topic, intent, sentiment, since, limit, fmt) -> None:
+    """Search the stored posts (full-text), newest first."""
+    import sqlite3
+
+    try:
+        rows = app.store.search_posts(
+            match=match,
+            topic=topic,
+            intent=intent,
+            sentiment=sentiment,
+            since=since_to_iso(app, since),
+            limit=limit,
+        )
+    except sqlite3.OperationalError as error:
+        raise UsageError(f"--match: invalid full-text query ({error})") from None
+    now = app.now()
+    fmt = resolve_format(fmt)
+    records = [to_post_record(row, now) for row in rows]
+    if fmt == "table":
+        write_records(records, fmt, POST_COLUMNS, title=f"{len(records)} posts")
+    else:
+        write_records(records, fmt)
+
+
+@click.command()
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@format_option()
+@pass_app
+def runs(app: App, limit: int, fmt: str | None) -> None:
+    """Show the recent runs: when, how long, what they did, what failed."""
+    records = []
+    for run in app.store.recent_runs(limit):
+        took = None
+        if run["ended_at"]:
+            took = format_duration(parse_iso(run["ended_at"]) - parse_iso(run["started_at"]))
+        records.append(
+            {
+                "id": run["id"],
+                "started_at": run["started_at"],
+                "took": took,
+                "status": run["status"],
+                "counts": run["counts"],
+                "errors": run["errors"],
+            }
+        )
+    write_records(records, resolve_format(fmt), title="recent runs")
+
+
+COMMANDS = [posts, runs]
