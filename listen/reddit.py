@@ -311,7 +311,8 @@ class RedditSource:
             form = {"grant_type": "refresh_token", "refresh_token": refresh}
         else:
             form = {"grant_type": "client_credentials"}
-        variables = f"{self.settings.client_id_env}/{self.settings.client_secret_env}"
+        used = self.settings.refresh_token_env if refresh else self.settings.client_secret_env
+        variables = f"{self.settings.client_id_env}/{used}"
         body, _ = post_json(
             self.client,
             self.settings.auth_url,
@@ -406,7 +407,13 @@ class RedditSource:
             if after:
                 query["after"] = after
             headers = {"Authorization": f"bearer {self._access_token()}"}
-            payload, _ = self.client.get_json(url, query, headers)
+            payload, response = self.client.get_json(url, query, headers)
+            log.debug(
+                "reddit: rate limit used %s, remaining %s, resets in %ss",
+                response.headers.get("X-Ratelimit-Used", "?"),
+                response.headers.get("X-Ratelimit-Remaining", "?"),
+                response.headers.get("X-Ratelimit-Reset", "?"),
+            )
             posts, after = parse_listing(payload, url.split("://", 1)[-1].split("/", 1)[-1])
             yield posts, after is not None
             if after is None:

@@ -221,7 +221,9 @@ class XSource:
                 posts, next_token = parse_search_page(payload)
                 self.posts_read += len(posts)
                 for post in posts:
-                    found.setdefault(post.native_id, post)
+                    # With a cursor, since_id decides; --since still bounds what is kept.
+                    if since is None or post.created_at >= since:
+                        found.setdefault(post.native_id, post)
                 # A first run without --since reads the newest page only.
                 if next_token is None or (cursor is None and since is None):
                     break

@@ -577,3 +577,25 @@ def test_cli_listen_without_credentials_reads_rss_and_says_so_once(server, tmp_p
     assert (second.exit_code, second.stdout) == (0, "")
     assert stored_ids(tmp_path) == ["reddit:t3_3sl82z"]
     assert len(server.requests_to("/search.rss")) == 2
+
+
+def test_recorded_rate_limit_headers_are_read(server, sleeps, caplog):
+    add_token(server)
+    add_listing(server, "/r/acme/comments", "subreddit_comments_listing_2023.json")
+    server.add("/r/acme/search", json_body={"kind": "Listing", "data": {"children": []}})
+    source = make_source(server, sleeps, subreddits=["acme"])
+    with caplog.at_level(logging.DEBUG, logger="earmark.listen.reddit"):
+        list(source.fetch(TOPIC, None))
+    assert "reddit: rate limit used 1, remaining 599.0, resets in 525s" in caplog.messages
+    assert source.client.quota_remaining == 599.0
+
+
+def test_a_refused_refresh_token_names_its_variable(server, sleeps):
+    server.add("/api/v1/access_token", status=400, json_body={"error": "invalid_grant"})
+    env = {"REDDIT_CLIENT_ID": "client-id-abc", "REDDIT_REFRESH_TOKEN": "refresh-token-789xyz"}
+    with pytest.raises(SourceError) as error:
+        list(make_source(server, sleeps, env=env).fetch(TOPIC, None))
+    assert str(error.value) == (
+        f"reddit: HTTP 400 Bad Request from {server.url('/api/v1/access_token')}; invalid_grant; "
+        "check the credentials in REDDIT_CLIENT_ID/REDDIT_REFRESH_TOKEN and base_url"
+    )

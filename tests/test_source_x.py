@@ -309,3 +309,17 @@ def test_reach_survives_into_the_posts_fetched(server, sleeps):
     server.add(SEARCH, json_body=copy.deepcopy(payload))
     (batch,) = make_source(server, sleeps).fetch(TOPIC, None)
     assert {p.author_reach for p in batch.posts} == {58677711}
+
+
+def test_since_still_bounds_the_posts_kept_when_a_cursor_exists(server, sleeps):
+    server.add_file(
+        SEARCH, FIXTURES / "search_recent_expansions.json", content_type="application/json"
+    )
+    since = datetime(2020, 6, 24, 12, 0, tzinfo=timezone.utc)
+    (batch,) = make_source(server, sleeps).fetch(TOPIC, "1", since=since)
+    assert server.requests_to(SEARCH)[0].param("since_id") == "1"
+    assert [p.native_id for p in batch.posts] == [
+        "1275763727908798470",
+        "1275882613572583424",
+        "1276035977375477760",
+    ]
