@@ -53,8 +53,10 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     values.update(s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH)
     # Longest first, so a secret containing another is removed whole.
     for value in sorted(values, key=len, reverse=True):
-        if value in text:
-            text = text.replace(value, REDACTED)
+        # A secret that is part of the marker itself gets a marker it cannot be found in.
+        marker = REDACTED if value not in REDACTED else "***"
+        while value in text:
+            text = text.replace(value, marker)
     return text
 
 

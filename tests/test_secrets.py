@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+import string
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from httpserver import LocalServer
+from hypothesis import given
+from hypothesis import strategies as st
 from test_source_bluesky import post_view, search_body, session_body
 
 from earmark.cli import cli
 from earmark.config import load_config
 from earmark.configload import ConfigError
+from listen import secrets as secrets_module
 from listen.secrets import (
     REDACTED,
     RedactingFilter,
@@ -291,3 +295,18 @@ def test_sources_command_shows_whether_set_never_the_value(tmp_path):
     assert "paid" in rows["x"]["note"]
     for secret in (X_TOKEN, REDDIT_SECRET, REDDIT_ID):
         assert secret not in result.stdout + result.stderr
+
+
+SECRETS = st.text(alphabet=string.ascii_letters + string.digits + "-_.", min_size=6, max_size=40)
+
+
+@given(before=st.text(max_size=50), secret=SECRETS, after=st.text(max_size=50))
+def test_redact_never_leaves_the_secret_in_the_text(before, secret, after):
+    text = redact(f"{before}{secret}{after}{secret}", [secret])
+    assert secret not in text
+
+
+@given(text=st.text(max_size=80), secret=SECRETS)
+def test_redact_changes_nothing_without_the_secret(text, secret):
+    if secret not in text and not any(known in text for known in secrets_module._known):
+        assert redact(text, [secret]) == text

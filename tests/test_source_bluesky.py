@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 from httpserver import LocalServer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from earmark.config import Topic
 from listen.base import AuthError, MissingCredentials, SourceError
@@ -409,3 +411,16 @@ def test_rate_limit_headers_pace_the_next_request(server, sleeps):
 def test_credentials_report_names_not_values():
     source = BlueskySource(BlueskySettings(), env={"BLUESKY_HANDLE": "x"})
     assert source.credentials() == {"BLUESKY_HANDLE": True, "BLUESKY_APP_PASSWORD": False}
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(2000, 1, 1),
+        max_value=datetime(2100, 1, 1),
+        timezones=st.just(timezone.utc),
+    )
+)
+def test_format_then_parse_keeps_the_millisecond(moment):
+    parsed = parse_time(format_time(moment))
+    assert parsed == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    assert format_time(parsed) == format_time(moment)
