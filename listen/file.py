@@ -294,7 +294,8 @@ def _jsonl_records(lines: _Lines) -> Iterator[tuple[int, dict] | RowError]:
         if isinstance(text, RowError):
             yield text
             continue
-        if not text.strip():
+        text = text.strip()
+        if not text:
             continue
         try:
             data = json.loads(text)

@@ -7,6 +7,7 @@ with a ThreadIndex built by the file source.
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -39,6 +40,7 @@ TWCS_COLUMNS = (
     "in_response_to_tweet_id",
 )
 _TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"  # Tue Oct 31 22:10:47 +0000 2017
+_PLATFORM = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 _UNKNOWN_LANGS = {"", "und", "unknown", "zxx", "qme", "qht", "qam", "qct", "qst"}
 
 
@@ -174,16 +176,21 @@ def _ref(platform: str, value: Any) -> str | None:
 
 
 def _earmark_post(row: Mapping[str, Any], default_platform: str) -> Post:
-    platform = _text(row.get("platform")) or default_platform
     text = _text(row.get("text"))
     if text is None:
         raise RowError(0, "missing text")
+    platform = _text(row.get("platform"))
     native = parse_native_id(row.get("native_id"))
     if native is None:
         full = parse_native_id(row.get("id"))
         if full is None:
             raise RowError(0, "missing id")
-        native = full.removeprefix(f"{platform}:")
+        prefix, colon, rest = full.partition(":")
+        if platform is None and colon and _PLATFORM.match(prefix):
+            platform = prefix  # earmark ids read `platform:native_id`
+        platform = platform or default_platform
+        native = rest if colon and prefix == platform else full
+    platform = platform or default_platform
     created = _time(row.get("created_at"))
     raw = row.get("_raw", row)
     return Post(

@@ -38,7 +38,12 @@ class QueryError(ConfigError):
 
     def __init__(self, query: str, column: int, reason: str):
         self.query, self.column, self.reason = query, column, reason
-        message = f"query error at column {column}: {reason}"
+        line = query.count("\n", 0, column - 1) + 1
+        if line > 1:
+            at = f"line {line}, column {column - query.rfind(chr(10), 0, column - 1) - 1}"
+        else:
+            at = f"column {column}"
+        message = f"query error at {at}: {reason}"
         if "\n" not in query and len(query) <= 200:
             message += f"\n  {query}\n  {' ' * (column - 1)}^"
         super().__init__(message)
@@ -343,8 +348,8 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         if self.token.kind == "NOT":
-            self.advance()
             self.enter()
+            self.advance()
             child = self.parse_unary()
             self.depth -= 1
             return Not(child)
@@ -369,8 +374,8 @@ class _Parser:
     def parse_primary(self) -> Node:
         token = self.token
         if token.kind == "LPAREN":
-            self.advance()
             self.enter()
+            self.advance()
             if self.token.kind == "RPAREN":
                 raise self.error("empty parentheses")
             node = self.parse_or()

@@ -20,7 +20,9 @@ def normalize(text: str) -> str:
     """Return text lower-cased with accents removed (the form every match runs on)."""
     if text.isascii():
         return text.lower()
-    folded = unicodedata.normalize("NFKD", text.casefold())
+    # Decompose first so compatibility forms (𝐀, ﬁ, full-width letters) fold too, and again
+    # after casefold, which can compose (İ -> i + dot).
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return folded.translate(_COMBINING)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from earmark.app import App, pass_app
@@ -149,7 +151,8 @@ def sources_command(app: App, fmt: str | None) -> None:
                 "note": note,
             }
         )
-    write_records(records, resolve_format(fmt), SOURCE_COLUMNS, title="sources")
+    # sys.stdout, not output.py's default click.get_text_stream (deprecated in click 8.5).
+    write_records(records, resolve_format(fmt), SOURCE_COLUMNS, title="sources", out=sys.stdout)
 
 
 def _describe(name: str, settings, env) -> tuple[str, str]:
