@@ -125,7 +125,7 @@ def compute_stats(
         return topic_stats(store, config, now=now, since=since)
     since_iso = to_iso(since)
     timelines = fold_timelines(store.events_of_opportunities_created_since(since_iso))
-    facets = store.opportunity_facets(list(timelines))
+    facets = store.opportunity_facets_created_since(since_iso)
     key = by or "scope"
     groups: dict[str, list[Timeline]] = defaultdict(list)
     for ident, line in timelines.items():

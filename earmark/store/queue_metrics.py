@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-
 from earmark.models import OPEN_STATUSES
 
 _OPEN_MARKS = ",".join("?" for _ in OPEN_STATUSES)
-
-
-def _event_row(row: dict) -> dict:
-    row = dict(row)
-    row["detail"] = json.loads(row["detail"]) if row.get("detail") else {}
-    return row
 
 
 class QueueMetricsMixin:
@@ -35,35 +26,41 @@ class QueueMetricsMixin:
     # -- metrics input --------------------------------------------------------------------
 
     def events_of_opportunities_created_since(self, since: str) -> list[dict]:
-        """Return every event of the opportunities created at or after since, in order."""
+        """Return the events of the opportunities created at or after since, in order.
+
+        Only what metrics fold is returned: id, type, at, and from the detail the SLA
+        deadline (`created`) and the status a `reopened` item went back to.
+        """
+        rows = self.conn.execute(
+            "SELECT e.opportunity_id, e.type, e.at, "
+            "CASE e.type WHEN 'created' THEN json_extract(e.detail, '$.sla_due') END, "
+            "CASE e.type WHEN 'reopened' THEN json_extract(e.detail, '$.to_status') END "
+            "FROM events e WHERE e.opportunity_id IN "
+            "(SELECT opportunity_id FROM events WHERE type = 'created' AND at >= ?) "
+            "ORDER BY e.opportunity_id, e.id",
+            (since,),
+        )
         return [
-            _event_row(r)
-            for r in self.db.query(
-                "SELECT e.* FROM events e WHERE e.opportunity_id IN "
-                "(SELECT opportunity_id FROM events WHERE type = 'created' AND at >= ?) "
-                "ORDER BY e.opportunity_id, e.id",
-                [since],
-            )
+            {
+                "opportunity_id": r[0],
+                "type": r[1],
+                "at": r[2],
+                "detail": {"sla_due": r[3]} if r[3] else {"to_status": r[4]} if r[4] else {},
+            }
+            for r in rows
         ]
 
-    def opportunity_facets(self, ids: Sequence[int]) -> dict[int, dict]:
-        """Return queue, agent, status, sla_due, platform and topics of these opportunities."""
-        out: dict[int, dict] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 400):
-            chunk = ids[start : start + 400]
-            for row in self.db.query(
-                "SELECT o.id, o.queue, o.agent, o.status, o.sla_due, p.platform, "  # noqa: S608 - only placeholders and column constants are interpolated
-                "(SELECT json_group_array(m.topic) FROM topic_matches m "
-                " WHERE m.post_id = o.post_id) AS topics "
-                "FROM opportunities o JOIN posts p ON p.id = o.post_id "
-                f"WHERE o.id IN ({','.join('?' for _ in chunk)})",
-                chunk,
-            ):
-                row = dict(row)
-                row["topics"] = json.loads(row["topics"] or "[]")
-                out[row.pop("id")] = row
-        return out
+    def opportunity_facets_created_since(self, since: str) -> dict[int, dict]:
+        """Return queue, agent, status and platform of the opportunities created since."""
+        return {
+            row[0]: {"queue": row[1], "agent": row[2], "status": row[3], "platform": row[4]}
+            for row in self.conn.execute(
+                "SELECT o.id, o.queue, o.agent, o.status, p.platform "
+                "FROM opportunities o JOIN posts p ON p.id = o.post_id WHERE o.id IN "
+                "(SELECT opportunity_id FROM events WHERE type = 'created' AND at >= ?)",
+                (since,),
+            )
+        }
 
     def post_volume_by(self, column: str, since: str) -> dict[str, int]:
         """Return how many posts were created since, by platform (or 'all')."""

@@ -99,7 +99,8 @@ class QueuesMixin(QueueMetricsMixin):
             "AS kinds, "
             "(SELECT json_group_array(m.topic) FROM topic_matches m WHERE m.post_id = c.post_id) "
             "AS topics "
-            "FROM classifications c JOIN posts p ON p.id = c.post_id "
+            # CROSS JOIN keeps SQLite from walking every post in created_at order.
+            "FROM classifications c CROSS JOIN posts p ON p.id = c.post_id "
             "WHERE c.opportunity IS NOT NULL AND NOT EXISTS "
             "(SELECT 1 FROM opportunity_posts op WHERE op.post_id = c.post_id) "
             "ORDER BY p.created_at, p.id"
