@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from classify.settings import ClassifySettings
+from export.alerts import AlertSettings
 from earmark.configload import ConfigError, FieldError, load_dataclass
 from earmark.models import INTENTS, SENTIMENTS, TOPIC_KINDS, parse_duration
 
@@ -177,7 +178,7 @@ class Config:
     agents: list[Agent] = field(default_factory=list)
     routing: Routing = field(default_factory=Routing)
     notify: Notify = field(default_factory=Notify)
-    alerts: dict[str, Any] = field(default_factory=dict)
+    alerts: AlertSettings | None = None  # no alerts: section, no alerts
     path: str | None = field(default=None, init=False)
 
     def validate(self) -> None:

@@ -59,7 +59,7 @@ def write_records(
     out: IO | None = None,
 ) -> int:
     """Write records in fmt to out (stdout); return how many were written."""
-    out = out or click.get_text_stream("stdout")
+    out = out or sys.stdout
     count = 0
     if fmt == "jsonl":
         for record in records:
@@ -95,7 +95,7 @@ def write_table(
     from rich.table import Table
     from rich.text import Text
 
-    out = out or click.get_text_stream("stdout")
+    out = out or sys.stdout
     cols = list(columns or (records[0].keys() if records else []))
     table = Table(title=title, show_lines=False, title_justify="left")
     for col in cols:

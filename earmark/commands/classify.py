@@ -71,7 +71,7 @@ def evaluate(app: App, path: str, task: str | None, baseline: str | None, fmt: s
         baseline=baseline,
         settings=app.config.classify if app.config_path else None,
     )
-    render_evaluation(result, fmt, out=click.get_text_stream("stdout"))
+    render_evaluation(result, fmt, out=sys.stdout)
 
 
 @click.command()

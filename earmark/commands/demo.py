@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -65,7 +66,7 @@ def demo(app: App, demo_db: str | None) -> None:
                 f"listen: {listened.summary_line()}; classify: {classified} posts; "
                 f"route: {routed.summary_line()}"
             )
-            write_demo_report(store, config, now=now, out=click.get_text_stream("stdout"))
+            write_demo_report(store, config, now=now, out=sys.stdout)
 
 
 COMMANDS = [demo]

@@ -14,6 +14,7 @@ import sqlite_utils
 
 from earmark.errors import EarmarkError
 from earmark.models import to_iso, utcnow
+from earmark.store.alerts import AlertsMixin
 from earmark.store.exports import ExportsMixin
 from earmark.store.posts import PostsMixin
 from earmark.store.queues import QueuesMixin
@@ -28,7 +29,7 @@ class StoreError(EarmarkError):
     """The database cannot be opened or used."""
 
 
-class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin):
+class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, AlertsMixin):
     """An earmark database: open it, migrate it, read and write it."""
 
     def __init__(self, path: str | Path, *, migrate: bool = True):
