@@ -287,3 +287,16 @@ class PostsMixin:
                 params,
             )
         ]
+
+    def label_counts(self) -> dict[str, dict[str, int]]:
+        """Count stored posts by topic, sentiment and primary intent, and opportunities by queue."""
+        queries = {
+            "topic": "SELECT topic, count(*) FROM topic_matches GROUP BY topic",
+            "sentiment": "SELECT sentiment, count(*) FROM classifications GROUP BY sentiment",
+            "intent": "SELECT primary_intent, count(*) FROM classifications GROUP BY primary_intent",
+            "queue": "SELECT queue, count(*) FROM opportunities GROUP BY queue",
+        }
+        return {
+            name: dict(sorted(self.conn.execute(sql).fetchall(), key=lambda kv: (-kv[1], kv[0])))
+            for name, sql in queries.items()
+        }
