@@ -87,8 +87,8 @@ def fold_timelines(events: list[dict]) -> dict[int, Timeline]:
             line.assigned_at = at
         if kind == "responded" and line.responded_at is None:
             line.responded_at = at
-        if kind == "reopened":
-            line.status = event["detail"].get("to_status", "open")
+        if kind in ("reopened", "joined"):
+            line.status = event["detail"].get("to_status") or line.status
         elif kind in STATUS_AFTER:
             line.status = STATUS_AFTER[kind]
     return timelines

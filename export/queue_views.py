@@ -219,9 +219,10 @@ def _describe(event: dict) -> str:
             f"chose by {d.get('tie_break')}; candidates: {render_candidates(d['candidates'])}"
         )
     if kind == "joined":
+        again = "; the customer wrote again after our answer: claimed" if d.get("to_status") else ""
         return (
             f"post {d.get('post_id')} from the same author and thread; "
-            f"priority {d.get('priority_before')} -> {d.get('priority')}"
+            f"priority {d.get('priority_before')} -> {d.get('priority')}{again}"
         )
     if kind.startswith("sla_"):
         return (

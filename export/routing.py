@@ -236,11 +236,16 @@ def _join(store, existing: dict, post: dict, at: str) -> None:
     store.add_opportunity_post(post["post_id"], existing["id"])
     raise_by = max(0, (post["priority"] or 0) - (existing["base_priority"] or 0))
     priority = min(100, existing["priority"] + raise_by)
+    fields = {}
+    if existing["status"] == "responded":
+        # The customer wrote again after our answer: that is new work for the same agent.
+        fields["status"] = "claimed"
     store.update_opportunity(
         existing["id"],
         base_priority=(existing["base_priority"] or 0) + raise_by,
         priority=priority,
         updated_at=at,
+        **fields,
     )
     store.add_event(
         existing["id"],
@@ -253,6 +258,7 @@ def _join(store, existing: dict, post: dict, at: str) -> None:
             "agent": existing["agent"],
             "priority_before": existing["priority"],
             "priority": priority,
+            **({"from_status": "responded", "to_status": "claimed"} if fields else {}),
         },
     )
 

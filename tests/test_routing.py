@@ -187,3 +187,25 @@ def test_sync_agents_keeps_removed_agents_and_returns_their_work(store):
         "alice": None,
         "bob": None,
     }
+
+
+def test_a_follow_up_after_our_answer_is_new_work_for_the_same_agent(store):
+    from export.actions import respond
+    from export.metrics import compute_stats
+
+    config = make_config(agents=[{"name": "ana", "queues": ["support"]}])
+    add_post(store, "1", thread_id="t", created_at=NOW - timedelta(minutes=9))
+    route_opportunities(store, config, now=NOW)
+    respond(store, config, 1, actor="ana", now=NOW + timedelta(minutes=5))
+    add_post(store, "2", thread_id="t", created_at=NOW + timedelta(minutes=6))
+    route_opportunities(store, config, now=NOW + timedelta(minutes=7))
+    row = opportunities(store)[0]
+    assert (row["status"], row["agent"], row["first_response_at"]) == (
+        "claimed",
+        "ana",
+        "2024-05-01T12:05:00Z",
+    )
+    joined = events(store, 1)[-1]
+    assert (joined["type"], joined["detail"]["to_status"]) == ("joined", "claimed")
+    [stats] = compute_stats(store, config, now=NOW + timedelta(minutes=8), since=NOW)
+    assert (stats["created"], stats["backlog"], stats["response_p50"]) == (1, 1, 300)

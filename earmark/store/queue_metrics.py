@@ -34,7 +34,8 @@ class QueueMetricsMixin:
         rows = self.conn.execute(
             "SELECT e.opportunity_id, e.type, e.at, "
             "CASE e.type WHEN 'created' THEN json_extract(e.detail, '$.sla_due') END, "
-            "CASE e.type WHEN 'reopened' THEN json_extract(e.detail, '$.to_status') END "
+            "CASE WHEN e.type IN ('reopened', 'joined') "
+            "THEN json_extract(e.detail, '$.to_status') END "
             "FROM events e WHERE e.opportunity_id IN "
             "(SELECT opportunity_id FROM events WHERE type = 'created' AND at >= ?) "
             "ORDER BY e.opportunity_id, e.id",
