@@ -125,7 +125,7 @@ def _hostile():
         minutes_ago=45,
         url="javascript:alert(1)",
     )
-    l = _post(
+    long = _post(
         "l1",
         LONG_TEXT,
         author="<@U999>",
@@ -146,8 +146,8 @@ def _hostile():
             5,
         ),
         (
-            l,
-            _label(l, "negative", [("complaint", 0.7), ("question", 0.4)], 60),
+            long,
+            _label(long, "negative", [("complaint", 0.7), ("question", 0.4)], 60),
             "support",
             "open",
             None,

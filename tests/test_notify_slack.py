@@ -241,3 +241,14 @@ def test_cli_partial_delivery_exits_3(tmp_path, server):
         "error: slack: Slack answered HTTP 400 invalid_payload; 13 left for the next run\n"
         "notify slack: delivered 47 opportunities in 1 message; 13 left for the next run\n"
     )
+
+
+def test_nothing_logged_carries_the_webhook_url(store, server, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    server.add(HOOK, "rollup_error", status=500)
+    report, _ = send(store, server)
+    assert report.errors
+    assert "s3cr3t" not in caplog.text
+    assert all("s3cr3t" not in str(record.args) for record in caplog.records)
