@@ -122,7 +122,7 @@ def score_labels(
 ) -> dict:
     """Return accuracy, macro-F1 (over gold classes), per-class P/R/F1 and a confusion matrix."""
     classes = list(labels) if labels is not None else sorted(set(gold))
-    pairs = Counter(zip(gold, predicted))
+    pairs = Counter(zip(gold, predicted, strict=True))
     per_class = {}
     for label in classes:
         tp = pairs[(label, label)]
@@ -148,11 +148,11 @@ def score_multilabel(gold: list[list[str]], predicted: list[list[str]]) -> dict:
     classes = sorted({label for labels in gold for label in labels})
     per_class = {}
     for label in classes:
-        tp = sum(1 for g, p in zip(gold, predicted) if label in g and label in p)
-        fp = sum(1 for g, p in zip(gold, predicted) if label not in g and label in p)
-        fn = sum(1 for g, p in zip(gold, predicted) if label in g and label not in p)
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if label in g and label in p)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if label not in g and label in p)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if label in g and label not in p)
         per_class[label] = _prf(tp, fp, fn)
-    exact = sum(1 for g, p in zip(gold, predicted) if set(g) == set(p))
+    exact = sum(1 for g, p in zip(gold, predicted, strict=True) if set(g) == set(p))
     return {
         "n": len(gold),
         "exact_match": exact / len(gold) if gold else 0.0,
@@ -181,7 +181,8 @@ def evaluate_file(
     baseline: str | None = None,
     settings: ClassifySettings | None = None,
 ) -> dict:
-    """Classify every row of a labeled CSV (`-` is stdin) and return metrics, with the baseline's."""
+    """Classify every row of a labeled CSV (`-` is stdin) and return metrics, with the baseline's"
+    "."""
     from classify import CLASSIFIER_VERSION, ClassifyItem, classify_many
     from classify.sentiment import score_stock
 
@@ -268,7 +269,6 @@ def render_evaluation_table(result: dict):
     """Build a Rich renderable: summary, per-class scores and the sentiment confusion matrix."""
     from rich.console import Group
     from rich.table import Table
-
     from rich.text import Text
 
     systems = ["ours"] + (["vader"] if result.get("baseline") else [])

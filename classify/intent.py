@@ -21,7 +21,6 @@ from classify.settings import IntentRule
 from classify.text import to_words
 from earmark.models import INTENT_PRECEDENCE
 
-
 _NEG = r"(?:not|isn't|isnt|wasn't|aren't|doesn't|doesnt|won't|wont|didn't|didnt|don't|dont|never)"
 _CANT = (
     r"(?:can't|cant|cannot|can not|unable to|not able to|couldn't|couldnt|won't let me|wont let me)"
@@ -31,7 +30,8 @@ _TECH = (
     r"|wifi|wi-fi|internet|kiosk|payment|checkout|check-in|checkin|online check-in)"
 )
 _ACTIONS = (
-    r"(?:log ?in|log-in|login|log on|sign ?in|sign on|access|connect|check ?in|check-in|checkin|load"
+    r"(?:log ?in|log-in|login|log on|sign ?in|sign on|access|connect|check ?in|check-in|checkin|l"
+    r"oad"
     r"|open|pay|checkout|check out|download|update|reset|stream|print|book|select|pick|choose"
     r"|change|manage|add|redeem|use)"
 )
@@ -78,7 +78,7 @@ CUES: dict[str, list[Cue]] = {
             "problem problems issue issues trouble success wrong",
             rf"\b(?:problem|issue|"
             rf"trouble)s? (?:with|on|logging|checking|booking|accessing) (?:your |the )?{_TECH}",
-            rf"\b(?:having|getting|experiencing) (?:\w+ )?(?:problems|issues|trouble)\b",
+            r"\b(?:having|getting|experiencing) (?:\w+ )?(?:problems|issues|trouble)\b",
             r"\bwith no success\b|\bno luck\b",
             rf"\bsomething (?:is )?wrong with (?:your |the )?"
             rf"{_TECH}",
@@ -86,8 +86,8 @@ CUES: dict[str, list[Cue]] = {
         cue(
             0.8,
             "won't wont doesn't doesnt will not it",
-            r"\b(?:won't|wont|doesn't|doesnt|will "
-            r"not) (?:let|allow) (?:me|us|my)\b|\bit (?:won't|wont|doesn't|keeps|just) "
+            r"\b(?:won't|wont|doesn't|doesnt|will not)(?: it)? (?:let|allow) (?:me|us|my)\b|\bit "
+            r"(?:won't|wont|doesn't|keeps|just) "
             r"(?:let|allow|work|load)",
         ),
         cue(
@@ -103,6 +103,21 @@ CUES: dict[str, list[Cue]] = {
     ],
     "churn_risk": [
         cue(
+            0.85,
+            "never",
+            r"\bnever,? ever\b[^.!?]{0,60}?\b(?:fly|use|buy|book|order|shop|stay|travel|choose)\b",
+        ),
+        cue(
+            0.85,
+            "intention intend plans over business stick stay fly book",
+            r"\b(?:no|zero|not any) (?:intention|plans?) (?:of|to) (?:\w+ )?(?:fly|flying|use|usi"
+            r"ng|"
+            r"buy|buying|book|booking|order|ordering|come|coming|return|returning)\b",
+            r"\bi'?m (?:so )?over (?:it|you|this)\b|\b(?:get|gets|getting) my business\b",
+            r"\b(?:i'll|i will|we'll|we will|i'm going to|gonna) (?:stick|stay|go|fly|book) "
+            r"(?:\w+ ){0,4}?with @user\b",
+        ),
+        cue(
             0.9,
             "cancel cancell canceling cancelling canceled cancelled close closing terminate "
             "terminating end ending delete deleting",
@@ -113,12 +128,9 @@ CUES: dict[str, list[Cue]] = {
         cue(
             0.9,
             "switch switching switched moving move changing going back",
-            r"\b(?:switch(?:ing|"
-            r"ed)?|moving|move|changing) (?:back |over )?to (?:a |an )?(?:another|different|"
-            r"competitor|other|@?\w+)",
-            r"\bswitching (?:providers|carriers|airlines|banks|"
-            r"companies|brands)\b",
-            r"\bgoing back to (?:@?\w+)",
+            r"\b(?:switch(?:ing|ed)?|moving|move|changing|going back|go back) (?:back |over )?to "
+            r"(?:a |an )?(?:another|different|competitor|other|@user)\b",
+            r"\bswitching (?:providers|carriers|airlines|banks|companies|brands)\b",
         ),
         cue(
             0.9,
@@ -151,6 +163,20 @@ CUES: dict[str, list[Cue]] = {
         ),
     ],
     "complaint": [
+        # The brand used to be better; a part of it needs fixing; time lost.
+        cue(
+            0.75,
+            "used was days nostalgic needs need retraining training over more almost nearly it's "
+            "been sitting stuck standing waiting late",
+            r"\bused to be\b|\bwas actually\b|\bdays are (?:long )?gone\b|\bnostalgic for\b",
+            r"\bneeds? (?:some |more |better )?(?:re)?training\b|\bneeds? better\b",
+            r"\b(?:over|more than|almost|nearly) (?:an? |\d+(?:\.\d+)? ?)(?:hours?|hrs?)\b",
+            r"\b(?:it's|it has|it's) been (?:over |more than |almost )?(?:an? |\d+ ?)(?:hours?|hr"
+            r"s?|"
+            r"mins?|minutes|days?|weeks?)\b|\b(?:sitting|stuck|standing|waiting) (?:\w+ ){0,3}?for "
+            r"(?:over |almost |nearly |more than )?(?:an? |\d+ ?)(?:hours?|hrs?|mins?|minutes)\b",
+            r"\b(?:is|was|running|arrived|arriving|are|were) late\b",
+        ),
         cue(
             0.9,
             "worst terrible horrible awful pathetic disgusting disgraceful unacceptable "
@@ -164,7 +190,8 @@ CUES: dict[str, list[Cue]] = {
             r"inexcusable|lousy|rip-?off|scam(?:med)?|sucks?|sucked|nightmare|irritated|livid|"
             r"outraged|unhappy|furious|angry|upset|mad at|fed up|sick of|tired of|hate|hated|"
             r"shame on|epic fail|fail(?:ed|s)? (?:again|to)|frustrat\w+|disappoint\w+|annoy\w+)\b",
-            r"\b(?:poor|bad|awful|terrible|no) (?:customer )?(?:service|experience|communication)\b",
+            r"\b(?:poor|bad|awful|terrible|no) (?:customer )?(?:service|experience|communication)"
+            r"\b",
             r"\b(?:a|absolute|total|complete) joke\b|\bnot (?:happy|impressed|ok|okay|good|cool|"
             r"acceptable|fair|right)\b|\bnever again\b",
         ),
@@ -202,12 +229,13 @@ CUES: dict[str, list[Cue]] = {
             r"|delivery)\b",
             r"\b(?:over|double|twice)[- ]?(?:charged|billed)\b|\b(?:charged|"
             r"billed) (?:me |us )?(?:twice|two times)\b|\bhidden fees?\b|\bno refund\b",
-            r"\bstill (?:no|not)\b|\byet again\b|\bagain\?|\bwtf\b|\bsmh\b",
+            r"\bstill (?:no|not|hasn't|haven't|hasnt|havent|isn't|isnt|can't|cant|won't)\b|\byet "
+            r"again\b|\bagain\?|\bwtf\b|\bsmh\b",
         ),
         # Questions that reveal a problem (LABELING.md: question + complaint).
         cue(
             0.7,
-            "why how what",
+            "why how what what's whats",
             r"\bwhy\b(?! (?:not|thank))",
             r"\bhow come\b",
             r"\bwhat gives\b|\bwhat(?:'s| is) going on\b|\bwhat happened to\b|\bwhat the (?:heck|"
@@ -227,12 +255,21 @@ CUES: dict[str, list[Cue]] = {
         ),
     ],
     "question": [
+        cue(
+            0.8,
+            "question questions wondering wonder curious allowed able eligible supposed",
+            r"\b(?:i have|got) (?:a|some) (?:quick )?questions?\b|\bquestions? (?:about|regarding"
+            r"|re)\b",
+            r"\b(?:i was|i'm|i am|just) wondering\b|\bcurious (?:if|about|how|whether|why)\b",
+            r"\b(?:am i|are we|is my \w+|is it) (?:allowed|able|eligible|supposed|ok|okay) to\b",
+        ),
         cue(0.85, None, r"\?"),
         cue(
             0.8,
             "how what when where why who which is are can could would will do does did should "
             "may any",
-            r"^\W*(?:how|what|when|where|why|who|which|is|are|can|could|would|will|do|does|did|"
+            r"^(?:\W*@user)*\W*(?:how|what|when|where|why|who|which|is|are|can|could|would|will|d"
+            r"o|does|did|"
             r"should|may|any)\b",
         ),
         cue(
@@ -250,6 +287,12 @@ CUES: dict[str, list[Cue]] = {
         ),
     ],
     "purchase_intent": [
+        cue(
+            0.8,
+            "i'll will i'd",
+            r"\b(?:i'll|i will|i'd|we'll|we will) (?:definitely |probably |be )?(?:choose|choosing|"
+            r"book|booking|buy|buying|fly with|go with|pick|purchase|upgrade)\b",
+        ),
         cue(
             0.85,
             "thinking considering planning want wanna would looking going gonna trying "
@@ -280,6 +323,14 @@ CUES: dict[str, list[Cue]] = {
     ],
     "feature_request": [
         cue(
+            0.8,
+            "bring bringing will give add adding offer offering",
+            r"\bbring(?:ing)? back\b|\bwill you (?:be )?(?:adding|offering|bringing|introducing|"
+            r"adding|getting|starting)\b",
+            r"\b(?:give us|add|adding|offer|offering) (?:more|some|a few) (?:\w+ )?(?:flights|"
+            r"routes|options|seats|choices|space|stores|locations|features)\b",
+        ),
+        cue(
             0.85,
             "please pls plz should need must wish hope hoping any plans plan",
             r"\b(?:please"
@@ -307,6 +358,13 @@ CUES: dict[str, list[Cue]] = {
         ),
     ],
     "praise": [
+        cue(
+            0.85,
+            "shout shouts go best",
+            r"\bshouts? (?:out )?to\b|\bmy (?:new )?go-to\b",
+            r"\bbest (?:\w+ )?(?:airline|service|customer|company|experience|crew|team|staff|flight"
+            r"|agent|support)\b",
+        ),
         cue(
             0.9,
             "thank thanks thx ty kudos shout shoutout props hats bravo well great good "
@@ -348,7 +406,8 @@ ACTIONABLE = frozenset({"outage", "churn_risk", "complaint", "question"})
 
 @lru_cache(maxsize=32)
 def compile_rules(custom: tuple[tuple[str, tuple[str, ...], float], ...] = ()):
-    """Return ((intent, triggers, cues)...) and precedence ranks, with custom (name, patterns, score)."""
+    """Return ((intent, triggers, cues)...) and precedence ranks, with custom (name, patterns, sc"
+    "ore)."""
     compiled: list[tuple[str, list[Cue]]] = [
         (name, list(CUES[name])) for name in INTENT_PRECEDENCE if name in CUES
     ]

@@ -69,7 +69,8 @@ def detect_language(
     languages: Sequence[str] = ("en",),
     words: frozenset[str] | None = None,
 ) -> str:
-    """Return the ISO 639-1 code of `text`; fall back to `hint`, then `languages[0]`, when unsure."""
+    """Return the ISO 639-1 code of `text`; fall back to `hint`, then `languages[0]`, when unsure"
+    "."""
     fallback = (hint or (languages[0] if languages else "en")).lower()
     if not _ENOUGH_LETTERS.search(text):
         return fallback

@@ -5,6 +5,7 @@ Stock VADER misreads posts written to brands in three ways, each fixed here by a
   handles, links and neutral terms first (classify.text.to_scoring_text);
 - politeness inside complaints ("please help", "thanks", "hope") reads as praise: in a post with
   a complaint signal those words score 0;
+- plain questions with only a mild word in them are neutral, as LABELING.md says;
 - care phrases ("still waiting", "no response", "cancelled", "lost my bag", "on hold", "refund")
   are neutral or mild in VADER's general lexicon but plainly negative toward a brand: each adds
   a negative valence, and praise words next to them are damped (mostly sarcasm: "great service,
@@ -113,6 +114,14 @@ CARE_CUES: dict[str, Cue] = {
     ),
 }
 _CARE_FLAT = tuple((name, rule.triggers, rule.pattern.search) for name, rule in CARE_CUES.items())
+# LABELING.md: plain questions and requests are neutral. VADER reads mild words in them ("can I
+# get a window seat please?") as feeling; below this |compound| a question with no care cue is
+# neutral.
+QUESTION_NEUTRAL_BELOW = 0.4
+_QUESTION = re.compile(
+    r"\?\s*$|^(?:\W*@user)*\W*(?:how|what|when|where|who|which|is|are|can|could|would|will|do|does|did"
+    r"|should|any)\b"
+)
 CARE_VALENCE = -1.6
 MAX_CARE_CUES = 3
 SARCASM_DAMPING = 0.3  # praise words next to care cues keep this share of their valence
@@ -229,8 +238,12 @@ def score_sentiment(
         sentiments.extend([CARE_VALENCE] * min(len(cues), MAX_CARE_CUES))
     scores = analyzer.score_valence(sentiments, text)
     compound = scores["compound"]
+    label = to_label(compound, settings)
+    if not cues and label != "neutral" and abs(compound) < QUESTION_NEUTRAL_BELOW:
+        if _QUESTION.search(lowered):
+            label = "neutral"  # a plain question: "can I bring my guitar on board?"
     return SentimentScore(
-        label=to_label(compound, settings),
+        label=label,
         compound=compound,
         pos=scores["pos"],
         neu=scores["neu"],

@@ -7,7 +7,8 @@ import re
 from functools import lru_cache
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-# @handles and masked placeholders such as __company__ name someone; they are never sentiment.
+# @handles and masked placeholders such as __company__ name someone: never sentiment. They become
+# "@user", so rules can still see that an account was named ("switching to @user").
 _HANDLE = re.compile(r"(?<![\w.])@\w+|\b__\w+__\b")
 _HASH = re.compile(r"#(?=\w)")
 _SPACES = re.compile(r"[ \t\r\f\v]{2,}")
@@ -44,7 +45,7 @@ def to_scoring_text(text: str, terms: re.Pattern | None = None) -> str:
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)
     if "@" in text or "__" in text:
-        text = _HANDLE.sub(" ", text)
+        text = _HANDLE.sub(" @user ", text)
     if terms is not None:
         text = terms.sub(" ", text)
     if "#" in text:

@@ -89,7 +89,9 @@ def test_evaluate_intent_file_with_baseline(tmp_path):
 
 
 def test_both_columns_and_task_filter(tmp_path):
-    path = write(tmp_path, "id,text,sentiment,intents\n1,thank you for the lovely flight,positive,praise\n")
+    path = write(
+        tmp_path, "id,text,sentiment,intents\n1,thank you for the lovely flight,positive,praise\n"
+    )
     both = evaluate_file(path)
     assert both["sentiment"]["ours"]["accuracy"] == 1.0
     assert both["intents"]["ours"]["primary"]["accuracy"] == 1.0
@@ -102,7 +104,9 @@ def test_both_columns_and_task_filter(tmp_path):
 
 def test_aliases_and_empty_cells():
     rows = list(
-        load_labeled(io.StringIO("id,text,sentiment,intents\n1,app error,,outage_bug\n2,hi,neutral,\n"))
+        load_labeled(
+            io.StringIO("id,text,sentiment,intents\n1,app error,,outage_bug\n2,hi,neutral,\n")
+        )
     )
     assert [(r.sentiment, r.intents) for r in rows] == [(None, ["outage"]), ("neutral", None)]
 
@@ -111,10 +115,14 @@ def test_aliases_and_empty_cells():
     ("content", "message"),
     [
         ("", "evaluate: {path} is empty; expected a header id,text,..."),
-        ("id,body\n1,x\n", "evaluate: {path} line 1: header must be id,text,sentiment and/or intents, got id,body"),
+        (
+            "id,body\n1,x\n",
+            "evaluate: {path} line 1: header must be id,text,sentiment and/or intents, got id,body",
+        ),
         (
             'id,text,sentiment\n1,"a\nmultiline post",positive\n2,fine,happy\n',
-            "evaluate: {path} line 4: unknown sentiment 'happy' (use negative, neutral or positive)",
+            "evaluate: {path} line 4: unknown sentiment 'happy' (use negative, neutral or positiv"
+            "e)",
         ),
         ("id,text,sentiment\n1,ok\n", "evaluate: {path} line 2: expected 3 columns, got 2"),
     ],
@@ -136,7 +144,10 @@ def test_unknown_intent_lists_the_known_ones(tmp_path):
 def test_missing_file():
     with pytest.raises(EvaluateError) as error:
         evaluate_file("/nonexistent/labels.csv")
-    assert str(error.value) == "evaluate: cannot read /nonexistent/labels.csv: No such file or directory"
+    assert (
+        str(error.value)
+        == "evaluate: cannot read /nonexistent/labels.csv: No such file or directory"
+    )
 
 
 def test_render_table_and_json(tmp_path):

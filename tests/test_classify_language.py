@@ -14,8 +14,14 @@ def test_english_fast_path():
 
 
 def test_other_languages_are_detected():
-    assert detect_language("Mi vuelo fue cancelado y nadie en el mostrador me da una respuesta") == "es"
-    assert detect_language("Mein Flug wurde gestrichen und niemand am Schalter hilft mir weiter") == "de"
+    assert (
+        detect_language("Mi vuelo fue cancelado y nadie en el mostrador me da una respuesta")
+        == "es"
+    )
+    assert (
+        detect_language("Mein Flug wurde gestrichen und niemand am Schalter hilft mir weiter")
+        == "de"
+    )
     assert detect_language("Мой рейс отменили, и никто не может ничего объяснить") == "ru"
 
 

@@ -22,7 +22,9 @@ def test_reason_lists_every_component():
         created_at=NOW - timedelta(hours=2),
         now=NOW,
     )
-    assert reason == "outage (+40), negative (+15), brand topic (+5), 12k followers (+8), 2h old (+5)"
+    assert (
+        reason == "outage (+40), negative (+15), brand topic (+5), 12k followers (+8), 2h old (+5)"
+    )
     assert priority == 10 + 40 + 15 + 5 + 8 + 5
 
 
@@ -58,7 +60,8 @@ def test_old_posts_lose_points():
 
 
 @pytest.mark.parametrize(
-    ("reach", "points", "text"), [(None, 0, None), (5, 0, None), (950, 6, "950"), (12_400, 8, "12k")]
+    ("reach", "points", "text"),
+    [(None, 0, None), (5, 0, None), (950, 6, "950"), (12_400, 8, "12k")],
 )
 def test_reach_is_log_scaled(reach, points, text):
     assert reach_points(reach) == points

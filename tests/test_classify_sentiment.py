@@ -32,7 +32,8 @@ def test_neutral_terms_are_stripped_before_scoring():
 
 
 def test_links_and_entities_are_removed():
-    assert to_scoring_text("Fares &amp; fees https://t.co/xyz @acmehelp #acme") == "Fares & fees acme"
+    cleaned = to_scoring_text("Fares &amp; fees https://t.co/xyz @acmehelp #acme")
+    assert cleaned == "Fares & fees @user acme"
 
 
 def test_polite_complaint_is_negative():
