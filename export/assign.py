@@ -223,6 +223,7 @@ def assign_pending(store, config: Config, *, now: datetime) -> tuple[int, int]:
             {
                 "agent": name,
                 "queue": item["queue"],
+                "matched": store.matched_rule(item["id"]),
                 "strategy": strategy,
                 "priority": item["priority"],
                 "candidates": candidates,

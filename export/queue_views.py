@@ -200,22 +200,28 @@ def agent_records(store, config: Config) -> list[dict]:
     ]
 
 
+def _render_rule(matched: dict | None) -> str:
+    parts = [
+        f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+        for k, v in (matched or {}).items()
+    ]
+    return "; ".join(parts) or "catch-all rule"
+
+
 def _describe(event: dict) -> str:
     d = event["detail"]
     kind = event["type"]
     if kind == "created":
-        matched = "; ".join(
-            f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-            for k, v in (d.get("matched") or {}).items()
-        )
-        rule = matched or "catch-all rule"
         return (
-            f"queue {d.get('queue')} (rule matched: {rule}); priority {d.get('priority')}; "
+            f"queue {d.get('queue')} (rule matched: {_render_rule(d.get('matched'))}); "
+            f"priority {d.get('priority')}; "
             f"SLA {d.get('sla')} -> due {d.get('sla_due')}"
         )
     if kind in ("assigned", "escalated") and "candidates" in d:
+        rule = _render_rule(d["matched"]) if "matched" in d else None
         return (
-            f"to {d['agent']} ({d.get('strategy', 'escalation')}); "
+            (f"queue {d.get('queue')} (rule: {rule}); " if rule else "")
+            + f"to {d['agent']} ({d.get('strategy', 'escalation')}); "
             f"chose by {d.get('tie_break')}; candidates: {render_candidates(d['candidates'])}"
         )
     if kind == "joined":

@@ -60,7 +60,7 @@ def test_least_loaded_balances_by_load_relative_to_capacity(store):
     owners = agent_of(store)
     assert [owners[i] for i in ids] == ["alice", "bob", "alice", "alice", "bob", "alice"]
     detail = events(store, 4)[-1]["detail"]
-    assert detail["strategy"] == "least_loaded"
+    assert (detail["strategy"], detail["matched"]) == ("least_loaded", {"kinds": ["brand"]})
     assert detail["candidates"] == [
         {"agent": "alice", "load": 2, "capacity": 4, "rejected": None},
         {"agent": "bob", "load": 1, "capacity": 2, "rejected": None},

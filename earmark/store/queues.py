@@ -311,6 +311,15 @@ class QueuesMixin(QueueMetricsMixin):
             )
         return found
 
+    def matched_rule(self, opportunity_id: int) -> dict:
+        """Return the queue-rule conditions recorded when the opportunity was created."""
+        row = self.conn.execute(
+            "SELECT json_extract(detail, '$.matched') FROM events "
+            "WHERE opportunity_id = ? AND type = 'created' ORDER BY id LIMIT 1",
+            (opportunity_id,),
+        ).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
     def returned_from(self, opportunity_id: int) -> set[str]:
         """Return the agents this item was returned from unanswered (not offered to them again)."""
         return {
