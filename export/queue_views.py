@@ -69,6 +69,16 @@ def item_record(item: dict, now: datetime, at_risk_fraction: float = 0.2) -> dic
     }
 
 
+def render_sla(record: dict) -> str:
+    """Return `on_track (47m left)`, `breached (12m overdue)` or just the state once answered."""
+    left = record["sla_left"]
+    if not left:
+        return record["sla"]
+    if left.startswith("-"):
+        return f"{record['sla']} ({left[1:]} overdue)"
+    return f"{record['sla']} ({left} left)"
+
+
 def shorten(text: str | None, limit: int = TABLE_TEXT_CHARS) -> str:
     """Return text on one line, cut to limit characters with an ellipsis."""
     flat = " ".join((text or "").split())
@@ -122,7 +132,7 @@ def render_item(record: dict, *, mine: bool, out: IO | None = None) -> None:
         ("priority", record["priority"]),
         (
             "sla",
-            f"{record['sla']} ({record['sla_left']} left)" if record["sla_left"] else record["sla"],
+            render_sla(record),
         ),
         ("platform", record["platform"]),
         ("author", record["author"]),
@@ -306,8 +316,7 @@ def render_explanation(record: dict) -> list[str]:
     lines = [
         f"opportunity {record['id']}: {record['status']}"
         + (f" with {record['agent']}" if record["agent"] else " in the pool")
-        + f", queue {record['queue']}, priority {record['priority']}, SLA {record['sla']}"
-        + (f" ({record['sla_left']} left)" if record["sla_left"] else ""),
+        + f", queue {record['queue']}, priority {record['priority']}, SLA {render_sla(record)}",
         f"post: {record['url'] or record['platform']} by {record['author']}: "
         + shorten(record["text"]),
     ]

@@ -116,3 +116,11 @@ def test_inactive_agents_work_goes_back_to_the_pool(store):
     report = route_opportunities(store, away, now=NOW + timedelta(minutes=1))
     assert (report.returned, report.assigned, report.waiting) == (1, 0, 1)
     assert events(store, 1)[-1]["detail"]["reason"] == "agent inactive"
+
+
+def test_render_sla_reads_naturally():
+    from export.queue_views import render_sla
+
+    assert render_sla({"sla": "on_track", "sla_left": "47m"}) == "on_track (47m left)"
+    assert render_sla({"sla": "breached", "sla_left": "-1h05m"}) == "breached (1h05m overdue)"
+    assert render_sla({"sla": "met", "sla_left": ""}) == "met"
