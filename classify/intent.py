@@ -268,9 +268,10 @@ CUES: dict[str, list[Cue]] = {
             0.8,
             "how what when where why who which is are can could would will do does did should "
             "may any",
-            r"^(?:\W*@user)*\W*(?:how|what|when|where|why|who|which|is|are|can|could|would|will|d"
-            r"o|does|did|"
-            r"should|may|any)\b",
+            # "@acme how do I...": a question; "@acme is great": not one, so auxiliaries only
+            # open a question at the very start.
+            r"^(?:\W*@user)*\W*(?:how|what|when|where|why|who|which)\b",
+            r"^\W*(?:is|are|can|could|would|will|do|does|did|should|may|any)\b",
         ),
         cue(
             0.8,

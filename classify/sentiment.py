@@ -119,8 +119,8 @@ _CARE_FLAT = tuple((name, rule.triggers, rule.pattern.search) for name, rule in 
 # neutral.
 QUESTION_NEUTRAL_BELOW = 0.4
 _QUESTION = re.compile(
-    r"\?\s*$|^(?:\W*@user)*\W*(?:how|what|when|where|who|which|is|are|can|could|would|will|do|does|did"
-    r"|should|any)\b"
+    r"\?\s*$|^(?:\W*@user)*\W*(?:how|what|when|where|who|which)\b"
+    r"|^\W*(?:is|are|can|could|would|will|do|does|did|should|any)\b"
 )
 CARE_VALENCE = -1.6
 MAX_CARE_CUES = 3

@@ -47,7 +47,7 @@ def to_scoring_text(text: str, terms: re.Pattern | None = None) -> str:
     if "@" in text or "__" in text:
         text = _HANDLE.sub(" @user ", text)
     if terms is not None:
-        text = terms.sub(" ", text)
+        text = terms.sub(" @user ", text)
     if "#" in text:
         text = _HASH.sub("", text)
     if "\u2019" in text:

@@ -85,3 +85,15 @@ def test_custom_intent_from_settings():
     assert result.intent_names == ["complaint", "question", "billing"]
     assert dict(result.intents)["billing"] == 0.8
     assert "billing" not in names("@acmemobile I was billed twice this month, why?")
+
+
+def test_statement_about_a_handle_is_not_a_question():
+    assert names("@acmeair is the best, smooth flight and kind crew") == ["praise"]
+    assert names("@acmeair is there wifi on the 6pm flight to Boston")[0] == "question"
+
+
+def test_brand_names_still_count_as_someone_named():
+    settings = ClassifySettings(neutral_terms=["Joy Mobile"])
+    result = classify_text("switching to Joy Mobile next month, done with this", settings=settings)
+    assert result.intent_names == ["churn_risk", "complaint"]
+    assert result.sentiment == "neutral"
