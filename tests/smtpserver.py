@@ -16,17 +16,23 @@ Usage (any test file; `tests/` is on sys.path under pytest):
         email_message = smtp.messages[0].parsed          # email.message.EmailMessage
 
 AUTH (PLAIN/LOGIN) is offered without TLS so tests can check logins; logins are recorded in
-`smtp.logins` as user names only.
+`smtp.logins` as user names only. For TLS, `make_certificate(tmp_path)` writes a self-signed
+certificate for 127.0.0.1 (with the openssl command); pass it as `LocalSMTP(tls="starttls",
+certificate=...)` or `tls="tls"`, and point clients at it with SSL_CERT_FILE.
 """
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from pathlib import Path
 
 
 @dataclass
@@ -67,6 +73,21 @@ class _Handler:
         return "250 2.0.0 OK: queued"
 
 
+def make_certificate(directory: Path) -> tuple[Path, Path] | None:
+    """Write a self-signed certificate and key for 127.0.0.1; None without openssl."""
+    if shutil.which("openssl") is None:
+        return None
+    cert, key = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -83,6 +104,8 @@ class LocalSMTP:
     messages: list[ReceivedMessage] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     refused: int = 0
+    tls: str = "none"  # none | starttls (required before MAIL) | tls (implicit, from the start)
+    certificate: tuple[Path, Path] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -117,6 +140,13 @@ class LocalSMTP:
                 "auth_required": False,
                 "auth_require_tls": False,
             }
+        if self.tls != "none":
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.certificate)
+            if self.tls == "starttls":
+                options.update(tls_context=context, require_starttls=True)
+            else:
+                options.update(ssl_context=context)
         self._controller = Controller(
             _Handler(self),
             hostname=self.host,

@@ -188,3 +188,54 @@ def test_cli_sends_and_keeps_the_password_out_of_every_output(tmp_path, store, s
     assert len(smtp.messages) == 1
     bad = CliRunner().invoke(cli, args, env={**env, "TEST_SMTP_PASSWORD": "x" + PASSWORD})
     assert (bad.exit_code, bad.stdout, bad.stderr) == (0, "", "")  # nothing new: silent
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_starttls_and_implicit_tls_with_login(tmp_path, store, monkeypatch, security):
+    from smtpserver import make_certificate
+
+    certificate = make_certificate(tmp_path)
+    if certificate is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    # The client verifies the server against the default trust store: make it our certificate.
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    with LocalSMTP(users={"bot": PASSWORD}, tls=security, certificate=certificate) as server:
+        report, _ = send_with(store, server, security=security)
+        assert (report.delivered, report.errors) == (7, [])
+        assert server.logins == ["bot"] and len(server.messages) == 1
+
+
+def test_tls_refuses_an_untrusted_server(tmp_path, store):
+    from smtpserver import make_certificate
+
+    certificate = make_certificate(tmp_path)
+    if certificate is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    with LocalSMTP(tls="starttls", certificate=certificate) as server:
+        report, sleeps = send_with(store, server, security="starttls")
+    assert report.delivered == 0 and server.messages == [] and sleeps == []  # not retried
+    assert report.errors == [
+        f"email: SMTP 127.0.0.1:{server.port}: the server's certificate is not trusted "
+        "(self-signed certificate); 7 left for the next run"
+    ]
+
+
+def send_with(store, server, **settings):
+    config = parse_config(
+        {
+            "notify": {
+                "email": {
+                    "smtp_host": server.host,
+                    "smtp_port": server.port,
+                    "user": "bot",
+                    "password_env": "TEST_SMTP_PASSWORD",
+                    "to": ["team@acme.example"],
+                    **settings,
+                }
+            }
+        }
+    )
+    sleeps = Sleeps()
+    env = {"TEST_SMTP_PASSWORD": PASSWORD}
+    report = notify_new(store, config, "email", now=parse_iso(NOW), sleep=sleeps, env=env)
+    return report, sleeps

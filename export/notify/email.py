@@ -81,6 +81,9 @@ def send_message(
             f"{where} answered {error.smtp_code} {' '.join(text.split())[:120]}", [password]
         )
         return Attempt(False, detail, 400 <= error.smtp_code < 500)
+    except ssl.SSLCertVerificationError as error:
+        detail = f"{where}: the server's certificate is not trusted ({error.verify_message})"
+        return Attempt(False, hide(detail, [password]), False)
     except (smtplib.SMTPException, OSError) as error:
         return Attempt(False, hide(f"cannot deliver through {where} ({error})", [password]), True)
     return Attempt(True)
