@@ -60,6 +60,24 @@ class App:
             self._store = Store(self.db_path)
         return self._store
 
+    def configure_logging(self) -> None:
+        """Send earmark's warnings to stderr, INFO too at -v and DEBUG at -vv, secrets scrubbed."""
+        import logging
+
+        from listen.secrets import RedactingFilter
+
+        logger = logging.getLogger("earmark")
+        for handler in [h for h in logger.handlers if getattr(h, "_earmark", False)]:
+            logger.removeHandler(handler)
+        handler = logging.StreamHandler(sys.stderr)
+        handler._earmark = True
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.addFilter(RedactingFilter())
+        logger.addHandler(handler)
+        logger.propagate = False
+        levels = {0: logging.WARNING, 1: logging.INFO}
+        logger.setLevel(levels.get(self.verbose, logging.DEBUG))
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

@@ -30,6 +30,8 @@ def _set_on_app(attribute: str):
         app = ctx.find_object(App)
         if app is not None and value not in (None, 0):
             setattr(app, attribute, value if attribute != "verbose" else app.verbose + value)
+            if attribute == "verbose":
+                app.configure_logging()
         return value
 
     return callback

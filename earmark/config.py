@@ -10,9 +10,9 @@ from typing import Any
 import yaml
 
 from classify.settings import ClassifySettings
-from export.alerts import AlertSettings
 from earmark.configload import ConfigError, FieldError, load_dataclass
 from earmark.models import INTENTS, SENTIMENTS, TOPIC_KINDS, parse_duration
+from export.alerts import AlertSettings
 
 DEFAULT_CONFIG = "earmark.yaml"
 DEFAULT_DB = "earmark.db"
@@ -275,7 +275,7 @@ def resolve_config_path(option: str | None, env: dict | None = None) -> str | No
 
 
 def resolve_db_path(option: str | None, config: Config | None, env: dict | None = None) -> str:
-    """Pick the database: --db, then $EARMARK_DB, then the config's `database`, then ./earmark.db."""
+    """Pick the database: --db, $EARMARK_DB, the config's `database`, then ./earmark.db."""
     env = os.environ if env is None else env
     if option:
         return option

@@ -32,6 +32,9 @@ def _what(alert: Alert) -> str:
 
 def render_headline(alert: Alert) -> str:
     """Return the one-line summary of an alert (email subject, table row, Slack fallback)."""
+    if alert.kind == "health":
+        state = "recovered" if alert.status == ALL_CLEAR else "silent"
+        return f"Collector {state}: {alert.source}"
     if alert.status == ALL_CLEAR:
         return f"All clear: {_scope(alert)} back to {_what(alert)}"
     if alert.kind == "spike":
@@ -41,6 +44,8 @@ def render_headline(alert: Alert) -> str:
 
 def render_comparison(alert: Alert) -> str:
     """Return the sentence saying what was compared with what."""
+    if alert.kind == "health":
+        return alert.message or ""
     if alert.kind == "spike":
         rule = (
             f"alerts at z >= {alert.sensitivity:g} with at least {alert.min_count} posts"

@@ -272,7 +272,7 @@ class Alert:
     """One message to send: a spike or threshold alert, or the all-clear that ends one."""
 
     key: str
-    kind: str  # spike | threshold
+    kind: str  # spike | threshold | health
     status: str  # firing | all_clear
     at: datetime
     observed: int
@@ -292,6 +292,8 @@ class Alert:
     terms: list[str] = field(default_factory=list)
     examples: list[dict] = field(default_factory=list)  # id, url, text, created_at
     fired_at: datetime | None = None  # all-clear: when the alert it ends was sent
+    source: str | None = None  # health alerts: the collector
+    message: str | None = None  # health alerts: what is wrong, in words
     delivered: list[str] = field(default_factory=list)  # channels that accepted it
     errors: list[str] = field(default_factory=list)  # one line per channel that failed
 
@@ -320,6 +322,8 @@ class Alert:
                 terms=list(self.terms),
                 examples=[dict(e) for e in self.examples],
             )
+        elif self.kind == "health":
+            record.update(source=self.source, message=self.message)
         else:
             record.update(metric=self.metric, limit=self.limit)
         record["fired_at"] = to_iso(self.fired_at) if self.fired_at else None

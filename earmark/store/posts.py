@@ -230,7 +230,8 @@ class PostsMixin:
         """Store a person's correction of a post's labels; return its id."""
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT INTO feedback (post_id, sentiment, intents, actor, at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (post_id, sentiment, intents, actor, at) "
+                "VALUES (?, ?, ?, ?, ?)",
                 (post_id, sentiment, "|".join(intents), actor, to_iso(utcnow())),
             )
         return cur.lastrowid
@@ -293,7 +294,8 @@ class PostsMixin:
         queries = {
             "topic": "SELECT topic, count(*) FROM topic_matches GROUP BY topic",
             "sentiment": "SELECT sentiment, count(*) FROM classifications GROUP BY sentiment",
-            "intent": "SELECT primary_intent, count(*) FROM classifications GROUP BY primary_intent",
+            "intent": "SELECT primary_intent, count(*) FROM classifications "
+            "GROUP BY primary_intent",
             "queue": "SELECT queue, count(*) FROM opportunities GROUP BY queue",
         }
         return {
