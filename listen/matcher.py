@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from earmark.configload import ConfigError
 from earmark.models import Post, TopicMatch, utcnow
-from listen.query import Node, PostView, QueryError, parse_query
-from listen.textnorm import display_term, term_pattern
+from listen.query import Node, PostView, QueryError, parse_query, query_literals
+from listen.textnorm import display_term, term_literal, term_pattern
 
 
 @dataclass
@@ -31,12 +31,21 @@ class CompiledTopic:
     exclude: re.Pattern | None
     languages: frozenset[str]
     query: Node | None = None
+    # Substrings of which a matching text holds at least one: `in` tests are ~100x faster
+    # than a regex search, and most posts match no topic. None: no such pre-test.
+    literals: tuple[str, ...] | None = None
     source: object = field(default=None, repr=False)
 
     def match(self, view: PostView) -> list[str] | None:
         """Return the terms of this topic that matched the post, or None when it does not match."""
-        if self.languages and view.lang and view.lang.split("-")[0] not in self.languages:
-            return None
+        if self.literals is not None:
+            text = view.text
+            if not any(literal in text for literal in self.literals):
+                return None
+        if self.languages:
+            lang = view.lang
+            if lang and lang.split("-")[0] not in self.languages:
+                return None
         if self.query is not None:
             found = self.query.evaluate(view)
             if found is None:
@@ -79,12 +88,16 @@ def _alternation(patterns: Sequence[str]) -> re.Pattern | None:
 
 def compile_topic(topic) -> CompiledTopic:
     """Build the regexes (or query tree) of one config Topic."""
-    query = None
+    query = literals = None
     if topic.query:
         try:
             query = parse_query(topic.query)
         except QueryError as error:
             raise TopicError(f"topics.{topic.name}.query: {error}") from None
+        found = query_literals(query)
+        literals = tuple(sorted(found)) if found is not None else None
+    else:
+        literals = tuple(sorted({term_literal(term) for term in topic.terms}))
     terms = _compile_terms(topic.name, "terms", topic.terms)
     all_terms = _compile_terms(topic.name, "all", topic.all)
     exclude = _compile_terms(topic.name, "exclude", topic.exclude)
@@ -97,6 +110,7 @@ def compile_topic(topic) -> CompiledTopic:
         exclude=_alternation([pattern for _, pattern in exclude]),
         languages=frozenset(lang.lower().split("-")[0] for lang in topic.languages),
         query=query,
+        literals=literals,
         source=topic,
     )
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from earmark.configload import ConfigError
 from earmark.models import Post
-from listen.textnorm import compile_term, normalize
+from listen.textnorm import compile_term, normalize, term_literal
 
 FIELDS = ("author", "lang", "site", "url", "platform")
 MAX_DEPTH = 60
@@ -50,16 +50,27 @@ class QueryError(ConfigError):
 
 
 class PostView:
-    """A post prepared for matching: normalised text and fields, word positions on demand."""
-
-    __slots__ = ("text", "author", "lang", "url", "platform", "__dict__")
+    """A post prepared for matching: normalised text now, fields and word positions on demand."""
 
     def __init__(self, post: Post):
+        self.post = post
         self.text = normalize(post.text or "")
-        self.author = normalize(post.author or "").lstrip("@")
-        self.lang = (post.lang or "").lower()
-        self.url = (post.url or "").lower()
-        self.platform = (post.platform or "").lower()
+
+    @cached_property
+    def author(self) -> str:
+        return normalize(self.post.author or "").lstrip("@")
+
+    @cached_property
+    def lang(self) -> str:
+        return (self.post.lang or "").lower()
+
+    @cached_property
+    def url(self) -> str:
+        return (self.post.url or "").lower()
+
+    @cached_property
+    def platform(self) -> str:
+        return (self.post.platform or "").lower()
 
     @cached_property
     def word_starts(self) -> list[int]:
@@ -429,6 +440,23 @@ def render(node: Node) -> str:
 
 def _operand(node: Node) -> str:
     return render(node) if isinstance(node, (Term, Field)) else f"({render(node)})"
+
+
+def query_literals(node: Node) -> frozenset[str] | None:
+    """Return substrings of which a matching post's normalised text holds at least one.
+
+    None when no such set exists (a query that can match through NOT or a field alone).
+    """
+    if isinstance(node, Term):
+        return frozenset([term_literal(node.text)])
+    if isinstance(node, Or):
+        found = [query_literals(child) for child in node.children]
+        return None if any(f is None for f in found) else frozenset().union(*found)
+    if isinstance(node, (And, Near)):
+        children = node.children if isinstance(node, And) else (node.left, node.right)
+        found = [f for f in (query_literals(child) for child in children) if f is not None]
+        return min(found, key=len) if found else None
+    return None
 
 
 def query_terms(node: Node) -> list[str]:
