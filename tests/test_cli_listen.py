@@ -215,3 +215,13 @@ def test_topics_test_passes_and_fails(tmp_path):
     assert result.exit_code == 1
     assert result.stdout == "globex: should match but does not: 'globex explorer'\n"
     assert result.stderr == "1 of 3 examples failed\n"
+
+
+def test_sources_table_shows_the_file_cursor_as_a_line_number(tmp_path):
+    write_config(tmp_path, f"  file: {{path: {FIXTURES / 'earmark_posts.jsonl'}}}\n")
+    run(tmp_path, "listen")
+    result = run(tmp_path, "sources", "-f", "table")
+    assert result.exit_code == 0
+    file_row = next(line for line in result.stdout.splitlines() if "│ file " in line)
+    assert "*=line 3" in file_row
+    assert '"offset"' not in result.stdout

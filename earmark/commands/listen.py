@@ -130,10 +130,12 @@ def sources_command(app: App, fmt: str | None) -> None:
     from listen.registry import SOURCE_NAMES
 
     config = app.config
+    fmt = resolve_format(fmt)
     health = app.store.source_health()
     cursors: dict[str, list[str]] = {}
     for row in app.store.cursors():
-        cursors.setdefault(row["source"], []).append(f"{row['topic']}={row['value']}")
+        value = _short_cursor(row["value"]) if fmt == "table" else row["value"]
+        cursors.setdefault(row["source"], []).append(f"{row['topic']}={value}")
     records = []
     for name in SOURCE_NAMES:
         state = health.get(name, {})
@@ -152,7 +154,20 @@ def sources_command(app: App, fmt: str | None) -> None:
             }
         )
     # sys.stdout, not output.py's default click.get_text_stream (deprecated in click 8.5).
-    write_records(records, resolve_format(fmt), SOURCE_COLUMNS, title="sources", out=sys.stdout)
+    write_records(records, fmt, SOURCE_COLUMNS, title="sources", out=sys.stdout)
+
+
+def _short_cursor(value: str) -> str:
+    """Shorten a cursor for a table: the file source's becomes `line N`."""
+    import json
+
+    try:
+        data = json.loads(value)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and "line" in data and "offset" in data:
+        return f"line {data['line']}"
+    return value if len(value) <= 32 else value[:31] + "…"
 
 
 def _describe(name: str, settings, env) -> tuple[str, str]:
