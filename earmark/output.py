@@ -36,7 +36,10 @@ def resolve_format(fmt: str | None, stream: IO | None = None) -> str:
 
 
 def safe_csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: prefix cells starting with = + - @ tab CR with '."""
+    """Neutralise spreadsheet formulas: prefix with ' a cell starting with = + - @ tab or CR,
+    also when the formula hides behind leading spaces or newlines."""
+    if isinstance(value, str) and value.lstrip(" \n\r\t").startswith(_FORMULA_START[:4]):
+        return "'" + value
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

@@ -28,7 +28,6 @@ _SLACK_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _SLACK_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _URL_SAFE = ":/?#[]@!$&*+,;=%~"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def clean_text(text: Any) -> str:
@@ -130,13 +129,8 @@ def markdown_url(url: Any) -> str | None:
     return quote(target, safe=_URL_SAFE)
 
 
-def csv_cell(value: Any) -> Any:
-    """Neutralise a spreadsheet formula, including one hidden behind leading whitespace."""
-    value = safe_csv_cell(value)
-    if isinstance(value, str) and not value.startswith("'"):
-        if value.startswith(_FORMULA_START) or value.lstrip(" \n\r\t").startswith(_FORMULA_START):
-            return "'" + value
-    return value
+# One implementation for every CSV writer: earmark.output.safe_csv_cell.
+csv_cell = safe_csv_cell
 
 
 def header_value(text: Any, limit: int = 200) -> str:
