@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from classify.intent import detect_intents
 from classify.language import detect_language
@@ -49,8 +50,7 @@ class ClassifyItem:
     post_id: str | None = None
 
 
-@dataclass(frozen=True)
-class _TextResult:
+class _TextResult(NamedTuple):
     """What depends on the text alone (cached per distinct text in classify_many)."""
 
     sentiment: str

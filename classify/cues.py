@@ -25,3 +25,40 @@ def cue(score: float, triggers: str | None, *alternatives: str) -> Cue:
     """Build a Cue from space-separated trigger words and regex alternatives."""
     words = frozenset(triggers.split()) if triggers is not None else None
     return Cue(score, words, re.compile("|".join(f"(?:{alt})" for alt in alternatives)))
+
+
+class CueIndex:
+    """Cues labelled by name, with a word -> bitmask index so a post only runs its candidates."""
+
+    def __init__(self, entries: list[tuple[str, Cue]]):
+        self.entries = tuple((name, rule.score, rule.pattern.search) for name, rule in entries)
+        self.always = 0
+        self.index: dict[str, int] = {}
+        for bit, (_, rule) in enumerate(entries):
+            if rule.triggers is None:
+                self.always |= 1 << bit
+                continue
+            for word in rule.triggers:
+                self.index[word] = self.index.get(word, 0) | (1 << bit)
+
+    def candidates(self, words: frozenset[str]) -> int:
+        """Return the bitmask of cues whose trigger words (or no triggers) fit `words`."""
+        mask = self.always
+        index = self.index
+        for word in words & index.keys():
+            mask |= index[word]
+        return mask
+
+    def best_scores(self, lowered: str, words: frozenset[str]) -> dict[str, float]:
+        """Return {name: best score} over the cues that match lowercased text."""
+        mask = self.candidates(words)
+        found: dict[str, float] = {}
+        bit = 0
+        while mask:
+            if mask & 1:
+                name, score, search = self.entries[bit]
+                if score > found.get(name, 0.0) and search(lowered):
+                    found[name] = score
+            mask >>= 1
+            bit += 1
+        return found

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from classify.cues import Cue, cue
+from classify.cues import Cue, CueIndex, cue
 from classify.settings import IntentRule
 from classify.text import to_words
 from earmark.models import INTENT_PRECEDENCE
@@ -407,33 +407,19 @@ ACTIONABLE = frozenset({"outage", "churn_risk", "complaint", "question"})
 
 @lru_cache(maxsize=32)
 def compile_rules(custom: tuple[tuple[str, tuple[str, ...], float], ...] = ()):
-    """Return ((intent, triggers, cues)...) and precedence ranks, with custom (name, patterns, sc"
-    "ore)."""
-    compiled: list[tuple[str, list[Cue]]] = [
-        (name, list(CUES[name])) for name in INTENT_PRECEDENCE if name in CUES
-    ]
+    """Return the CueIndex of built-in plus custom (name, patterns, score) rules and ranks."""
+    entries = [(name, rule) for name in INTENT_PRECEDENCE if name in CUES for rule in CUES[name]]
     order = [name for name in INTENT_PRECEDENCE if name != "other"]
     insert_at = order.index("praise")
     for name, patterns, score in custom:
-        cues = [Cue(score, None, re.compile(pattern, re.IGNORECASE)) for pattern in patterns]
-        existing = dict(compiled).get(name)  # a custom rule may extend a built-in intent
-        if existing is not None:
-            existing.extend(cues)
-            continue
-        compiled.append((name, cues))
-        order.insert(insert_at, name)
-        insert_at += 1
-    # An intent whose every cue has triggers can be skipped with one set test; cues become plain
-    # tuples so the hot loop does no attribute lookups.
-    gated = []
-    for name, cues in compiled:
-        triggers = None
-        if all(rule.triggers is not None for rule in cues):
-            triggers = frozenset().union(*(rule.triggers for rule in cues))
-        flat = tuple((rule.score, rule.triggers, rule.pattern.search) for rule in cues)
-        gated.append((name, triggers, flat))
+        entries.extend(
+            (name, Cue(score, None, re.compile(pattern, re.IGNORECASE))) for pattern in patterns
+        )
+        if name not in order:  # a custom rule may also extend a built-in intent
+            order.insert(insert_at, name)
+            insert_at += 1
     rank = {name: i for i, name in enumerate(order)}
-    return tuple(gated), rank
+    return CueIndex(entries), rank
 
 
 def rules_key(rules: Sequence[IntentRule]) -> tuple[tuple[str, tuple[str, ...], float], ...]:
@@ -453,20 +439,7 @@ def detect_intents(
     lowered = text.lower()
     if words is None:
         words = to_words(lowered)
-    found: dict[str, float] = {}
-    for name, triggers, cues in compiled:
-        if triggers is not None and triggers.isdisjoint(words):
-            continue
-        best = 0.0
-        for score, cue_triggers, search in cues:
-            if (
-                score > best
-                and (cue_triggers is None or not cue_triggers.isdisjoint(words))
-                and search(lowered)
-            ):
-                best = score
-        if best:
-            found[name] = best
+    found = compiled.best_scores(lowered, words)
     _apply_sentiment(found, sentiment)
     if not found:
         return [("other", 0.5)]

@@ -15,17 +15,14 @@ Stock VADER misreads posts written to brands in three ways, each fixed here by a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from vaderSentiment.vaderSentiment import (
-    BOOSTER_DICT,
-    SentimentIntensityAnalyzer,
-    SentiText,
-)
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from classify.cues import Cue, cue
+from classify.cues import Cue, CueIndex, cue
 from classify.settings import ClassifySettings
 from classify.text import to_words
+from classify.vader import token_valences
 
 # Words of customer-care register whose general-lexicon valence is misleading in posts to a brand.
 CARE_LEXICON = {
@@ -113,7 +110,7 @@ CARE_CUES: dict[str, Cue] = {
         r"\bcustomer service\s+(?:is|was)\s+(?:\w+\s+)?(?:bad|poor|non-?existent)\b",
     ),
 }
-_CARE_FLAT = tuple((name, rule.triggers, rule.pattern.search) for name, rule in CARE_CUES.items())
+_CARE_INDEX = CueIndex(list(CARE_CUES.items()))
 # LABELING.md: plain questions and requests are neutral. VADER reads mild words in them ("can I
 # get a window seat please?") as feeling; below this |compound| a question with no care cue is
 # neutral.
@@ -132,8 +129,7 @@ _ANALYZER: SentimentIntensityAnalyzer | None = None
 _STOCK: SentimentIntensityAnalyzer | None = None
 
 
-@dataclass(frozen=True)
-class SentimentScore:
+class SentimentScore(NamedTuple):
     """One post's sentiment label, VADER-style scores and the care cues that moved it."""
 
     label: str
@@ -180,37 +176,6 @@ def to_label(compound: float, settings: ClassifySettings | None = None) -> str:
     return "neutral"
 
 
-def _valences(analyzer: SentimentIntensityAnalyzer, text: str) -> tuple[list[float], list[str]]:
-    """Run VADER's per-token scoring (emoji, boosters, negation, "but") and keep the tokens."""
-    emojis = analyzer.emojis
-    if not text.isascii():
-        parts = []
-        prev_space = True
-        for char in text:
-            description = emojis.get(char)
-            if description is not None:
-                if not prev_space:
-                    parts.append(" ")
-                parts.append(description)
-                prev_space = False
-            else:
-                parts.append(char)
-                prev_space = char == " "
-        text = "".join(parts).strip()
-    sentitext = SentiText(text)
-    words = sentitext.words_and_emoticons
-    sentiments: list[float] = []
-    for i, item in enumerate(words):
-        lowered = item.lower()
-        if lowered in BOOSTER_DICT or (
-            lowered == "kind" and i < len(words) - 1 and words[i + 1].lower() == "of"
-        ):
-            sentiments.append(0)
-            continue
-        analyzer.sentiment_valence(0, sentitext, item, i, sentiments)
-    return analyzer._but_check(words, sentiments), words
-
-
 def score_sentiment(
     text: str,
     settings: ClassifySettings | None = None,
@@ -224,12 +189,8 @@ def score_sentiment(
         words = to_words(lowered)
     if "care" in words or "support" in words:
         text = _SERVICE_NAMES.sub("customer service", text)
-    cues = [
-        name
-        for name, triggers, search in _CARE_FLAT
-        if not triggers.isdisjoint(words) and search(lowered)
-    ]
-    sentiments, tokens = _valences(analyzer, text)
+    cues = list(_CARE_INDEX.best_scores(lowered, words))
+    sentiments, tokens, text = token_valences(analyzer, text)
     if cues:
         for i, word in enumerate(tokens):
             value = sentiments[i]
