@@ -34,6 +34,9 @@ __all__ = [
 ]
 
 
+_DEFAULTS = ClassifySettings()  # read-only: used when a caller passes no settings
+
+
 class ClassifyError(Exception):
     """Raised for unusable classifier input or configuration."""
 
@@ -133,8 +136,7 @@ def classify_text(
     now: datetime | None = None,
 ) -> Classification:
     """Classify one post's text; `topic_kind`, reach and time only affect priority/opportunity."""
-    settings = settings or ClassifySettings()
-    content = _classify_content(text, lang, settings)
+    content = _classify_content(text, lang, settings or _DEFAULTS)
     return _finish(
         content,
         topic_kind=topic_kind,

@@ -7,6 +7,8 @@ tests negations with a set. `tests/test_classify_vader.py` checks it against the
 
 from __future__ import annotations
 
+import string
+
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
     C_INCR,
@@ -14,11 +16,11 @@ from vaderSentiment.vaderSentiment import (
     NEGATE,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
-    SentiText,
     scalar_inc_dec,
 )
 
 _NEGATE = frozenset(NEGATE)
+_PUNCTUATION = string.punctuation
 
 
 def _negated(word: str) -> bool:
@@ -87,8 +89,8 @@ def _least_check(valence: float, lower: list[str], i: int, lexicon: dict) -> flo
     return valence
 
 
-def to_tokens(analyzer: SentimentIntensityAnalyzer, text: str) -> tuple[str, SentiText]:
-    """Replace emoji by their descriptions (as VADER does) and tokenize."""
+def to_tokens(analyzer: SentimentIntensityAnalyzer, text: str) -> tuple[str, list[str], bool]:
+    """Replace emoji by their descriptions and tokenize, as VADER's SentiText does."""
     if not text.isascii():
         emojis = analyzer.emojis
         parts = []
@@ -104,16 +106,20 @@ def to_tokens(analyzer: SentimentIntensityAnalyzer, text: str) -> tuple[str, Sen
                 parts.append(char)
                 prev_space = char == " "
         text = "".join(parts).strip()
-    return text, SentiText(text)
+    words = []
+    for token in text.split():
+        stripped = token.strip(_PUNCTUATION)
+        words.append(token if len(stripped) <= 2 else stripped)
+    # Some but not all tokens in capitals: capitals then add emphasis (allcap_differential).
+    capitals = sum(map(str.isupper, words))
+    return text, words, 0 < len(words) - capitals < len(words)
 
 
 def token_valences(
     analyzer: SentimentIntensityAnalyzer, text: str
 ) -> tuple[list[float], list[str], str]:
     """Return VADER's per-token valences (after the "but" rule), the tokens and scored text."""
-    text, sentitext = to_tokens(analyzer, text)
-    words = sentitext.words_and_emoticons
-    is_cap_diff = sentitext.is_cap_diff
+    text, words, is_cap_diff = to_tokens(analyzer, text)
     lower = [word.lower() for word in words]
     lexicon = analyzer.lexicon
     last = len(words) - 1
