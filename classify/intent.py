@@ -41,6 +41,13 @@ _ACTIONS = (
 CUES: dict[str, list[Cue]] = {
     "outage": [
         cue(
+            0.8,
+            "anyone else getting get got seeing throwing error",
+            r"\banyone else (?:having|getting|seeing|experiencing)\b",
+            r"\b(?:getting|got|seeing|throwing|returns|returning) (?:an? |the )?(?:\d{3}|error|"
+            r"errors)\b|\b50[0-4] error\b",
+        ),
+        cue(
             0.9,
             "down outage outages",
             rf"\b(?:is|are|was|were|went|been|still|currently|{_TECH}s?)"
@@ -163,6 +170,15 @@ CUES: dict[str, list[Cue]] = {
         ),
     ],
     "complaint": [
+        # Something that should have arrived has not.
+        cue(
+            0.8,
+            "hasn't has haven't have never didn't did not yet says marked shows where where's",
+            r"\b(?:hasn't|has not|haven't|have not|never|didn't|did not|not yet|still not) "
+            r"(?:\w+ )?(?:arrived|received|delivered|shown up|showed up|been delivered"
+            r"|been refunded|come)\b",
+            r"\b(?:says|marked|shows|showing) (?:as )?delivered\b|\bwhere(?:'s| is) my\b",
+        ),
         # The brand used to be better; a part of it needs fixing; time lost.
         cue(
             0.75,

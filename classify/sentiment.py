@@ -29,6 +29,8 @@ CARE_LEXICON = {
     "united": 0.0,  # an airline before it is a feeling
     "help": 0.0,  # "help me with my booking" is a request, not praise
     "please": 0.0,
+    "pay": 0.0,  # "can I pay by card", "Apple Pay": a transaction, not a loss
+    "credit": 0.0,  # "credit card", "store credit"
     "pls": 0.0,
     "plz": 0.0,
 }
@@ -73,11 +75,13 @@ CARE_CUES: dict[str, Cue] = {
     "lost": cue(
         1.0,
         "lost missing damaged broken never bag bags luggage baggage package packages parcel order "
-        "orders delivery refund refunds",
+        "orders delivery refund refunds says marked shows showing hasn't has haven't arrived yet",
         r"\b(?:lost|missing|damaged|broken|never (?:arrived|came|received))\s+(?:\w+\s+)?"
         r"(?:bag|bags|luggage|baggage|package|parcel|order|item|suitcase|stroller|delivery|refund)\b",
         r"\b(?:bag|luggage|baggage|package|parcel|order|delivery|refund)s?\s+(?:is|are|was|were"
         r"|has|have|still)?\s*(?:still\s+)?(?:lost|missing|late|not here|delayed|damaged|never)\b",
+        r"\b(?:says|marked|shows|showing) (?:as )?delivered\b|\b(?:hasn't|has not|haven't|have not"
+        r"|never|not yet|still not) (?:\w+ )?(?:arrived|been delivered|been refunded)\b",
     ),
     "money": cue(
         1.0,

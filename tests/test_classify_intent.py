@@ -97,3 +97,20 @@ def test_brand_names_still_count_as_someone_named():
     result = classify_text("switching to Joy Mobile next month, done with this", settings=settings)
     assert result.intent_names == ["churn_risk", "complaint"]
     assert result.sentiment == "neutral"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("@acmeshop tracking says delivered but there's nothing at my door", ["complaint"]),
+        ("Is anyone else getting a 502 on the acme site right now?", ["outage", "question"]),
+        ("@acmebank why won't it let me add my new card", ["outage", "complaint"]),
+        ("@acmeair been sitting on the tarmac for 2 hours with no word", ["complaint"]),
+        ("@acmeair used to be my favourite airline. not anymore", ["complaint"]),
+        ("I have a question about my baggage allowance for next week @acmeair", ["question"]),
+        ("shout out to the @acmeair crew on the Lisbon flight, lovely people", ["praise"]),
+        ("NEVER EVER will I fly @acmeair, what a mess", ["churn_risk", "complaint"]),
+    ],
+)
+def test_care_writing_patterns(text, expected):
+    assert names(text)[: len(expected)] == expected

@@ -82,3 +82,13 @@ def test_thresholds_come_from_settings():
 def test_one_analyzer_per_process():
     assert get_analyzer() is get_analyzer()
     assert get_analyzer().lexicon["united"] == 0.0
+
+
+def test_payment_words_are_not_losses():
+    assert score_stock("@acmeshop can I pay with Apple Pay at checkout?").label == "negative"
+    assert score("@acmeshop can I pay with Apple Pay at checkout?") == "neutral"
+
+
+def test_mildly_worded_question_is_neutral():
+    assert score_stock("@acmeair can I get a window seat please?").label == "positive"
+    assert score("@acmeair can I get a window seat please?") == "neutral"
