@@ -128,10 +128,9 @@ def parse_time(value: Any) -> datetime:
     text = str(value).strip()
     if text.replace(".", "", 1).isdigit():
         return parse_time(float(text))
-    try:
-        return parse_iso(text)
-    except ValueError:
+    if text[:1].isalpha():  # Twitter's format starts with the weekday
         return datetime.strptime(text, _TWITTER_TIME).astimezone(timezone.utc)
+    return parse_iso(text)
 
 
 def _time(value: Any, key: str = "created_at") -> datetime:

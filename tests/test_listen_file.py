@@ -15,6 +15,7 @@ import pytest
 from earmark.configload import ConfigError, load_dataclass
 from listen.base import SourceError
 from listen.file import BATCH_SIZE, FileSettings, FileSource
+from listen.fileformats import ThreadIndex, parse_time
 
 FIXTURES = Path(__file__).parent / "fixtures" / "file"
 
@@ -388,3 +389,33 @@ def test_memory_stays_flat_on_a_large_import(tmp_path):
     tracemalloc.stop()
     assert count == 30_000
     assert peak < size / 3  # a batch at a time, never the whole file
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-11-18T12:00:00Z", "2026-11-18T12:00:00+00:00"),
+        ("2026-11-18T13:00:00+01:00", "2026-11-18T12:00:00+00:00"),
+        ("2026-11-18 12:00:00", "2026-11-18T12:00:00+00:00"),
+        ("Tue Oct 31 22:10:47 +0000 2017", "2017-10-31T22:10:47+00:00"),
+        (1763467200, "2025-11-18T12:00:00+00:00"),
+        ("1763467200000", "2025-11-18T12:00:00+00:00"),  # milliseconds
+    ],
+)
+def test_times(value, expected):
+    assert parse_time(value).isoformat() == expected
+
+
+@pytest.mark.parametrize("first_id", [1, 10**15])  # dense ids use the array, sparse a dict
+def test_thread_index_finds_roots_in_long_files(first_id):
+    index = ThreadIndex()
+    # Chains of five, each reply listed before the tweet it answers, as in the dataset.
+    for i in range(first_id, first_id + 10_000):
+        offset = i - first_id
+        index.add(str(i), None if offset % 5 == 4 else str(i + 1))
+    assert (index._by_id is not None) is (first_id == 1)
+    assert index.root(str(first_id)) == str(first_id + 4)
+    assert index.root(str(first_id + 9_999)) == str(first_id + 9_999)
+    assert index.root(str(first_id + 20_000)) is None  # not in the file
+    index.add("x-1", "x-2")
+    assert index.root("x-1") is None  # its parent is not in the file
