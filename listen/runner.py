@@ -74,6 +74,7 @@ class ListenReport:
     """What `earmark listen` did, per source."""
 
     sources: dict[str, SourceReport] = field(default_factory=dict)
+    stopped: bool = False  # should_stop() ended the run early; the rest is read next run
 
     def source(self, name: str) -> SourceReport:
         return self.sources.setdefault(name, SourceReport(name))
@@ -184,21 +185,26 @@ def collect(
     source_factory: Callable[[str], type] = registry.source_class,
     env: Mapping[str, str] = os.environ,
     get_cursor: Callable[[str, str], str | None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Iterator[Collected]:
     """Fetch and match posts, yielding each batch, then an `end` item per source; store nothing.
 
-    Without get_cursor every source starts from scratch (a live search).
+    Without get_cursor every source starts from scratch (a live search). When should_stop()
+    turns true, fetching ends between two batches (sources not started are left out).
     """
+    stop = should_stop or (lambda: False)
     names = select_sources(config, source_names)
     topics = select_topics(config, topic_names)
     compiled = compile_topics(config.topics)  # every post is matched against every topic
     base_dir = _config_dir(config)
     for name in names:
+        if stop():
+            return
         error = None
         try:
             yield from _collect_source(
                 name, config.sources[name], topics, compiled, limit, since,
-                source_factory, env, get_cursor, base_dir,
+                source_factory, env, get_cursor, base_dir, stop,
             )  # fmt: skip
         except _SourceFailed as failure:
             error = failure.message
@@ -212,7 +218,7 @@ class _SourceFailed(Exception):
 
 
 def _collect_source(
-    name, settings, topics, compiled, limit, since, source_factory, env, get_cursor, base_dir
+    name, settings, topics, compiled, limit, since, source_factory, env, get_cursor, base_dir, stop
 ) -> Iterator[Collected]:
     try:
         cls = source_factory(name)
@@ -227,9 +233,16 @@ def _collect_source(
     else:
         plan = [(topic, topic.name) for topic in topics]
     for topic, key in plan:
+        if stop():
+            return
         cursor = get_cursor(name, key) if get_cursor else None
         batches = None
         while True:
+            if batches is not None and stop():
+                close = getattr(batches, "close", None)
+                if close is not None:
+                    close()  # a source generator releases its file or connection now
+                return
             try:
                 if batches is None:
                     batches = iter(source.fetch(topic, cursor, since=since, limit=limit))
@@ -288,8 +301,13 @@ def run_listen(
     source_factory: Callable[[str], type] = registry.source_class,
     env: Mapping[str, str] = os.environ,
     now: datetime | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ListenReport:
-    """Fetch, match and store new posts from the configured sources; return what happened."""
+    """Fetch, match and store new posts from the configured sources; return what happened.
+
+    should_stop (e.g. a --max-duration deadline) is checked between batches: what was saved
+    stays saved with its cursor, and the next run goes on from there.
+    """
     from earmark.store.posts import CursorUpdate
 
     report = ListenReport()
@@ -302,6 +320,7 @@ def run_listen(
         source_factory=source_factory,
         env=env,
         get_cursor=store.get_cursor,
+        should_stop=should_stop,
     ):
         source = report.source(item.source)
         if item.end:
@@ -324,6 +343,7 @@ def run_listen(
         source.unmatched += item.fetched - len(item.posts)
         source.new += len(new_ids)
         source.topics.update(m.topic for m in item.matches if m.post_id in new_ids)
+    report.stopped = bool(should_stop and should_stop())
     return report
 
 

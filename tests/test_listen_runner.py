@@ -290,3 +290,30 @@ def test_collect_stores_nothing():
     ]
     assert [(i.source, i.end, i.error) for i in items if i.end] == [("hackernews", True, None)]
     assert source.calls[0] == ("acme", None, None, None)  # no cursors: a live search
+
+
+def test_should_stop_ends_between_batches_and_the_next_run_resumes(store):
+    texts = {"acme": [f"acme {i}" for i in range(6)], "globex": ["globex"]}
+    source = make_source(texts)
+    saved = []
+    real_save = store.save_posts
+
+    def save_posts(posts, matches=(), cursors=()):
+        saved.append(len(posts))
+        return real_save(posts, matches, cursors)
+
+    store.save_posts = save_posts
+    report = run_listen(
+        store,
+        config("hackernews", "reddit"),
+        source_factory=lambda name: source,
+        should_stop=lambda: len(saved) >= 2,
+    )
+    assert report.stopped is True
+    assert list(report.sources) == ["hackernews"]  # reddit was not started
+    assert report.exit_code() == 0
+    assert stored_ids(store) == [f"hn:acme-{i}" for i in range(4)]
+    assert store.get_cursor("hackernews", "acme") == "4"
+    assert store.get_cursor("hackernews", "globex") is None
+    report = run_listen(store, config("hackernews"), source_factory=lambda name: source)
+    assert (report.stopped, report.new) == (False, 3)
