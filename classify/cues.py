@@ -53,12 +53,11 @@ class CueIndex:
         """Return {name: best score} over the cues that match lowercased text."""
         mask = self.candidates(words)
         found: dict[str, float] = {}
-        bit = 0
+        entries = self.entries
         while mask:
-            if mask & 1:
-                name, score, search = self.entries[bit]
-                if score > found.get(name, 0.0) and search(lowered):
-                    found[name] = score
-            mask >>= 1
-            bit += 1
+            lowest = mask & -mask  # visit set bits only, lowest (earliest cue) first
+            mask ^= lowest
+            name, score, search = entries[lowest.bit_length() - 1]
+            if score > found.get(name, 0.0) and search(lowered):
+                found[name] = score
         return found

@@ -201,8 +201,8 @@ CUES: dict[str, list[Cue]] = {
         ),
         cue(
             0.85,
-            "still been keep kept wait waited waiting hold no nobody never haven't hasn't "
-            "have has ignored ignoring hours hrs minutes mins",
+            "waiting wait waited hold no nobody heard received gotten responded replied called "
+            "ignored ignoring hours hrs minutes mins",
             r"\b(?:still|been|keep|kept)\s+"
             r"waiting\b",
             r"\bwait(?:ed|ing)?\s+(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|more "

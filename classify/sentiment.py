@@ -44,8 +44,8 @@ POLITE_WORDS = frozenset(
 CARE_CUES: dict[str, Cue] = {
     "waiting": cue(
         1.0,
-        "still been keep kept now am are we're i'm im wait waited waiting hold hours hrs minutes "
-        "mins",
+        # Each alternative needs one of these words ("still waiting" needs "waiting").
+        "still wait waited waiting hold hours hrs minutes mins",
         r"\b(?:still|been|keep|kept|now|am|are|we're|i'm|im)\s+waiting\b",
         r"\bwait(?:ed|ing)?\s+(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|more\s+than\s+)?"
         r"(?:an?\s+|\d+\+?\s*|\w+\s+)?(?:hours?|hrs?|mins?|minutes|days?|weeks?|months?)\b",
@@ -57,7 +57,8 @@ CARE_CUES: dict[str, Cue] = {
     ),
     "no_response": cue(
         1.0,
-        "no nobody never not haven't hasn't didn't did have has ignored ignoring hung hang",
+        "no nobody heard received gotten got responded replied called answered ignored ignoring "
+        "hung hang",
         r"\bno (?:one|body)\s+(?:is\s+)?(?:answer|respond|repl|help|call|pick|get)\w*",
         r"\bno(?:body)?\s+(?:response|reply|answer|help|updates?|info(?:rmation)?|communication)\b",
         r"\b(?:never|not|haven't|hasn't|didn't|did not|have not|has not)\s+(?:\w+\s+)?"
