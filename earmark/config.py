@@ -53,6 +53,13 @@ class Topic:
         _check_choice("kind", self.kind, TOPIC_KINDS)
         if not self.terms and not self.query:
             raise FieldError("terms", "give at least one term (or a query)")
+        if self.query:
+            from listen.query import QueryError, parse_query
+
+            try:
+                parse_query(self.query)
+            except QueryError as error:
+                raise FieldError("query", str(error)) from None
 
 
 @dataclass

@@ -144,3 +144,12 @@ def test_config_command_shows_secret_status_never_values(tmp_path):
     assert "secret-value" not in result.stdout + result.stderr
     # A relative database path is relative to the config file, so cron's cwd does not matter.
     assert f'"database": "{tmp_path / "my.db"}"' in result.stdout
+
+
+def test_query_syntax_error_points_at_the_column(tmp_path):
+    message = error_of(tmp_path, 'topics:\n  - name: a\n    query: "(acme OR globex"\n')
+    assert message == (
+        "earmark.yaml: topics[0].query: query error at column 16: expected ')'\n"
+        "  (acme OR globex\n"
+        "                 ^"
+    )
