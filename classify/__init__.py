@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from classify.errors import ClassifyError
 from classify.intent import detect_intents
 from classify.language import detect_language
 from classify.pii import find_pii
@@ -35,10 +36,6 @@ __all__ = [
 
 
 _DEFAULTS = ClassifySettings()  # read-only: used when a caller passes no settings
-
-
-class ClassifyError(Exception):
-    """Raised for unusable classifier input or configuration."""
 
 
 @dataclass

@@ -17,16 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from classify.errors import EvaluateError
 from classify.settings import ClassifySettings
 from earmark.models import INTENTS, SENTIMENTS
 
 # Label spellings seen in public data sets that mean one of our intents.
 INTENT_ALIASES = {"outage_bug": "outage", "bug": "outage"}
 BASELINES = ("vader",)
-
-
-class EvaluateError(Exception):
-    """Raised for an unreadable labeled file; the message names the file and line."""
 
 
 @dataclass

@@ -159,3 +159,9 @@ def test_render_table_and_json(tmp_path):
     data = io.StringIO()
     render_evaluation(result, "json", out=data)
     assert json.loads(data.getvalue())["sentiment"]["ours"]["accuracy"] == 0.75
+
+
+def test_errors_reach_the_cli_as_one_line():
+    from earmark.errors import EarmarkError
+
+    assert issubclass(EvaluateError, EarmarkError)
