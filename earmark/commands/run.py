@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import timedelta
 
 import click
 
@@ -117,4 +119,54 @@ def runs(app: App, limit: int, fmt: str | None) -> None:
     write_records(records, resolve_format(fmt), title="recent runs")
 
 
-COMMANDS = [posts, runs]
+@click.command()
+@click.option(
+    "--max-duration",
+    default=None,
+    help="Stop cleanly at a batch boundary after this long (e.g. 4m); resumes next run.",
+)
+@pass_app
+def run(app: App, max_duration: str | None) -> None:
+    """Listen, classify, route, notify and check alerts: the line for cron.
+
+    Silent when nothing is new; otherwise a short summary on stderr. One run at a time per
+    database: an overlapping start exits at once with code 75.
+    """
+    from earmark.lock import EXIT_LOCKED, LockedError, RunLock
+    from earmark.pipeline import run_pipeline
+
+    config = app.require_config()
+    seconds = None
+    if max_duration:
+        try:
+            seconds = parse_duration(max_duration).total_seconds()
+        except ValueError as error:
+            raise UsageError(f"--max-duration: {error}") from None
+    lock = RunLock(app.db_path)
+    try:
+        lock.acquire()
+    except LockedError as error:
+        app.say(f"earmark run: {error}")
+        raise SystemExit(EXIT_LOCKED) from None
+    try:
+        if lock.took_over_from:
+            app.debug(f"run: took over the lock of pid {lock.took_over_from}, which is gone")
+        store = app.store
+        now = app.now()
+        started = time.monotonic()
+        run_id = store.start_run("run", now)
+        report = run_pipeline(store, config, now=now, env=app.env, max_duration=seconds)
+        code = report.exit_code()
+        status = {0: "ok", 1: "failed", 3: "partial"}[code]
+        ended = now + timedelta(seconds=time.monotonic() - started)
+        store.finish_run(run_id, status, report.counts(), report.errors, ended_at=ended)
+    finally:
+        lock.release()
+    if report.changed or report.errors or report.stopped_early:
+        for line in report.lines():
+            app.say(line)
+    if code:
+        raise SystemExit(code)
+
+
+COMMANDS = [posts, runs, run]
