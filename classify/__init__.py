@@ -102,7 +102,8 @@ def _finish(
         created_at=created_at,
         now=now,
     )
-    opportunity, why = to_opportunity(content.intents, topic_kind)
+    unread = content.language if content.sentiment == UNSUPPORTED_LANGUAGE else None
+    opportunity, why = to_opportunity(content.intents, topic_kind, unread)
     return Classification(
         sentiment=content.sentiment,
         compound=content.compound,

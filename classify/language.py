@@ -12,7 +12,7 @@ _ENGLISH_WORDS = frozenset(
     just what when why how can can't cannot i i'm i've i'd we they them their our from at
     would could should there here they're don't doesn't didn't won't isn't aren't wasn't
     get got any all about but if or because than then which who were been being do does did
-    me myself still again flight order account thanks thank please help""".split()
+    myself still again flight order account thanks thank please help""".split()
 )
 _WORD = re.compile(r"[a-z']+")
 # Letters of non-Latin scripts (Greek to Devanagari..., CJK, Hangul); emoji and symbols are not.
@@ -71,7 +71,13 @@ def detect_language(
 ) -> str:
     """Return the ISO 639-1 code of `text`; fall back to `hint`, then `languages[0]`, when unsure"
     "."""
-    fallback = (hint or (languages[0] if languages else "en")).lower()
+    hint = hint.lower().split("-")[0] if hint else None
+    if hint and hint != "en":
+        # Platforms tag posts with their own detectors (X, Bluesky) or the author's choice
+        # (Mastodon). A tag other than English is strong evidence, and short posts full of
+        # brand names and loanwords ("internet", "sin") fool the fast English check.
+        return hint
+    fallback = hint or (languages[0] if languages else "en").lower()
     if not _ENOUGH_LETTERS.search(text):
         return fallback
     if looks_english(text, words):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 
+from earmark.models import UNSUPPORTED_LANGUAGE
+
 BASE = 10
+UNREAD_LANGUAGE_POINTS = 30  # a post in a language the rules cannot read, on our own topics
 INTENT_POINTS = {
     "outage": 40,
     "churn_risk": 35,
@@ -69,11 +72,16 @@ def score_priority(
 ) -> tuple[int, str]:
     """Return (priority 0-100, reason such as "outage (+40), negative (+15), 2h old (+5)")."""
     names = [name for name, _ in intents]
-    if not names or names[0] in ("spam", "other") and len(names) == 1:
+    unread = sentiment == UNSUPPORTED_LANGUAGE and topic_kind in ("brand", "support")
+    if not unread and (not names or names[0] in ("spam", "other") and len(names) == 1):
         label = names[0] if names else "other"
         return (0 if label == "spam" else BASE), label
     parts: list[str] = []
     total = BASE
+    if unread and names[:1] in ([], ["other"]):
+        # The rules cannot read it, so assume an ordinary request until a person has.
+        total += UNREAD_LANGUAGE_POINTS
+        parts.append(f"unread language (+{UNREAD_LANGUAGE_POINTS})")
     scored = [name for name in names if name in INTENT_POINTS]
     if scored:
         top = max(scored, key=INTENT_POINTS.__getitem__)
@@ -117,11 +125,19 @@ def score_priority(
 
 
 def to_opportunity(
-    intents: list[tuple[str, float]], topic_kind: str | None = None
+    intents: list[tuple[str, float]],
+    topic_kind: str | None = None,
+    unread_language: str | None = None,
 ) -> tuple[str | None, str]:
-    """Return (support | sales | advocacy | None, why) for a post's intents and topic kind."""
+    """Return (support | sales | advocacy | None, why) for a post's intents and topic kind.
+
+    unread_language names the language of a post the rules cannot read: on our own brand or
+    support topics it still goes to a person who reads that language.
+    """
     names = [name for name, _ in intents]
     primary = names[0] if names else "other"
+    if unread_language and primary == "other" and topic_kind in ("brand", "support"):
+        return "support", f"written in {unread_language}, which the rules do not read"
     if primary in ("spam", "other"):
         return None, f"{primary}: nothing to act on"
     about = "on a support topic" if topic_kind == "support" else "about the brand"

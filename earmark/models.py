@@ -130,7 +130,7 @@ class Classification:
     neu: float
     neg: float
     language: str | None
-    intents: list[tuple[str, float]]  # highest first; the first is the primary intent
+    intents: list[tuple[str, float]]  # LABELING.md precedence order, primary first, scored
     pii: list[str]  # e.g. ["email", "order_number"]
     reply_privately: bool
     priority: int  # 0-100

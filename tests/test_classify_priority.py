@@ -100,3 +100,17 @@ def test_classify_text_fills_priority_and_opportunity():
     assert result.priority >= 70
     assert result.priority_reason.startswith("outage (+40)")
     assert result.priority_reason.endswith("20m old (+10)")
+
+
+def test_a_post_the_rules_cannot_read_still_reaches_a_person_on_our_topics():
+    from classify import classify_text
+
+    text = "Llevo 3 días sin internet y @AcmeHelp no responde. Pésimo servicio."
+    ours = classify_text(text, lang="es", topic_kind="support")
+    assert (ours.language, ours.sentiment) == ("es", "unsupported_language")
+    assert ours.opportunity == "support"
+    assert ours.opportunity_reason == "written in es, which the rules do not read"
+    assert ours.priority == 50
+    assert ours.priority_reason == "unread language (+30), support topic (+10)"
+    theirs = classify_text(text, lang="es", topic_kind="competitor")
+    assert theirs.opportunity is None

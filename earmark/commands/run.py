@@ -170,3 +170,106 @@ def run(app: App, max_duration: str | None) -> None:
 
 
 COMMANDS = [posts, runs, run]
+
+
+SEARCH_COLUMNS = ("priority", "sentiment", "intent", "platform", "author", "age", "text", "url")
+
+
+@click.command()
+@click.argument("query")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    help="Source to query (repeatable) [default: hackernews, reddit, stackexchange, "
+    "mastodon: the ones that need no account].",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Posts per source."
+)
+@since_option("Only posts newer than this (15m, 2h, 1d).")
+@click.option("--save", is_flag=True, help="Store the results in the database.")
+@format_option()
+@pass_app
+def search(app: App, query, sources, limit, since, save, fmt) -> None:
+    """Search the sources live for QUERY, classify, and show posts by priority.
+
+    QUERY uses the topic query syntax: words, "phrases", AND, OR, NOT, NEAR/n, refund*,
+    author:, lang:, site:, platform:. No config file is needed; nothing is stored unless --save.
+    """
+    from earmark.search import DEFAULT_SOURCES, run_search, save_search
+
+    config = app.config
+    since_at = parse_iso(since_to_iso(app, since)) if since else None
+    now = app.now()
+    names = list(sources) or list(DEFAULT_SOURCES)
+    with _progress(app) as show:
+        result = run_search(
+            query,
+            config,
+            source_names=names,
+            limit=limit,
+            since=since_at,
+            now=now,
+            env=app.env,
+            on_source=show,
+        )
+    for name, error in result.errors.items():
+        app.say(f"{name}: error: {error}")
+    records = [_search_record(post, label, now) for post, _, label in result.posts]
+    fmt = resolve_format(fmt)
+    if records:
+        if fmt == "table":
+            write_records(records, fmt, SEARCH_COLUMNS, title=f"{len(records)} posts for {query}")
+        else:
+            write_records(records, fmt)
+    if save and result.posts:
+        new = save_search(app.store, result)
+        app.say(f"saved {len(new)} new posts to {app.db_path}")
+    if result.errors:
+        raise SystemExit(1 if len(result.errors) == len(result.sources) else 3)
+
+
+def _search_record(post, label, now) -> dict:
+    return {
+        "id": post.id,
+        "priority": label.priority,
+        "sentiment": label.sentiment,
+        "intent": label.primary_intent,
+        "intents": label.intent_names,
+        "opportunity": label.opportunity,
+        "reply_privately": label.reply_privately,
+        "platform": post.platform,
+        "author": post.author,
+        "age": format_duration(now - post.created_at),
+        "created_at": to_iso(post.created_at),
+        "text": post.text if len(post.text) <= 280 else post.text[:279] + "…",
+        "url": post.url,
+    }
+
+
+class _progress:
+    """A spinner on stderr naming the source being queried, only when stderr is a terminal."""
+
+    def __init__(self, app: App):
+        self.app = app
+        self.status = None
+
+    def __enter__(self):
+        if self.app.stderr_is_tty:
+            from rich.console import Console
+
+            self.status = Console(stderr=True).status("searching…")
+            self.status.start()
+        return self.show
+
+    def show(self, name: str) -> None:
+        if self.status is not None:
+            self.status.update(f"searching {name}…")
+
+    def __exit__(self, *exc) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+COMMANDS.append(search)
