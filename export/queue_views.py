@@ -57,7 +57,8 @@ def item_record(item: dict, now: datetime, at_risk_fraction: float = 0.2) -> dic
         "sla": sla_state(item, now, at_risk_fraction),
         "sla_left": format_duration(left) if left is not None else "",
         "sla_due": item["sla_due"],
-        "age": format_duration(now - parse_iso(item["created_at"])),
+        # How long the customer has been waiting: since they posted, not since we queued it.
+        "age": format_duration(now - parse_iso(item.get("post_created_at") or item["created_at"])),
         "created_at": item["created_at"],
         "platform": item["platform"],
         "author": item["author"],
