@@ -91,39 +91,46 @@ def run_pipeline(
     from listen.runner import run_listen
 
     deadline = clock() + max_duration if max_duration else None
+    stopped: list[bool] = []
 
     def out_of_time() -> bool:
-        return deadline is not None and clock() >= deadline
+        # Asked between batches only, after each stage's first one: every run makes progress
+        # in every stage (no stage starves behind a long listen), and a stage that was not
+        # cut short leaves no trace, so a run with nothing new stays silent.
+        if deadline is not None and clock() >= deadline:
+            stopped.append(True)
+            return True
+        return False
 
     report = RunReport()
     if config.sources:
         report.listen = run_listen(store, config, env=env, now=now, should_stop=out_of_time)
         for source in report.listen.failed:
             report.errors[source.source] = source.error
-    if not out_of_time():
-        _stage(
+    # Routing, alerts and health only handle what listen and classify let through, so they
+    # are bounded by those two and always run; notify stops between messages.
+    _stage(
+        report,
+        "classify",
+        lambda: _set(
             report,
-            "classify",
-            lambda: _set(
-                report,
-                "classified",
-                classify_posts(store, config, now=now, should_stop=out_of_time),
-            ),
-        )
-    if not out_of_time() and config.queues:
+            "classified",
+            classify_posts(store, config, now=now, should_stop=out_of_time),
+        ),
+    )
+    if config.queues:
         _stage(
             report,
             "route",
             lambda: _set(report, "route", route_opportunities(store, config, now=now)),
         )
-    if not out_of_time():
-        _notify(report, store, config, now=now, env=env)
-    if not out_of_time() and config.alerts is not None:
+    _notify(report, store, config, now=now, env=env, should_stop=out_of_time)
+    if config.alerts is not None:
         _alerts(report, store, config, now=now, env=env)
     _stage(report, "health", lambda: _set(report, "health", check_health(store, config, now=now)))
     if report.health:
         _deliver_health(report, config, env, now)
-    report.stopped_early = out_of_time()
+    report.stopped_early = bool(stopped)
     return report
 
 
@@ -138,14 +145,16 @@ def _stage(report: RunReport, name: str, action: Callable[[], None]) -> None:
         report.errors[name] = str(error)
 
 
-def _notify(report: RunReport, store, config, *, now, env) -> None:
+def _notify(report: RunReport, store, config, *, now, env, should_stop=None) -> None:
     from export.notify import notify_new
 
     for channel in ("slack", "email", "webhook"):
         if getattr(config.notify, channel) is None:
             continue
         try:
-            result = notify_new(store, config, channel, now=now, env=dict(env))
+            result = notify_new(
+                store, config, channel, now=now, env=dict(env), should_stop=should_stop
+            )
         except EarmarkError as error:
             report.errors[f"notify {channel}"] = str(error)
             continue

@@ -305,12 +305,22 @@ def run_listen(
 ) -> ListenReport:
     """Fetch, match and store new posts from the configured sources; return what happened.
 
-    should_stop (e.g. a --max-duration deadline) is checked between batches: what was saved
-    stays saved with its cursor, and the next run goes on from there.
+    should_stop (e.g. a --max-duration deadline) is checked between batches, once the run has
+    saved a batch or finished a source: what was saved stays saved with its cursor, and the
+    next run goes on from there. report.stopped says whether it cut the run short.
     """
     from earmark.store.posts import CursorUpdate
 
     report = ListenReport()
+    progressed = False  # a batch was saved or a source finished: stopping now is progress
+
+    def stop() -> bool:
+        # Only after some progress, so even a deadline already past moves the run forward.
+        if progressed and should_stop is not None and should_stop():
+            report.stopped = True
+            return True
+        return False
+
     for item in collect(
         config,
         source_names=source_names,
@@ -320,9 +330,10 @@ def run_listen(
         source_factory=source_factory,
         env=env,
         get_cursor=store.get_cursor,
-        should_stop=should_stop,
+        should_stop=stop,
     ):
         source = report.source(item.source)
+        progressed = True
         if item.end:
             source.error = item.error
             store.save_source_health(
@@ -343,7 +354,6 @@ def run_listen(
         source.unmatched += item.fetched - len(item.posts)
         source.new += len(new_ids)
         source.topics.update(m.topic for m in item.matches if m.post_id in new_ids)
-    report.stopped = bool(should_stop and should_stop())
     return report
 
 

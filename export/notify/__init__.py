@@ -75,12 +75,14 @@ def notify_new(
     slack_client=None,
     smtp_factory=None,
     post=None,
+    should_stop=None,
 ) -> NotifyReport:
     """Deliver open opportunities not yet sent to channel; record each message once accepted.
 
     queue and min_priority default to the channel's settings. With dry_run the messages are
     written to out (default stdout) and nothing is sent or recorded. Misconfiguration raises
     NotifyError; delivery failures are in the report's errors (the rest waits for next run).
+    should_stop (run --max-duration) is checked between messages.
     """
     from export.formats.digest import digest_title
 
@@ -109,7 +111,16 @@ def notify_new(
         channel, records, settings, env, now, title_for, slack_client, smtp_factory, post
     )
     pause = 1.0 if channel == "slack" else 0.0
-    return deliver(store, channel, outgoing, now=now, report=report, sleep=sleep, pause=pause)
+    return deliver(
+        store,
+        channel,
+        outgoing,
+        now=now,
+        report=report,
+        sleep=sleep,
+        pause=pause,
+        should_stop=should_stop,
+    )
 
 
 def _outgoing(

@@ -54,6 +54,7 @@ class NotifyReport:
     pending: int = 0  # opportunities left for the next run
     errors: list[str] = field(default_factory=list)
     dry_run: bool = False
+    stopped: bool = False  # should_stop() ended the delivery early; the rest goes next run
 
     def summary(self) -> str:
         """Return one line for stderr."""
@@ -119,12 +120,18 @@ def deliver(
     report: NotifyReport,
     sleep: Sleep = time.sleep,
     pause: float = 0.0,
+    should_stop: Callable[[], bool] | None = None,
 ) -> NotifyReport:
     """Send messages in order, recording each one's ids as soon as it was accepted.
 
     Stops at the first message that fails for good; its items and every later one stay new.
+    should_stop (run --max-duration) is checked between messages, after the first one.
     """
     for index, message in enumerate(outgoing):
+        if index and should_stop is not None and should_stop():
+            report.pending = sum(len(m.ids) for m in outgoing[index:])
+            report.stopped = True
+            break
         if index and pause:
             sleep(pause)
         result = send_with_retry(message.send, sleep=sleep)
