@@ -1,0 +1,304 @@
+"""`earmark run` (the cron line) and `earmark runs`: summaries, silence, exit codes, the run lock,
+--max-duration and collector health, against real files, a real local Slack webhook and real
+subprocesses for the lock."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from httpserver import LocalServer
+from killhelpers import (
+    NOW,
+    SlackHook,
+    post_line,
+    run_earmark,
+    snapshot,
+    spawn_earmark,
+    subprocess_env,
+    wait_until,
+    write_config,
+    write_posts,
+)
+
+from earmark.cli import cli
+
+FILE_SOURCE = "  file: {path: posts.jsonl}\n"
+SLACK = "notify:\n  slack: {webhook_env: TEST_SLACK_HOOK}\n"
+
+
+def invoke(config: Path, *args: str, env: dict | None = None, now: str = NOW):
+    db = config.parent / "x.db"
+    return CliRunner().invoke(
+        cli, ["-c", str(config), "--db", str(db), *args], env={"EARMARK_NOW": now, **(env or {})}
+    )
+
+
+def runs_table(config: Path) -> list[dict]:
+    result = invoke(config, "runs", "-f", "jsonl")
+    assert (result.exit_code, result.stderr) == (0, "")
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.fixture
+def hook():
+    with SlackHook() as running:
+        yield running
+
+
+def test_run_summarises_on_stderr_then_a_second_run_is_silent(tmp_path, hook):
+    write_posts(tmp_path / "posts.jsonl", 10)
+    config = write_config(tmp_path, FILE_SOURCE, SLACK)
+    env = {"TEST_SLACK_HOOK": hook.url}
+
+    first = invoke(config, "run", env=env)
+    assert (first.exit_code, first.stdout) == (0, "")
+    assert first.stderr.splitlines() == [
+        "file: 8 new posts (acme 4, acmehelp 2, globex 2)",
+        "classify: 8 posts",
+        "route: 4 new opportunities, 0 joined a thread, 4 assigned, 0 waiting in pools, "
+        "2 unrouted, agents added: alice, bob",
+        "notify slack: delivered 4 opportunities in 1 message",
+    ]
+    assert hook.received == {1: 1, 2: 1, 3: 1, 4: 1}
+
+    second = invoke(config, "run", env=env)
+    assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
+    assert len(hook.messages) == 1
+
+    write_posts(tmp_path / "posts.jsonl", 1, start=10, append=True)  # "acme is down again"
+    third = invoke(config, "run", env=env)
+    assert (third.exit_code, third.stdout) == (0, "")
+    assert third.stderr.splitlines()[0] == "file: 1 new post (acme 1)"
+    assert "notify slack: delivered 1 opportunity in 1 message" in third.stderr.splitlines()
+    assert hook.received == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
+
+
+def test_every_run_is_recorded_and_shown_by_earmark_runs(tmp_path, hook):
+    write_posts(tmp_path / "posts.jsonl", 10)
+    config = write_config(tmp_path, FILE_SOURCE, SLACK)
+    assert invoke(config, "run", env={"TEST_SLACK_HOOK": hook.url}).exit_code == 0
+    assert invoke(config, "run", env={"TEST_SLACK_HOOK": hook.url}).exit_code == 0
+
+    latest, first = runs_table(config)
+    assert first == {
+        "id": 1,
+        "started_at": NOW,
+        "took": "0s",
+        "status": "ok",
+        "counts": {
+            "alerts": 0,
+            "assigned": 4,
+            "classified": 8,
+            "new_posts": 8,
+            "notified": 4,
+            "opportunities": 4,
+        },
+        "errors": {},
+    }
+    assert (latest["id"], latest["status"], latest["counts"]["new_posts"]) == (2, "ok", 0)
+    table = invoke(config, "runs", "-f", "csv")
+    assert table.stdout.splitlines()[0] == "id,started_at,took,status,counts,errors"
+
+
+def test_one_failing_source_exits_3_and_the_others_still_run(tmp_path):
+    write_posts(tmp_path / "posts.jsonl", 5)
+    with LocalServer() as server:  # no route: every request is a 404
+        sources = FILE_SOURCE + f"  hackernews: {{base_url: '{server.url('/api')}'}}\n"
+        config = write_config(tmp_path, sources)
+        result = invoke(config, "run")
+        where = server.url("/api/search_by_date")
+    assert (result.exit_code, result.stdout) == (3, "")
+    lines = result.stderr.splitlines()
+    message = f"HTTP 404 Not Found from {where}; check base_url and the source's settings"
+    assert lines[0] == "file: 4 new posts (acme 2, acmehelp 1, globex 1)"
+    assert lines[-1] == f"hackernews: error: {message}"
+    assert "Traceback" not in result.stderr
+    (run,) = runs_table(config)
+    assert (run["status"], run["errors"]) == ("partial", {"hackernews": message})
+    assert run["counts"]["new_posts"] == 4
+
+
+def test_every_source_failing_exits_1(tmp_path):
+    config = write_config(tmp_path, FILE_SOURCE)  # posts.jsonl does not exist
+    result = invoke(config, "run")
+    assert (result.exit_code, result.stdout) == (1, "")
+    missing = tmp_path / "posts.jsonl"
+    assert result.stderr.splitlines() == [
+        # the first run still adds the agents
+        "route: 0 new opportunities, 0 joined a thread, 0 assigned, 0 waiting in pools, "
+        "agents added: alice, bob",
+        f"file: error: {missing}: no such file (check sources.file.path)",
+    ]
+    assert runs_table(config)[0]["status"] == "failed"
+
+
+def test_run_without_a_config_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db"), "run"], env={})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: no config file: pass -c PATH, set EARMARK_CONFIG, or create earmark.yaml with "
+        "`earmark init`\n"
+    )
+
+
+def test_invalid_max_duration_is_a_usage_error(tmp_path):
+    config = write_config(tmp_path, FILE_SOURCE)
+    result = invoke(config, "run", "--max-duration", "soon")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: --max-duration: invalid duration 'soon': use a number and a unit, e.g. 15m, 2h, 1d"
+    )
+
+
+# -- --max-duration ----------------------------------------------------------------------------
+
+
+def test_max_duration_stops_at_a_batch_boundary_and_the_next_runs_continue(tmp_path):
+    """A tiny --max-duration over a big import: every run saves whole batches and says it
+    stopped; the runs together store exactly what one unbounded run stores."""
+    reference_dir = tmp_path / "reference"
+    reference_dir.mkdir()
+    write_posts(reference_dir / "posts.jsonl", 12_000)
+    reference = write_config(reference_dir, FILE_SOURCE)
+    assert invoke(reference, "run").exit_code == 0
+
+    write_posts(tmp_path / "posts.jsonl", 12_000)
+    config = write_config(tmp_path, FILE_SOURCE)
+    stopped = 0
+    for _ in range(40):
+        result = invoke(config, "run", "--max-duration", "0.01s")
+        assert (result.exit_code, result.stdout) == (0, "")
+        if not result.stderr:
+            break  # nothing new: done
+        if "run: stopped at --max-duration; the rest continues next run" in result.stderr:
+            stopped += 1
+            lines_read = json.loads(file_cursor(config.parent / "x.db"))["line"]
+            assert lines_read % 1000 == 0  # whole batches only
+    else:
+        pytest.fail("the bounded runs never caught up")
+    assert stopped >= 2
+    assert snapshot(config.parent / "x.db") == snapshot(reference_dir / "x.db")
+
+
+def file_cursor(db: Path) -> str:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT value FROM cursors WHERE source = 'file'").fetchone()[0]
+
+
+# -- one run at a time -------------------------------------------------------------------------
+
+HOLD_LOCK = """\
+import sys, time
+from earmark.lock import RunLock
+RunLock(sys.argv[1]).acquire()
+print("locked", flush=True)
+time.sleep(120)
+"""
+
+
+def hold_lock(db: Path) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(db)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline() == "locked\n"
+    return holder
+
+
+def test_overlapping_run_exits_75_with_one_clear_line(tmp_path):
+    write_posts(tmp_path / "posts.jsonl", 10)
+    config = write_config(tmp_path, FILE_SOURCE)
+    holder = hold_lock(tmp_path / "x.db")
+    try:
+        result = invoke(config, "run")
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert (result.exit_code, result.stdout) == (75, "")
+    assert result.stderr == (
+        f"earmark run: another earmark run (pid {holder.pid}) is using this database; exiting\n"
+    )
+    assert not (tmp_path / "x.db").exists() or snapshot(tmp_path / "x.db")["posts"] == []
+
+
+def test_a_stale_lock_from_a_killed_run_is_taken_over(tmp_path):
+    write_posts(tmp_path / "posts.jsonl", 10)
+    config = write_config(tmp_path, FILE_SOURCE)
+    holder = hold_lock(tmp_path / "x.db")
+    holder.send_signal(signal.SIGKILL)  # the lock file still names it
+    holder.communicate()
+    assert (tmp_path / "x.db.lock").read_text() == str(holder.pid)
+
+    result = invoke(config, "-v", "run")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert f"run: took over the lock of pid {holder.pid}, which is gone" in result.stderr
+    assert len(snapshot(tmp_path / "x.db")["posts"]) == 8
+    quiet = invoke(config, "run")  # the lock was released: the next run is an ordinary one
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+
+
+def test_overlapping_real_runs_never_send_twice(tmp_path):
+    """Two real `earmark run` processes: the second starts while the first is notifying."""
+    write_posts(tmp_path / "posts.jsonl", 200)
+    config = write_config(tmp_path, FILE_SOURCE, SLACK)
+    db = tmp_path / "x.db"
+    with SlackHook(delay=1.0) as hook:
+        env = subprocess_env(TEST_SLACK_HOOK=hook.url)
+        first = spawn_earmark(config, db, "run", env=env)
+        wait_until(lambda: len(hook.messages) >= 1, timeout=60)
+        second = run_earmark(config, db, "run", env=env)
+        out, err = first.communicate(timeout=60)
+    assert (second.returncode, second.stdout) == (75, "")
+    assert second.stderr == (
+        f"earmark run: another earmark run (pid {first.pid}) is using this database; exiting\n"
+    )
+    assert first.returncode == 0, err
+    opportunities = len(snapshot(db)["opportunities"])
+    assert opportunities > 47  # more than one Slack message
+    assert hook.received == dict.fromkeys(range(1, opportunities + 1), 1)
+
+
+# -- collector health --------------------------------------------------------------------------
+
+
+def test_a_silent_source_is_reported_once_then_its_recovery_once(tmp_path, hook):
+    write_posts(tmp_path / "posts.jsonl", 1, start=3)  # "love the new acme hub": no opportunity
+    config = write_config(tmp_path, "  file: {path: posts.jsonl, expect_every: 1h}\n", SLACK)
+    env = {"TEST_SLACK_HOOK": hook.url}
+
+    def run_at(now: str):
+        result = invoke(config, "run", env=env, now=now)
+        assert (result.exit_code, result.stdout) == (0, "")
+        return result.stderr
+
+    assert run_at("2026-11-18T10:00:00Z").splitlines() == [
+        "file: 1 new post (acme 1)",
+        "classify: 1 posts",
+        "route: 0 new opportunities, 0 joined a thread, 0 assigned, 0 waiting in pools, "
+        "1 unrouted, agents added: alice, bob",
+    ]
+    assert run_at("2026-11-18T10:50:00Z") == ""
+    silent = run_at("2026-11-18T12:00:00Z")
+    assert silent == "health: file: no new posts for 2h00m (expected every 1h)\n"
+    assert run_at("2026-11-18T13:00:00Z") == ""  # still silent: not reported again
+    assert run_at("2026-11-18T14:00:00Z") == ""
+
+    with open(tmp_path / "posts.jsonl", "a", encoding="utf-8") as out:
+        out.write(post_line(8))
+    recovered = run_at("2026-11-18T15:00:00Z")
+    assert recovered == (
+        "file: 1 new post (acme 1)\nclassify: 1 posts\nhealth: file: recovered, new posts again\n"
+    )
+    assert run_at("2026-11-18T15:30:00Z") == ""
+
+    assert hook.received == {}  # no opportunities: every message is a health alert
+    assert len(hook.messages) == 2
+    firing, cleared = (json.dumps(message) for message in hook.messages)
+    assert "file: no new posts for 2h00m (expected every 1h)" in firing
+    assert "file: recovered, new posts again" in cleared
