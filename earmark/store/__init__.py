@@ -68,7 +68,7 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
-            raise StoreError(f"{self.path}: {error}") from error
+            raise StoreError(self._explain(error)) from error
         try:
             yield
         except BaseException:
@@ -76,6 +76,15 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
             raise
         else:
             self.conn.execute("COMMIT")
+
+    def _explain(self, error: sqlite3.OperationalError) -> str:
+        """Turn SQLite's terse error into one line that says what to do."""
+        if "locked" in str(error) or "busy" in str(error):
+            return (
+                f"{self.path}: the database is locked by another process "
+                f"(waited {BUSY_TIMEOUT_MS / 1000:g}s); try again later"
+            )
+        return f"{self.path}: {error}"
 
     def schema_version(self) -> int:
         """Return how many migrations this database has applied."""
