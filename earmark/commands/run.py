@@ -9,7 +9,7 @@ from datetime import timedelta
 import click
 
 from earmark.app import App, pass_app
-from earmark.errors import UsageError
+from earmark.errors import EarmarkError, UsageError
 from earmark.models import INTENTS, SENTIMENTS, format_duration, parse_duration, parse_iso, to_iso
 from earmark.output import format_option, resolve_format, write_records
 
@@ -155,7 +155,11 @@ def run(app: App, max_duration: str | None) -> None:
         now = app.now()
         started = time.monotonic()
         run_id = store.start_run("run", now)
-        report = run_pipeline(store, config, now=now, env=app.env, max_duration=seconds)
+        try:
+            report = run_pipeline(store, config, now=now, env=app.env, max_duration=seconds)
+        except EarmarkError as error:  # e.g. the database locked by another process
+            _record_failure(store, run_id, now, started, error)
+            raise
         code = report.exit_code()
         status = {0: "ok", 1: "failed", 3: "partial"}[code]
         ended = now + timedelta(seconds=time.monotonic() - started)
@@ -167,6 +171,17 @@ def run(app: App, max_duration: str | None) -> None:
             app.say(line)
     if code:
         raise SystemExit(code)
+
+
+def _record_failure(store, run_id: int, now, started: float, error: Exception) -> None:
+    """Mark the run failed if the database lets us (the next run marks it otherwise)."""
+    from earmark.store import StoreError
+
+    ended = now + timedelta(seconds=time.monotonic() - started)
+    try:
+        store.finish_run(run_id, "failed", {}, {"run": str(error)}, ended_at=ended)
+    except StoreError:
+        pass
 
 
 COMMANDS = [posts, runs, run]

@@ -9,8 +9,16 @@ from earmark.models import to_iso, utcnow
 
 class RunLogMixin:
     def start_run(self, command: str, started_at=None) -> int:
-        """Record the start of a run; return its id."""
+        """Record the start of a run; return its id.
+
+        The caller holds the run lock, so an earlier run of this command still marked running
+        was killed (or lost its database): it is marked interrupted.
+        """
         with self.transaction():
+            self.conn.execute(
+                "UPDATE runs SET status = 'interrupted' WHERE command = ? AND status = 'running'",
+                (command,),
+            )
             cur = self.conn.execute(
                 "INSERT INTO runs (command, started_at, status) VALUES (?, ?, 'running')",
                 (command, to_iso(started_at or utcnow())),
