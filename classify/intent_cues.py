@@ -17,6 +17,19 @@ _TECH = (
     r"(?:site|website|web site|app|application|page|link|login|log-in|portal|system|systems|server"
     r"|wifi|wi-fi|internet|kiosk|payment|checkout|check-in|checkin|online check-in)"
 )
+# What a home or mobile service is made of: when one of these (or the brand, as @user) is down
+# or out, the post reports an outage ("broadband down in my area?").
+_DOWN_SUBJECT = (
+    r"@user(?:'s)?(?: (?:broadband|internet|wifi|network|mobile|fibre|fiber|tv|app|site|website))?"
+    r"|\b(?:broadband|internet|net|wifi|wi-fi|network|signal|reception|coverage|connection"
+    r"|landline|phone line|fibre|fiber|cable|tv|mobile data|data|4g|5g|3g|lte|power|router"
+    r"|modem|hub|server|servers|email|streaming)(?:'s)?"
+)
+# A link to the network: "no signal", "lost broadband" (wifi/internet alone may be an amenity).
+_LINK = (
+    r"(?:broadband|signal|reception|coverage|connection|connectivity"
+    r"|landline|phone line|dial tone|mobile data|4g|5g|3g|lte)"
+)
 _ACTIONS = (
     r"(?:log ?in|log-in|login|log on|sign ?in|sign on|access|connect|check ?in|check-in|checkin|l"
     r"oad"
@@ -94,6 +107,50 @@ CUES: dict[str, list[Cue]] = {
             r"|doesn't|didn't|not working)\b",
             r"\b(?:payment|card|transaction)s? (?:was |got |"
             r"keeps getting )?(?:declined|failed|rejected)\b",
+        ),
+        # A service (or the brand, named as @user) is down or out: "broadband down in Leeds?".
+        cue(
+            0.85,
+            "down out",
+            rf"(?:{_DOWN_SUBJECT})(?: is| are| has been| been| still| completely| totally| all)*"
+            r" (?:down|out)\b(?! (?:to|the|of|there|here|with|and|by|from|on the|for (?:a|the"
+            r"|dinner|lunch)|loud))",
+            rf"(?:{_DOWN_SUBJECT}) down (?:again|in|for|across|since|everywhere|right now|atm"
+            r"|today|tonight|this|all)\b",
+            rf"(?:{_DOWN_SUBJECT}) down\W*$",
+        ),
+        # No service: "no signal", "lost broadband", "without internet for 6 days". A missing
+        # amenity ("no wifi on this flight") is a complaint, so wifi/internet need a loss.
+        cue(
+            0.85,
+            "no zero lost losing lose without non existent nonexistent dead patchy",
+            rf"\b(?:no|zero|not getting any) (?:\w+ )?{_LINK}\b",
+            rf"\b(?:lost|losing|lose|without|still no|no more) (?:\w+ )?(?:{_LINK}|wifi|wi-fi"
+            r"|internet)\b",
+            r"\bno (?:wifi|wi-fi|internet) (?:since|for (?:\d|a|over|two|three|days|hours)|all"
+            r" (?:day|night|week)|at (?:home|all)|in (?:the house|my area))\b",
+            r"\b(?:no|without|lost) (?:phone|cell|mobile|network) service\b",
+            rf"\b(?:{_LINK}|wifi|wi-fi|internet)\b[^.!?\n]{{0,25}}\b(?:non-?existent|dead|patchy"
+            r"|gone)\b",
+        ),
+        # The connection keeps dropping: "connection drops every evening", "wifi cutting out".
+        cue(
+            0.85,
+            "drops dropping dropped cuts cutting disconnects disconnecting died dies dying packet",
+            rf"\b(?:{_LINK}|wifi|wi-fi|internet|router|modem|hub|line)(?:'s)?\s+(?:\w+\s+){{0,2}}?"
+            r"(?:drops|dropping|dropped|cuts? out|cutting out|disconnects|disconnecting|dies|died"
+            r"|dying)\b",
+            r"@user (?:just )?(?:dies|died)\b|\bdrops? to (?:no|zero|one bar|\d+ ?(?:kbps|mbps"
+            r"|bars?))\b|\bpacket loss\b",
+        ),
+        # Nothing works or loads; "something went wrong" is an error message; is it just me?
+        cue(
+            0.8,
+            "nothing something just anyone",
+            r"\bnothing (?:is |will )?(?:loading|loads|working|works)\b",
+            r"\bsomething went wrong\b",
+            r"\bis it (?:just )?me or (?:is|are|has|does)\b|\b(?:anyone else|just me) or is it"
+            r" (?:just )?me\b",
         ),
     ],
     "churn_risk": [

@@ -1,0 +1,86 @@
+"""Intent rules for how people write about home and mobile services: outages, churn, buying."""
+
+from __future__ import annotations
+
+import pytest
+
+from classify import classify_text
+from classify.settings import ClassifySettings
+
+# Brand names a team would list as topic terms: the classifier sees them as "@user".
+BRANDS = ClassifySettings(neutral_terms=["Zapnet", "Kestrel Mobile", "Orbitel"])
+
+
+def names(text: str) -> list[str]:
+    return classify_text(text, settings=BRANDS).intent_names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zapnet down in Norwich?",
+        "Kestrel Mobile down again, third evening running",
+        "Zapnet broadband down across the whole estate apparently",
+        "@zapnethelp is the internet down? nothing since 7",
+        "orbitel out in Cowley, anyone else or is it me",
+        "power's out on our road and the router with it",
+    ],
+)
+def test_a_service_down_or_out_is_an_outage(text):
+    assert names(text)[0] == "outage"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no signal at all in the station car park since Monday",
+        "I've been without internet for four days now",
+        "still no internet this morning, rebooted twice",
+        "Kestrel Mobile coverage in the valley is non-existent",
+        "lost broadband about ten minutes ago, light is flashing",
+        "no phone service in town since the storm",
+    ],
+)
+def test_no_service_is_an_outage(text):
+    assert names(text)[0] == "outage"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my connection drops every night around 9",
+        "wifi keeps cutting out when the microwave is on",
+        "phone drops to no signal in the tunnel every single day",
+        "three evenings of packet loss and the status page is green",
+        "in the middle of a film and Zapnet dies. thanks.",
+    ],
+)
+def test_a_dropping_connection_is_an_outage(text):
+    assert names(text)[0] == "outage"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the app says something went wrong every time I pay",
+        "Zapnet app open but nothing loading at all",
+        "is it just me or is Orbitel really slow tonight",
+    ],
+)
+def test_errors_and_is_it_just_me_are_outages(text):
+    assert names(text)[0] == "outage"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no wifi on a five hour flight, in this day and age",  # a missing amenity
+        "Zapnet speed test says 900 down, 100 up. lovely",  # a speed, not a failure
+        "turn it down for what",
+        "customer service down at the Leeds store was great",
+        "we touched down in Denver an hour late",
+        "@zapnet the queue is out the door again",
+    ],
+)
+def test_down_and_no_wifi_without_a_failure_are_not_outages(text):
+    assert "outage" not in names(text)
