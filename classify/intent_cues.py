@@ -213,6 +213,36 @@ CUES: dict[str, list[Cue]] = {
             r"\bunsubscrib",
             r"\bi(?:'m| am) (?:leaving|out|cancell?ing)\b",
         ),
+        # Leaving the brand named as @user: "cancelling @user", "I left @user", "ditching them".
+        cue(
+            0.85,
+            "cancel cancelling canceling cancelled canceled left leaving ditching dumping quitting "
+            "ditch dump quit ditched dumped quitted",
+            r"(?:\bcancell?ing|\b(?:to|will|i'll|gonna|i|we) cancel(?:l?ed)?) (?:my |our )?@user\b",
+            r"\b(?:i've|we've|i have|we have|finally|since i|after i|i) left @user\b|\bleft @user"
+            r" (?:for|because|after|last|years|months)\b",
+            r"\b(?:leaving|ditching|dumping|quitting|ditched|dumped|quit) (?:@user|you|them"
+            r"|you guys) (?:for|after|because|as soon as|when|at the end|once)\b",
+            r"\b(?:i'm|im|i am|we're|we are|i'll|i will|we'll|we will|gonna|going to|about to"
+            r"|time to) (?:be )?(?:leaving"
+            r"|ditching|dumping|quitting|quit|ditch|dump|leave) @user\b",
+        ),
+        # Switching away: "switched from @user to ...", "thinking of switching providers",
+        # "match it or I'm going elsewhere", "jumping ship".
+        cue(
+            0.85,
+            "switch switched switching ported porting change changing jump jumping or going "
+            "looking",
+            r"\b(?:switch(?:ed|ing)|port(?:ed|ing))(?: \w+)? (?:over |back )?(?:away )?from "
+            r"(?:@user|\w+(?: \w+)? to)\b",
+            r"\b(?:switch(?:ing)?|chang(?:e|ing)) (?:my )?(?:providers?|networks?|carriers?|banks?"
+            r"|airlines?|suppliers?|isps?)\b",
+            r"\bjump(?:ing|ed)? ship\b",
+            r"\bor (?:i'm|im|i am|i'll|i will|we're|we'll|we will) (?:going|switching|moving"
+            r"|leaving|off|cancell?ing|walking|taking my)\b",
+            r"\blooking (?:at|into) (?:the )?(?:alternatives|other (?:providers|options|networks"
+            r"|airlines|banks|carriers))\b",
+        ),
     ],
     "complaint": [
         # Something that should have arrived has not.
@@ -420,6 +450,15 @@ CUES: dict[str, list[Cue]] = {
         ),
     ],
     "praise": [
+        # A happy switcher praises where they went: "switched last year, never looked back".
+        cue(
+            0.85,
+            "regrets looked best should should've",
+            r"\bno regrets\b|\bnever looked back\b",
+            r"\bbest (?:decision|move|thing) (?:i|we)(?:'ve| have)? (?:ever )?(?:made|did|done)\b",
+            r"\bshould(?:'ve| have) (?:switched|moved|changed|done (?:it|this)) (?:sooner|earlier"
+            r"|years ago|ages ago)\b",
+        ),
         cue(
             0.85,
             "shout shouts go best",

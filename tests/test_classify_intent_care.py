@@ -84,3 +84,43 @@ def test_errors_and_is_it_just_me_are_outages(text):
 )
 def test_down_and_no_wifi_without_a_failure_are_not_outages(text):
     assert "outage" not in names(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "right. cancelling Zapnet first thing tomorrow",
+        "I cancelled Orbitel after the third price rise",
+        "I left Kestrel Mobile because the signal at home was hopeless",
+        "ditching Zapnet for the first provider that answers the phone",
+        "switched from Zapnet to Orbitel in March and it's been fine",
+        "me after switching from Orbitel: so much calmer",
+        "seriously thinking of switching providers after this month's bill",
+        "renewal quote is £40. beat it or I'm going elsewhere",
+        "that's it, I'm jumping ship",
+        "bill up again, will be looking at the alternatives",
+    ],
+)
+def test_leaving_the_brand_is_churn(text):
+    assert names(text)[0] == "churn_risk"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we just left @heathrow, delayed but moving",  # a place, not the brand
+        "the team needs to switch from email to chat support",
+        "my flight was cancelled @zapnetair, what now?",
+        "Just switched my dad to Orbitel, took ten minutes",
+    ],
+)
+def test_leaving_a_place_or_switching_a_process_is_not_churn(text):
+    assert "churn_risk" not in names(text)
+
+
+def test_happy_switcher_praises_where_they_went():
+    assert names("Switched to Orbitel last spring. Faster, cheaper, no regrets.") == [
+        "churn_risk",
+        "praise",
+    ]
+    assert "praise" in names("moved my broadband in May and never looked back")
