@@ -9,6 +9,8 @@ from datetime import datetime
 
 from earmark.errors import EarmarkError
 
+MAX_WARNINGS = 10  # skipped rows listed per source; the rest are counted
+
 
 @dataclass
 class RunReport:
@@ -39,7 +41,15 @@ class RunReport:
         """Return the short stderr summary: one line per stage that did something."""
         out = []
         if self.listen is not None:
-            out += [r.summary_line() for r in self.listen.sources.values() if r.new or r.skipped]
+            for source in self.listen.sources.values():
+                if source.new or source.skipped:
+                    out.append(source.summary_line())
+                # Bad rows of an import, with their line numbers (as `earmark listen` says them).
+                out += [f"{source.source}: {w} (skipped)" for w in source.warnings[:MAX_WARNINGS]]
+                if len(source.warnings) > MAX_WARNINGS:
+                    out.append(
+                        f"{source.source}: ... and {len(source.warnings) - MAX_WARNINGS} more"
+                    )
         if self.classified:
             out.append(f"classify: {self.classified} posts")
         if self.route is not None and self.route.changed:
