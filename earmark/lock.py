@@ -29,7 +29,13 @@ class RunLock:
         self.took_over_from: int | None = None
 
     def acquire(self) -> RunLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise EarmarkError(
+                f"{self.path}: cannot create the run lock ({error.strerror}); check that the "
+                "database's directory exists and is writable"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -40,6 +40,13 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.OperationalError as error:
+            if "unable to open" not in str(error):
+                raise StoreError(self._explain(error)) from error
+            raise StoreError(
+                f"{self.path}: cannot open the database ({error}); check that its directory "
+                "exists and is writable"
+            ) from error
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: not an SQLite database ({error})") from error
         self.db = sqlite_utils.Database(conn)
