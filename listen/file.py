@@ -300,7 +300,9 @@ def _jsonl_records(lines: _Lines) -> Iterator[tuple[int, dict] | RowError]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
-            yield RowError(line_no, f"invalid JSON ({error.msg} at column {error.colno})")
+            # json's "Unterminated string starting at" already ends with "at"
+            what = error.msg.removesuffix(" at")
+            yield RowError(line_no, f"invalid JSON ({what} at column {error.colno})")
             continue
         if not isinstance(data, dict):
             yield RowError(line_no, "not a JSON object")
