@@ -114,6 +114,16 @@ def load_labeled(
             handle.close()
 
 
+def _macro_f1(per_class: dict, seen: set[str]) -> float:
+    """Average F1 over the classes that occur in the gold labels or the predictions.
+
+    A class neither labeled nor predicted (e.g. no positive rows in a small feedback export)
+    says nothing about the classifier, so it does not pull the average down (as scikit-learn).
+    """
+    scores = [c["f1"] for label, c in per_class.items() if label in seen]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
 def score_labels(
     gold: list[str], predicted: list[str], labels: Iterable[str] | None = None
 ) -> dict:
@@ -133,7 +143,7 @@ def score_labels(
     return {
         "n": total,
         "accuracy": correct / total if total else 0.0,
-        "macro_f1": sum(c["f1"] for c in per_class.values()) / len(per_class) if per_class else 0.0,
+        "macro_f1": _macro_f1(per_class, set(gold) | set(predicted)),
         "per_class": per_class,
         "labels": columns,
         "confusion": confusion,
