@@ -394,14 +394,33 @@ CUES: dict[str, list[Cue]] = {
             r"ready to|about to)\s+(?:\w+\s+)?(?:buy|buying|get a|get the|getting a|purchase|"
             r"purchasing|book|booking|upgrade|upgrading|order|ordering|subscribe|sign up|switch "
             r"to|fly with|try)\b",
+            # "thinking of getting @user fibre", "considering a second SIM"
+            r"\b(?:thinking (?:of|about)|considering|tempted by|tempted to)\s+(?:getting|going"
+            r" with|signing up|switching to|moving to|a second|a new|an upgrade)\b",
+        ),
+        # Asking others before buying: "anyone tried it?", "are they any good?", "torn between".
+        cue(
+            0.8,
+            "anyone anybody tried using experience experiences reviews any worth which torn "
+            "deciding choosing leaning better cheaper",
+            r"\b(?:anyone|anybody)(?: here)? (?:tried|used|using|with|on) (?:it|them|@user)\b",
+            r"\b(?:any|your|people's) experiences? (?:with|of) @user\b|\breviews? (?:of|for|on)"
+            r" @user\b",
+            r"\b(?:is|are|was) (?:\S+ ){1,4}?any (?:good|better)\b",
+            r"\bworth (?:getting|paying|the extra|switching)\b",
+            r"\bwhich (?:one|provider|network|plan|package|is)(?: is)? (?:better|best|cheaper"
+            r"|faster|more reliable|would you)\b",
+            r"\b(?:is|are) \S+ or \S+ (?:better|cheaper|faster)\b",
+            r"\b(?:torn|deciding|choosing) between\b|\bleaning (?:towards?|to) \S+|\bleaning"
+            r" @user\b|\bwhich one\?",
         ),
         cue(
             0.85,
             "should do which how price prices cost costs fare fares rate rates quote quotes "
             "looking recommendation recommendations recommend worth stock available preorder pre "
             "deal deals sale seats tickets",
-            r"\b(?:should i|do i|which one should i)\s+(?:buy|"
-            r"get|book|upgrade|go with|choose|pick)\b",
+            r"\b(?:should i|which one should i)\s+(?:just |instead |also )?(?:buy|get|book"
+            r"|upgrade|go with|choose|pick|switch to)\b|\bdo i (?:buy|book|upgrade|go with)\b",
             r"\bhow much (?:is|are|does|do|for|to)\b",
             r"\b(?:price|cost|fare|rate|quote)s? (?:of|for)\b",
             r"\blooking for (?:a|an|some)\b",

@@ -124,3 +124,36 @@ def test_happy_switcher_praises_where_they_went():
         "praise",
     ]
     assert "praise" in names("moved my broadband in May and never looked back")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Thinking of getting Zapnet broadband, anyone tried it?", ["question", "purchase_intent"]),
+        ("considering a second SIM for the car", ["purchase_intent"]),
+        ("Are Orbitel's smart plugs any good?", ["question", "purchase_intent"]),
+        ("is Zapnet or Orbitel better for a family of five?", ["question", "purchase_intent"]),
+        ("Orbitel vs Zapnet fibre in Hull - which one?", ["question", "purchase_intent"]),
+        ("deciding between the 30GB and the unlimited plan", ["purchase_intent"]),
+        ("thanks all, leaning Orbitel then", ["purchase_intent"]),
+        ("anyone with Kestrel Mobile in Truro? thinking about a contract", ["question"]),
+        ("is the extra £5 worth paying for the faster tier?", ["question", "purchase_intent"]),
+        ("should I just buy my own router instead?", ["question", "purchase_intent"]),
+    ],
+)
+def test_weighing_up_a_purchase_is_purchase_intent(text, expected):
+    result = names(text)
+    assert result[: len(expected)] == expected
+    assert "purchase_intent" in result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I get a refund for last month?",
+        "when do I get my deposit back?",
+        "have you tried turning it off and on again",
+    ],
+)
+def test_getting_what_you_are_owed_is_not_purchase_intent(text):
+    assert "purchase_intent" not in names(text)
