@@ -314,3 +314,54 @@ def test_a_silent_source_is_reported_once_then_its_recovery_once(tmp_path, hook)
     firing, cleared = (json.dumps(message) for message in hook.messages)
     assert "file: no new posts for 2h00m (expected every 1h)" in firing
     assert "file: recovered, new posts again" in cleared
+
+
+def test_max_duration_stops_notifying_between_messages_and_the_next_run_sends_the_rest(
+    tmp_path, hook
+):
+    write_posts(tmp_path / "posts.jsonl", 300)
+    config = write_config(tmp_path, FILE_SOURCE, SLACK)
+    env = {"TEST_SLACK_HOOK": hook.url}
+    first = invoke(config, "run", "--max-duration", "0.01s", env=env)
+    assert first.exit_code == 0
+    made = opportunity_count(config)
+    assert made > 47  # more than one Slack message
+    lines = first.stderr.splitlines()
+    sent = len(hook.received)
+    summary = f"notify slack: delivered {sent} opportunities in 1 message"
+    assert f"{summary}; {made - sent} left for the next run" in lines
+    assert lines[-1] == "run: stopped at --max-duration; the rest continues next run"
+
+    for _ in range(10):
+        later = invoke(config, "run", "--max-duration", "0.01s", env=env)
+        assert later.exit_code == 0
+        if not later.stderr:
+            break
+    assert hook.received == dict.fromkeys(range(1, made + 1), 1)
+
+
+def test_a_failing_source_is_reported_once_with_its_last_error(tmp_path):
+    write_posts(tmp_path / "posts.jsonl", 4, start=3)
+    with LocalServer() as server:  # every request is a 404
+        sources = FILE_SOURCE + (
+            f"  hackernews: {{base_url: '{server.url('/api')}', expect_every: 1h}}\n"
+        )
+        config = write_config(tmp_path, sources)
+        first = invoke(config, "run", now="2026-11-18T10:00:00Z")
+        later = invoke(config, "run", now="2026-11-18T11:30:00Z")
+        again = invoke(config, "run", now="2026-11-18T12:30:00Z")
+        where = server.url("/api/search_by_date")
+    error = f"HTTP 404 Not Found from {where}; check base_url and the source's settings"
+    assert first.exit_code == later.exit_code == again.exit_code == 3
+    assert f"hackernews: error: {error}" in first.stderr.splitlines()
+    assert "health:" not in first.stderr
+
+    def health(result) -> list[str]:
+        return [line for line in result.stderr.splitlines() if line.startswith("health:")]
+
+    assert health(later) == [
+        f"health: hackernews: no new posts for 1h30m (expected every 1h); last error: {error}"
+    ]
+    assert later.stderr.splitlines()[-1] == f"hackernews: error: {error}"
+    assert health(again) == []  # reported once
+    assert again.stderr.splitlines()[-1] == f"hackernews: error: {error}"
