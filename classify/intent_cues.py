@@ -245,6 +245,28 @@ CUES: dict[str, list[Cue]] = {
         ),
     ],
     "complaint": [
+        # Counting the failures: "day 3 of no internet", "third time I've called", "no-show".
+        cue(
+            0.8,
+            "day second third fourth fifth sixth 2nd 3rd 4th 5th 6th row show no",
+            r"\bday (?:\d+|two|three|four|five|six|seven|eight|nine|ten) of\b",
+            r"\b(?:second|third|fourth|fifth|sixth|2nd|3rd|[4-9]th) (?:time|missed|failed"
+            r"|cancell?ed|visit|call|engineer|appointment|attempt|day running|week running"
+            r"|evening running)\b"
+            r"(?! (?:flying|using|with|buying|ordering|staying|visiting)\b)",
+            r"\b(?:times|days|weeks|months|evenings|nights|calls) in a row\b",
+            r"\bno[- ]shows?\b",
+        ),
+        # Rhetorical outrage and regret: "how is this legal", "a heads up would've been nice",
+        # warning others off: "avoid @user".
+        cue(
+            0.85,
+            "how would would've avoid",
+            r"\bhow (?:is|was|can) (?:this|that|it|any of this) (?:even )?(?:legal|acceptable|ok"
+            r"|okay|allowed|fair|right|possible)\b",
+            r"\bwould(?:'ve| have) been (?:nice|good|helpful|great|polite|decent)\b",
+            r"\bavoid (?:@user|them|this (?:company|airline|provider|bank|place)|at all costs)\b",
+        ),
         # Something that should have arrived has not.
         cue(
             0.8,

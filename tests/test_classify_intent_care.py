@@ -157,3 +157,23 @@ def test_weighing_up_a_purchase_is_purchase_intent(text, expected):
 )
 def test_getting_what_you_are_owed_is_not_purchase_intent(text):
     assert "purchase_intent" not in names(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Day 4 of the Zapnet app asking me to 'try again later'",
+        "third time I've explained this to a different agent",
+        "engineer was a no-show again. took the morning off for nothing",
+        "bill wrong three months in a row now",
+        "a text to say the engineer was cancelled would have been nice",
+        "another surprise fee on my bill. how is this even legal",
+        "avoid Orbitel if you work from home, seriously",
+    ],
+)
+def test_counting_failures_and_rhetoric_are_complaints(text):
+    assert names(text)[0] == "complaint"
+
+
+def test_a_repeat_visit_is_not_a_complaint():
+    assert "complaint" not in names("second time flying with Orbitel Air this year, see you in May")
