@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, nullcontext
 from datetime import datetime
 
-from classify import ClassifyItem, classify_many
+from classify import ClassifyError, ClassifyItem, classify_many
 from classify.settings import ClassifySettings
 from earmark.models import Classification, parse_iso
+from earmark.store.posts import classification_values
 
 # When a post matches several topics, the kind that decides its opportunity: our own support
 # handle first, then the brand, then competitors.
@@ -37,24 +40,46 @@ def topic_kind(kinds: list[str]) -> str | None:
     return None
 
 
+def to_item(row: dict) -> ClassifyItem:
+    """Map one row from the store to a classifier input."""
+    return ClassifyItem(
+        text=row["text"],
+        topic_kind=topic_kind(row["kinds"]),
+        author_reach=row["author_reach"],
+        created_at=parse_iso(row["created_at"]) if row["created_at"] else None,
+        lang=row["lang"],
+        post_id=row["id"],
+    )
+
+
 def to_items(rows: Iterable[dict]) -> list[ClassifyItem]:
     """Map rows from the store to classifier inputs."""
-    return [
-        ClassifyItem(
-            text=row["text"],
-            topic_kind=topic_kind(row["kinds"]),
-            author_reach=row["author_reach"],
-            created_at=parse_iso(row["created_at"]) if row["created_at"] else None,
-            lang=row["lang"],
-            post_id=row["id"],
-        )
-        for row in rows
-    ]
+    return [to_item(row) for row in rows]
 
 
-def _classify_batch(args: tuple[list[ClassifyItem], ClassifySettings, datetime]) -> list:
-    items, settings, now = args
-    return list(classify_many(items, settings, now=now))
+class ClassifyStream:
+    """One long `classify_many` fed batch by batch: its cache of distinct texts spans batches.
+
+    Reposts and copy-paste spam recur across a whole corpus, not only within one batch, so
+    each distinct text is scored once per stream (up to classify_many's cache size).
+    """
+
+    def __init__(self, settings: ClassifySettings, now: datetime):
+        self._feed: deque[ClassifyItem] = deque()
+        self._results = classify_many(self._pending(), settings, now=now)
+
+    def _pending(self) -> Iterator[ClassifyItem]:
+        while True:
+            yield self._feed.popleft()  # run() asks for exactly as many results as it fed
+
+    def run(self, items: list[ClassifyItem]) -> list[Classification]:
+        """Classify items, in order."""
+        self._feed.extend(items)
+        return [next(self._results) for _ in items]
+
+    def rows(self, rows: list[dict]) -> list[tuple]:
+        """Classify store rows and return classification row values (see store.posts)."""
+        return [classification_values(c) for c in self.run([to_item(row) for row in rows])]
 
 
 def classify_posts(
@@ -69,33 +94,105 @@ def classify_posts(
     """Classify the stored posts not yet labelled (all with everything=True); return how many.
 
     Each batch is saved in its own transaction, so a killed run resumes where it stopped.
-    `should_stop` is checked between batches (run --max-duration).
+    `should_stop` is checked between batches (run --max-duration). Only this thread reads
+    and writes the store; with workers > 1, worker processes get post texts and send back
+    rows, each distinct text always to the same worker so it is scored once.
     """
     settings = effective_settings(config)
-    batches = (
-        to_items(rows)
-        for rows in store.iter_posts_to_classify(settings.batch_size, everything=everything)
-    )
+    batches = store.iter_posts_to_classify(settings.batch_size, everything=everything)
+    if workers <= 1:
+        results: Iterator[list[tuple]] = map(ClassifyStream(settings, now).rows, batches)
+    else:
+        results = _in_workers(batches, settings, now, workers)
     done = 0
-    for results in _map_batches(batches, settings, now, workers):
-        done += store.save_classifications(results)
-        if should_stop():
-            break
+    with closing(results) if hasattr(results, "close") else nullcontext():
+        for rows in results:
+            done += store.save_classification_rows(rows)
+            if should_stop():
+                break
     return done
 
 
-def _map_batches(
-    batches: Iterator[list[ClassifyItem]],
-    settings: ClassifySettings,
-    now: datetime,
-    workers: int,
-) -> Iterator[list[Classification]]:
-    if workers <= 1:
-        for items in batches:
-            yield list(classify_many(items, settings, now=now))
-        return
-    import multiprocessing
+def _worker(inbox, outbox, settings: ClassifySettings, now: datetime) -> None:
+    """Classify (seq, part, rows) tasks from inbox until None; put (seq, part, rows) back."""
+    stream = ClassifyStream(settings, now)
+    while True:
+        task = inbox.get()
+        if task is None:
+            return
+        seq, part, rows = task
+        try:
+            outbox.put((seq, part, stream.rows(rows)))
+        except Exception as error:  # the parent raises it; a dead worker would hang the run
+            outbox.put((seq, part, ClassifyError(f"classify worker: {error!r}")))
 
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        # imap keeps order and only a few batches in flight, so memory stays flat.
-        yield from pool.imap(_classify_batch, ((b, settings, now) for b in batches), chunksize=1)
+
+def _in_workers(
+    batches: Iterator[list[dict]], settings: ClassifySettings, now: datetime, workers: int
+) -> Iterator[list[tuple]]:
+    """Classify batches in worker processes; yield each batch's rows, in order."""
+    import multiprocessing
+    import queue
+
+    ctx = multiprocessing.get_context("spawn")
+    inboxes = [ctx.Queue() for _ in range(workers)]
+    outbox = ctx.Queue()
+    procs = [
+        ctx.Process(target=_worker, args=(inbox, outbox, settings, now), daemon=True)
+        for inbox in inboxes
+    ]
+    for proc in procs:
+        proc.start()
+    pending: dict[int, dict] = {}  # seq -> {"order": [[positions] per part], "parts": {}}
+
+    def receive() -> None:
+        while True:
+            try:
+                seq, part, rows = outbox.get(timeout=1)
+                break
+            except queue.Empty:
+                if not all(proc.is_alive() for proc in procs):
+                    raise ClassifyError(
+                        "classify: a worker process died; run again with --workers 1"
+                    ) from None
+        if isinstance(rows, Exception):
+            raise rows
+        pending[seq]["parts"][part] = rows
+
+    def finish(seq: int) -> list[tuple]:
+        entry = pending[seq]
+        while len(entry["parts"]) < entry["sent"]:
+            receive()
+        del pending[seq]
+        merged: list = [None] * entry["size"]
+        for part, positions in entry["order"].items():
+            for position, row in zip(positions, entry["parts"][part], strict=True):
+                merged[position] = row
+        return merged
+
+    try:
+        first = 0
+        for seq, rows in enumerate(batches):
+            parts: dict[int, list[dict]] = {}
+            order: dict[int, list[int]] = {}
+            for position, row in enumerate(rows):
+                part = hash(row["text"]) % workers  # a text always meets the same cache
+                parts.setdefault(part, []).append(row)
+                order.setdefault(part, []).append(position)
+            for part, part_rows in parts.items():
+                inboxes[part].put((seq, part, part_rows))
+            pending[seq] = {"order": order, "parts": {}, "sent": len(parts), "size": len(rows)}
+            # Two batches in flight keep every worker busy while this thread saves.
+            while seq - first >= 2:
+                yield finish(first)
+                first += 1
+        while first in pending:
+            yield finish(first)
+            first += 1
+    finally:
+        for inbox in inboxes:
+            inbox.put(None)
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()

@@ -32,6 +32,53 @@ _INSERT_POST = (
 _CHUNK = 500  # stays well under SQLite's bound-parameter limit
 
 
+CLASSIFICATION_COLUMNS = (
+    "post_id",
+    "sentiment",
+    "compound",
+    "pos",
+    "neu",
+    "neg",
+    "language",
+    "intents",
+    "primary_intent",
+    "pii",
+    "reply_privately",
+    "priority",
+    "priority_reason",
+    "opportunity",
+    "opportunity_reason",
+    "version",
+    "classified_at",
+)
+_INSERT_CLASSIFICATION = (
+    f"INSERT OR REPLACE INTO classifications ({', '.join(CLASSIFICATION_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in CLASSIFICATION_COLUMNS)})"
+)
+
+
+def classification_values(c: Classification) -> tuple:
+    """Map a Classification to its row values, all but classified_at (picklable, compact)."""
+    return (
+        c.post_id,
+        c.sentiment,
+        c.compound,
+        c.pos,
+        c.neu,
+        c.neg,
+        c.language,
+        json.dumps([[n, round(s, 3)] for n, s in c.intents]),
+        c.primary_intent,
+        json.dumps(c.pii),
+        int(c.reply_privately),
+        c.priority,
+        c.priority_reason,
+        c.opportunity,
+        c.opportunity_reason,
+        c.version,
+    )
+
+
 @dataclass
 class CursorUpdate:
     """Advance the cursor of (source, topic) to value, in the same transaction as its posts."""
@@ -167,9 +214,7 @@ class PostsMixin:
             rows = self.conn.execute(
                 "SELECT p.rowid, p.id, p.text, p.lang, p.author_reach, p.created_at, "
                 "(SELECT group_concat(DISTINCT m.kind) FROM topic_matches m "
-                " WHERE m.post_id = p.id) AS kinds, "
-                "(SELECT group_concat(m.terms, '') FROM topic_matches m "
-                " WHERE m.post_id = p.id) AS terms "
+                " WHERE m.post_id = p.id) AS kinds "
                 "FROM posts p LEFT JOIN classifications c ON c.post_id = p.id "
                 f"WHERE p.rowid > ? {where} ORDER BY p.rowid LIMIT ?",
                 (last, batch_size),
@@ -185,44 +230,20 @@ class PostsMixin:
                     "author_reach": r[4],
                     "created_at": r[5],
                     "kinds": r[6].split(",") if r[6] else [],
-                    "terms": r[7] or "",
                 }
                 for r in rows
             ]
 
     def save_classifications(self, results: Sequence[Classification]) -> int:
         """Insert or replace classification rows in one transaction; return how many."""
+        return self.save_classification_rows([classification_values(c) for c in results])
+
+    def save_classification_rows(self, rows: Sequence[tuple]) -> int:
+        """Insert or replace rows made by classification_values in one transaction."""
         now = to_iso(utcnow())
         with self.transaction():
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO classifications (post_id, sentiment, compound, pos, neu, "
-                "neg, language, intents, primary_intent, pii, reply_privately, priority, "
-                "priority_reason, opportunity, opportunity_reason, version, classified_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (
-                        c.post_id,
-                        c.sentiment,
-                        c.compound,
-                        c.pos,
-                        c.neu,
-                        c.neg,
-                        c.language,
-                        json.dumps([[n, round(s, 3)] for n, s in c.intents]),
-                        c.primary_intent,
-                        json.dumps(c.pii),
-                        int(c.reply_privately),
-                        c.priority,
-                        c.priority_reason,
-                        c.opportunity,
-                        c.opportunity_reason,
-                        c.version,
-                        now,
-                    )
-                    for c in results
-                ),
-            )
-        return len(results)
+            self.conn.executemany(_INSERT_CLASSIFICATION, [(*row, now) for row in rows])
+        return len(rows)
 
     def save_feedback(
         self, post_id: str, sentiment: str | None, intents: list[str], actor: str

@@ -1,0 +1,162 @@
+"""The classify stage over the store: batches, resume, workers and one score per distinct text."""
+
+from __future__ import annotations
+
+import queue
+from datetime import datetime, timedelta, timezone
+
+import classify
+from classify.errors import ClassifyError
+from classify.stage import ClassifyStream, _worker, classify_posts, effective_settings
+from earmark.config import parse_config
+from earmark.models import Post, TopicMatch
+from earmark.store import Store
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+TEXTS = [
+    "@AcmeHelp my broadband has been down for 3 days, still waiting for an engineer",
+    "is acme down? nothing loads in Leeds",
+    "WIN a free acme hub!!! click http://spam.example now",
+    "thanks acme, the new router is brilliant",
+    "how do I change the wifi password on my acme hub?",
+    "Bonjour, ma box acme ne marche plus depuis hier",
+    "cancelling acme and moving to globex, done with this",
+    "acme charged me twice, email me at ann@mail.example",
+]
+
+
+def make_config(batch_size: int = 3):
+    return parse_config(
+        {
+            "topics": [
+                {"name": "acme", "kind": "brand", "terms": ["acme", "acme hub"]},
+                {"name": "acmehelp", "kind": "support", "terms": ["@acmehelp"]},
+                {"name": "globex", "kind": "competitor", "terms": ["globex"]},
+            ],
+            "classify": {"batch_size": batch_size},
+        }
+    )
+
+
+def fill(store: Store, count: int) -> list[str]:
+    """Store count posts cycling through TEXTS (so texts repeat across batches)."""
+    posts, matches = [], []
+    for i in range(count):
+        text = TEXTS[i % len(TEXTS)]
+        post = Post(
+            platform="x",
+            native_id=str(i),
+            text=text,
+            created_at=NOW - timedelta(minutes=count - i),
+            author=f"user{i}",
+            author_reach=10 * i,
+        )
+        posts.append(post)
+        kind = "support" if "@AcmeHelp" in text else "brand"
+        matches.append(TopicMatch(post.id, "acmehelp" if kind == "support" else "acme", kind, []))
+    return store.save_posts(posts, matches)
+
+
+def labels(store: Store) -> list[tuple]:
+    return store.conn.execute(
+        "SELECT post_id, sentiment, compound, language, intents, primary_intent, pii, "
+        "reply_privately, priority, priority_reason, opportunity, opportunity_reason, version "
+        "FROM classifications ORDER BY post_id"
+    ).fetchall()
+
+
+def test_classify_posts_labels_every_post_once_and_is_silent_after(tmp_path):
+    store = Store(tmp_path / "a.db")
+    ids = fill(store, 20)
+    assert classify_posts(store, make_config(), now=NOW) == 20
+    assert [row[0] for row in labels(store)] == sorted(ids)
+    assert classify_posts(store, make_config(), now=NOW) == 0
+
+
+def test_classify_posts_matches_classify_text(tmp_path):
+    store = Store(tmp_path / "a.db")
+    fill(store, 8)
+    config = make_config()
+    classify_posts(store, config, now=NOW)
+    row = store.conn.execute(
+        "SELECT sentiment, primary_intent, priority, opportunity FROM classifications "
+        "WHERE post_id = 'x:0'"
+    ).fetchone()
+    expected = classify.classify_text(
+        TEXTS[0],
+        topic_kind="support",
+        author_reach=0,
+        created_at=NOW - timedelta(minutes=8),
+        settings=effective_settings(config),
+        now=NOW,
+    )
+    assert row == (
+        expected.sentiment,
+        expected.primary_intent,
+        expected.priority,
+        expected.opportunity,
+    )
+
+
+def test_two_workers_store_exactly_what_one_worker_stores(tmp_path):
+    one, two = Store(tmp_path / "one.db"), Store(tmp_path / "two.db")
+    fill(one, 30)
+    fill(two, 30)
+    assert classify_posts(one, make_config(), now=NOW, workers=1) == 30
+    assert classify_posts(two, make_config(), now=NOW, workers=2) == 30
+    assert labels(two) == labels(one)
+    assert classify_posts(two, make_config(), now=NOW, workers=2) == 0
+
+
+def test_repeated_texts_are_scored_once_across_batches(tmp_path, monkeypatch):
+    store = Store(tmp_path / "a.db")
+    fill(store, 40)  # 8 distinct texts, batches of 3
+    scored = []
+    real = classify._classify_content
+
+    def counting(text, lang, settings):
+        scored.append(text)
+        return real(text, lang, settings)
+
+    monkeypatch.setattr(classify, "_classify_content", counting)
+    assert classify_posts(store, make_config(batch_size=3), now=NOW) == 40
+    assert sorted(scored) == sorted(TEXTS)
+
+
+def test_a_stopped_run_resumes_where_it_stopped(tmp_path):
+    store = Store(tmp_path / "a.db")
+    fill(store, 10)
+    assert classify_posts(store, make_config(batch_size=4), now=NOW, should_stop=lambda: True) == 4
+    assert classify_posts(store, make_config(batch_size=4), now=NOW) == 6
+    assert len(labels(store)) == 10
+
+
+def test_everything_relabels_every_post(tmp_path):
+    store = Store(tmp_path / "a.db")
+    fill(store, 7)
+    classify_posts(store, make_config(), now=NOW)
+    assert classify_posts(store, make_config(), now=NOW, everything=True) == 7
+    assert len(labels(store)) == 7
+
+
+def test_stream_keeps_order_across_calls():
+    stream = ClassifyStream(effective_settings(make_config()), NOW)
+    rows = [
+        {"id": f"x:{i}", "text": t, "lang": None, "author_reach": 1, "created_at": None,
+         "kinds": ["brand"]}
+        for i, t in enumerate(TEXTS)
+    ]  # fmt: skip
+    first = stream.rows(rows[:5])
+    second = stream.rows(rows[5:])
+    assert [row[0] for row in first + second] == [f"x:{i}" for i in range(len(TEXTS))]
+
+
+def test_a_failing_task_comes_back_as_a_classify_error():
+    inbox, outbox = queue.Queue(), queue.Queue()
+    inbox.put((0, 1, [{"id": "x:1"}]))  # no text: the worker cannot build the item
+    inbox.put(None)
+    _worker(inbox, outbox, effective_settings(make_config()), NOW)
+    seq, part, result = outbox.get_nowait()
+    assert (seq, part) == (0, 1)
+    assert isinstance(result, ClassifyError)
+    assert str(result) == "classify worker: KeyError('text')"
