@@ -139,7 +139,7 @@ def run_pipeline(
         _alerts(report, store, config, now=now, env=env)
     _stage(report, "health", lambda: _set(report, "health", check_health(store, config, now=now)))
     if report.health:
-        _deliver_health(report, config, env, now)
+        _deliver_health(report, store, config, env, now)
     report.stopped_early = bool(stopped)
     return report
 
@@ -186,8 +186,12 @@ def _alerts(report: RunReport, store, config, *, now, env) -> None:
         report.errors["alerts"] = "; ".join(result.errors)
 
 
-def _deliver_health(report: RunReport, config, env, now: datetime) -> None:
-    """Send collector silence/recovery through every configured notifier."""
+def _deliver_health(report: RunReport, store, config, env, now: datetime) -> None:
+    """Send collector silence/recovery through every configured notifier.
+
+    When a channel fails, the health state goes back to what it was, so the next run reports
+    the change again (a channel that did accept it may then get it twice: at least once).
+    """
     from export.alert_delivery import deliver_alert
     from export.alerts import Alert
 
@@ -202,8 +206,12 @@ def _deliver_health(report: RunReport, config, env, now: datetime) -> None:
             source=change.source,
             message=change.message,
         )
+        failed = False
         for channel in channels:
             try:
                 deliver_alert(channel, alert, config, env)
             except EarmarkError as error:
                 report.errors[f"health {channel}"] = str(error)
+                failed = True
+        if failed:
+            change.undo(store)

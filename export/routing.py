@@ -9,6 +9,7 @@ Re-running it never duplicates anything: a post belongs to at most one opportuni
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +27,7 @@ class RouteReport:
     """What one routing pass did."""
 
     created: int = 0
+    by_queue: Counter = field(default_factory=Counter)  # new opportunities per queue
     joined: int = 0
     unrouted: int = 0
     assigned: int = 0
@@ -56,13 +58,18 @@ class RouteReport:
 
     def summary_line(self) -> str:
         """Return the counts as one line without a prefix."""
+        created = f"{self.created} new opportunities"
+        if self.by_queue:
+            created += " (" + ", ".join(f"{q} {n}" for q, n in self.by_queue.most_common()) + ")"
         parts = [
-            f"{self.created} new opportunities",
+            created,
             f"{self.joined} joined a thread",
             f"{self.assigned} assigned",
             f"{self.waiting} waiting in pools",
         ]
-        for name in ("returned", "at_risk", "breached", "unrouted"):
+        # Unrouted posts are looked at again every run (a config change may route them), so
+        # their count is not news: it is left out of the summary.
+        for name in ("returned", "at_risk", "breached"):
             if getattr(self, name):
                 parts.append(f"{getattr(self, name)} {name.replace('_', ' ')}")
         if self.agents_added:
@@ -283,6 +290,7 @@ def route_opportunities(store, config: Config, *, now: datetime) -> RouteReport:
                 continue
             _create(store, hit[0], hit[1], post, key, at, now)
             report.created += 1
+            report.by_queue[hit[0].name] += 1
         sla = refresh_sla(store, config, now=now)
         report.at_risk, report.breached = sla.at_risk, sla.breached
         report.returned += sla.returned

@@ -24,6 +24,20 @@ class HealthChange:
     source: str
     status: str  # silent | ok
     message: str
+    previous: dict | None = None  # the state row before this change (to undo it)
+
+    def undo(self, store) -> None:
+        """Put the previous state back, so the next run reports this change again."""
+        if self.previous is None:
+            return
+        fired = self.previous.get("last_fired_at")
+        store.save_alert_state(
+            f"health:{self.source}",
+            self.previous["state"],
+            parse_iso(self.previous["since"]),
+            parse_iso(fired) if fired else None,
+            self.previous.get("detail") or {},
+        )
 
 
 def check_health(store, config, *, now: datetime) -> list[HealthChange]:
@@ -42,7 +56,7 @@ def check_health(store, config, *, now: datetime) -> list[HealthChange]:
         if state is None:
             # First look: the clock starts now unless the source already brought posts.
             store.save_alert_state(key, OK, now, None, {})
-            state = {"state": OK, "since": now.isoformat()}
+            state = {"state": OK, "since": now.isoformat(), "last_fired_at": None, "detail": {}}
         last_new = parse_iso(row["last_new_at"]) if row.get("last_new_at") else None
         watched_since = parse_iso(state["since"]) if state["state"] == OK else None
         reference = (
@@ -57,8 +71,8 @@ def check_health(store, config, *, now: datetime) -> list[HealthChange]:
                 f"no new posts for {format_duration(silent_for)} (expected every {expect}){error}"
             )
             store.save_alert_state(key, SILENT, now, now, {"message": what})
-            changes.append(HealthChange(name, SILENT, f"{name}: {what}"))
+            changes.append(HealthChange(name, SILENT, f"{name}: {what}", state))
         elif state["state"] == SILENT and last_new and now - last_new <= window:
             store.save_alert_state(key, OK, now, None, {})
-            changes.append(HealthChange(name, OK, f"{name}: recovered, new posts again"))
+            changes.append(HealthChange(name, OK, f"{name}: recovered, new posts again", state))
     return changes

@@ -129,6 +129,13 @@ def parse_entry(
     )
 
 
+def _is_xml_error(error: BaseException | None) -> bool:
+    """Whether feedparser's complaint is broken XML (not a mere encoding or type mismatch)."""
+    from xml.sax import SAXParseException
+
+    return isinstance(error, SAXParseException)
+
+
 def parse_feed(
     content: bytes,
     *,
@@ -147,6 +154,14 @@ def parse_feed(
         raise SourceError(
             f"{PLATFORM}: {safe_url(feed_url)} is not an RSS or Atom feed ({reason}); "
             "check the URL in sources.rss.feeds"
+        )
+    if parsed.bozo and _is_xml_error(parsed.get("bozo_exception")):
+        # A feed cut off mid-document (a dropped connection, a proxy limit) still yields the
+        # entries before the cut; storing them would move the cursor past the ones lost.
+        reason = str(parsed.get("bozo_exception")).splitlines()[0]
+        raise SourceError(
+            f"{PLATFORM}: {safe_url(feed_url)} is not well-formed ({reason}); nothing stored, "
+            "it is read again next run"
         )
     language = parsed.feed.get("language")
     feed_author = dict(parsed.feed).get("author")

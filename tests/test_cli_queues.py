@@ -50,7 +50,8 @@ def test_route_says_what_it_did_then_stays_silent(env):
     assert first.exit_code == 0, first.output
     assert first.stdout == ""
     assert first.stderr == (
-        "route: 3 new opportunities, 0 joined a thread, 3 assigned, 0 waiting in pools, "
+        "route: 3 new opportunities (support 2, urgent 1), 0 joined a thread, 3 assigned, "
+        "0 waiting in pools, "
         "agents added: ana, bob, dana\n"
     )
     second = run(env, "route")

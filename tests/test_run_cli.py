@@ -72,8 +72,8 @@ def test_run_summarises_on_stderr_then_a_second_run_is_silent(tmp_path, hook):
     lines = first.stderr.splitlines()
     assert lines[:2] == ["file: 8 new posts (acme 4, acmehelp 2, globex 2)", "classify: 8 posts"]
     assert re.fullmatch(
-        rf"route: {made} new opportunities, 0 joined a thread, {made} assigned, 0 waiting in "
-        r"pools, \d+ unrouted, agents added: alice, bob",
+        rf"route: {made} new opportunities \((\w+ \d+(, )?)+\), 0 joined a thread, {made} "
+        r"assigned, 0 waiting in pools, agents added: alice, bob",
         lines[2],
     )
     assert lines[3:] == [f"notify slack: delivered {made} opportunities in 1 message"]
@@ -293,7 +293,7 @@ def test_a_silent_source_is_reported_once_then_its_recovery_once(tmp_path, hook)
         "file: 1 new post (acme 1)",
         "classify: 1 posts",
         "route: 0 new opportunities, 0 joined a thread, 0 assigned, 0 waiting in pools, "
-        "1 unrouted, agents added: alice, bob",
+        "agents added: alice, bob",
     ]
     assert run_at("2026-11-18T10:50:00Z") == ""
     silent = run_at("2026-11-18T12:00:00Z")
@@ -365,3 +365,21 @@ def test_a_failing_source_is_reported_once_with_its_last_error(tmp_path):
     assert later.stderr.splitlines()[-1] == f"hackernews: error: {error}"
     assert health(again) == []  # reported once
     assert again.stderr.splitlines()[-1] == f"hackernews: error: {error}"
+
+
+def test_a_health_alert_slack_refused_is_reported_again_next_run(tmp_path):
+    write_posts(tmp_path / "posts.jsonl", 1, start=3)
+    config = write_config(tmp_path, "  file: {path: posts.jsonl, expect_every: 1h}\n", SLACK)
+    with LocalServer() as server:
+        server.add("/hook", status=400, body=b"invalid_payload")  # Slack refuses, no retry
+        server.add("/hook", status=200, body=b"ok")  # ...then accepts (served in order)
+        env = {"TEST_SLACK_HOOK": server.url("/hook")}
+        invoke(config, "run", env=env, now="2026-11-18T10:00:00Z")
+        refused = invoke(config, "run", env=env, now="2026-11-18T12:00:00Z")
+        assert refused.exit_code == 3
+        assert "health: file: no new posts for 2h00m (expected every 1h)" in refused.stderr
+        assert "health slack: error: " in refused.stderr
+        again = invoke(config, "run", env=env, now="2026-11-18T12:10:00Z")
+        assert again.exit_code == 0, again.stderr
+        assert again.stderr == "health: file: no new posts for 2h10m (expected every 1h)\n"
+        assert invoke(config, "run", env=env, now="2026-11-18T12:20:00Z").stderr == ""

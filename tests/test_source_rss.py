@@ -270,3 +270,20 @@ def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp
     second = run_cli(tmp_path, config, "--source", "rss")
     assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
     assert stored_ids(tmp_path) == ["rss:http://heise.de/-3088438"]
+
+
+def test_a_feed_cut_off_mid_document_stores_nothing_and_is_read_again():
+    """A truncated copy of the real heise recording: entries before the cut must not be kept,
+    or the cursor would move past the entries lost after it."""
+    from listen.rss import parse_feed
+
+    whole = (Path(__file__).parent / "fixtures" / "rss" / "heise_developer.atom").read_bytes()
+    cut = whole[: whole.rindex(b"<entry>") + 40]
+    assert (
+        len(parse_feed(whole, feed_url="https://x.example/f", fallback=datetime.now(timezone.utc)))
+        == 3
+    )
+    with pytest.raises(SourceError) as error:
+        parse_feed(cut, feed_url="https://x.example/f", fallback=datetime.now(timezone.utc))
+    assert str(error.value).startswith("rss: https://x.example/f is not well-formed (")
+    assert str(error.value).endswith("); nothing stored, it is read again next run")
