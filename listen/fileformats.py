@@ -115,6 +115,9 @@ def _text(value: Any) -> str | None:
     if value is None:
         return None
     text = str(value).strip() if not isinstance(value, str) else value.strip()
+    # A JSON-escaped NUL ("\u0000") survives parsing; it is never meaningful in a post and
+    # breaks tools that read the text as C strings, so it goes.
+    text = text.replace("\x00", "")
     return text or None
 
 
