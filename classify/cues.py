@@ -8,30 +8,40 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Cue:
-    """One rule family: `pattern` (lowercase text) scores `score` if a trigger word is present."""
+    """One rule family: `pattern` (lowercase text) scores `score` if a trigger word is present.
+
+    `also`, when set, is a second word set the post must share a word with before the pattern
+    runs (e.g. "down" and one of "broadband"/"wifi"...): two common words together are rare.
+    """
 
     score: float
     triggers: frozenset[str] | None  # None: always run the pattern
     pattern: re.Pattern
+    also: frozenset[str] | None = None
 
     def matches(self, lowered: str, words: frozenset[str]) -> bool:
-        """Return True when a trigger word is present and the pattern matches."""
+        """Return True when the trigger (and `also`) words are present and the pattern matches."""
         if self.triggers is not None and self.triggers.isdisjoint(words):
+            return False
+        if self.also is not None and self.also.isdisjoint(words):
             return False
         return self.pattern.search(lowered) is not None
 
 
-def cue(score: float, triggers: str | None, *alternatives: str) -> Cue:
-    """Build a Cue from space-separated trigger words and regex alternatives."""
+def cue(score: float, triggers: str | None, *alternatives: str, also: str | None = None) -> Cue:
+    """Build a Cue from space-separated trigger words (and `also` words) and regex alternatives."""
     words = frozenset(triggers.split()) if triggers is not None else None
-    return Cue(score, words, re.compile("|".join(f"(?:{alt})" for alt in alternatives)))
+    second = frozenset(also.split()) if also is not None else None
+    return Cue(score, words, re.compile("|".join(f"(?:{alt})" for alt in alternatives)), second)
 
 
 class CueIndex:
     """Cues labelled by name, with a word -> bitmask index so a post only runs its candidates."""
 
     def __init__(self, entries: list[tuple[str, Cue]]):
-        self.entries = tuple((name, rule.score, rule.pattern.search) for name, rule in entries)
+        self.entries = tuple(
+            (name, rule.score, rule.pattern.search, rule.also) for name, rule in entries
+        )
         self.always = 0
         self.index: dict[str, int] = {}
         for bit, (_, rule) in enumerate(entries):
@@ -57,7 +67,11 @@ class CueIndex:
         while mask:
             lowest = mask & -mask  # visit set bits only, lowest (earliest cue) first
             mask ^= lowest
-            name, score, search = entries[lowest.bit_length() - 1]
-            if score > found.get(name, 0.0) and search(lowered):
+            name, score, search, also = entries[lowest.bit_length() - 1]
+            if (
+                score > found.get(name, 0.0)
+                and (also is None or not also.isdisjoint(words))
+                and search(lowered)
+            ):
                 found[name] = score
         return found

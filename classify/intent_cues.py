@@ -17,13 +17,22 @@ _TECH = (
     r"(?:site|website|web site|app|application|page|link|login|log-in|portal|system|systems|server"
     r"|wifi|wi-fi|internet|kiosk|payment|checkout|check-in|checkin|online check-in)"
 )
-# What a home or mobile service is made of: when one of these (or the brand, as @user) is down
-# or out, the post reports an outage ("broadband down in my area?").
-_DOWN_SUBJECT = (
-    r"@user(?:'s)?(?: (?:broadband|internet|wifi|network|mobile|fibre|fiber|tv|app|site|website))?"
-    r"|\b(?:broadband|internet|net|wifi|wi-fi|network|signal|reception|coverage|connection"
+# What a home or mobile service is made of: when the brand (as @user, maybe with one of these
+# after it) or one of these is down or out, the post reports an outage ("broadband down?").
+_BRAND_PART = r"(?:broadband|internet|wifi|network|mobile|fibre|fiber|tv|app|site|website)"
+_SERVICE = (
+    r"(?:broadband|internet|net|wifi|wi-fi|network|signal|reception|coverage|connection"
     r"|landline|phone line|fibre|fiber|cable|tv|mobile data|data|4g|5g|3g|lte|power|router"
-    r"|modem|hub|server|servers|email|streaming)(?:'s)?"
+    r"|modem|hub|server|servers|email|streaming)"
+)
+_SERVICE_WORDS = (
+    "broadband internet net wifi wi network signal reception coverage connection landline line "
+    "fibre fiber cable tv data 4g 5g 3g lte power router modem hub server servers email streaming "
+    "broadband's internet's wifi's network's signal's connection's power's router's hub's"
+)
+_DOWN = (
+    r"(?: is| are| has been| been| still| completely| totally| all)* (?:down|out)\b(?! (?:to|the"
+    r"|of|there|here|with|and|by|from|on the|for (?:a|the|dinner|lunch)|loud))"
 )
 # A link to the network: "no signal", "lost broadband" (wifi/internet alone may be an amenity).
 _LINK = (
@@ -108,22 +117,14 @@ CUES: dict[str, list[Cue]] = {
             r"\b(?:payment|card|transaction)s? (?:was |got |"
             r"keeps getting )?(?:declined|failed|rejected)\b",
         ),
-        # A service (or the brand, named as @user) is down or out: "broadband down in Leeds?".
-        cue(
-            0.85,
-            "down out",
-            rf"(?:{_DOWN_SUBJECT})(?: is| are| has been| been| still| completely| totally| all)*"
-            r" (?:down|out)\b(?! (?:to|the|of|there|here|with|and|by|from|on the|for (?:a|the"
-            r"|dinner|lunch)|loud))",
-            rf"(?:{_DOWN_SUBJECT}) down (?:again|in|for|across|since|everywhere|right now|atm"
-            r"|today|tonight|this|all)\b",
-            rf"(?:{_DOWN_SUBJECT}) down\W*$",
-        ),
+        # The brand (named as @user) or a service is down or out: "broadband down in Leeds?".
+        cue(0.85, "down out", rf"@user(?:'s)?(?: {_BRAND_PART})?{_DOWN}", also="user user's"),
+        cue(0.85, "down out", rf"\b{_SERVICE}(?:'s)?{_DOWN}", also=_SERVICE_WORDS),
         # No service: "no signal", "lost broadband", "without internet for 6 days". A missing
         # amenity ("no wifi on this flight") is a complaint, so wifi/internet need a loss.
         cue(
             0.85,
-            "no zero lost losing lose without non existent nonexistent dead patchy",
+            "no zero any lost losing lose without existent nonexistent dead patchy gone",
             rf"\b(?:no|zero|not getting any) (?:\w+ )?{_LINK}\b",
             rf"\b(?:lost|losing|lose|without|still no|no more) (?:\w+ )?(?:{_LINK}|wifi|wi-fi"
             r"|internet)\b",
@@ -132,6 +133,8 @@ CUES: dict[str, list[Cue]] = {
             r"\b(?:no|without|lost) (?:phone|cell|mobile|network) service\b",
             rf"\b(?:{_LINK}|wifi|wi-fi|internet)\b[^.!?\n]{{0,25}}\b(?:non-?existent|dead|patchy"
             r"|gone)\b",
+            also="broadband signal reception coverage connection connectivity landline line dial "
+            "data 4g 5g 3g lte bars wifi wi internet service",
         ),
         # The connection keeps dropping: "connection drops every evening", "wifi cutting out".
         cue(
@@ -144,13 +147,14 @@ CUES: dict[str, list[Cue]] = {
             r"|bars?))\b|\bpacket loss\b",
         ),
         # Nothing works or loads; "something went wrong" is an error message; is it just me?
+        cue(0.8, "nothing", r"\bnothing (?:is |will )?(?:loading|loads|working|works)\b"),
+        cue(0.8, "wrong", r"\bsomething went wrong\b"),
         cue(
             0.8,
-            "nothing something just anyone",
-            r"\bnothing (?:is |will )?(?:loading|loads|working|works)\b",
-            r"\bsomething went wrong\b",
+            "me",
             r"\bis it (?:just )?me or (?:is|are|has|does)\b|\b(?:anyone else|just me) or is it"
             r" (?:just )?me\b",
+            also="or",
         ),
     ],
     "churn_risk": [
@@ -231,29 +235,37 @@ CUES: dict[str, list[Cue]] = {
         # "match it or I'm going elsewhere", "jumping ship".
         cue(
             0.85,
-            "switch switched switching ported porting change changing jump jumping or going "
-            "looking",
+            "switched switching ported porting switch change changing",
             r"\b(?:switch(?:ed|ing)|port(?:ed|ing))(?: \w+)? (?:over |back )?(?:away )?from "
             r"(?:@user|\w+(?: \w+)? to)\b",
             r"\b(?:switch(?:ing)?|chang(?:e|ing)) (?:my )?(?:providers?|networks?|carriers?|banks?"
             r"|airlines?|suppliers?|isps?)\b",
-            r"\bjump(?:ing|ed)? ship\b",
+        ),
+        cue(0.85, "ship", r"\bjump(?:ing|ed)? ship\b"),
+        cue(
+            0.85,
+            "or",
             r"\bor (?:i'm|im|i am|i'll|i will|we're|we'll|we will) (?:going|switching|moving"
             r"|leaving|off|cancell?ing|walking|taking my)\b",
+            also="going switching moving leaving off cancelling canceling walking taking",
+        ),
+        cue(
+            0.85,
+            "alternatives other",
             r"\blooking (?:at|into) (?:the )?(?:alternatives|other (?:providers|options|networks"
             r"|airlines|banks|carriers))\b",
+            also="looking",
         ),
     ],
     "complaint": [
         # Counting the failures: "day 3 of no internet", "third time I've called", "no-show".
+        cue(0.8, "day", r"\bday (?:\d+|two|three|four|five|six|seven|eight|nine|ten) of\b"),
         cue(
             0.8,
-            "day second third fourth fifth sixth 2nd 3rd 4th 5th 6th row show no",
-            r"\bday (?:\d+|two|three|four|five|six|seven|eight|nine|ten) of\b",
+            "second third fourth fifth sixth 2nd 3rd 4th 5th 6th row show shows",
             r"\b(?:second|third|fourth|fifth|sixth|2nd|3rd|[4-9]th) (?:time|missed|failed"
             r"|cancell?ed|visit|call|engineer|appointment|attempt|day running|week running"
-            r"|evening running)\b"
-            r"(?! (?:flying|using|with|buying|ordering|staying|visiting)\b)",
+            r"|evening running)\b(?! (?:flying|using|with|buying|ordering|staying|visiting)\b)",
             r"\b(?:times|days|weeks|months|evenings|nights|calls) in a row\b",
             r"\bno[- ]shows?\b",
         ),
@@ -261,10 +273,20 @@ CUES: dict[str, list[Cue]] = {
         # warning others off: "avoid @user".
         cue(
             0.85,
-            "how would would've avoid",
+            "how",
             r"\bhow (?:is|was|can) (?:this|that|it|any of this) (?:even )?(?:legal|acceptable|ok"
             r"|okay|allowed|fair|right|possible)\b",
+            also="legal acceptable ok okay allowed fair right possible",
+        ),
+        cue(
+            0.85,
+            "would would've",
             r"\bwould(?:'ve| have) been (?:nice|good|helpful|great|polite|decent)\b",
+            also="nice good helpful great polite decent",
+        ),
+        cue(
+            0.85,
+            "avoid",
             r"\bavoid (?:@user|them|this (?:company|airline|provider|bank|place)|at all costs)\b",
         ),
         # Something that should have arrived has not.
@@ -423,18 +445,30 @@ CUES: dict[str, list[Cue]] = {
         # Asking others before buying: "anyone tried it?", "are they any good?", "torn between".
         cue(
             0.8,
-            "anyone anybody tried using experience experiences reviews any worth which torn "
-            "deciding choosing leaning better cheaper",
+            "anyone anybody",
             r"\b(?:anyone|anybody)(?: here)? (?:tried|used|using|with|on) (?:it|them|@user)\b",
+        ),
+        cue(
+            0.8,
+            "experience experiences reviews review",
             r"\b(?:any|your|people's) experiences? (?:with|of) @user\b|\breviews? (?:of|for|on)"
             r" @user\b",
-            r"\b(?:is|are|was) (?:\S+ ){1,4}?any (?:good|better)\b",
-            r"\bworth (?:getting|paying|the extra|switching)\b",
+        ),
+        cue(0.8, "any", r"\b(?:is|are) (?:\S+ ){1,4}?any (?:good|better)\b", also="good better"),
+        cue(0.8, "worth", r"\bworth (?:getting|paying|the extra|switching)\b"),
+        cue(
+            0.8,
+            "which or",
             r"\bwhich (?:one|provider|network|plan|package|is)(?: is)? (?:better|best|cheaper"
             r"|faster|more reliable|would you)\b",
-            r"\b(?:is|are) \S+ or \S+ (?:better|cheaper|faster)\b",
+            r"\b(?:is|are) \S+ or \S+ (?:better|cheaper|faster)\b|\bwhich one\?",
+            also="better best cheaper faster reliable would one",
+        ),
+        cue(
+            0.8,
+            "torn deciding choosing leaning",
             r"\b(?:torn|deciding|choosing) between\b|\bleaning (?:towards?|to) \S+|\bleaning"
-            r" @user\b|\bwhich one\?",
+            r" @user\b",
         ),
         cue(
             0.85,
@@ -492,13 +526,19 @@ CUES: dict[str, list[Cue]] = {
     ],
     "praise": [
         # A happy switcher praises where they went: "switched last year, never looked back".
+        cue(0.85, "regrets looked", r"\bno regrets\b|\bnever looked back\b"),
         cue(
             0.85,
-            "regrets looked best should should've",
-            r"\bno regrets\b|\bnever looked back\b",
+            "best",
             r"\bbest (?:decision|move|thing) (?:i|we)(?:'ve| have)? (?:ever )?(?:made|did|done)\b",
+            also="decision move thing",
+        ),
+        cue(
+            0.85,
+            "should should've",
             r"\bshould(?:'ve| have) (?:switched|moved|changed|done (?:it|this)) (?:sooner|earlier"
             r"|years ago|ages ago)\b",
+            also="sooner earlier ago",
         ),
         cue(
             0.85,

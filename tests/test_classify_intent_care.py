@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from classify import classify_text
+from classify.cues import CueIndex, cue
 from classify.settings import ClassifySettings
+from classify.text import to_words
 
 # Brand names a team would list as topic terms: the classifier sees them as "@user".
 BRANDS = ClassifySettings(neutral_terms=["Zapnet", "Kestrel Mobile", "Orbitel"])
@@ -177,3 +179,16 @@ def test_counting_failures_and_rhetoric_are_complaints(text):
 
 def test_a_repeat_visit_is_not_a_complaint():
     assert "complaint" not in names("second time flying with Orbitel Air this year, see you in May")
+
+
+def test_a_cue_with_also_words_runs_only_when_both_word_sets_are_present():
+    rule = cue(0.9, "down", r"\bdown\b", also="wifi broadband")
+    index = CueIndex([("outage", rule)])
+    for text, expected in [
+        ("wifi down again", {"outage": 0.9}),
+        ("broadband is down", {"outage": 0.9}),
+        ("sat down for dinner", {}),  # trigger but no `also` word: the regex never runs
+        ("wifi is fine", {}),
+    ]:
+        assert index.best_scores(text, to_words(text)) == expected
+        assert rule.matches(text, to_words(text)) is bool(expected)
