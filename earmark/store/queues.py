@@ -35,12 +35,21 @@ _OPPORTUNITY_FIELDS = (
     "updated_at",
 )
 # What the queue views and `next` show: the opportunity with its post and labels.
-_ITEM_SELECT = (
+_ITEM_COLUMNS = (
     "SELECT o.*, p.platform, p.url, p.author, p.text, p.created_at AS post_created_at, "
     "c.sentiment, c.intents, c.primary_intent, c.reply_privately, c.pii "
-    "FROM opportunities o JOIN posts p ON p.id = o.post_id "
-    "LEFT JOIN classifications c ON c.post_id = o.post_id "
 )
+_ITEM_JOINS = (
+    "JOIN posts p ON p.id = o.post_id LEFT JOIN classifications c ON c.post_id = o.post_id "
+)
+_ITEM_SELECT = _ITEM_COLUMNS + "FROM opportunities o " + _ITEM_JOINS
+
+
+_RANK = "ORDER BY priority DESC, created_at, id"
+
+
+def _distinct_or_none(values: Sequence[str] | None) -> list[str | None]:
+    return [None] if values is None else list(dict.fromkeys(values))
 
 
 def _agent_row(row: dict) -> dict:
@@ -192,22 +201,51 @@ class QueuesMixin(QueueMetricsMixin):
         limit: int | None = None,
         offset: int = 0,
     ) -> list[dict]:
-        """Return open work with post and labels, by priority (highest) then age (oldest)."""
-        clauses = [f"o.status IN ({','.join('?' for _ in statuses)})"]
-        params: list = list(statuses)
+        """Return open work with post and labels, by priority (highest) then age (oldest).
+
+        With a limit, the top limit+offset rows of each (status, queue) are read through the
+        rank indexes and merged, so a page costs the same on a backlog of any size.
+        """
+        common, common_params = [], []
         if queue is not None:
-            clauses.append("o.queue = ?")
-            params.append(queue)
-        if queues is not None:
-            clauses.append(f"o.queue IN ({','.join('?' for _ in queues)})")
-            params.extend(queues)
+            common.append("queue = ?")
+            common_params.append(queue)
         if agent is not None:
-            clauses.append("o.agent = ?")
-            params.append(agent)
+            common.append("agent = ?")
+            common_params.append(agent)
         if unassigned:
-            clauses.append("o.agent IS NULL")
-        sql = _ITEM_SELECT + "WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY o.priority DESC, o.created_at, o.id"
+            common.append("agent IS NULL")
+        if agent is not None:  # an agent holds a handful of items: (agent, status) finds them
+            groups = [(None, q) for q in _distinct_or_none(queues)]
+        else:
+            groups = [(s, q) for s in dict.fromkeys(statuses) for q in _distinct_or_none(queues)]
+        if not groups:
+            return []
+        parts, params = [], []
+        for status, one_queue in groups:
+            if status is None:
+                clauses = [f"status IN ({','.join('?' for _ in statuses)})", *common]
+                params.extend(statuses)
+            else:
+                clauses = ["status = ?", *common]
+                params.append(status)
+            if one_queue is not None:
+                clauses.append("queue = ?")
+            params.extend(common_params)
+            if one_queue is not None:
+                params.append(one_queue)
+            part = f"SELECT id FROM opportunities WHERE {' AND '.join(clauses)} {_RANK}"  # noqa: S608 - only placeholders and column constants are interpolated
+            if limit is not None:
+                part += " LIMIT ?"
+                params.append(limit + offset)
+            parts.append(f"SELECT id FROM ({part})")  # noqa: S608 - built above from constants
+        sql = (
+            _ITEM_SELECT.replace(
+                "FROM opportunities o ",
+                f"FROM ({' UNION ALL '.join(parts)}) top JOIN opportunities o ON o.id = top.id ",
+            )
+            + "ORDER BY o.priority DESC, o.created_at, o.id"
+        )
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([limit, offset])

@@ -180,5 +180,23 @@ def _m002_alert_count_index(db: sqlite_utils.Database) -> None:
     db["posts"].create_index(["created_at", "id"], if_not_exists=True)
 
 
-MIGRATIONS: list[Migration] = [_m001_initial, _m002_alert_count_index]
+def _m003_queue_order_indexes(db: sqlite_utils.Database) -> None:
+    # `queue` / `next` read the top of each status (and queue) in priority order: with these
+    # indexes they read only the rows shown instead of sorting the whole open backlog.
+    db.execute("DROP INDEX IF EXISTS idx_opportunities_status_queue_priority")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_opportunities_status_rank "
+        "ON opportunities (status, priority DESC, created_at, id)"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_opportunities_status_queue_rank "
+        "ON opportunities (status, queue, priority DESC, created_at, id)"
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _m001_initial,
+    _m002_alert_count_index,
+    _m003_queue_order_indexes,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
