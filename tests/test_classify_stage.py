@@ -160,3 +160,17 @@ def test_a_failing_task_comes_back_as_a_classify_error():
     assert (seq, part) == (0, 1)
     assert isinstance(result, ClassifyError)
     assert str(result) == "classify worker: KeyError('text')"
+
+
+def test_new_posts_and_an_unlabelled_old_post_are_all_found(tmp_path):
+    store = Store(tmp_path / "a.db")
+    fill(store, 12)
+    classify_posts(store, make_config(), now=NOW)
+    store.conn.execute("DELETE FROM classifications WHERE post_id = 'x:2'")
+    store.save_posts(
+        [Post(platform="x", native_id="new", text="acme is down again", created_at=NOW)],
+        [TopicMatch("x:new", "acme", "brand", [])],
+    )
+    assert classify_posts(store, make_config(), now=NOW) == 2
+    assert {row[0] for row in labels(store)} >= {"x:2", "x:new"}
+    assert classify_posts(store, make_config(), now=NOW) == 0

@@ -210,6 +210,11 @@ class PostsMixin:
         """
         where = "" if everything else "AND c.post_id IS NULL"
         last = 0
+        if not everything:
+            start = self._first_unclassified_rowid()
+            if start is None:
+                return
+            last = start - 1
         while True:
             rows = self.conn.execute(
                 "SELECT p.rowid, p.id, p.text, p.lang, p.author_reach, p.created_at, "
@@ -233,6 +238,30 @@ class PostsMixin:
                 }
                 for r in rows
             ]
+
+    def _first_unclassified_rowid(self) -> int | None:
+        """Return the lowest rowid of an unclassified post, or None when all are classified.
+
+        New posts get the highest rowids, so the scan walks back from the newest post and
+        stops once it has seen as many unclassified posts as the two counts say are missing:
+        a run with nothing (or little) new never reads the whole table.
+        """
+        posts = self.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+        labelled = self.conn.execute("SELECT count(*) FROM classifications").fetchone()[0]
+        missing = posts - labelled
+        if missing <= 0:
+            return None
+        lowest = None
+        for rowid, labelled in self.conn.execute(
+            "SELECT p.rowid, c.post_id IS NOT NULL FROM posts p "
+            "LEFT JOIN classifications c ON c.post_id = p.id ORDER BY p.rowid DESC"
+        ):
+            if not labelled:
+                lowest = rowid
+                missing -= 1
+                if missing == 0:
+                    break
+        return lowest
 
     def save_classifications(self, results: Sequence[Classification]) -> int:
         """Insert or replace classification rows in one transaction; return how many."""
