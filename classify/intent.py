@@ -27,6 +27,15 @@ NEGATIVE_COMPLAINT_SCORE = 0.6  # negative post with no complaint cue: still mos
 POSITIVE_PRAISE_SCORE = 0.6
 CHURN_COMPLAINT_SCORE = 0.7  # saying you will leave is itself dissatisfaction
 ACTIONABLE = frozenset({"outage", "churn_risk", "complaint", "question"})
+# A care team's own reply: signed with the agent's initials ("... ^LP") or asking the customer
+# for a DM with details. The brand is speaking, so it is `other` whatever its words say. A
+# customer quoting such a reply ("RT @brand: ...", "“@brand: ...”") is not the brand.
+_BRAND_VOICE = re.compile(
+    r"(?:^|\s)\^[a-z]{2}\s*$"
+    r"|\b(?:please |pls )?dm us (?:your|the|with|a|an)\b|\bsend us a (?:dm|direct message|private"
+    r" message)\b"
+)
+_QUOTED = re.compile(r"\brt @user|@user ?:|[“”]")
 
 
 @lru_cache(maxsize=32)
@@ -63,6 +72,12 @@ def detect_intents(
     lowered = text.lower()
     if words is None:
         words = to_words(lowered)
+    if (
+        ("^" in lowered or "us" in words)
+        and _BRAND_VOICE.search(lowered)
+        and not _QUOTED.search(lowered)
+    ):
+        return [("other", 0.5)]
     found = compiled.best_scores(lowered, words)
     _apply_sentiment(found, sentiment)
     if not found:

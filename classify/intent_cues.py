@@ -34,6 +34,7 @@ _DOWN = (
     r"(?: is| are| has been| been| still| completely| totally| all)* (?:down|out)\b(?! (?:to|the"
     r"|of|there|here|with|and|by|from|on the|for (?:a|the|dinner|lunch)|loud))"
 )
+_SLOW = r"(?:broadband|internet|wifi|wi-fi|mobile data|data|connection|speeds?|network|4g|5g)"
 # A link to the network: "no signal", "lost broadband" (wifi/internet alone may be an amenity).
 _LINK = (
     r"(?:broadband|signal|reception|coverage|connection|connectivity"
@@ -69,13 +70,14 @@ CUES: dict[str, list[Cue]] = {
             "error errors errored erroring crash crashes crashed crashing glitch glitches "
             "glitchy glitching bug bugs buggy frozen freezes freezing broken faulty wonky "
             "keeps keep",
-            r"\berror",
+            r"(?<!rounding )\berror",
             r"\bcrash",
             r"\bglitch",
             r"\bbug(?:s|gy)?\b",
             r"\bfrozen\b|\bfreez(?:es|ing)\b|\bfaulty\b|\bwonky\b",
             r"\bkeeps? (?:crashing|freezing|logging me (?:out|off)|kicking me|dropping"
-            r"|disconnecting|buffering|loading|saying|failing|giving me)\b",
+            r"|disconnecting|buffering|loading|saying|failing|giving me|rebooting|restarting"
+            r"|resetting)\b",
             rf"\bbroken {_TECH}\b|\b{_TECH} (?:is |was )?broken\b",
         ),
         cue(
@@ -145,6 +147,21 @@ CUES: dict[str, list[Cue]] = {
             r"|dying)\b",
             r"@user (?:just )?(?:dies|died)\b|\bdrops? to (?:no|zero|one bar|\d+ ?(?:kbps|mbps"
             r"|bars?))\b|\bpacket loss\b",
+        ),
+        # A device restarting on its own; a crawling connection ("mobile data is crawling").
+        cue(
+            0.8,
+            "reboots restarts resets rebooted restarted",
+            r"\b(?:reboots|restarts|resets|rebooted|restarted) (?:itself|on its own|randomly"
+            r"|every)\b",
+        ),
+        cue(
+            0.8,
+            "slow slower crawling sluggish",
+            rf"\b(?:slow|slower|crawling|sluggish) (?:\w+ )?{_SLOW}\b",
+            rf"\b{_SLOW} (?:is |are |has been |have been |been )?(?:so |really |very |super |still "
+            r"|painfully |unbearably )?(?:slow|crawling|sluggish)\b",
+            also="broadband internet wifi wi data connection speed speeds network 4g 5g signal",
         ),
         # Nothing works or loads; "something went wrong" is an error message; is it just me?
         cue(0.8, "nothing", r"\bnothing (?:is |will )?(?:loading|loads|working|works)\b"),
@@ -231,6 +248,15 @@ CUES: dict[str, list[Cue]] = {
             r"|time to) (?:be )?(?:leaving"
             r"|ditching|dumping|quitting|quit|ditch|dump|leave) @user\b",
         ),
+        # Getting out of the contract: "can I leave penalty free?", "break my contract".
+        cue(
+            0.85,
+            "leave leaving exit exiting break breaking penalty termination",
+            r"\b(?:leave|leaving|exit|exiting|get out of|break|breaking) (?:my |the |our |this )?"
+            r"(?:contract|plan|deal)\b",
+            r"\bpenalty[- ]free\b|\bwithout (?:paying )?(?:a |the |an |any )?(?:penalty|early"
+            r" termination|exit) fee\b|\bearly termination\b",
+        ),
         # Switching away: "switched from @user to ...", "thinking of switching providers",
         # "match it or I'm going elsewhere", "jumping ship".
         cue(
@@ -268,6 +294,15 @@ CUES: dict[str, list[Cue]] = {
             r"|evening running)\b(?! (?:flying|using|with|buying|ordering|staying|visiting)\b)",
             r"\b(?:times|days|weeks|months|evenings|nights|calls) in a row\b",
             r"\bno[- ]shows?\b",
+        ),
+        # Left in the dark or sold what you did not want: "nobody told me", "I didn't ask for".
+        cue(
+            0.85,
+            "nobody one told warned informed bothered ask asked how",
+            r"\b(?:nobody|no one|no-one) (?:\w+ )?(?:told|tells|warned|informed|bothered)\b",
+            r"\b(?:didn't|did not|never|don't|do not) (?:even )?ask(?:ed)? for\b",
+            r"\bnot how (?:\w+ ){0,3}?(?:works?|this works|it works)\b",
+            also="told tells warned informed bothered ask asked not",
         ),
         # Rhetorical outrage and regret: "how is this legal", "a heads up would've been nice",
         # warning others off: "avoid @user".
@@ -526,7 +561,12 @@ CUES: dict[str, list[Cue]] = {
     ],
     "praise": [
         # A happy switcher praises where they went: "switched last year, never looked back".
-        cue(0.85, "regrets looked", r"\bno regrets\b|\bnever looked back\b"),
+        cue(
+            0.85,
+            "regrets looked finally",
+            r"\bno regrets\b|\bnever looked back\b",
+            r"\bfinally\W+(?:peace|bliss|freedom|sanity|relief)\b",
+        ),
         cue(
             0.85,
             "best",
@@ -577,6 +617,14 @@ CUES: dict[str, list[Cue]] = {
             r"\bdm (?:me )?for (?:promo|deals?|info|collab)\b|\buse code\b",
             r"\bearn \$|\bmake money\b|\bwork from home\b|\b(?:crypto|bitcoin|nft|forex|"
             r"onlyfans)\b|\bfree followers\b|\blimited offer\b",
+        ),
+        # Ads and impersonators: "DM now", "no credit check", "reach our team on WhatsApp".
+        cue(
+            0.9,
+            "dm credit whatsapp telegram",
+            r"(?<!a )(?<!the )(?<!sending )\bdm (?:me |us )?now\b|\bno credit checks?\b",
+            r"\b(?:reach|contact|message|text|chat with) (?:us|our)\b[^.!?\n]{0,40}\bon "
+            r"(?:whatsapp|telegram)\b",
         ),
     ],
 }

@@ -192,3 +192,65 @@ def test_a_cue_with_also_words_runs_only_when_both_word_sets_are_present():
     ]:
         assert index.best_scores(text, to_words(text)) == expected
         assert rule.matches(text, to_words(text)) is bool(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my router reboots itself every night at 3am", "outage"),
+        ("Zapnet hub keeps restarting since the update", "outage"),
+        ("mobile data is crawling in the city centre tonight", "outage"),
+        ("slow broadband again, 2mbps on a 'superfast' plan", "outage"),
+        ("my bill went up £8 and nobody told me", "complaint"),
+        ("they sent me a new router I didn't ask for, now I have to post it back", "complaint"),
+        ("pretty sure that's not how any of this works", "complaint"),
+        ("can I leave penalty free after the price rise?", "churn_risk"),
+        ("how much would it cost to break my contract early", "churn_risk"),
+        ("me after cancelling Zapnet: finally, peace", "churn_risk"),
+    ],
+)
+def test_more_care_cues(text, expected):
+    assert names(text)[0] == expected
+
+
+def test_relief_after_leaving_is_churn_and_praise():
+    assert names("switched from Zapnet to Orbitel last week: finally, peace") == [
+        "churn_risk",
+        "praise",
+    ]
+
+
+def test_a_rounding_error_is_not_an_outage():
+    assert "outage" not in names("£2M fine is a rounding error for a company that size")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello, sorry for the delay. Kindly reach our support team on WhatsApp +44 7700 900000",
+        "Cheap unlimited SIMs £4/month NO credit check DM now!!!",
+    ],
+)
+def test_impersonators_and_ads_are_spam(text):
+    assert names(text) == ["spam"]
+
+
+def test_sending_a_dm_now_is_not_spam():
+    assert "spam" not in names("@zapnethelp thanks, sending a DM now")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@sam_k Hi Sam, sorry about that. Please DM us your account number and we'll check. ^RT",
+        "@jo Sorry for the wait, Jo. An engineer is booked for 8-12 tomorrow. ^MB",
+        "@pat_q We're really sorry. Send us a DM with your postcode and we'll look into it.",
+    ],
+)
+def test_the_care_teams_own_replies_are_other(text):
+    assert names(text) == ["other"]
+
+
+def test_a_customer_quoting_a_care_reply_keeps_their_intent():
+    text = "thanks! RT @zapnethelp: @jo Sorry, the outage is fixed now. ^MB"
+    assert names(text) != ["other"]
