@@ -1,0 +1,151 @@
+"""Complaint cues: dissatisfaction with a product, service or experience (see classify.intent).
+
+Cues are (score, trigger words, regex alternatives) over lowercased text with links removed and
+@handles/brand names replaced by "@user"; keep each one general, never an evaluation phrase.
+"""
+
+from __future__ import annotations
+
+from classify.cues import Cue, cue
+
+COMPLAINT: list[Cue] = [
+    # Counting the failures: "day 3 of no internet", "third time I've called", "no-show".
+    cue(0.8, "day", r"\bday (?:\d+|two|three|four|five|six|seven|eight|nine|ten) of\b"),
+    cue(
+        0.8,
+        "second third fourth fifth sixth 2nd 3rd 4th 5th 6th row show shows",
+        r"\b(?:second|third|fourth|fifth|sixth|2nd|3rd|[4-9]th) (?:time|missed|failed"
+        r"|cancell?ed|visit|call|engineer|appointment|attempt|day running|week running"
+        r"|evening running)\b(?! (?:flying|using|with|buying|ordering|staying|visiting)\b)",
+        r"\b(?:times|days|weeks|months|evenings|nights|calls) in a row\b",
+        r"\bno[- ]shows?\b",
+    ),
+    # Left in the dark or sold what you did not want: "nobody told me", "I didn't ask for".
+    cue(
+        0.85,
+        "nobody one told warned informed bothered ask asked how",
+        r"\b(?:nobody|no one|no-one) (?:\w+ )?(?:told|tells|warned|informed|bothered)\b",
+        r"\b(?:didn't|did not|never|don't|do not) (?:even )?ask(?:ed)? for\b",
+        r"\bnot how (?:\w+ ){0,3}?(?:works?|this works|it works)\b",
+        also="told tells warned informed bothered ask asked not",
+    ),
+    # Rhetorical outrage and regret: "how is this legal", "a heads up would've been nice",
+    # warning others off: "avoid @user".
+    cue(
+        0.85,
+        "how",
+        r"\bhow (?:is|was|can) (?:this|that|it|any of this) (?:even )?(?:legal|acceptable|ok"
+        r"|okay|allowed|fair|right|possible)\b",
+        also="legal acceptable ok okay allowed fair right possible",
+    ),
+    cue(
+        0.85,
+        "would would've",
+        r"\bwould(?:'ve| have) been (?:nice|good|helpful|great|polite|decent)\b",
+        also="nice good helpful great polite decent",
+    ),
+    cue(
+        0.85,
+        "avoid",
+        r"\bavoid (?:@user|them|this (?:company|airline|provider|bank|place)|at all costs)\b",
+    ),
+    # Something that should have arrived has not.
+    cue(
+        0.8,
+        "hasn't has haven't have never didn't did not yet says marked shows where where's",
+        r"\b(?:hasn't|has not|haven't|have not|never|didn't|did not|not yet|still not) "
+        r"(?:\w+ )?(?:arrived|received|delivered|shown up|showed up|been delivered"
+        r"|been refunded|come)\b",
+        r"\b(?:says|marked|shows|showing) (?:as )?delivered\b|\bwhere(?:'s| is) my\b",
+    ),
+    # The brand used to be better; a part of it needs fixing; time lost.
+    cue(
+        0.75,
+        "used was days nostalgic needs need retraining training over more almost nearly it's "
+        "been sitting stuck standing waiting late",
+        r"\bused to be\b|\bwas actually\b|\bdays are (?:long )?gone\b|\bnostalgic for\b",
+        r"\bneeds? (?:some |more |better )?(?:re)?training\b|\bneeds? better\b",
+        r"\b(?:over|more than|almost|nearly) (?:an? |\d+(?:\.\d+)? ?)(?:hours?|hrs?)\b",
+        r"\b(?:it's|it has|it's) been (?:over |more than |almost )?(?:an? |\d+ ?)(?:hours?|hr"
+        r"s?|"
+        r"mins?|minutes|days?|weeks?)\b|\b(?:sitting|stuck|standing|waiting) (?:\w+ ){0,3}?for "
+        r"(?:over |almost |nearly |more than )?(?:an? |\d+ ?)(?:hours?|hrs?|mins?|minutes)\b",
+        r"\b(?:is|was|running|arrived|arriving|are|were) late\b",
+    ),
+    cue(
+        0.9,
+        "worst terrible horrible awful pathetic disgusting disgraceful unacceptable "
+        "ridiculous appalling atrocious useless incompetent unprofessional rude shameful "
+        "inexcusable lousy ripoff rip scam scammed sucks suck sucked poor bad joke never fed "
+        "sick tired frustrated frustrating frustration disappointed disappointing "
+        "disappointment annoyed annoying furious angry upset livid outraged unhappy not shame "
+        "irritated mad hate hated nightmare fail failed fails",
+        r"\b(?:worst|terrible|horrible|awful|pathetic|disgusting|disgraceful|unacceptable|"
+        r"ridiculous|appalling|atrocious|useless|incompetent|unprofessional|rude|shameful|"
+        r"inexcusable|lousy|rip-?off|scam(?:med)?|sucks?|sucked|nightmare|irritated|livid|"
+        r"outraged|unhappy|furious|angry|upset|mad at|fed up|sick of|tired of|hate|hated|"
+        r"shame on|epic fail|fail(?:ed|s)? (?:again|to)|frustrat\w+|disappoint\w+|annoy\w+)\b",
+        r"\b(?:poor|bad|awful|terrible|no) (?:customer )?(?:service|experience|communication)"
+        r"\b",
+        r"\b(?:a|absolute|total|complete) joke\b|\bnot (?:happy|impressed|ok|okay|good|cool|"
+        r"acceptable|fair|right)\b|\bnever again\b",
+    ),
+    cue(
+        0.85,
+        "waiting wait waited hold no nobody heard received gotten responded replied called "
+        "ignored ignoring hours hrs minutes mins",
+        r"\b(?:still|been|keep|kept)\s+"
+        r"waiting\b",
+        r"\bwait(?:ed|ing)?\s+(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|more "
+        r"than\s+)?(?:an?\s+|\d+\+?\s*|\w+\s+)?(?:hours?|hrs?|days?|weeks?|months?)\b",
+        r"\b\d+\+?\s*(?:hours?|hrs?|mins?|minutes)\s+(?:\w+ )?(?:waiting|wait|on hold|hold|"
+        r"delay|delayed|late|sitting|stuck|in line|on the tarmac)\b",
+        r"\bon hold\b",
+        r"\bno (?:one|body)\s+(?:is\s+)?(?:answer|respond|repl|help|call|"
+        r"pick|get|will)\w*",
+        r"\bno(?:body)?\s+(?:response|reply|answer|help|updates?|"
+        r"communication|info)\b",
+        r"\b(?:never|haven't|hasn't|have not|has not)\s+"
+        r"(?:\w+\s+)?(?:heard|received|gotten|responded|replied|called back)\b",
+        r"\bignor(?:ed|ing)\b",
+    ),
+    cue(
+        0.8,
+        "cancelled canceled delayed delay delays diverted overbooked oversold stranded "
+        "stuck bumped missed lost missing damaged broken overcharged double twice charged "
+        "billed hidden no still yet again wtf smh denied downgraded refused",
+        r"\b(?:cancell?ed|delayed|delays|diverted|overbooked|oversold|stranded|stuck|bumped|"
+        r"denied|downgraded|refused)\b",
+        r"\bmissed (?:my|our|the) (?:\w+\s+)?(?:flight|"
+        r"connection|train)\b",
+        r"\blost (?:my|our)\b",
+        r"\b(?:missing|damaged|broken) "
+        r"(?:\w+\s+)?(?:bag|bags|luggage|baggage|package|parcel|order|item|suitcase|stroller"
+        r"|delivery)\b",
+        r"\b(?:over|double|twice)[- ]?(?:charged|billed)\b|\b(?:charged|"
+        r"billed) (?:me |us )?(?:twice|two times)\b|\bhidden fees?\b|\bno refund\b",
+        r"\bstill (?:no|not|hasn't|haven't|hasnt|havent|isn't|isnt|can't|cant|won't)\b|\byet "
+        r"again\b|\bagain\?|\bwtf\b|\bsmh\b",
+    ),
+    # Questions that reveal a problem (LABELING.md: question + complaint).
+    cue(
+        0.7,
+        "why how what what's whats",
+        r"\bwhy\b(?! (?:not|thank))",
+        r"\bhow come\b",
+        r"\bwhat gives\b|\bwhat(?:'s| is) going on\b|\bwhat happened to\b|\bwhat the (?:heck|"
+        r"hell|f\w*)\b|\bwhat'?s up with\b",
+    ),
+    # Sarcasm: praise words around a bad experience.
+    cue(
+        0.8,
+        "love gotta thanks thank great nice awesome",
+        r"\b(?:gotta|got to|just) love\b|"
+        r"\blove (?:it|how|that) (?:when|you)\b",
+        r"\bthanks? (?:you )?(?:again |once again )?"
+        r"for (?:nothing|another|making me|forcing|losing|ruining|wasting|the delay|"
+        r"cancell?ing)\b",
+        r"\b(?:great|nice|awesome) (?:job|work|way to)\b[^.!?]*\b(?:delay"
+        r"|cancel|lost|wait|hours?|again)\b",
+    ),
+]
