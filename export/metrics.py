@@ -1,6 +1,6 @@
-"""Team metrics computed from the event log (`earmark stats`).
+"""Team metrics (`earmark stats`), aggregated from one row per opportunity.
 
-For the opportunities created in the window (a `created` event at or after `since`):
+For the opportunities created in the window (created at or after `since`):
 - time to assignment: created -> the first event that put it with someone (assigned, claimed,
   reassigned, escalated, or responded straight from the pool); never-assigned items are left out;
 - time to first response: created -> the first `responded` event;
@@ -16,48 +16,16 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from earmark.config import Config
-from earmark.models import parse_iso, to_iso
+from earmark.models import to_iso
 from export.assign import load_agents
 from export.sparkline import render_sparkline
 
 GROUPINGS = ("queue", "agent", "topic", "platform")
 POOL = "(pool)"
-TAKEN = ("assigned", "claimed", "reassigned", "escalated", "responded")
-STATUS_AFTER = {
-    "created": "open",
-    "assigned": "assigned",
-    "claimed": "claimed",
-    "responded": "responded",
-    "escalated": "escalated",
-    "reassigned": "assigned",
-    "returned": "open",
-    "resolved": "resolved",
-    "dismissed": "dismissed",
-}
 MAX_TREND_DAYS = 30
-
-
-@dataclass
-class Timeline:
-    """One opportunity's life, folded from its events."""
-
-    id: int
-    created_at: datetime
-    sla_due: datetime | None = None
-    assigned_at: datetime | None = None
-    responded_at: datetime | None = None
-    status: str = "open"
-
-    def breached(self, now: datetime) -> bool:
-        if self.sla_due is None:
-            return False
-        if self.responded_at is not None:
-            return self.responded_at > self.sla_due
-        return self.status != "dismissed" and now > self.sla_due
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -71,49 +39,30 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def fold_timelines(events: list[dict]) -> dict[int, Timeline]:
-    """Fold ordered events into one Timeline per opportunity that has a `created` event."""
-    timelines: dict[int, Timeline] = {}
-    for event in events:
-        ident, kind, at = event["opportunity_id"], event["type"], parse_iso(event["at"])
-        if kind == "created":
-            due = event["detail"].get("sla_due")
-            timelines[ident] = Timeline(ident, at, parse_iso(due) if due else None)
-            continue
-        line = timelines.get(ident)
-        if line is None:
-            continue
-        if kind in TAKEN and line.assigned_at is None:
-            line.assigned_at = at
-        if kind == "responded" and line.responded_at is None:
-            line.responded_at = at
-        if kind in ("reopened", "joined"):
-            line.status = event["detail"].get("to_status") or line.status
-        elif kind in STATUS_AFTER:
-            line.status = STATUS_AFTER[kind]
-    return timelines
-
-
-def _seconds(values: list[timedelta], q: float) -> int | None:
-    result = percentile([v.total_seconds() for v in values], q)
+def _rounded(values: list[int], q: float) -> int | None:
+    result = percentile(values, q)
     return None if result is None else round(result)
 
 
-def summarise(name: str, key: str, lines: list[Timeline], now: datetime) -> dict:
-    """Return the metrics of a group of timelines as one record."""
-    to_assign = [t.assigned_at - t.created_at for t in lines if t.assigned_at]
-    to_respond = [t.responded_at - t.created_at for t in lines if t.responded_at]
-    resolved = sum(1 for t in lines if t.status == "resolved")
+def summarise(
+    name: str,
+    key: str,
+    counts: tuple[int, int, int],
+    to_assign: list[int],
+    to_respond: list[int],
+) -> dict:
+    """Return one group's metrics: counts (created, breached, resolved) and durations (s)."""
+    created, breaches, resolved = counts
     return {
         key: name,
-        "created": len(lines),
-        "assign_p50": _seconds(to_assign, 0.5),
-        "assign_p90": _seconds(to_assign, 0.9),
-        "response_p50": _seconds(to_respond, 0.5),
-        "response_p90": _seconds(to_respond, 0.9),
-        "breaches": sum(1 for t in lines if t.breached(now)),
+        "created": created,
+        "assign_p50": _rounded(to_assign, 0.5),
+        "assign_p90": _rounded(to_assign, 0.9),
+        "response_p50": _rounded(to_respond, 0.5),
+        "response_p90": _rounded(to_respond, 0.9),
+        "breaches": breaches,
         "resolved": resolved,
-        "resolution_rate": round(resolved / len(lines), 3) if lines else None,
+        "resolution_rate": round(resolved / created, 3) if created else None,
     }
 
 
@@ -124,13 +73,24 @@ def compute_stats(
     if by == "topic":
         return topic_stats(store, config, now=now, since=since)
     since_iso = to_iso(since)
-    timelines = fold_timelines(store.events_of_opportunities_created_since(since_iso))
-    facets = store.opportunity_facets_created_since(since_iso)
     key = by or "scope"
-    groups: dict[str, list[Timeline]] = defaultdict(list)
-    for ident, line in timelines.items():
-        value = "all" if by is None else facets.get(ident, {}).get(by)
-        groups[value or POOL].append(line)
+
+    def name_of(value: str | None) -> str:
+        return "all" if by is None else value or POOL
+
+    counts = {
+        name_of(value): numbers
+        for value, numbers in store.opportunity_counts_created_since(
+            since_iso, to_iso(now), by
+        ).items()
+    }
+    to_assign: dict[str, list[int]] = defaultdict(list)
+    to_respond: dict[str, list[int]] = defaultdict(list)
+    for value, assign, respond in store.opportunity_durations_created_since(since_iso, by):
+        if assign is not None:
+            to_assign[name_of(value)].append(assign)
+        if respond is not None:
+            to_respond[name_of(value)].append(respond)
     if by in (None, "platform"):
         volume = store.post_volume_by(by or "all", since_iso)
     else:
@@ -138,7 +98,7 @@ def compute_stats(
     backlog = store.count_open_by(by) if by else {"all": sum(store.count_open_by("queue").values())}
     agents = [a for a in load_agents(store, config) if not a.removed]
     loads = store.agent_loads()
-    names = set(groups) | {k or POOL for k in volume} | {k or POOL for k in backlog}
+    names = set(counts) | {k or POOL for k in volume} | {k or POOL for k in backlog}
     if by is None:
         names = {"all"}
     elif by == "agent":
@@ -147,7 +107,9 @@ def compute_stats(
         names |= {q.name for q in config.queues}
     records = []
     for name in sorted(names, key=lambda n: (n == POOL, n)):
-        record = summarise(name, key, groups.get(name, []), now)
+        record = summarise(
+            name, key, counts.get(name, (0, 0, 0)), to_assign[name], to_respond[name]
+        )
         raw = None if name == POOL else name
         record = {
             key: name,

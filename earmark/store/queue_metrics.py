@@ -7,17 +7,26 @@ from earmark.models import OPEN_STATUSES
 _OPEN_MARKS = ",".join("?" for _ in OPEN_STATUSES)
 
 
+def _opportunity_group(column: str | None) -> tuple[str, str]:
+    """Return the GROUP BY expression and the join it needs for a stats grouping."""
+    if column not in (None, "queue", "agent", "platform"):
+        raise ValueError(column)
+    if column == "platform":
+        return "p.platform", "JOIN posts p ON p.id = o.post_id "
+    return ("NULL" if column is None else f"o.{column}"), ""
+
+
 class QueueMetricsMixin:
     def count_open_by(self, column: str) -> dict[str | None, int]:
         """Return the open backlog counted by queue, agent or platform."""
         if column not in ("queue", "agent", "platform"):
             raise ValueError(column)
         group = "p.platform" if column == "platform" else f"o.{column}"
+        join = "JOIN posts p ON p.id = o.post_id " if column == "platform" else ""
         return {
             r[0]: r[1]
             for r in self.conn.execute(
-                f"SELECT {group}, count(*) FROM opportunities o "  # noqa: S608 - constants only
-                "JOIN posts p ON p.id = o.post_id "
+                f"SELECT {group}, count(*) FROM opportunities o {join}"  # noqa: S608 - constants only
                 f"WHERE o.status IN ({_OPEN_MARKS}) GROUP BY {group}",
                 OPEN_STATUSES,
             )
@@ -25,43 +34,48 @@ class QueueMetricsMixin:
 
     # -- metrics input --------------------------------------------------------------------
 
-    def events_of_opportunities_created_since(self, since: str) -> list[dict]:
-        """Return the events of the opportunities created at or after since, in order.
+    def opportunity_counts_created_since(
+        self, since: str, now: str, column: str | None = None
+    ) -> dict[str | None, tuple[int, int, int]]:
+        """Count the opportunities created at or after since: (created, breached, resolved).
 
-        Only what metrics fold is returned: id, type, at, and from the detail the SLA
-        deadline (`created`) and the status a `reopened` item went back to.
+        Grouped by queue, agent or platform (one None group without a column). An SLA is
+        breached by a first response after sla_due, or, unanswered and not dismissed, when
+        now is past it.
         """
-        rows = self.conn.execute(
-            "SELECT e.opportunity_id, e.type, e.at, "
-            "CASE e.type WHEN 'created' THEN json_extract(e.detail, '$.sla_due') END, "
-            "CASE WHEN e.type IN ('reopened', 'joined') "
-            "THEN json_extract(e.detail, '$.to_status') END "
-            "FROM events e WHERE e.opportunity_id IN "
-            "(SELECT opportunity_id FROM events WHERE type = 'created' AND at >= ?) "
-            "ORDER BY e.opportunity_id, e.id",
-            (since,),
-        )
-        return [
-            {
-                "opportunity_id": r[0],
-                "type": r[1],
-                "at": r[2],
-                "detail": {"sla_due": r[3]} if r[3] else {"to_status": r[4]} if r[4] else {},
-            }
-            for r in rows
-        ]
-
-    def opportunity_facets_created_since(self, since: str) -> dict[int, dict]:
-        """Return queue, agent, status and platform of the opportunities created since."""
+        group, join = _opportunity_group(column)
         return {
-            row[0]: {"queue": row[1], "agent": row[2], "status": row[3], "platform": row[4]}
+            row[0]: (row[1], row[2], row[3])
             for row in self.conn.execute(
-                "SELECT o.id, o.queue, o.agent, o.status, p.platform "
-                "FROM opportunities o JOIN posts p ON p.id = o.post_id WHERE o.id IN "
-                "(SELECT opportunity_id FROM events WHERE type = 'created' AND at >= ?)",
-                (since,),
+                f"SELECT {group}, count(*), "  # noqa: S608 - only column constants are interpolated
+                "coalesce(sum(CASE WHEN o.sla_due IS NULL THEN 0 "
+                "WHEN o.first_response_at IS NOT NULL THEN o.first_response_at > o.sla_due "
+                "ELSE o.status != 'dismissed' AND ? > o.sla_due END), 0), "
+                "coalesce(sum(o.status = 'resolved'), 0) "
+                f"FROM opportunities o {join}WHERE o.created_at >= ? GROUP BY {group}",
+                (now, since),
             )
         }
+
+    def opportunity_durations_created_since(
+        self, since: str, column: str | None = None
+    ) -> list[tuple[str | None, int | None, int | None]]:
+        """Return (group, seconds to first assignment, seconds to first response) per item.
+
+        Only items created at or after since that were assigned or answered; whole seconds
+        (the store keeps second precision), computed in SQL.
+        """
+        group, join = _opportunity_group(column)
+        return self.conn.execute(
+            f"SELECT {group}, "  # noqa: S608 - only column constants are interpolated
+            "CAST(strftime('%s', o.first_assigned_at) AS INTEGER) "
+            "- CAST(strftime('%s', o.created_at) AS INTEGER), "
+            "CAST(strftime('%s', o.first_response_at) AS INTEGER) "
+            "- CAST(strftime('%s', o.created_at) AS INTEGER) "
+            f"FROM opportunities o {join}WHERE o.created_at >= ? "
+            "AND (o.first_assigned_at IS NOT NULL OR o.first_response_at IS NOT NULL)",
+            (since,),
+        ).fetchall()
 
     def post_volume_by(self, column: str, since: str) -> dict[str, int]:
         """Return how many posts were created since, by platform (or 'all')."""

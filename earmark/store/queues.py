@@ -148,10 +148,14 @@ class QueuesMixin(QueueMetricsMixin):
     def insert_opportunity(self, row: dict) -> int:
         """Create an opportunity and its first opportunity_posts row; return its id."""
         cols = [c for c in _OPPORTUNITY_FIELDS if c in row]
+        values = [row[c] for c in cols]
+        if row.get("assigned_at"):
+            cols.append("first_assigned_at")
+            values.append(row["assigned_at"])
         cur = self.conn.execute(
             f"INSERT INTO opportunities ({', '.join(cols)}) "  # noqa: S608 - only placeholders and column constants are interpolated
             f"VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols],
+            values,
         )
         self.add_opportunity_post(row["post_id"], cur.lastrowid)
         return cur.lastrowid
@@ -168,10 +172,14 @@ class QueuesMixin(QueueMetricsMixin):
         unknown = set(fields) - set(_OPPORTUNITY_FIELDS)
         if unknown:
             raise ValueError(f"unknown opportunity columns: {sorted(unknown)}")
-        sets = ", ".join(f"{k} = ?" for k in fields)
+        sets = [f"{k} = ?" for k in fields]
+        values = list(fields.values())
+        if fields.get("assigned_at"):  # the first time it went to someone (for stats)
+            sets.append("first_assigned_at = coalesce(first_assigned_at, ?)")
+            values.append(fields["assigned_at"])
         self.conn.execute(
-            f"UPDATE opportunities SET {sets} WHERE id = ?",  # noqa: S608 - checked column names
-            [*fields.values(), opportunity_id],
+            f"UPDATE opportunities SET {', '.join(sets)} WHERE id = ?",  # noqa: S608 - checked column names
+            [*values, opportunity_id],
         )
 
     def get_opportunity(self, opportunity_id: int) -> dict | None:

@@ -194,9 +194,24 @@ def _m003_queue_order_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m004_first_assigned_at(db: sqlite_utils.Database) -> None:
+    # When an item first went to someone (assigned_at is overwritten by reassignments and
+    # cleared by returns): with it `stats` reads one row per item instead of its events.
+    db.execute("ALTER TABLE opportunities ADD COLUMN first_assigned_at TEXT")
+    db.execute(
+        "UPDATE opportunities SET first_assigned_at = (SELECT e.at FROM events e "
+        "WHERE e.opportunity_id = opportunities.id AND e.type IN "
+        "('assigned', 'claimed', 'reassigned', 'escalated', 'responded') ORDER BY e.id LIMIT 1)"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_opportunities_created_at ON opportunities (created_at)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _m001_initial,
     _m002_alert_count_index,
     _m003_queue_order_indexes,
+    _m004_first_assigned_at,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,81 @@
+"""opportunities.first_assigned_at: kept by the store, backfilled from events by migration 4."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+from queue_fixtures import NOW, add_post, make_store
+
+from earmark.models import to_iso
+from earmark.store import Store
+from earmark.store.schema import MIGRATIONS, MIGRATIONS_TABLE
+
+
+def first_assigned(store, opportunity_id):
+    return store.conn.execute(
+        "SELECT first_assigned_at FROM opportunities WHERE id = ?", (opportunity_id,)
+    ).fetchone()[0]
+
+
+def test_the_first_assignment_survives_reassignment_and_return(tmp_path):
+    store = make_store(tmp_path)
+    post_id = add_post(store, "1")
+    ident = store.insert_opportunity(
+        {
+            "post_id": post_id,
+            "queue": "support",
+            "status": "open",
+            "created_at": "2024-05-01T12:00:00Z",
+        }
+    )
+    assert first_assigned(store, ident) is None
+    store.update_opportunity(ident, priority=60)
+    assert first_assigned(store, ident) is None
+    store.update_opportunity(
+        ident, status="assigned", agent="ann", assigned_at="2024-05-01T12:05:00Z"
+    )
+    store.update_opportunity(ident, status="open", agent=None, assigned_at=None)
+    store.update_opportunity(
+        ident, status="claimed", agent="bob", assigned_at="2024-05-01T12:09:00Z"
+    )
+    assert first_assigned(store, ident) == "2024-05-01T12:05:00Z"
+
+
+def test_an_item_created_assigned_has_its_first_assignment(tmp_path):
+    store = make_store(tmp_path)
+    ident = store.insert_opportunity(
+        {"post_id": add_post(store, "1"), "queue": "support", "status": "assigned",
+         "agent": "ann", "created_at": "2024-05-01T12:00:00Z",
+         "assigned_at": "2024-05-01T12:00:00Z"}
+    )  # fmt: skip
+    assert first_assigned(store, ident) == "2024-05-01T12:00:00Z"
+
+
+def test_migration_backfills_from_the_first_taking_event(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    for version, migration in enumerate(MIGRATIONS[:3], start=1):
+        migration(db)
+        db[MIGRATIONS_TABLE].insert({"version": version, "applied_at": to_iso(NOW)}, pk="version")
+    conn.execute(
+        "INSERT INTO posts (id, platform, native_id, text, created_at, first_seen) "
+        "VALUES ('x:1', 'x', '1', 'acme', '2024-05-01T11:00:00Z', '2024-05-01T11:00:00Z')"
+    )
+    conn.execute(
+        "INSERT INTO opportunities (id, post_id, queue, status, created_at) "
+        "VALUES (7, 'x:1', 'support', 'claimed', '2024-05-01T12:00:00Z')"
+    )
+    for kind, at in (
+        ("created", "12:00"), ("joined", "12:01"), ("claimed", "12:04"), ("reassigned", "12:08"),
+    ):  # fmt: skip
+        conn.execute(
+            "INSERT INTO events (opportunity_id, type, actor, at, detail) "
+            "VALUES (7, ?, 'x', ?, '{}')",
+            (kind, f"2024-05-01T{at}:00Z"),
+        )
+    conn.close()
+    with Store(path) as store:
+        assert store.schema_version() == len(MIGRATIONS)
+        assert first_assigned(store, 7) == "2024-05-01T12:04:00Z"
