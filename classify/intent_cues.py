@@ -151,7 +151,9 @@ CUES: dict[str, list[Cue]] = {
             0.8,
             "how can could there possible when any anyone know advise let need help dm please pls "
             "plz want like",
-            r"\bhow (?:do|can|long|much|many|does|to)\b",
+            # "how much/long/many" asks in the opening sentence ("need to check how long delivery
+            # takes"); later it is mostly a remark ("...time to find out how much I rely on it").
+            r"\bhow (?:do|can|does|to)\b|^[^.!?\n]*\bhow (?:long|much|many)\b",
             r"\b(?:can|could) (?:i|you|we|u|someone|anyone|somebody)\b",
             r"\bis (?:there|it possible)\b|\bare there\b|\bwhen (?:will|is|does|do|can)\b",
             r"\bany (?:update|news|info|idea|word|way)\b|\banyone know\b|\bdo you (?:know|have)\b",

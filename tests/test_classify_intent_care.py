@@ -254,3 +254,9 @@ def test_the_care_teams_own_replies_are_other(text):
 def test_a_customer_quoting_a_care_reply_keeps_their_intent():
     text = "thanks! RT @zapnethelp: @jo Sorry, the outage is fixed now. ^MB"
     assert names(text) != ["other"]
+
+
+def test_how_much_later_in_a_post_is_a_remark_not_a_question():
+    text = "Zapnet broadband down across the city. Time to find out how much I rely on wifi"
+    assert names(text) == ["outage"]
+    assert names("need to check how long delivery takes for the new router")[0] == "question"
