@@ -83,8 +83,6 @@ def test_earmark_jsonl_posts():
 
 def test_the_bundled_sample_posts_read_cleanly():
     sample = Path(__file__).parent.parent / "earmark" / "data" / "sample_posts.jsonl"
-    if not sample.exists():
-        pytest.skip("earmark/data/sample_posts.jsonl not written yet")
     posts, warnings, _, _ = read(sample)
     lines = [line for line in sample.read_text("utf-8").splitlines() if line.strip()]
     assert warnings == []
