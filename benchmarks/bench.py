@@ -47,6 +47,7 @@ import corpus  # noqa: E402  (benchmarks/ is not a package)
 NOW = corpus.START + corpus.SPAN + timedelta(minutes=1)
 FLOOR_SAMPLE = 100_000  # texts scored by bare VADER (its rate does not depend on corpus size)
 ROW_CHUNK = 10_000
+IMPORT_BATCH = 1000  # posts per transaction of the file source (listen/file.py BATCH_SIZE)
 
 
 # -- configuration -------------------------------------------------------------------------
@@ -205,16 +206,29 @@ def vader_floor(corpus_file: Path, sample: int) -> dict:
     return {"posts": total, "seconds": seconds, "distinct": len(distinct)}
 
 
-def sqlite_floor(corpus_file: Path, workdir: Path) -> dict:
-    """Insert the same rows with executemany into a bare table; only the inserts are timed."""
+def sqlite_floor(corpus_file: Path, workdir: Path, schema: str = "bare") -> dict:
+    """Insert the same rows with executemany, 1000 per transaction as the import does.
+
+    schema: "bare" (a table without keys or indexes: the floor), "indexed" (earmark's posts
+    table with its primary key and indexes, no full-text index) or "earmark" (the same with
+    the FTS5 index kept by its trigger). Only the inserts are timed.
+    """
+    from earmark.store import Store
     from earmark.store.posts import POST_COLUMNS
 
-    path = workdir / "floor.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute(f"CREATE TABLE rows ({', '.join(POST_COLUMNS)})")
-    sql = f"INSERT INTO rows VALUES ({', '.join('?' for _ in POST_COLUMNS)})"  # noqa: S608
+    path = workdir / f"floor-{schema}.db"
+    if schema == "bare":
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(f"CREATE TABLE posts ({', '.join(POST_COLUMNS)})")
+    else:
+        store = Store(path)  # the same pragmas (WAL, synchronous NORMAL) and schema
+        conn = store.conn
+        if schema == "indexed":
+            conn.execute("DROP TRIGGER posts_ai")
+    sql = f"INSERT INTO posts VALUES ({', '.join('?' for _ in POST_COLUMNS)})"  # noqa: S608
+    sql = sql.replace("VALUES", f"({', '.join(POST_COLUMNS)}) VALUES")
     first_seen = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
     total, seconds, chunk = 0, 0.0, []
 
@@ -236,7 +250,7 @@ def sqlite_floor(corpus_file: Path, workdir: Path) -> dict:
                 for column in POST_COLUMNS
             )
         )
-        if len(chunk) >= ROW_CHUNK:
+        if len(chunk) >= IMPORT_BATCH:
             seconds += insert(chunk)
             total += len(chunk)
             chunk = []
@@ -244,9 +258,8 @@ def sqlite_floor(corpus_file: Path, workdir: Path) -> dict:
         seconds += insert(chunk)
         total += len(chunk)
     conn.close()
-    path.unlink()
-    for suffix in ("-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
     return {"posts": total, "seconds": seconds}
 
 
@@ -452,6 +465,9 @@ def run(args) -> dict:
         steps["vader"] = vader_floor(corpus_file, min(args.size, args.floor_sample))
         say("floor: sqlite3 executemany")
         steps["executemany"] = sqlite_floor(corpus_file, workdir)
+        say("storage with earmark's keys and indexes, then with FTS too")
+        steps["executemany_indexed"] = sqlite_floor(corpus_file, workdir, "indexed")
+        steps["executemany_fts"] = sqlite_floor(corpus_file, workdir, "earmark")
 
         say("import (child process)")
         steps["import"] = in_child("import", corpus_file, db1, args.mode)
@@ -533,6 +549,9 @@ def table(results: dict) -> str:
         note=f"{steps['vader']['distinct']:,} distinct texts",
     )
     add("2 sqlite3 executemany (bare table)", steps["executemany"])
+    if "executemany_indexed" in steps:
+        add("2 same into posts: key+indexes", steps["executemany_indexed"], floor)
+        add("2 same into posts: +FTS5 trigger", steps["executemany_fts"], floor)
     imp = steps["import"]
     add(
         "3 import (run_listen, file)",
