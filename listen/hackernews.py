@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -12,7 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from earmark.models import Post
 from listen.base import Batch, HttpSourceSettings, SourceError
 from listen.html import html_to_text
-from listen.http import BudgetExhausted, HttpClient
+from listen.http import BudgetExhausted
+from listen.httpsource import HttpSource
 from listen.search_terms import plain_terms, search_terms
 
 if TYPE_CHECKING:
@@ -84,31 +84,15 @@ def build_query(topic: Topic) -> dict[str, str]:
     return {"query": words, "optionalWords": " ".join(terms)}
 
 
-class HackerNewsSource:
+class HackerNewsSource(HttpSource):
     """Stories and comments that mention a topic, newest first, since the stored cursor."""
 
     name: ClassVar[str] = PLATFORM
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+    secret_keys: ClassVar[tuple[str, ...]] = ()
     settings_class: ClassVar[type] = HackerNewsSettings
     env_keys: ClassVar[tuple[str, ...]] = ()
     note: ClassVar[str] = "free, no account (Algolia HN search)"
-
-    def __init__(
-        self,
-        settings: HackerNewsSettings,
-        *,
-        env: Mapping[str, str] = os.environ,
-        http: HttpClient | None = None,
-    ):
-        self.settings = settings
-        self.env = env
-        self.base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.http = http or HttpClient(
-            PLATFORM, timeout=settings.timeout, max_requests=settings.max_requests
-        )
-
-    def credentials(self) -> dict[str, bool]:
-        """Return {} : Hacker News search needs no credentials."""
-        return {}
 
     def fetch(
         self,

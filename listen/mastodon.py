@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +13,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 from earmark.models import Post, parse_iso
 from listen.base import Batch, HttpSourceSettings, SourceError
 from listen.html import html_to_text
-from listen.http import BudgetExhausted, HttpClient
+from listen.http import BudgetExhausted
+from listen.httpsource import HttpSource
 from listen.search_terms import search_terms
 from listen.streams import dump_positions, load_positions
 
@@ -112,38 +112,15 @@ def _newest(posts: list[Post]) -> str:
     return max((post.native_id for post in posts), key=int)
 
 
-class MastodonSource:
+class MastodonSource(HttpSource):
     """Statuses on one instance: hashtag timelines, plus status search when a token is set."""
 
     name: ClassVar[str] = PLATFORM
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+    secret_keys: ClassVar[tuple[str, ...]] = ("token_env",)
     settings_class: ClassVar[type] = MastodonSettings
     env_keys: ClassVar[tuple[str, ...]] = ("MASTODON_TOKEN",)
     note: ClassVar[str] = "free; hashtags need no account, search needs an access token"
-
-    def __init__(
-        self,
-        settings: MastodonSettings,
-        *,
-        env: Mapping[str, str] = os.environ,
-        http: HttpClient | None = None,
-    ):
-        self.settings = settings
-        self.env = env
-        self.base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.http = http or HttpClient(
-            PLATFORM, timeout=settings.timeout, max_requests=settings.max_requests
-        )
-
-    def credentials(self) -> dict[str, bool]:
-        """Return {token_env: is_set}."""
-        if not self.settings.token_env:
-            return {}
-        return {self.settings.token_env: bool(self._token())}
-
-    def _token(self) -> str | None:
-        from listen.secrets import read_secret
-
-        return read_secret(self.env, self.settings.token_env)
 
     def hashtags(self, topic: Topic) -> list[str]:
         """Return the configured hashtags plus the topic's own `#hashtag` terms."""
@@ -169,7 +146,7 @@ class MastodonSource:
         newest first, so a search stream's position is stored with its last batch only.
         """
         positions = load_positions(cursor)
-        token = self._token()
+        token = self.secret("token_env")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         counted = [0]
         streams: list[tuple[str, Any]] = [

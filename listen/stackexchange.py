@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -13,7 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from earmark.models import Post
 from listen.base import Batch, HttpSourceSettings, SourceError
 from listen.html import html_to_text
-from listen.http import BudgetExhausted, HttpClient
+from listen.http import BudgetExhausted
+from listen.httpsource import HttpSource
 from listen.search_terms import plain_terms, search_terms
 from listen.streams import dump_positions, load_positions
 
@@ -88,38 +88,15 @@ def parse_search_page(data: Any, site: str) -> tuple[list[Post], bool]:
     return [parse_question(item, site) for item in data["items"]], bool(data.get("has_more"))
 
 
-class StackExchangeSource:
+class StackExchangeSource(HttpSource):
     """Questions matching a topic's terms on each configured Stack Exchange site."""
 
     name: ClassVar[str] = PLATFORM
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+    secret_keys: ClassVar[tuple[str, ...]] = ("key_env",)
     settings_class: ClassVar[type] = StackExchangeSettings
     env_keys: ClassVar[tuple[str, ...]] = ("STACKEXCHANGE_KEY",)
     note: ClassVar[str] = "free; an optional app key raises the daily quota (300 -> 10,000)"
-
-    def __init__(
-        self,
-        settings: StackExchangeSettings,
-        *,
-        env: Mapping[str, str] = os.environ,
-        http: HttpClient | None = None,
-    ):
-        self.settings = settings
-        self.env = env
-        self.base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.http = http or HttpClient(
-            PLATFORM, timeout=settings.timeout, max_requests=settings.max_requests
-        )
-
-    def credentials(self) -> dict[str, bool]:
-        """Return {key_env: is_set} (the key is optional)."""
-        if not self.settings.key_env:
-            return {}
-        return {self.settings.key_env: bool(self._key())}
-
-    def _key(self) -> str | None:
-        from listen.secrets import read_secret
-
-        return read_secret(self.env, self.settings.key_env)
 
     def fetch(
         self,
@@ -137,7 +114,7 @@ class StackExchangeSource:
         carry its cursor.
         """
         positions = load_positions(cursor)
-        key = self._key()
+        key = self.secret("key_env")
         terms = plain_terms(search_terms(topic))
         count = 0
         try:

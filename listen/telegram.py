@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import sys
 import types
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 from earmark.models import Post
 from listen.base import Batch, HttpSourceSettings, SourceError
 from listen.http import BudgetExhausted, HttpClient
+from listen.httpsource import HttpSource
 from listen.streams import dump_positions, load_positions
 
 if TYPE_CHECKING:
@@ -146,32 +146,20 @@ def make_scraper(
     return scraper
 
 
-class TelegramSource:
+class TelegramSource(HttpSource):
     """Messages of public Telegram channels, newest first, since the stored message number."""
 
     name: ClassVar[str] = PLATFORM
+    default_base_url: ClassVar[str] = TELEGRAM_ORIGIN
+    secret_keys: ClassVar[tuple[str, ...]] = ()
     settings_class: ClassVar[type] = TelegramSettings
     env_keys: ClassVar[tuple[str, ...]] = ()
     note: ClassVar[str] = "free, no account; public channels with a t.me/s/ preview (snscrape)"
 
-    def __init__(
-        self,
-        settings: TelegramSettings,
-        *,
-        env: Mapping[str, str] = os.environ,
-        http: HttpClient | None = None,
-    ):
-        self.settings = settings
-        self.env = env
-        self.base_url = (settings.base_url or TELEGRAM_ORIGIN).rstrip("/")
-        self.http = http or HttpClient(
-            PLATFORM, timeout=settings.timeout, max_requests=settings.max_requests
-        )
+    def __init__(self, settings, **options):
+        super().__init__(settings, **options)
         self._channels: dict[str, tuple[list[Post], bool]] = {}  # read once per run
-
-    def credentials(self) -> dict[str, bool]:
-        """Return {} : public channels need no credentials."""
-        return {}
+        self._channels: dict[str, tuple[list[Post], bool]] = {}  # read once per run
 
     def fetch(
         self,
