@@ -263,6 +263,27 @@ def sqlite_floor(corpus_file: Path, workdir: Path, schema: str = "bare") -> dict
     return {"posts": total, "seconds": seconds}
 
 
+def _burn(loops: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(loops):
+        total += i * i
+    return time.perf_counter() - started
+
+
+def parallel_ceiling(loops: int = 10_000_000) -> dict:
+    """Time a pure-Python loop in one process, then in two at once: the machine's 2-core gain."""
+    import multiprocessing
+
+    one = _burn(loops)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(_burn, [1000, 1000])  # started and imported before the timing
+        started = time.perf_counter()
+        pool.map(_burn, [loops, loops])
+        two = time.perf_counter() - started
+    return {"one_s": one, "two_s": two, "speedup": 2 * one / two}
+
+
 # -- earmark stages ------------------------------------------------------------------------
 
 
@@ -461,6 +482,8 @@ def run(args) -> dict:
         config = write_config(corpus_file, db1, args.mode, workdir / "bench.yaml")
         steps = results["steps"] = {}
 
+        say("parallel ceiling: the same CPU loop in one and in two processes")
+        results["parallel"] = parallel_ceiling()
         say("floor: bare VADER")
         steps["vader"] = vader_floor(corpus_file, min(args.size, args.floor_sample))
         say("floor: sqlite3 executemany")
@@ -602,8 +625,13 @@ def table(results: dict) -> str:
         f"corpus: {size:,} {results['mode']} posts; command: {results['command']}",
         f"(CLI latency includes interpreter start: `earmark --version` takes "
         f"{lat['cli_version_s']:.2f}s)",
-        "",
     ]
+    if "parallel" in results:
+        lines.append(
+            f"(2 processes on this machine run a pure-Python loop "
+            f"{results['parallel']['speedup']:.2f}x as fast as one: the ceiling for workers=2)"
+        )
+    lines += [""]
     for row in [header, *rows]:
         cells = zip(row, widths, strict=True)
         text = "  ".join(
