@@ -147,13 +147,15 @@ CUES: dict[str, list[Cue]] = {
             r"^(?:\W*@user)*\W*(?:how|what|when|where|why|who|which)\b",
             r"^\W*(?:is|are|can|could|would|will|do|does|did|should|may|any)\b",
         ),
+        # "how much/long/many" asks in the opening sentence ("need to check how long delivery
+        # takes"); later it is mostly a remark ("...time to find out how much I rely on it").
+        # Its own cue: a pattern that starts with ^ is only tried at the start of the text.
+        cue(0.8, "long much many", r"^[^.!?\n]*\bhow (?:long|much|many)\b", also="how"),
         cue(
             0.8,
             "how can could there possible when any anyone know advise let need help dm please pls "
             "plz want like",
-            # "how much/long/many" asks in the opening sentence ("need to check how long delivery
-            # takes"); later it is mostly a remark ("...time to find out how much I rely on it").
-            r"\bhow (?:do|can|does|to)\b|^[^.!?\n]*\bhow (?:long|much|many)\b",
+            r"\bhow (?:do|can|does|to)\b",
             r"\b(?:can|could) (?:i|you|we|u|someone|anyone|somebody)\b",
             r"\bis (?:there|it possible)\b|\bare there\b|\bwhen (?:will|is|does|do|can)\b",
             r"\bany (?:update|news|info|idea|word|way)\b|\banyone know\b|\bdo you (?:know|have)\b",
