@@ -260,3 +260,7 @@ def test_how_much_later_in_a_post_is_a_remark_not_a_question():
     text = "Zapnet broadband down across the city. Time to find out how much I rely on wifi"
     assert names(text) == ["outage"]
     assert names("need to check how long delivery takes for the new router")[0] == "question"
+
+
+def test_never_disappoints_is_praise():
+    assert names("Orbitel never disappoints, engineer here by 9 and gone by 10") == ["praise"]
