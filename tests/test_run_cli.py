@@ -383,3 +383,52 @@ def test_a_health_alert_slack_refused_is_reported_again_next_run(tmp_path):
         assert again.exit_code == 0, again.stderr
         assert again.stderr == "health: file: no new posts for 2h10m (expected every 1h)\n"
         assert invoke(config, "run", env=env, now="2026-11-18T12:20:00Z").stderr == ""
+
+
+def test_run_checks_alerts_once_per_incident_and_sends_them(tmp_path, hook):
+    """Steady traffic for 14 hours, then a burst in the last hour: `run` fires one alert."""
+    from datetime import timedelta
+
+    from earmark.models import parse_iso, to_iso
+
+    now = parse_iso(NOW)
+    lines = []
+    for hour in range(1, 15):  # 5-7 posts an hour before the last hour
+        for i in range(5 + hour % 3):
+            at = now - timedelta(hours=hour, minutes=5 + 7 * i)
+            lines.append(
+                {
+                    "id": f"test:{hour}-{i}",
+                    "text": "using acme today",
+                    "created_at": to_iso(at),
+                    "author": f"u{i}",
+                }
+            )
+    for i in range(30):  # the burst
+        at = now - timedelta(minutes=1 + 2 * i)
+        lines.append(
+            {
+                "id": f"test:burst-{i}",
+                "text": "acme login down again, error 503",
+                "created_at": to_iso(at),
+                "author": f"b{i}",
+            }
+        )
+    (tmp_path / "posts.jsonl").write_text(
+        "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
+    )
+    alerts = "alerts:\n  windows: [{recent: 1h, baseline: 12h}]\n  notify: [slack]\n"
+    config = write_config(tmp_path, FILE_SOURCE, SLACK + alerts)
+    env = {"TEST_SLACK_HOOK": hook.url}
+
+    first = invoke(config, "run", env=env)
+    assert first.exit_code == 0, first.stderr
+    assert "alert: spike:acme:all:1h/12h firing" in first.stderr.splitlines()
+    spikes = [m for m in hook.messages if "Spike: acme" in json.dumps(m)]
+    assert len(spikes) == 1
+    assert "z = " in json.dumps(spikes[0])
+
+    later = (now + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    second = invoke(config, "run", env=env, now=later)
+    assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
+    assert len([m for m in hook.messages if "Spike: acme" in json.dumps(m)]) == 1
