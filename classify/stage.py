@@ -95,8 +95,8 @@ def classify_posts(
 
     Each batch is saved in its own transaction, so a killed run resumes where it stopped.
     `should_stop` is checked between batches (run --max-duration). Only this thread reads
-    and writes the store; with workers > 1, worker processes get post texts and send back
-    rows, each distinct text always to the same worker so it is scored once.
+    and writes the store; with workers > 1 this process and workers-1 others classify, each
+    distinct text always in the same process so it is scored once.
     """
     settings = effective_settings(config)
     batches = store.iter_posts_to_classify(settings.batch_size, everything=everything)
@@ -127,23 +127,40 @@ def _worker(inbox, outbox, settings: ClassifySettings, now: datetime) -> None:
             outbox.put((seq, part, ClassifyError(f"classify worker: {error!r}")))
 
 
+# The calling process classifies this much of an even share itself: it also reads and saves.
+PARENT_SHARE = 0.8
+
+
+def _part_of(text: str, workers: int) -> int:
+    """Return which process classifies a text (0: the caller); a text always gets the same one."""
+    bucket = hash(text) % 1000
+    if bucket < 1000 * PARENT_SHARE / workers:
+        return 0
+    return 1 + bucket % (workers - 1)
+
+
 def _in_workers(
     batches: Iterator[list[dict]], settings: ClassifySettings, now: datetime, workers: int
 ) -> Iterator[list[tuple]]:
-    """Classify batches in worker processes; yield each batch's rows, in order."""
+    """Classify batches in this process and workers-1 others; yield each batch's rows in order.
+
+    Each batch's rows are split by text (see _part_of): the other processes get theirs one
+    batch ahead, this one classifies its own share meanwhile, then merges and yields.
+    """
     import multiprocessing
     import queue
 
     ctx = multiprocessing.get_context("spawn")
-    inboxes = [ctx.Queue() for _ in range(workers)]
+    local = ClassifyStream(settings, now)
+    inboxes = {part: ctx.Queue() for part in range(1, workers)}
     outbox = ctx.Queue()
     procs = [
         ctx.Process(target=_worker, args=(inbox, outbox, settings, now), daemon=True)
-        for inbox in inboxes
+        for inbox in inboxes.values()
     ]
     for proc in procs:
         proc.start()
-    pending: dict[int, dict] = {}  # seq -> {"order": [[positions] per part], "parts": {}}
+    pending: dict[int, dict] = {}  # seq -> positions and rows of each part
 
     def receive() -> None:
         while True:
@@ -161,7 +178,7 @@ def _in_workers(
 
     def finish(seq: int) -> list[tuple]:
         entry = pending[seq]
-        while len(entry["parts"]) < entry["sent"]:
+        while len(entry["parts"]) < len(entry["order"]):
             receive()
         del pending[seq]
         merged: list = [None] * entry["size"]
@@ -171,26 +188,25 @@ def _in_workers(
         return merged
 
     try:
-        first = 0
         for seq, rows in enumerate(batches):
             parts: dict[int, list[dict]] = {}
             order: dict[int, list[int]] = {}
             for position, row in enumerate(rows):
-                part = hash(row["text"]) % workers  # a text always meets the same cache
+                part = _part_of(row["text"], workers)
                 parts.setdefault(part, []).append(row)
                 order.setdefault(part, []).append(position)
+            pending[seq] = {"order": order, "parts": {}, "size": len(rows)}
             for part, part_rows in parts.items():
-                inboxes[part].put((seq, part, part_rows))
-            pending[seq] = {"order": order, "parts": {}, "sent": len(parts), "size": len(rows)}
-            # Two batches in flight keep every worker busy while this thread saves.
-            while seq - first >= 2:
-                yield finish(first)
-                first += 1
-        while first in pending:
-            yield finish(first)
-            first += 1
+                if part:
+                    inboxes[part].put((seq, part, part_rows))
+            if seq - 1 in pending:  # the others work on this batch while the caller saves
+                yield finish(seq - 1)
+            if 0 in parts:
+                pending[seq]["parts"][0] = local.rows(parts[0])
+        for seq in sorted(pending):
+            yield finish(seq)
     finally:
-        for inbox in inboxes:
+        for inbox in inboxes.values():
             inbox.put(None)
         for proc in procs:
             proc.join(timeout=5)
