@@ -7,13 +7,11 @@ from earmark.models import OPEN_STATUSES
 _OPEN_MARKS = ",".join("?" for _ in OPEN_STATUSES)
 
 
-def _opportunity_group(column: str | None) -> tuple[str, str]:
-    """Return the GROUP BY expression and the join it needs for a stats grouping."""
+def _opportunity_group(column: str | None) -> str:
+    """Return the GROUP BY expression of a stats grouping (platform is copied from the post)."""
     if column not in (None, "queue", "agent", "platform"):
         raise ValueError(column)
-    if column == "platform":
-        return "p.platform", "JOIN posts p ON p.id = o.post_id "
-    return ("NULL" if column is None else f"o.{column}"), ""
+    return "NULL" if column is None else f"o.{column}"
 
 
 class QueueMetricsMixin:
@@ -21,13 +19,11 @@ class QueueMetricsMixin:
         """Return the open backlog counted by queue, agent or platform."""
         if column not in ("queue", "agent", "platform"):
             raise ValueError(column)
-        group = "p.platform" if column == "platform" else f"o.{column}"
-        join = "JOIN posts p ON p.id = o.post_id " if column == "platform" else ""
         return {
             r[0]: r[1]
             for r in self.conn.execute(
-                f"SELECT {group}, count(*) FROM opportunities o {join}"  # noqa: S608 - constants only
-                f"WHERE o.status IN ({_OPEN_MARKS}) GROUP BY {group}",
+                f"SELECT o.{column}, count(*) FROM opportunities o "  # noqa: S608 - constants only
+                f"WHERE o.status IN ({_OPEN_MARKS}) GROUP BY o.{column}",
                 OPEN_STATUSES,
             )
         }
@@ -43,7 +39,7 @@ class QueueMetricsMixin:
         breached by a first response after sla_due, or, unanswered and not dismissed, when
         now is past it.
         """
-        group, join = _opportunity_group(column)
+        group = _opportunity_group(column)
         return {
             row[0]: (row[1], row[2], row[3])
             for row in self.conn.execute(
@@ -52,7 +48,7 @@ class QueueMetricsMixin:
                 "WHEN o.first_response_at IS NOT NULL THEN o.first_response_at > o.sla_due "
                 "ELSE o.status != 'dismissed' AND ? > o.sla_due END), 0), "
                 "coalesce(sum(o.status = 'resolved'), 0) "
-                f"FROM opportunities o {join}WHERE o.created_at >= ? GROUP BY {group}",
+                f"FROM opportunities o WHERE o.created_at >= ? GROUP BY {group}",
                 (now, since),
             )
         }
@@ -65,14 +61,14 @@ class QueueMetricsMixin:
         Only items created at or after since that were assigned or answered; whole seconds
         (the store keeps second precision), computed in SQL.
         """
-        group, join = _opportunity_group(column)
+        group = _opportunity_group(column)
         return self.conn.execute(
             f"SELECT {group}, "  # noqa: S608 - only column constants are interpolated
             "CAST(strftime('%s', o.first_assigned_at) AS INTEGER) "
             "- CAST(strftime('%s', o.created_at) AS INTEGER), "
             "CAST(strftime('%s', o.first_response_at) AS INTEGER) "
             "- CAST(strftime('%s', o.created_at) AS INTEGER) "
-            f"FROM opportunities o {join}WHERE o.created_at >= ? "
+            f"FROM opportunities o WHERE o.created_at >= ? "
             "AND (o.first_assigned_at IS NOT NULL OR o.first_response_at IS NOT NULL)",
             (since,),
         ).fetchall()

@@ -152,9 +152,13 @@ class QueuesMixin(QueueMetricsMixin):
         if row.get("assigned_at"):
             cols.append("first_assigned_at")
             values.append(row["assigned_at"])
+        marks = ["?" for _ in cols]
+        cols.append("platform")  # copied from the post, for stats by platform
+        marks.append("(SELECT platform FROM posts WHERE id = ?)")
+        values.append(row["post_id"])
         cur = self.conn.execute(
             f"INSERT INTO opportunities ({', '.join(cols)}) "  # noqa: S608 - only placeholders and column constants are interpolated
-            f"VALUES ({', '.join('?' for _ in cols)})",
+            f"VALUES ({', '.join(marks)})",
             values,
         )
         self.add_opportunity_post(row["post_id"], cur.lastrowid)

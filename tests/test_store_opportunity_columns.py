@@ -1,4 +1,4 @@
-"""opportunities.first_assigned_at: kept by the store, backfilled from events by migration 4."""
+"""Columns stats reads: first_assigned_at (migration 4) and platform (migration 5)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_migration_backfills_from_the_first_taking_event(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     db = sqlite_utils.Database(conn)
-    for version, migration in enumerate(MIGRATIONS[:3], start=1):
+    for version, migration in enumerate(MIGRATIONS[:3], start=1):  # before both columns
         migration(db)
         db[MIGRATIONS_TABLE].insert({"version": version, "applied_at": to_iso(NOW)}, pk="version")
     conn.execute(
@@ -79,3 +79,14 @@ def test_migration_backfills_from_the_first_taking_event(tmp_path):
     with Store(path) as store:
         assert store.schema_version() == len(MIGRATIONS)
         assert first_assigned(store, 7) == "2024-05-01T12:04:00Z"
+        assert store.conn.execute("SELECT platform FROM opportunities").fetchone()[0] == "x"
+
+
+def test_an_opportunity_copies_its_posts_platform(tmp_path):
+    store = make_store(tmp_path)
+    ident = store.insert_opportunity(
+        {"post_id": add_post(store, "1", platform="reddit"), "queue": "support",
+         "status": "open", "created_at": "2024-05-01T12:00:00Z"}
+    )  # fmt: skip
+    row = store.conn.execute("SELECT platform FROM opportunities WHERE id = ?", (ident,))
+    assert row.fetchone()[0] == "reddit"
