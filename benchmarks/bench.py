@@ -24,7 +24,6 @@ classify against bare VADER. Never used by the test suite (no timed assertions a
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import platform
@@ -287,20 +286,6 @@ def parallel_ceiling(loops: int = 10_000_000) -> dict:
 # -- earmark stages ------------------------------------------------------------------------
 
 
-def _pipeline_compatible() -> None:
-    """Let run_pipeline call a run_listen that does not take should_stop yet (work in progress)."""
-    import listen.runner
-
-    if "should_stop" in inspect.signature(listen.runner.run_listen).parameters:
-        return
-    original = listen.runner.run_listen
-
-    def run_listen(*args, should_stop=None, **kwargs):
-        return original(*args, **kwargs)
-
-    listen.runner.run_listen = run_listen
-
-
 def run_import(db: Path, config) -> dict:
     from earmark.store import Store
     from listen.runner import run_listen
@@ -370,7 +355,6 @@ def run_full(db: Path, config, now: datetime) -> dict:
     from earmark.pipeline import run_pipeline
     from earmark.store import Store
 
-    _pipeline_compatible()
     with Store(db) as store:
         seconds, report = timed(lambda: run_pipeline(store, config, now=now, env={}))
     return {
