@@ -98,7 +98,8 @@ def test_classify_posts_matches_classify_text(tmp_path):
     )
 
 
-def test_two_workers_store_exactly_what_one_worker_stores(tmp_path):
+def test_two_workers_store_exactly_what_one_worker_stores(tmp_path, monkeypatch):
+    monkeypatch.setattr("classify.stage.MIN_PARALLEL_POSTS", 0)
     one, two = Store(tmp_path / "one.db"), Store(tmp_path / "two.db")
     fill(one, 30)
     fill(two, 30)
@@ -174,3 +175,16 @@ def test_new_posts_and_an_unlabelled_old_post_are_all_found(tmp_path):
     assert classify_posts(store, make_config(), now=NOW) == 2
     assert {row[0] for row in labels(store)} >= {"x:2", "x:new"}
     assert classify_posts(store, make_config(), now=NOW) == 0
+
+
+def test_few_posts_are_classified_without_starting_workers(tmp_path, monkeypatch):
+    store = Store(tmp_path / "a.db")
+    fill(store, 5)
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("a worker process was started for 5 posts")
+
+    monkeypatch.setattr("classify.stage._in_workers", no_workers)
+    assert classify_posts(store, make_config(), now=NOW, workers=2) == 5
+    assert store.count_posts_to_classify() == 0
+    assert store.count_posts_to_classify(everything=True) == 5

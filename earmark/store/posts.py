@@ -239,6 +239,13 @@ class PostsMixin:
                 for r in rows
             ]
 
+    def count_posts_to_classify(self, *, everything: bool = False) -> int:
+        """Return how many posts lack labels (every post with everything=True)."""
+        posts = self.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+        if everything:
+            return posts
+        return posts - self.conn.execute("SELECT count(*) FROM classifications").fetchone()[0]
+
     def _first_unclassified_rowid(self) -> int | None:
         """Return the lowest rowid of an unclassified post, or None when all are classified.
 
