@@ -178,12 +178,14 @@ def classify_many(
     for raw in items:
         item = _to_item(raw)
         key = (item.text, item.lang)
-        content = cache.get(key)
+        content = cache.pop(key, None)
         if content is None:
             content = _classify_content(item.text, item.lang, settings)
             if len(cache) >= cache_size:
-                cache.clear()
-            cache[key] = content
+                # Least recently used first (dicts keep insertion order and every hit is
+                # re-inserted at the end): spam repeated all through a big import stays cached.
+                del cache[next(iter(cache))]
+        cache[key] = content
         yield _finish(
             content,
             topic_kind=item.topic_kind,

@@ -188,3 +188,25 @@ def test_few_posts_are_classified_without_starting_workers(tmp_path, monkeypatch
     assert classify_posts(store, make_config(), now=NOW, workers=2) == 5
     assert store.count_posts_to_classify() == 0
     assert store.count_posts_to_classify(everything=True) == 5
+
+
+def test_classify_many_keeps_a_text_repeated_all_through_the_stream_cached(monkeypatch):
+    """The cache evicts the least recently used text, not everything at once."""
+    scored = []
+    real = classify._classify_content
+
+    def counting(text, lang, settings):
+        scored.append(text)
+        return real(text, lang, settings)
+
+    monkeypatch.setattr(classify, "_classify_content", counting)
+    items = []
+    for i in range(50):
+        items += [
+            classify.ClassifyItem("WIN a free acme hub!!! click now"),
+            classify.ClassifyItem(f"my acme hub broke, day {i}"),
+        ]
+    results = list(classify.classify_many(items, cache_size=3))
+    assert len(results) == 100
+    assert scored.count("WIN a free acme hub!!! click now") == 1
+    assert len(scored) == 51
