@@ -14,14 +14,8 @@ from httpserver import LocalServer
 from earmark.config import Topic
 from listen.base import AuthError, MissingCredentials, SourceError
 from listen.http import HttpClient
-from listen.reddit import (
-    RedditSettings,
-    RedditSource,
-    load_cursor,
-    parse_feed,
-    parse_listing,
-    to_search_query,
-)
+from listen.reddit import RedditSettings, RedditSource, load_cursor, to_search_query
+from listen.reddit_parse import parse_feed, parse_listing
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reddit"
 SECRET = "s3cr3t-reddit-value-123"

@@ -1,0 +1,156 @@
+"""Reddit payloads to Posts: Listing/Thing JSON from the Data API and the public RSS/Atom feeds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from earmark.models import Post
+from listen.base import SourceError
+from listen.html import html_to_text
+
+PLATFORM = "reddit"
+WEB_URL = "https://www.reddit.com"
+_COMMENTS_PATH = re.compile(r"/comments/([a-z0-9]+)(?:/[^/]*/([a-z0-9]+))?/?", re.I)
+_FULLNAME = re.compile(r"^t[13]_[a-z0-9]+$", re.I)
+
+
+def _utc(seconds: Any) -> datetime:
+    return datetime.fromtimestamp(float(seconds), timezone.utc)
+
+
+def _full_id(fullname: str | None) -> str | None:
+    return f"{PLATFORM}:{fullname}" if fullname else None
+
+
+def parse_thing(thing: Mapping[str, Any]) -> Post | None:
+    """Map a t3 (post) or t1 (comment) Thing to a Post; other kinds give None."""
+    kind = thing.get("kind")
+    data = thing.get("data")
+    if kind not in ("t1", "t3") or not isinstance(data, dict):
+        return None
+    fullname = data.get("name") or f"{kind}_{data['id']}"
+    author = data.get("author")
+    if author in ("[deleted]", "[removed]"):
+        author = None
+    permalink = data.get("permalink") or ""
+    url = WEB_URL + permalink.split("?")[0] if permalink.startswith("/") else permalink or None
+    if kind == "t3":
+        title = (data.get("title") or "").strip()
+        body = (data.get("selftext") or "").strip()
+        text = f"{title}\n\n{body}" if body else title
+        parent_id, thread_id = None, _full_id(fullname)
+    else:
+        text = (data.get("body") or "").strip()
+        parent_id = _full_id(data.get("parent_id"))
+        thread_id = _full_id(data.get("link_id"))
+    raw = dict(thing)
+    if isinstance(data.get("replies"), dict):  # nested reply trees are posts of their own
+        raw["data"] = {**data, "replies": ""}
+    return Post(
+        platform=PLATFORM,
+        native_id=fullname,
+        text=text,
+        created_at=_utc(data["created_utc"]),
+        url=url,
+        author=author,
+        author_reach=None,  # listings do not carry karma or follower counts
+        parent_id=parent_id,
+        thread_id=thread_id,
+        source=PLATFORM,
+        raw=raw,
+    )
+
+
+def parse_listing(payload: Any, where: str = "reddit") -> tuple[list[Post], str | None]:
+    """Return the posts of a Listing and its `after` cursor; a non-Listing raises SourceError."""
+    if not isinstance(payload, dict) or payload.get("kind") != "Listing":
+        raise SourceError(f"reddit: unexpected response from {where}: not a Listing")
+    data = payload.get("data")
+    children = data.get("children") if isinstance(data, dict) else None
+    if not isinstance(children, list):
+        raise SourceError(f"reddit: unexpected response from {where}: Listing without children")
+    posts = []
+    for child in children:
+        try:
+            post = parse_thing(child) if isinstance(child, dict) else None
+        except (KeyError, TypeError, ValueError) as error:
+            raise SourceError(
+                f"reddit: malformed item in the Listing from {where} ({error!r} missing or bad)"
+            ) from None
+        if post is not None:
+            posts.append(post)
+    after = data.get("after")
+    return posts, after if isinstance(after, str) and after else None
+
+
+def _feed_fullname(entry: Any) -> str | None:
+    entry_id = entry.get("id") or ""
+    if _FULLNAME.match(entry_id):
+        return entry_id.lower()
+    match = _COMMENTS_PATH.search(entry.get("link") or entry_id)
+    if not match:
+        return None
+    link, comment = match.groups()
+    return f"t1_{comment.lower()}" if comment else f"t3_{link.lower()}"
+
+
+def parse_feed(text: str | bytes, *, parse: Callable[..., Any] | None = None) -> list[Post]:
+    """Map a Reddit .rss feed (Atom now, RSS 2.0 in older recordings) to Posts."""
+    if parse is None:
+        import feedparser
+
+        parse = feedparser.parse
+    feed = parse(text)
+    if feed.get("bozo") and not feed.get("entries"):
+        problem = feed.get("bozo_exception")
+        raise SourceError(f"reddit: unreadable RSS feed ({type(problem).__name__}: {problem})")
+    posts = []
+    for entry in feed.get("entries", []):
+        fullname = _feed_fullname(entry)
+        # dict.get: feedparser's own get() warns when mapping a missing `updated` to `published`.
+        moment = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+        if not fullname or not moment:
+            continue
+        html = ""
+        if entry.get("content"):
+            html = entry["content"][0].get("value", "")
+        html = html or entry.get("summary", "")
+        author = (entry.get("author") or "").strip()
+        if not author:
+            found = re.search(r"submitted by\s*<a href=\"[^\"]*/user/([^\"/]+)", html)
+            author = found.group(1) if found else ""
+        author = re.sub(r"^/?u/", "", author) or None
+        # Reddit appends "submitted by /u/x [link] [comments]" to every entry's HTML.
+        body = html_to_text(re.split(r"(?:&#32;|\s)*submitted by", html, maxsplit=1)[0])
+        title = (entry.get("title") or "").strip()
+        is_comment = fullname.startswith("t1_")
+        if is_comment:
+            text = body or title
+        else:
+            text = f"{title}\n\n{body}" if body and body != title else title
+        link_match = _COMMENTS_PATH.search(entry.get("link") or "")
+        thread = f"t3_{link_match.group(1).lower()}" if link_match else None
+        posts.append(
+            Post(
+                platform=PLATFORM,
+                native_id=fullname,
+                text=text,
+                created_at=datetime(*moment[:6], tzinfo=timezone.utc),
+                url=entry.get("link"),
+                author=author,
+                thread_id=_full_id(thread if is_comment else fullname),
+                source=PLATFORM,
+                raw={
+                    "feed_entry": {
+                        key: dict.get(entry, key)
+                        for key in ("id", "link", "title", "author", "published", "updated")
+                        if dict.get(entry, key) is not None
+                    }
+                    | {"tags": [tag.get("term") for tag in entry.get("tags", [])]}
+                },
+            )
+        )
+    return posts
