@@ -188,25 +188,47 @@ def pick_round_robin(candidates: list[dict], order: list[str], last: str | None)
     raise ValueError("no acceptable candidate")
 
 
+def open_queues(agents: list[AgentInfo], loads: dict[str, int], queues: list[str]) -> set[str]:
+    """Return the queues some active, non-expert agent below capacity serves."""
+    found: set[str] = set()
+    for agent in agents:
+        if agent.removed or not agent.active or agent.role == "expert":
+            continue
+        if loads.get(agent.name, 0) >= agent.effective_capacity:
+            continue
+        found.update(q for q in queues if agent.serves(q))
+    return found
+
+
 def assign_pending(store, config: Config, *, now: datetime) -> tuple[int, int]:
-    """Assign pool items, highest priority first; return (assigned, still waiting)."""
+    """Assign pool items, highest priority first; return (assigned, still waiting).
+
+    Only items of queues some agent could take are read; the rest of the pool is counted.
+    """
     at = to_iso(now)
     agents = load_agents(store, config)
     order = [a.name for a in agents if not a.removed]
     queues = {q.name: q for q in config.queues}
+    automatic = [q.name for q in config.queues if q.strategy != "manual"]
     loads = store.agent_loads()
+    reachable = open_queues(agents, loads, automatic)
+    pool = store.pool_count()
+    if not reachable:
+        return 0, pool
     last_assigned = store.last_assigned_at()
-    assigned = waiting = 0
-    for item in store.pool_opportunities():
-        queue = queues.get(item["queue"])
-        strategy = queue.strategy if queue else "manual"
-        if strategy == "manual":
-            waiting += 1
-            continue
-        candidates = consider(agents, item, loads, returned_from=store.returned_from(item["id"]))
+    assigned = 0
+    for item in store.iter_pool_opportunities(sorted(reachable)):
+        if item["queue"] not in reachable:
+            continue  # its agents filled up earlier in this pass: it waits
+        strategy = queues[item["queue"]].strategy
+        candidates = consider(agents, item, loads)
         if not any(c["rejected"] is None for c in candidates):
-            waiting += 1
             continue
+        returned = store.returned_from(item["id"])
+        if returned:
+            candidates = consider(agents, item, loads, returned_from=returned)
+            if not any(c["rejected"] is None for c in candidates):
+                continue
         if strategy == "round_robin":
             last = store.last_round_robin_agent(item["queue"])
             name, why = pick_round_robin(candidates, order, last)
@@ -233,4 +255,8 @@ def assign_pending(store, config: Config, *, now: datetime) -> tuple[int, int]:
         loads[name] = loads.get(name, 0) + 1
         last_assigned[name] = at
         assigned += 1
-    return assigned, waiting
+        reachable = open_queues(agents, loads, automatic)
+        if not reachable:
+            break
+    # Every pool item is either assigned or waits.
+    return assigned, pool - assigned

@@ -6,8 +6,9 @@ export/routing.py, assign.py, actions.py, sla.py and metrics.py decide, this fil
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from earmark.models import OPEN_STATUSES
 from earmark.store.queue_metrics import QueueMetricsMixin
@@ -58,6 +59,10 @@ def _agent_row(row: dict) -> dict:
         row[key] = json.loads(row[key]) if row.get(key) else []
     row["active"] = bool(row["active"])
     return row
+
+
+def _rank_key(row: dict) -> tuple:
+    return (-row["priority"], row["created_at"], row["id"])
 
 
 def _event_row(row: dict) -> dict:
@@ -263,15 +268,46 @@ class QueuesMixin(QueueMetricsMixin):
             params.extend([limit, offset])
         return [dict(r) for r in self.db.query(sql, params)]
 
-    def pool_opportunities(self) -> list[dict]:
-        """Return unassigned open items (bare rows), highest priority then oldest first."""
-        return [
-            dict(r)
-            for r in self.db.query(
-                "SELECT * FROM opportunities WHERE status = 'open' AND agent IS NULL "
-                "ORDER BY priority DESC, created_at, id"
-            )
-        ]
+    def pool_count(self) -> int:
+        """Return how many unassigned open items wait in the pools."""
+        return self.conn.execute(
+            "SELECT count(*) FROM opportunities WHERE status = 'open' AND agent IS NULL"
+        ).fetchone()[0]
+
+    def iter_pool_opportunities(self, queues: Sequence[str], batch: int = 500) -> Iterator[dict]:
+        """Yield unassigned open items of these queues (bare rows), highest priority then oldest.
+
+        Rows are read a batch at a time per queue (through the status/queue rank index) and
+        merged, so a caller that stops early reads only the top of the pools. Rows the caller
+        assigns between batches leave the pool; the order of the rest is unchanged.
+        """
+        streams = [self._iter_queue_pool(queue, batch) for queue in dict.fromkeys(queues)]
+        return heapq.merge(*streams, key=_rank_key)
+
+    def _iter_queue_pool(self, queue: str, batch: int) -> Iterator[dict]:
+        after: dict | None = None
+        while True:
+            if after is None:
+                keyset, params = "", []
+            else:
+                keyset = (
+                    "AND priority <= ? AND (priority < ? OR (priority = ? AND "
+                    "(created_at > ? OR (created_at = ? AND id > ?)))) "
+                )
+                p, c = after["priority"], after["created_at"]
+                params = [p, p, p, c, c, after["id"]]
+            rows = [
+                dict(r)
+                for r in self.db.query(
+                    "SELECT * FROM opportunities WHERE status = 'open' AND queue = ? "  # noqa: S608 - only placeholders are interpolated
+                    f"AND agent IS NULL {keyset}{_RANK} LIMIT ?",
+                    [queue, *params, batch],
+                )
+            ]
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = rows[-1]
 
     def unanswered_opportunities(self) -> list[dict]:
         """Return open items without a first response (bare rows): the ones an SLA watches."""
