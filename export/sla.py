@@ -51,36 +51,51 @@ def time_left(item: dict, now: datetime):
     return parse_iso(item["sla_due"]) - now
 
 
+NOTHING_LEFT = "~"  # sorts after every timestamp: no check time left
+
+
+def next_check(item: dict, flagged: set[str], fraction: float) -> str:
+    """Return the second from which the item may next need a bump, or NOTHING_LEFT.
+
+    The at-risk point until it is flagged at risk, then the due time until it is flagged
+    breached. Time only moves forward, so a breached item never gets at risk again.
+    """
+    if not item.get("sla_due") or "sla_breached" in flagged:
+        return NOTHING_LEFT
+    if "sla_at_risk" in flagged:
+        return item["sla_due"]
+    due = parse_iso(item["sla_due"])
+    # Rounded down to the second: never later than the point sla_state uses.
+    return to_iso(due - (due - parse_iso(item["created_at"])) * fraction)
+
+
 def refresh_sla(store, config: Config, *, now: datetime) -> SlaReport:
-    """Bump priorities of items at risk or breached and return stale assignments to the pool."""
+    """Bump priorities of items at risk or breached and return stale assignments to the pool.
+
+    Only items whose stored check time has come (or that were never checked at this at-risk
+    fraction) are read; each is re-checked exactly and its next check time stored.
+    """
     report = SlaReport()
     at = to_iso(now)
     fraction = config.routing.at_risk_fraction
-    items = store.unanswered_opportunities()
-    seen = store.event_types_for([i["id"] for i in items], ("sla_at_risk", "sla_breached"))
+    items = store.sla_due_checks(fraction, at)
+    flags: dict[int, set[str]] = {}
+    for opportunity_id, kind in store.event_types_for(
+        [i["id"] for i in items], ("sla_at_risk", "sla_breached")
+    ):
+        flags.setdefault(opportunity_id, set()).add(kind)
+    checks = []
     for item in items:
+        flagged = flags.get(item["id"], set())
         state = sla_state(item, now, fraction)
-        if state not in SLA_BUMPS or (item["id"], f"sla_{state}") in seen:
-            continue
-        base = item["base_priority"] if item["base_priority"] is not None else item["priority"]
-        priority = min(MAX_PRIORITY, max(item["priority"], base + SLA_BUMPS[state]))
-        store.update_opportunity(item["id"], priority=priority, updated_at=at)
-        store.add_event(
-            item["id"],
-            f"sla_{state}",
-            SYSTEM_ACTOR,
-            at,
-            {
-                "queue": item["queue"],
-                "agent": item["agent"],
-                "sla_due": item["sla_due"],
-                "priority_before": item["priority"],
-                "priority": priority,
-            },
-        )
-        setattr(report, state, getattr(report, state) + 1)
+        if state in SLA_BUMPS and f"sla_{state}" not in flagged:
+            _bump(store, item, state, at)
+            flagged.add(f"sla_{state}")
+            setattr(report, state, getattr(report, state) + 1)
+        checks.append((item["id"], next_check(item, flagged, fraction), fraction))
+    store.save_sla_checks(checks)
     return_after = parse_duration(config.routing.return_after)
-    for item in store.opportunities_with_status(("assigned",)):
+    for item in store.assigned_before(to_iso(now - return_after)):
         if item["assigned_at"] and now - parse_iso(item["assigned_at"]) >= return_after:
             return_to_pool(
                 store,
@@ -94,3 +109,22 @@ def refresh_sla(store, config: Config, *, now: datetime) -> SlaReport:
             )
             report.returned += 1
     return report
+
+
+def _bump(store, item: dict, state: str, at: str) -> None:
+    base = item["base_priority"] if item["base_priority"] is not None else item["priority"]
+    priority = min(MAX_PRIORITY, max(item["priority"], base + SLA_BUMPS[state]))
+    store.update_opportunity(item["id"], priority=priority, updated_at=at)
+    store.add_event(
+        item["id"],
+        f"sla_{state}",
+        SYSTEM_ACTOR,
+        at,
+        {
+            "queue": item["queue"],
+            "agent": item["agent"],
+            "sla_due": item["sla_due"],
+            "priority_before": item["priority"],
+            "priority": priority,
+        },
+    )

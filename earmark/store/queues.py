@@ -47,6 +47,11 @@ _ITEM_SELECT = _ITEM_COLUMNS + "FROM opportunities o " + _ITEM_JOINS
 
 
 _RANK = "ORDER BY priority DESC, created_at, id"
+# The terms of idx_opportunities_sla_check's WHERE, verbatim (so SQLite uses that index).
+_SLA_WATCHED = (
+    "first_response_at IS NULL AND status IN "
+    "('open', 'assigned', 'claimed', 'responded', 'escalated')"
+)
 
 
 def _distinct_or_none(values: Sequence[str] | None) -> list[str | None]:
@@ -309,25 +314,41 @@ class QueuesMixin(QueueMetricsMixin):
                 return
             after = rows[-1]
 
-    def unanswered_opportunities(self) -> list[dict]:
-        """Return open items without a first response (bare rows): the ones an SLA watches."""
-        return [
-            dict(r)
-            for r in self.db.query(
-                f"SELECT * FROM opportunities WHERE status IN ({_OPEN_MARKS}) "  # noqa: S608 - only placeholders and column constants are interpolated
-                "AND first_response_at IS NULL ORDER BY id",
-                list(OPEN_STATUSES),
-            )
-        ]
+    def sla_due_checks(self, fraction: float, now: str) -> list[dict]:
+        """Return unanswered open items refresh_sla must look at now (bare rows), by id.
 
-    def opportunities_with_status(self, statuses: Sequence[str]) -> list[dict]:
-        """Return bare opportunity rows in these statuses, by id."""
+        Those whose check time has come, and those never checked at this at-risk fraction.
+        """
+        ranges = (
+            "sla_check_fraction IS NULL",
+            "sla_check_fraction < ?",
+            "sla_check_fraction > ?",
+            "sla_check_fraction = ? AND sla_check_at <= ?",
+        )
+        # One index range each (an OR of them would scan the whole index).
+        parts = [
+            "SELECT * FROM opportunities INDEXED BY idx_opportunities_sla_check "  # noqa: S608 - only constants are interpolated
+            f"WHERE {_SLA_WATCHED} AND {where}"
+            for where in ranges
+        ]
+        sql = " UNION ALL ".join(parts) + " ORDER BY id"
+        return [dict(r) for r in self.db.query(sql, [fraction, fraction, fraction, now])]
+
+    def save_sla_checks(self, checks: Iterable[tuple[int, str, float]]) -> None:
+        """Store (id, next check time, at-risk fraction) for opportunities refresh_sla saw."""
+        self.conn.executemany(
+            "UPDATE opportunities SET sla_check_at = ?, sla_check_fraction = ? WHERE id = ?",
+            [(at, fraction, opportunity_id) for opportunity_id, at, fraction in checks],
+        )
+
+    def assigned_before(self, cutoff: str) -> list[dict]:
+        """Return items still merely assigned whose assignment is at or before cutoff, by id."""
         return [
             dict(r)
             for r in self.db.query(
-                f"SELECT * FROM opportunities WHERE status IN ({','.join('?' for _ in statuses)}) "  # noqa: S608 - only placeholders and column constants are interpolated
+                "SELECT * FROM opportunities WHERE status = 'assigned' AND assigned_at <= ? "
                 "ORDER BY id",
-                list(statuses),
+                [cutoff],
             )
         ]
 

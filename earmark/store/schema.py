@@ -217,11 +217,30 @@ def _m005_opportunity_platform(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_sla_check(db: sqlite_utils.Database) -> None:
+    # When refresh_sla must next look at an unanswered open item (its at-risk point at the
+    # fraction in sla_check_fraction, or its due time once flagged at risk; '~' when nothing is
+    # left to flag). NULL until refresh_sla first sees the row. The partial index holds only
+    # unanswered open items, so a no-op run reads just the rows whose time has come.
+    db.execute("ALTER TABLE opportunities ADD COLUMN sla_check_at TEXT")
+    db.execute("ALTER TABLE opportunities ADD COLUMN sla_check_fraction REAL")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_opportunities_sla_check "
+        "ON opportunities (sla_check_fraction, sla_check_at) WHERE first_response_at IS NULL "
+        "AND status IN ('open', 'assigned', 'claimed', 'responded', 'escalated')"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_opportunities_status_assigned_at "
+        "ON opportunities (status, assigned_at)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _m001_initial,
     _m002_alert_count_index,
     _m003_queue_order_indexes,
     _m004_first_assigned_at,
     _m005_opportunity_platform,
+    _m006_sla_check,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
