@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from httpserver import LocalServer
+from listencli import stored_ids
 
 from earmark.config import Topic
 from listen.base import AuthError, SourceError
@@ -261,13 +262,6 @@ def run_cli(tmp_path, server, *extra):
     )
     args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", *extra]
     return CliRunner().invoke(cli, args)
-
-
-def stored_ids(tmp_path) -> list[str]:
-    import sqlite3
-
-    with sqlite3.connect(tmp_path / "x.db") as conn:
-        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
 
 
 def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp_path):

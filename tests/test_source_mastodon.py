@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from httpserver import LocalServer
+from listencli import run_cli, stored_ids
 
 from earmark.config import Topic
 from listen.base import AuthError, SourceError
@@ -268,24 +269,6 @@ def test_malformed_json_after_a_good_page_keeps_only_the_stored_progress(server,
     assert str(caught.value).startswith(f"mastodon: malformed JSON from {server.url(TAG)}: ")
     # The one batch before the failure carries a cursor that covers exactly its own posts.
     assert [json.loads(batch.cursor) for batch in seen] == [{"tag:hoot": "117020593741189701"}]
-
-
-def run_cli(tmp_path, config_text, *extra, env=None):
-    from click.testing import CliRunner
-
-    from earmark.cli import cli
-
-    config = tmp_path / "earmark.yaml"
-    config.write_text(config_text, encoding="utf-8")
-    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", *extra]
-    return CliRunner().invoke(cli, args, env=env)
-
-
-def stored_ids(tmp_path) -> list[str]:
-    import sqlite3
-
-    with sqlite3.connect(tmp_path / "x.db") as conn:
-        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
 
 
 def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from httpserver import LocalServer
+from listencli import stored_ids
 
 from earmark.config import Topic
 from listen.base import AuthError, MissingCredentials, SourceError
@@ -511,13 +512,6 @@ def listen(tmp_path, config, env):
 
     args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", "--source", "reddit"]
     return CliRunner().invoke(cli, args, env=env)
-
-
-def stored_ids(tmp_path) -> list[str]:
-    import sqlite3
-
-    with sqlite3.connect(tmp_path / "x.db") as conn:
-        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
 
 
 def test_cli_listen_with_credentials_stores_posts_and_a_second_run_is_silent(server, tmp_path):

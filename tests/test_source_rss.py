@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from httpserver import LocalServer
+from listencli import run_cli, stored_ids
 
 from earmark.config import Topic
 from earmark.models import to_iso
@@ -235,24 +236,6 @@ def test_settings_validate_feed_urls():
     with pytest.raises(FieldError):
         RssSettings(feeds=["feed.xml"]).validate()
     RssSettings(feeds=["https://example.org/feed.xml"]).validate()
-
-
-def run_cli(tmp_path, config_text, *extra, env=None):
-    from click.testing import CliRunner
-
-    from earmark.cli import cli
-
-    config = tmp_path / "earmark.yaml"
-    config.write_text(config_text, encoding="utf-8")
-    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", *extra]
-    return CliRunner().invoke(cli, args, env=env)
-
-
-def stored_ids(tmp_path) -> list[str]:
-    import sqlite3
-
-    with sqlite3.connect(tmp_path / "x.db") as conn:
-        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
 
 
 def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from httpserver import LocalServer
+from listencli import run_cli, stored_ids
 
 from earmark.config import Topic
 from listen.base import SourceError
@@ -242,24 +243,6 @@ def test_malformed_page_is_a_clear_error_and_yields_nothing(server, slept):
         "no attribute 'find'); is it a public channel with a web preview?"
     )
     assert batches == []
-
-
-def run_cli(tmp_path, config_text, *extra, env=None):
-    from click.testing import CliRunner
-
-    from earmark.cli import cli
-
-    config = tmp_path / "earmark.yaml"
-    config.write_text(config_text, encoding="utf-8")
-    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", *extra]
-    return CliRunner().invoke(cli, args, env=env)
-
-
-def stored_ids(tmp_path) -> list[str]:
-    import sqlite3
-
-    with sqlite3.connect(tmp_path / "x.db") as conn:
-        return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]
 
 
 def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp_path):
