@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from earmark.models import UNSUPPORTED_LANGUAGE
 
@@ -71,14 +72,44 @@ def score_priority(
     now: datetime | None = None,
 ) -> tuple[int, str]:
     """Return (priority 0-100, reason such as "outage (+40), negative (+15), 2h old (+5)")."""
-    names = [name for name, _ in intents]
+    names = tuple(name for name, _ in intents)
     unread = sentiment == UNSUPPORTED_LANGUAGE and topic_kind in ("brand", "support")
     if not unread and (not names or names[0] in ("spam", "other") and len(names) == 1):
         label = names[0] if names else "other"
         return (0 if label == "spam" else BASE), label
+    very_negative = sentiment == "negative" and compound <= -0.6
+    total, parts = _content_points(names, sentiment, very_negative, topic_kind, unread)
+    parts = list(parts)
+    points = reach_points(author_reach)
+    if points:
+        total += points
+        parts.append(f"{format_reach(author_reach)} followers (+{points})")
+    if created_at is not None:
+        now = now or datetime.now(timezone.utc)
+        if created_at.tzinfo is None:
+            created_at = created_at.replace(tzinfo=timezone.utc)
+        age = max(0.0, (now - created_at).total_seconds())
+        points = next((p for limit, p in AGE_POINTS if age < limit), OLD_POINTS)
+        total += points
+        sign = f" (+{points})" if points > 0 else (f" ({points})" if points < 0 else "")
+        parts.append(f"{format_age(age)} old{sign}")
+    if "spam" in names:
+        total = min(total, BASE)
+    return max(0, min(100, total)), ", ".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _content_points(
+    names: tuple[str, ...],
+    sentiment: str,
+    very_negative: bool,
+    topic_kind: str | None,
+    unread: bool,
+) -> tuple[int, tuple[str, ...]]:
+    """Return the points and reasons from intents, sentiment and topic kind (few combinations)."""
     parts: list[str] = []
     total = BASE
-    if unread and names[:1] in ([], ["other"]):
+    if unread and names[:1] in ((), ("other",)):
         # The rules cannot read it, so assume an ordinary request until a person has.
         total += UNREAD_LANGUAGE_POINTS
         parts.append(f"unread language (+{UNREAD_LANGUAGE_POINTS})")
@@ -98,30 +129,13 @@ def score_priority(
         total += EXTRA_INTENT_POINTS
         parts.append(f"{custom[0]} (+{EXTRA_INTENT_POINTS})")
     if sentiment == "negative":
-        points = VERY_NEGATIVE_POINTS if compound <= -0.6 else NEGATIVE_POINTS
+        points = VERY_NEGATIVE_POINTS if very_negative else NEGATIVE_POINTS
         total += points
-        parts.append(
-            f"{'very negative' if points == VERY_NEGATIVE_POINTS else 'negative'} (+{points})"
-        )
+        parts.append(f"{'very negative' if very_negative else 'negative'} (+{points})")
     if topic_kind in KIND_POINTS and KIND_POINTS[topic_kind]:
         total += KIND_POINTS[topic_kind]
         parts.append(f"{topic_kind} topic (+{KIND_POINTS[topic_kind]})")
-    points = reach_points(author_reach)
-    if points:
-        total += points
-        parts.append(f"{format_reach(author_reach)} followers (+{points})")
-    if created_at is not None:
-        now = now or datetime.now(timezone.utc)
-        if created_at.tzinfo is None:
-            created_at = created_at.replace(tzinfo=timezone.utc)
-        age = max(0.0, (now - created_at).total_seconds())
-        points = next((p for limit, p in AGE_POINTS if age < limit), OLD_POINTS)
-        total += points
-        sign = f" (+{points})" if points > 0 else (f" ({points})" if points < 0 else "")
-        parts.append(f"{format_age(age)} old{sign}")
-    if "spam" in names:
-        total = min(total, BASE)
-    return max(0, min(100, total)), ", ".join(parts)
+    return total, tuple(parts)
 
 
 def to_opportunity(

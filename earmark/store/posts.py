@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from earmark.models import Classification, Post, TopicMatch, parse_iso, to_iso, utcnow
 
@@ -57,6 +58,17 @@ _INSERT_CLASSIFICATION = (
 )
 
 
+@lru_cache(maxsize=4096)
+def _intents_json(intents: tuple[tuple[str, float], ...]) -> str:
+    """Encode scored intents as stored; few distinct sets recur, so each is encoded once."""
+    return json.dumps([[name, round(score, 3)] for name, score in intents])
+
+
+@lru_cache(maxsize=256)
+def _pii_json(pii: tuple[str, ...]) -> str:
+    return json.dumps(list(pii))
+
+
 def classification_values(c: Classification) -> tuple:
     """Map a Classification to its row values, all but classified_at (picklable, compact)."""
     return (
@@ -67,9 +79,9 @@ def classification_values(c: Classification) -> tuple:
         c.neu,
         c.neg,
         c.language,
-        json.dumps([[n, round(s, 3)] for n, s in c.intents]),
+        _intents_json(tuple(map(tuple, c.intents))),
         c.primary_intent,
-        json.dumps(c.pii),
+        _pii_json(tuple(c.pii)),
         int(c.reply_privately),
         c.priority,
         c.priority_reason,
