@@ -22,7 +22,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from classify.cues import Cue, CueIndex, cue
 from classify.settings import ClassifySettings
 from classify.text import to_words
-from classify.vader import token_valences
+from classify.vader import score_valence, token_valences
 
 # Words of customer-care register whose general-lexicon valence is misleading in posts to a brand.
 CARE_LEXICON = {
@@ -202,7 +202,7 @@ def score_sentiment(
             if value > 0:
                 sentiments[i] = 0.0 if word.lower() in POLITE_WORDS else value * SARCASM_DAMPING
         sentiments.extend([CARE_VALENCE] * min(len(cues), MAX_CARE_CUES))
-    scores = analyzer.score_valence(sentiments, text)
+    scores = score_valence(sentiments, text)
     compound = scores["compound"]
     label = to_label(compound, settings)
     if not cues and label != "neutral" and abs(compound) < QUESTION_NEUTRAL_BELOW:

@@ -7,7 +7,9 @@ tests negations with a set. `tests/test_classify_vader.py` checks it against the
 
 from __future__ import annotations
 
+import math
 import string
+from weakref import WeakKeyDictionary
 
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
@@ -16,11 +18,14 @@ from vaderSentiment.vaderSentiment import (
     NEGATE,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
+    normalize,
     scalar_inc_dec,
 )
 
 _NEGATE = frozenset(NEGATE)
 _PUNCTUATION = string.punctuation
+_SCORING: WeakKeyDictionary = WeakKeyDictionary()
+_EMOJI_TABLES: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def _negated(word: str) -> bool:
@@ -89,27 +94,39 @@ def _least_check(valence: float, lower: list[str], i: int, lexicon: dict) -> flo
     return valence
 
 
+def _scoring_words(analyzer: SentimentIntensityAnalyzer) -> frozenset[str]:
+    """Return the lexicon words that score on their own (boosters only modify neighbours).
+
+    Built once per analyzer; the lexicon's membership must not change afterwards (values may).
+    """
+    scoring = _SCORING.get(analyzer)
+    if scoring is None:
+        scoring = frozenset(word for word in analyzer.lexicon if word not in BOOSTER_DICT)
+        _SCORING[analyzer] = scoring
+    return scoring
+
+
+def _emoji_table(analyzer: SentimentIntensityAnalyzer) -> dict[int, str]:
+    """Return a str.translate table that puts each emoji's description after a space."""
+    table = _EMOJI_TABLES.get(analyzer)
+    if table is None:
+        # VADER walks the text char by char, so only one-character keys can ever match. A
+        # leading space where VADER adds none (after a space) changes no token: text.split().
+        table = {ord(key): f" {value}" for key, value in analyzer.emojis.items() if len(key) == 1}
+        _EMOJI_TABLES[analyzer] = table
+    return table
+
+
 def to_tokens(analyzer: SentimentIntensityAnalyzer, text: str) -> tuple[str, list[str], bool]:
     """Replace emoji by their descriptions and tokenize, as VADER's SentiText does."""
     if not text.isascii():
-        emojis = analyzer.emojis
-        parts = []
-        prev_space = True
-        for char in text:
-            description = emojis.get(char)
-            if description is not None:
-                if not prev_space:
-                    parts.append(" ")
-                parts.append(description)
-                prev_space = False
-            else:
-                parts.append(char)
-                prev_space = char == " "
-        text = "".join(parts).strip()
-    words = []
-    for token in text.split():
-        stripped = token.strip(_PUNCTUATION)
-        words.append(token if len(stripped) <= 2 else stripped)
+        text = text.translate(_emoji_table(analyzer)).strip()
+    punctuation = _PUNCTUATION
+    # VADER strips punctuation from a token unless that leaves two characters or fewer.
+    words = [
+        stripped if len(stripped := token.strip(punctuation)) > 2 else token
+        for token in text.split()
+    ]
     # Some but not all tokens in capitals: capitals then add emphasis (allcap_differential).
     capitals = sum(map(str.isupper, words))
     return text, words, 0 < len(words) - capitals < len(words)
@@ -120,17 +137,17 @@ def token_valences(
 ) -> tuple[list[float], list[str], str]:
     """Return VADER's per-token valences (after the "but" rule), the tokens and scored text."""
     text, words, is_cap_diff = to_tokens(analyzer, text)
-    lower = [word.lower() for word in words]
+    # Tokens hold no whitespace and lowercasing adds none, so this is one lower() per token.
+    lower = " ".join(words).lower().split()
+    sentiments: list[float] = [0] * len(words)
+    scoring = _scoring_words(analyzer)
+    if scoring.isdisjoint(lower):
+        return sentiments, words, text
     lexicon = analyzer.lexicon
     last = len(words) - 1
-    sentiments: list[float] = []
-    for i, item in enumerate(words):
+    for i in [i for i, word in enumerate(lower) if word in scoring]:
         word = lower[i]
-        if word not in lexicon or word in BOOSTER_DICT:
-            sentiments.append(0)
-            continue
         if word == "kind" and i < last and lower[i + 1] == "of":
-            sentiments.append(0)
             continue
         valence = lexicon[word]
         if word == "no" and i != last and lower[i + 1] in lexicon:
@@ -141,7 +158,7 @@ def token_valences(
             or (i > 2 and lower[i - 3] == "no" and lower[i - 1] in ("or", "nor"))
         ):
             valence = lexicon[word] * N_SCALAR
-        if is_cap_diff and item.isupper():
+        if is_cap_diff and words[i].isupper():
             valence = valence + C_INCR if valence > 0 else valence - C_INCR
         for start_i in range(3):
             if i > start_i and lower[i - (start_i + 1)] not in lexicon:
@@ -154,14 +171,51 @@ def token_valences(
                 valence = _negation_check(valence, lower, start_i, i)
                 if start_i == 2:
                     valence = _special_idioms_check(valence, lower, i)
-        valence = _least_check(valence, lower, i, lexicon)
-        sentiments.append(valence)
+        sentiments[i] = _least_check(valence, lower, i, lexicon)
     if "but" in lower:
         sentiments = analyzer._but_check(words, sentiments)
     return sentiments, words, text
 
 
+def score_valence(sentiments: list[float], text: str) -> dict[str, float]:
+    """VADER's `score_valence` (compound, pos, neu, neg from token valences), same numbers."""
+    if not sentiments:
+        return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+    sum_s = float(sum(sentiments))
+    # Emphasis from "!" (up to 4) and "?" (2 or more), as _punctuation_emphasis.
+    marks = text.count("?")
+    amplifier = min(text.count("!"), 4) * 0.292 + (
+        0 if marks <= 1 else marks * 0.18 if marks <= 3 else 0.96
+    )
+    if sum_s > 0:
+        sum_s += amplifier
+    elif sum_s < 0:
+        sum_s -= amplifier
+    compound = normalize(sum_s)
+    pos_sum = 0.0
+    neg_sum = 0.0
+    neu_count = 0
+    for score in sentiments:  # _sift_sentiment_scores, added in the same order
+        if score > 0:
+            pos_sum += float(score) + 1
+        elif score < 0:
+            neg_sum += float(score) - 1
+        else:
+            neu_count += 1
+    if pos_sum > -neg_sum:
+        pos_sum += amplifier
+    elif pos_sum < -neg_sum:
+        neg_sum -= amplifier
+    total = pos_sum + math.fabs(neg_sum) + neu_count
+    return {
+        "neg": round(math.fabs(neg_sum / total), 3),
+        "neu": round(math.fabs(neu_count / total), 3),
+        "pos": round(math.fabs(pos_sum / total), 3),
+        "compound": round(compound, 4),
+    }
+
+
 def polarity_scores(analyzer: SentimentIntensityAnalyzer, text: str) -> dict:
     """VADER's polarity_scores, faster; same numbers."""
     sentiments, _, text = token_valences(analyzer, text)
-    return analyzer.score_valence(sentiments, text)
+    return score_valence(sentiments, text)

@@ -43,3 +43,13 @@ def test_tricky_sentences_match_stock_vader():
 def test_random_word_salad_matches_stock_vader(text):
     analyzer = get_stock_analyzer()
     assert polarity_scores(analyzer, text) == analyzer.polarity_scores(text)
+
+
+EMOJI = st.sampled_from(list("😀😡👍💔🙏🔥✈️❤️🤬😭") + ["\u200d", "\ufe0f", " ", "!", "?", "İ", "ß"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(WORDS, EMOJI, st.text(max_size=6)), max_size=14).map("".join))
+def test_arbitrary_unicode_with_emoji_matches_stock_vader(text):
+    analyzer = get_stock_analyzer()
+    assert polarity_scores(analyzer, text) == analyzer.polarity_scores(text)
