@@ -50,8 +50,8 @@ class ClassifyItem:
     post_id: str | None = None
 
 
-class _TextResult(NamedTuple):
-    """What depends on the text alone (cached per distinct text in classify_many)."""
+class _Scores(NamedTuple):
+    """What depends on the scoring text alone (links, handles and brand names removed)."""
 
     sentiment: str
     compound: float
@@ -60,31 +60,78 @@ class _TextResult(NamedTuple):
     neg: float
     language: str
     # Tuples only, so the garbage collector stops tracking cached results (a cache of lists is
-    # rescanned by every full collection: that cost 15% of the classify stage).
+    # rescanned by every full collection).
+    intents: tuple[tuple[str, float], ...]
+
+
+class _TextResult(NamedTuple):
+    """What depends on the post's text alone (cached per distinct text in classify_many)."""
+
+    sentiment: str
+    compound: float
+    pos: float
+    neu: float
+    neg: float
+    language: str
     intents: tuple[tuple[str, float], ...]
     pii: tuple[str, ...]
 
 
-def _classify_content(text: str, lang: str | None, settings: ClassifySettings) -> _TextResult:
-    """Score sentiment, language, intents and PII of one text."""
-    if not isinstance(text, str):
-        text = "" if text is None else str(text)
-    clean = to_scoring_text(text, compile_terms(tuple(settings.neutral_terms)))
-    words = to_words(clean.lower())
+class _Recent:
+    """A mapping of at most `size` entries that forgets the least recently used one first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.data: dict = {}
+
+    def get(self, key):
+        value = self.data.pop(key, None)
+        if value is not None:
+            self.data[key] = value  # dicts keep insertion order: the end is the most recent
+        return value
+
+    def put(self, key, value) -> None:
+        if len(self.data) >= self.size:
+            del self.data[next(iter(self.data))]
+        self.data[key] = value
+
+
+def _score_clean(
+    clean: str, words: frozenset[str], lang: str | None, settings: ClassifySettings
+) -> _Scores:
+    """Score language, sentiment and intents of cleaned text (see to_scoring_text)."""
     supported = [code.lower() for code in settings.languages] or ["en"]
     language = detect_language(clean, hint=lang, languages=supported, words=words)
     if language in supported:
         score = score_sentiment(clean, settings, words=words)
-        sentiment, compound = score.label, score.compound
-        pos, neu, neg = score.pos, score.neu, score.neg
-        intents = detect_intents(clean, sentiment=sentiment, custom=settings.intents, words=words)
-    else:
-        sentiment, compound, pos, neu, neg = UNSUPPORTED_LANGUAGE, 0.0, 0.0, 0.0, 0.0
-        # Rules are English; questions ("?") and custom patterns may still apply.
-        intents = detect_intents(clean, sentiment="neutral", custom=settings.intents, words=words)
-    return _TextResult(
-        sentiment, compound, pos, neu, neg, language, tuple(intents), tuple(find_pii(text, words))
-    )
+        intents = detect_intents(clean, sentiment=score.label, custom=settings.intents, words=words)
+        return _Scores(
+            score.label, score.compound, score.pos, score.neu, score.neg, language, tuple(intents)
+        )
+    # Rules are English; questions ("?") and custom patterns may still apply.
+    intents = detect_intents(clean, sentiment="neutral", custom=settings.intents, words=words)
+    return _Scores(UNSUPPORTED_LANGUAGE, 0.0, 0.0, 0.0, 0.0, language, tuple(intents))
+
+
+def _classify_content(
+    text: str, lang: str | None, settings: ClassifySettings, scored: _Recent | None = None
+) -> _TextResult:
+    """Score sentiment, language, intents and PII of one text.
+
+    `scored` caches results by scoring text: posts that differ only in links, @handles or
+    brand names ("RT @a: ...", the same complaint to two brands) are scored once.
+    """
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    clean = to_scoring_text(text, compile_terms(tuple(settings.neutral_terms)))
+    words = to_words(clean.lower())
+    scores = scored.get((clean, lang)) if scored is not None else None
+    if scores is None:
+        scores = _score_clean(clean, words, lang, settings)
+        if scored is not None:
+            scored.put((clean, lang), scores)
+    # Personal data is looked for in the whole text: an email may contain a brand name.
+    return _TextResult(*scores, tuple(find_pii(text, words)))
 
 
 def _finish(
@@ -178,18 +225,17 @@ def classify_many(
 ) -> Iterator[Classification]:
     """Yield one Classification per item, in order, scoring each distinct text once."""
     settings = settings or ClassifySettings()
-    cache: dict[tuple[str, str | None], _TextResult] = {}
+    texts = _Recent(cache_size)  # (text, lang) -> _TextResult
+    scored = _Recent(cache_size)  # (scoring text, lang) -> _Scores
     for raw in items:
         item = _to_item(raw)
         key = (item.text, item.lang)
-        content = cache.pop(key, None)
+        content = texts.get(key)
         if content is None:
-            content = _classify_content(item.text, item.lang, settings)
-            if len(cache) >= cache_size:
-                # Least recently used first (dicts keep insertion order and every hit is
-                # re-inserted at the end): spam repeated all through a big import stays cached.
-                del cache[next(iter(cache))]
-        cache[key] = content
+            # Reposts and copy-paste spam recur all through a big import: the least recently
+            # used texts are forgotten first, so they stay cached.
+            content = _classify_content(item.text, item.lang, settings, scored)
+            texts.put(key, content)
         yield _finish(
             content,
             topic_kind=item.topic_kind,

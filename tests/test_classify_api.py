@@ -35,9 +35,9 @@ def test_classify_many_scores_each_distinct_text_once(monkeypatch):
     calls = []
     real = classify._classify_content
 
-    def counting(text, lang, settings):
+    def counting(text, lang, settings, *cache):
         calls.append(text)
-        return real(text, lang, settings)
+        return real(text, lang, settings, *cache)
 
     monkeypatch.setattr(classify, "_classify_content", counting)
     spam = "WIN a free phone!! follow for follow http://spam.example"
@@ -51,6 +51,28 @@ def test_classify_many_scores_each_distinct_text_once(monkeypatch):
     assert [r.post_id for r in results] == ["x:1", "x:2", "x:3"]
     assert results[0].intents == results[2].intents
     assert results[1].primary_intent == "complaint"
+
+
+def test_classify_many_scores_texts_that_differ_only_in_handles_and_links_once(monkeypatch):
+    scored = []
+    real = classify._score_clean
+
+    def counting(clean, words, lang, settings):
+        scored.append(clean)
+        return real(clean, words, lang, settings)
+
+    monkeypatch.setattr(classify, "_score_clean", counting)
+    texts = [
+        "@acmeair my bag is lost, call me on 07700 900123",
+        "@acmeair my bag is lost https://t.co/abc",
+        "@otherair my bag is lost",
+    ]
+    results = list(classify_many(ClassifyItem(text) for text in texts))
+    assert scored == ["@user my bag is lost, call me on 07700 900123", "@user my bag is lost"]
+    assert [r.primary_intent for r in results] == ["complaint"] * 3
+    # Personal data is still read from each post's own text.
+    assert [r.pii for r in results] == [["phone"], [], []]
+    assert [r.reply_privately for r in results] == [True, False, False]
 
 
 def test_classify_many_accepts_posts_and_post_kind_pairs():

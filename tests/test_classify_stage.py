@@ -115,9 +115,9 @@ def test_repeated_texts_are_scored_once_across_batches(tmp_path, monkeypatch):
     scored = []
     real = classify._classify_content
 
-    def counting(text, lang, settings):
+    def counting(text, lang, settings, *cache):
         scored.append(text)
-        return real(text, lang, settings)
+        return real(text, lang, settings, *cache)
 
     monkeypatch.setattr(classify, "_classify_content", counting)
     assert classify_posts(store, make_config(batch_size=3), now=NOW) == 40
@@ -195,9 +195,9 @@ def test_classify_many_keeps_a_text_repeated_all_through_the_stream_cached(monke
     scored = []
     real = classify._classify_content
 
-    def counting(text, lang, settings):
+    def counting(text, lang, settings, *cache):
         scored.append(text)
-        return real(text, lang, settings)
+        return real(text, lang, settings, *cache)
 
     monkeypatch.setattr(classify, "_classify_content", counting)
     items = []
