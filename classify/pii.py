@@ -26,9 +26,13 @@ _DIGITS = re.compile(r"(?<![\w/])\+?\(?\d[\d \-.()]{5,22}\d(?![\w/])")
 _ANY_DIGIT = re.compile(r"\d")
 _SEVEN_DIGITS = re.compile(r"\d(?:[ \-.()]{0,3}\d){6}")
 _EMAIL_HINT = re.compile(r"@[A-Za-z0-9-]+\.[A-Za-z]")
-_REFERENCE_TRIGGERS = frozenset(
+# Words one of which a post needs before ORDER / ACCOUNT run ("a/c" is checked as text).
+_ORDER_TRIGGERS = frozenset(
     "order booking reservation confirmation conf ticket case claim tracking invoice ref reference "
-    "pnr record file account acct a membership member customer frequent loyalty policy".split()
+    "pnr record file".split()
+)
+_ACCOUNT_TRIGGERS = frozenset(
+    "account acct membership member customer frequent loyalty policy".split()
 )
 _LOCATOR = re.compile(r"\b[A-Z]{6}\b")
 _DATE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
@@ -76,10 +80,18 @@ def _spans(text: str, words: frozenset[str] | None = None) -> list[tuple[int, in
     if "@" in text and _EMAIL_HINT.search(text):
         spans.extend((m.start(), m.end(), "email") for m in EMAIL.finditer(text))
     has_digit = _ANY_DIGIT.search(text) is not None
-    if words is not None and words.isdisjoint(_REFERENCE_TRIGGERS):
-        pass  # no order/account keyword: skip the two reference patterns
-    elif has_digit or _LOCATOR.search(text):
-        for pattern, kind in ((ORDER, "order_number"), (ACCOUNT, "account_number")):
+    references = []
+    if words is None or not words.isdisjoint(_ORDER_TRIGGERS):
+        references.append((ORDER, "order_number"))
+    if (
+        words is None
+        or not words.isdisjoint(_ACCOUNT_TRIGGERS)
+        or "/" in text
+        and "a/c" in text.lower()
+    ):
+        references.append((ACCOUNT, "account_number"))
+    if references and (has_digit or _LOCATOR.search(text)):
+        for pattern, kind in references:  # only the patterns whose keyword the post has
             for match in pattern.finditer(text):
                 spans.append((match.start(1), match.end(1), kind))
     if has_digit and _SEVEN_DIGITS.search(text):

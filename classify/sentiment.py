@@ -197,10 +197,9 @@ def score_sentiment(
     cues = list(_CARE_INDEX.best_scores(lowered, words))
     sentiments, tokens, text = token_valences(analyzer, text)
     if cues:
-        for i, word in enumerate(tokens):
-            value = sentiments[i]
-            if value > 0:
-                sentiments[i] = 0.0 if word.lower() in POLITE_WORDS else value * SARCASM_DAMPING
+        for i in [i for i, value in enumerate(sentiments) if value > 0]:
+            polite = tokens[i].lower() in POLITE_WORDS
+            sentiments[i] = 0.0 if polite else sentiments[i] * SARCASM_DAMPING
         sentiments.extend([CARE_VALENCE] * min(len(cues), MAX_CARE_CUES))
     scores = score_valence(sentiments, text)
     compound = scores["compound"]

@@ -24,6 +24,13 @@ from vaderSentiment.vaderSentiment import (
 
 _NEGATE = frozenset(NEGATE)
 _PUNCTUATION = string.punctuation
+# Consecutive word pairs of VADER's multi-word idioms and boosters ("kiss of death": "kiss of",
+# "of death"): a phrase can only match where one of its pairs is.
+_IDIOM_PAIRS = frozenset(
+    pair
+    for phrase in [*SPECIAL_CASES, *BOOSTER_DICT]
+    for pair in zip(phrase.split(), phrase.split()[1:])
+)
 _SCORING: WeakKeyDictionary = WeakKeyDictionary()
 _EMOJI_TABLES: WeakKeyDictionary = WeakKeyDictionary()
 
@@ -61,6 +68,9 @@ def _negation_check(valence: float, lower: list[str], start_i: int, i: int) -> f
 
 def _special_idioms_check(valence: float, lower: list[str], i: int) -> float:
     """VADER's `_special_idioms_check` over pre-lowercased tokens."""
+    window = lower[i - 3 : i + 3]
+    if not any(pair in _IDIOM_PAIRS for pair in zip(window, window[1:])):
+        return valence  # every idiom or booster phrase holds one of these word pairs
     onezero = f"{lower[i - 1]} {lower[i]}"
     twoonezero = f"{lower[i - 2]} {lower[i - 1]} {lower[i]}"
     twoone = f"{lower[i - 2]} {lower[i - 1]}"
@@ -194,14 +204,12 @@ def score_valence(sentiments: list[float], text: str) -> dict[str, float]:
     compound = normalize(sum_s)
     pos_sum = 0.0
     neg_sum = 0.0
-    neu_count = 0
-    for score in sentiments:  # _sift_sentiment_scores, added in the same order
+    neu_count = sentiments.count(0)
+    for score in filter(None, sentiments):  # _sift_sentiment_scores, added in the same order
         if score > 0:
             pos_sum += float(score) + 1
-        elif score < 0:
-            neg_sum += float(score) - 1
         else:
-            neu_count += 1
+            neg_sum += float(score) - 1
     if pos_sum > -neg_sum:
         pos_sum += amplifier
     elif pos_sum < -neg_sum:
