@@ -29,7 +29,7 @@ _PUNCTUATION = string.punctuation
 _IDIOM_PAIRS = frozenset(
     pair
     for phrase in [*SPECIAL_CASES, *BOOSTER_DICT]
-    for pair in zip(phrase.split(), phrase.split()[1:])
+    for pair in zip(phrase.split(), phrase.split()[1:], strict=False)
 )
 _SCORING: WeakKeyDictionary = WeakKeyDictionary()
 _EMOJI_TABLES: WeakKeyDictionary = WeakKeyDictionary()
@@ -69,7 +69,7 @@ def _negation_check(valence: float, lower: list[str], start_i: int, i: int) -> f
 def _special_idioms_check(valence: float, lower: list[str], i: int) -> float:
     """VADER's `_special_idioms_check` over pre-lowercased tokens."""
     window = lower[i - 3 : i + 3]
-    if not any(pair in _IDIOM_PAIRS for pair in zip(window, window[1:])):
+    if not any(pair in _IDIOM_PAIRS for pair in zip(window, window[1:], strict=False)):
         return valence  # every idiom or booster phrase holds one of these word pairs
     onezero = f"{lower[i - 1]} {lower[i]}"
     twoonezero = f"{lower[i - 2]} {lower[i - 1]} {lower[i]}"
