@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -62,7 +63,7 @@ def reach_points(reach: int | None) -> int:
 
 
 def score_priority(
-    intents: list[tuple[str, float]],
+    intents: Sequence[tuple[str, float]],
     sentiment: str,
     compound: float,
     *,
@@ -72,13 +73,11 @@ def score_priority(
     now: datetime | None = None,
 ) -> tuple[int, str]:
     """Return (priority 0-100, reason such as "outage (+40), negative (+15), 2h old (+5)")."""
-    names = tuple(name for name, _ in intents)
-    unread = sentiment == UNSUPPORTED_LANGUAGE and topic_kind in ("brand", "support")
-    if not unread and (not names or names[0] in ("spam", "other") and len(names) == 1):
-        label = names[0] if names else "other"
-        return (0 if label == "spam" else BASE), label
+    names = _names(intents)
     very_negative = sentiment == "negative" and compound <= -0.6
-    total, parts = _content_points(names, sentiment, very_negative, topic_kind, unread)
+    total, parts, final = _content_points(names, sentiment, very_negative, topic_kind)
+    if final:  # spam or nothing to act on: reach and age do not matter
+        return total, parts[0]
     parts = list(parts)
     points = reach_points(author_reach)
     if points:
@@ -98,15 +97,24 @@ def score_priority(
     return max(0, min(100, total)), ", ".join(parts)
 
 
+def _names(intents: Sequence[tuple[str, float]]) -> tuple[str, ...]:
+    """Return the intent names, primary first."""
+    return tuple([name for name, _ in intents])
+
+
 @lru_cache(maxsize=4096)
 def _content_points(
-    names: tuple[str, ...],
-    sentiment: str,
-    very_negative: bool,
-    topic_kind: str | None,
-    unread: bool,
-) -> tuple[int, tuple[str, ...]]:
-    """Return the points and reasons from intents, sentiment and topic kind (few combinations)."""
+    names: tuple[str, ...], sentiment: str, very_negative: bool, topic_kind: str | None
+) -> tuple[int, tuple[str, ...], bool]:
+    """Return (points, reasons, final) from intents, sentiment and topic kind.
+
+    Few combinations recur, so each is worked out once. `final` is True when the post is spam or
+    has nothing to act on: its priority is then `points` and its reason the one label.
+    """
+    unread = sentiment == UNSUPPORTED_LANGUAGE and topic_kind in ("brand", "support")
+    if not unread and (not names or names[0] in ("spam", "other") and len(names) == 1):
+        label = names[0] if names else "other"
+        return (0 if label == "spam" else BASE), (label,), True
     parts: list[str] = []
     total = BASE
     if unread and names[:1] in ((), ("other",)):
@@ -135,11 +143,11 @@ def _content_points(
     if topic_kind in KIND_POINTS and KIND_POINTS[topic_kind]:
         total += KIND_POINTS[topic_kind]
         parts.append(f"{topic_kind} topic (+{KIND_POINTS[topic_kind]})")
-    return total, tuple(parts)
+    return total, tuple(parts), False
 
 
 def to_opportunity(
-    intents: list[tuple[str, float]],
+    intents: Sequence[tuple[str, float]],
     topic_kind: str | None = None,
     unread_language: str | None = None,
 ) -> tuple[str | None, str]:
@@ -148,7 +156,14 @@ def to_opportunity(
     unread_language names the language of a post the rules cannot read: on our own brand or
     support topics it still goes to a person who reads that language.
     """
-    names = [name for name, _ in intents]
+    return _opportunity(_names(intents), topic_kind, unread_language)
+
+
+@lru_cache(maxsize=4096)
+def _opportunity(
+    names: tuple[str, ...], topic_kind: str | None, unread_language: str | None
+) -> tuple[str | None, str]:
+    """to_opportunity over intent names (few combinations recur: each is worked out once)."""
     primary = names[0] if names else "other"
     if unread_language and primary == "other" and topic_kind in ("brand", "support"):
         return "support", f"written in {unread_language}, which the rules do not read"
