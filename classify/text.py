@@ -9,7 +9,8 @@ from functools import lru_cache
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # @handles and masked placeholders such as __company__ name someone: never sentiment. They become
 # "@user", so rules can still see that an account was named ("switching to @user").
-_HANDLE = re.compile(r"(?<![\w.])@\w+|\b__\w+__\b")
+_HANDLE = re.compile(r"@(?<![\w.]@)\w+")  # starts with "@": re finds candidates fast
+_MASKED = re.compile(r"\b__\w+__\b")
 _HASH = re.compile(r"#(?=\w)")
 _SPACES = re.compile(r"[ \t\r\f\v]{2,}")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -48,8 +49,10 @@ def to_scoring_text(text: str, terms: re.Pattern | None = None) -> str:
         text = html.unescape(text)
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)
-    if "@" in text or "__" in text:
+    if "@" in text:
         text = _HANDLE.sub(" @user ", text)
+    if "__" in text:
+        text = _MASKED.sub(" @user ", text)
     if terms is not None:
         text = terms.sub(" @user ", text)
     if "#" in text:

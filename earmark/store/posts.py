@@ -230,7 +230,7 @@ class PostsMixin:
         while True:
             rows = self.conn.execute(
                 "SELECT p.rowid, p.id, p.text, p.lang, p.author_reach, p.created_at, "
-                "(SELECT group_concat(DISTINCT m.kind) FROM topic_matches m "
+                "(SELECT group_concat(m.kind) FROM topic_matches m "
                 " WHERE m.post_id = p.id) AS kinds "
                 "FROM posts p LEFT JOIN classifications c ON c.post_id = p.id "
                 f"WHERE p.rowid > ? {where} ORDER BY p.rowid LIMIT ?",
