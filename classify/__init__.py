@@ -38,7 +38,7 @@ __all__ = [
 _DEFAULTS = ClassifySettings()  # read-only: used when a caller passes no settings
 
 
-@dataclass
+@dataclass(slots=True)
 class ClassifyItem:
     """One post to classify with the context that changes its priority and opportunity."""
 

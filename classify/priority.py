@@ -73,28 +73,32 @@ def score_priority(
     now: datetime | None = None,
 ) -> tuple[int, str]:
     """Return (priority 0-100, reason such as "outage (+40), negative (+15), 2h old (+5)")."""
-    names = _names(intents)
     very_negative = sentiment == "negative" and compound <= -0.6
-    total, parts, final = _content_points(names, sentiment, very_negative, topic_kind)
+    total, parts, final = _content_points(_key(intents), sentiment, very_negative, topic_kind)
     if final:  # spam or nothing to act on: reach and age do not matter
         return total, parts[0]
     parts = list(parts)
-    points = reach_points(author_reach)
-    if points:
+    if author_reach and author_reach >= 10:
+        points, text = _reach_part(author_reach)
         total += points
-        parts.append(f"{format_reach(author_reach)} followers (+{points})")
+        parts.append(text)
     if created_at is not None:
         now = now or datetime.now(timezone.utc)
         if created_at.tzinfo is None:
             created_at = created_at.replace(tzinfo=timezone.utc)
         age = max(0.0, (now - created_at).total_seconds())
-        points = next((p for limit, p in AGE_POINTS if age < limit), OLD_POINTS)
+        points = _age_points(age)
         total += points
         sign = f" (+{points})" if points > 0 else (f" ({points})" if points < 0 else "")
         parts.append(f"{format_age(age)} old{sign}")
-    if "spam" in names:
+    if final is None:  # spam among other intents: never above the base
         total = min(total, BASE)
     return max(0, min(100, total)), ", ".join(parts)
+
+
+def _key(intents: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+    """Return intents as a hashable tuple (the classifier's own results already are one)."""
+    return intents if type(intents) is tuple else tuple(map(tuple, intents))
 
 
 def _names(intents: Sequence[tuple[str, float]]) -> tuple[str, ...]:
@@ -102,15 +106,34 @@ def _names(intents: Sequence[tuple[str, float]]) -> tuple[str, ...]:
     return tuple([name for name, _ in intents])
 
 
+def _age_points(age: float) -> int:
+    for limit, points in AGE_POINTS:
+        if age < limit:
+            return points
+    return OLD_POINTS
+
+
+@lru_cache(maxsize=65536)
+def _reach_part(reach: int) -> tuple[int, str]:
+    """Return the points and reason for an author's reach (authors recur: cached)."""
+    points = reach_points(reach)
+    return points, f"{format_reach(reach)} followers (+{points})"
+
+
 @lru_cache(maxsize=4096)
 def _content_points(
-    names: tuple[str, ...], sentiment: str, very_negative: bool, topic_kind: str | None
-) -> tuple[int, tuple[str, ...], bool]:
+    intents: tuple[tuple[str, float], ...],
+    sentiment: str,
+    very_negative: bool,
+    topic_kind: str | None,
+) -> tuple[int, tuple[str, ...], bool | None]:
     """Return (points, reasons, final) from intents, sentiment and topic kind.
 
     Few combinations recur, so each is worked out once. `final` is True when the post is spam or
-    has nothing to act on: its priority is then `points` and its reason the one label.
+    has nothing to act on: its priority is then `points` and its reason the one label; None when
+    spam is among other intents (the total is capped at BASE).
     """
+    names = _names(intents)
     unread = sentiment == UNSUPPORTED_LANGUAGE and topic_kind in ("brand", "support")
     if not unread and (not names or names[0] in ("spam", "other") and len(names) == 1):
         label = names[0] if names else "other"
@@ -143,7 +166,7 @@ def _content_points(
     if topic_kind in KIND_POINTS and KIND_POINTS[topic_kind]:
         total += KIND_POINTS[topic_kind]
         parts.append(f"{topic_kind} topic (+{KIND_POINTS[topic_kind]})")
-    return total, tuple(parts), False
+    return total, tuple(parts), None if "spam" in names else False
 
 
 def to_opportunity(
@@ -156,14 +179,15 @@ def to_opportunity(
     unread_language names the language of a post the rules cannot read: on our own brand or
     support topics it still goes to a person who reads that language.
     """
-    return _opportunity(_names(intents), topic_kind, unread_language)
+    return _opportunity(_key(intents), topic_kind, unread_language)
 
 
 @lru_cache(maxsize=4096)
 def _opportunity(
-    names: tuple[str, ...], topic_kind: str | None, unread_language: str | None
+    intents: tuple[tuple[str, float], ...], topic_kind: str | None, unread_language: str | None
 ) -> tuple[str | None, str]:
-    """to_opportunity over intent names (few combinations recur: each is worked out once)."""
+    """to_opportunity over hashable intents (few combinations recur: each is worked out once)."""
+    names = _names(intents)
     primary = names[0] if names else "other"
     if unread_language and primary == "other" and topic_kind in ("brand", "support"):
         return "support", f"written in {unread_language}, which the rules do not read"

@@ -120,7 +120,7 @@ class TopicMatch:
     terms: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Classification:
     """Everything the classifier decided about one post."""
 
