@@ -26,6 +26,7 @@ CLASSIFIER_VERSION = "care-rules-2"
 
 __all__ = [
     "CLASSIFIER_VERSION",
+    "Classifier",
     "ClassifyError",
     "ClassifyItem",
     "ClassifySettings",
@@ -216,6 +217,45 @@ def _to_item(item: ClassifyItem | Post | tuple) -> ClassifyItem:
     )
 
 
+class Classifier:
+    """Classify posts one at a time, scoring each distinct text once (up to `cache_size`).
+
+    Reposts and copy-paste spam recur all through a big import: the least recently used texts
+    are forgotten first, so those stay cached. The classify stage keeps one per run.
+    """
+
+    def __init__(self, settings: ClassifySettings | None = None, cache_size: int = 50_000):
+        self.settings = settings or ClassifySettings()
+        self._texts = _Recent(cache_size)  # (text, lang) -> _TextResult
+        self._scored = _Recent(cache_size)  # (scoring text, lang) -> _Scores
+
+    def classify(
+        self,
+        text: str,
+        *,
+        lang: str | None = None,
+        topic_kind: str | None = None,
+        author_reach: int | None = None,
+        created_at: datetime | None = None,
+        now: datetime | None = None,
+        post_id: str | None = None,
+    ) -> Classification:
+        """Classify one post, as classify_text does."""
+        key = (text, lang)
+        content = self._texts.get(key)
+        if content is None:
+            content = _classify_content(text, lang, self.settings, self._scored)
+            self._texts.put(key, content)
+        return _finish(
+            content,
+            topic_kind=topic_kind,
+            author_reach=author_reach,
+            created_at=created_at,
+            now=now,
+            post_id=post_id,
+        )
+
+
 def classify_many(
     items: Iterable[ClassifyItem | Post | tuple],
     settings: ClassifySettings | None = None,
@@ -224,20 +264,12 @@ def classify_many(
     cache_size: int = 50_000,
 ) -> Iterator[Classification]:
     """Yield one Classification per item, in order, scoring each distinct text once."""
-    settings = settings or ClassifySettings()
-    texts = _Recent(cache_size)  # (text, lang) -> _TextResult
-    scored = _Recent(cache_size)  # (scoring text, lang) -> _Scores
+    classifier = Classifier(settings, cache_size)
     for raw in items:
         item = _to_item(raw)
-        key = (item.text, item.lang)
-        content = texts.get(key)
-        if content is None:
-            # Reposts and copy-paste spam recur all through a big import: the least recently
-            # used texts are forgotten first, so they stay cached.
-            content = _classify_content(item.text, item.lang, settings, scored)
-            texts.put(key, content)
-        yield _finish(
-            content,
+        yield classifier.classify(
+            item.text,
+            lang=item.lang,
             topic_kind=item.topic_kind,
             author_reach=item.author_reach,
             created_at=item.created_at,

@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import gc
 import re
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, nullcontext
 from datetime import datetime
 
-from classify import ClassifyError, ClassifyItem, classify_many
+from classify import Classifier, ClassifyError
 from classify.settings import ClassifySettings
-from earmark.models import Classification, parse_iso
+from earmark.models import parse_iso
 from earmark.store.posts import classification_values
 
 # When a post matches several topics, the kind that decides its opportunity: our own support
@@ -41,46 +40,35 @@ def topic_kind(kinds: list[str]) -> str | None:
     return None
 
 
-def to_item(row: dict) -> ClassifyItem:
-    """Map one row from the store to a classifier input."""
-    return ClassifyItem(
-        text=row["text"],
-        topic_kind=topic_kind(row["kinds"]),
-        author_reach=row["author_reach"],
-        created_at=parse_iso(row["created_at"]) if row["created_at"] else None,
-        lang=row["lang"],
-        post_id=row["id"],
-    )
-
-
-def to_items(rows: Iterable[dict]) -> list[ClassifyItem]:
-    """Map rows from the store to classifier inputs."""
-    return [to_item(row) for row in rows]
-
-
 class ClassifyStream:
-    """One long `classify_many` fed batch by batch: its cache of distinct texts spans batches.
+    """One Classifier fed batch by batch: its cache of distinct texts spans batches.
 
     Reposts and copy-paste spam recur across a whole corpus, not only within one batch, so
-    each distinct text is scored once per stream (up to classify_many's cache size).
+    each distinct text is scored once per stream (up to the Classifier's cache size).
     """
 
     def __init__(self, settings: ClassifySettings, now: datetime):
-        self._feed: deque[ClassifyItem] = deque()
-        self._results = classify_many(self._pending(), settings, now=now)
-
-    def _pending(self) -> Iterator[ClassifyItem]:
-        while True:
-            yield self._feed.popleft()  # run() asks for exactly as many results as it fed
-
-    def run(self, items: list[ClassifyItem]) -> list[Classification]:
-        """Classify items, in order."""
-        self._feed.extend(items)
-        return [next(self._results) for _ in items]
+        self._classifier = Classifier(settings)
+        self._now = now
 
     def rows(self, rows: list[dict]) -> list[tuple]:
         """Classify store rows and return classification row values (see store.posts)."""
-        return [classification_values(c) for c in self.run([to_item(row) for row in rows])]
+        classify = self._classifier.classify
+        now = self._now
+        return [
+            classification_values(
+                classify(
+                    row["text"],
+                    lang=row["lang"],
+                    topic_kind=topic_kind(row["kinds"]),
+                    author_reach=row["author_reach"],
+                    created_at=parse_iso(row["created_at"]) if row["created_at"] else None,
+                    now=now,
+                    post_id=row["id"],
+                )
+            )
+            for row in rows
+        ]
 
 
 @contextmanager

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 from datetime import datetime, timedelta, timezone
 
 import classify
+from classify import classify_text
 from classify.errors import ClassifyError
-from classify.stage import ClassifyStream, _worker, classify_posts, effective_settings
+from classify.stage import (
+    ClassifyStream,
+    _worker,
+    classify_posts,
+    effective_settings,
+    topic_kind,
+)
 from earmark.config import parse_config
-from earmark.models import Post, TopicMatch
+from earmark.models import Post, TopicMatch, parse_iso
 from earmark.store import Store
+from earmark.store.posts import classification_values
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 TEXTS = [
@@ -210,3 +219,32 @@ def test_classify_many_keeps_a_text_repeated_all_through_the_stream_cached(monke
     assert len(results) == 100
     assert scored.count("WIN a free acme hub!!! click now") == 1
     assert len(scored) == 51
+
+
+def test_stream_rows_are_what_classify_text_gives_each_post():
+    stream = ClassifyStream(effective_settings(make_config()), NOW)
+    rows = [
+        {"id": f"x:{i}", "text": t, "lang": ("en", None, "fr")[i % 3], "author_reach": i * 900,
+         "created_at": "2026-11-20T10:00:00Z" if i % 2 else None,
+         "kinds": [("brand",), ("competitor", "brand"), ("support",), ()][i % 4]}
+        for i, t in enumerate(TEXTS * 2)
+    ]  # fmt: skip
+    settings = effective_settings(make_config())
+    expected = [
+        classification_values(
+            dataclasses.replace(
+                classify_text(
+                    row["text"],
+                    lang=row["lang"],
+                    topic_kind=topic_kind(list(row["kinds"])),
+                    author_reach=row["author_reach"],
+                    created_at=parse_iso(row["created_at"]) if row["created_at"] else None,
+                    settings=settings,
+                    now=NOW,
+                ),
+                post_id=row["id"],
+            )
+        )
+        for row in rows
+    ]
+    assert stream.rows(rows) == expected
