@@ -10,7 +10,7 @@ from classify.cues import Cue, cue
 
 COMPLAINT: list[Cue] = [
     # Counting the failures: "day 3 of no internet", "third time I've called", "no-show".
-    cue(0.8, "day", r"\bday (?:\d+|two|three|four|five|six|seven|eight|nine|ten) of\b"),
+    cue(0.8, "day", r"\bday (?:\d+|two|three|four|five|six|seven|eight|nine|ten) of\b", also="of"),
     cue(
         0.8,
         "second third fourth fifth sixth 2nd 3rd 4th 5th 6th row show shows",
@@ -50,14 +50,23 @@ COMPLAINT: list[Cue] = [
         r"\bavoid (?:@user|them|this (?:company|airline|provider|bank|place)|at all costs)\b",
     ),
     # Something that should have arrived has not.
+    # (Split by the words each needs; "showing delivered" has no trigger word of the family it
+    # came from, so it keeps them all.)
     cue(
         0.8,
-        "hasn't has haven't have never didn't did not yet says marked shows where where's",
+        "hasn't haven't never didn't not",
         r"\b(?:hasn't|has not|haven't|have not|never|didn't|did not|not yet|still not) "
         r"(?:\w+ )?(?:arrived|received|delivered|shown up|showed up|been delivered"
         r"|been refunded|come)\b",
-        r"\b(?:says|marked|shows|showing) (?:as )?delivered\b|\bwhere(?:'s| is) my\b",
+        also="arrived received delivered shown showed been come",
     ),
+    cue(
+        0.8,
+        "hasn't has haven't have never didn't did not yet says marked shows where where's",
+        r"\b(?:says|marked|shows|showing) (?:as )?delivered\b",
+        also="delivered",
+    ),
+    cue(0.8, "where where's", r"\bwhere(?:'s| is) my\b", also="my"),
     # The brand used to be better; a part of it needs fixing; time lost. (Split by trigger
     # words so each alternative only runs on posts that can match it.)
     cue(
@@ -79,12 +88,14 @@ COMPLAINT: list[Cue] = [
         "been",
         r"\b(?:it's|it has) been (?:over |more than |almost )?(?:an? |\d+ ?)(?:hours?|hrs?|mins?"
         r"|minutes|days?|weeks?)\b",
+        also="it's it",
     ),
     cue(
         0.75,
         "sitting stuck standing waiting",
         r"\b(?:sitting|stuck|standing|waiting) (?:\w+ ){0,3}?for (?:over |almost |nearly "
         r"|more than )?(?:an? |\d+ ?)(?:hours?|hrs?|mins?|minutes)\b",
+        also="for",
     ),
     cue(0.75, "late", r"\b(?:is|was|running|arrived|arriving|are|were) late\b"),
     cue(
@@ -162,15 +173,27 @@ COMPLAINT: list[Cue] = [
         r"hell|f\w*)\b|\bwhat'?s up with\b",
     ),
     # Sarcasm: praise words around a bad experience.
+    # (Split by the words each needs: "love" + "gotta", "thanks" + "for", "great" + "job".)
     cue(
         0.8,
-        "love gotta thanks thank great nice awesome",
+        "love",
         r"\b(?:gotta|got to|just) love\b|"
         r"\blove (?:it|how|that) (?:when|you)\b",
+        also="gotta got just it how that",
+    ),
+    cue(
+        0.8,
+        "thanks thank",
         r"\bthanks? (?:you )?(?:again |once again )?"
         r"for (?:nothing|another|making me|forcing|losing|ruining|wasting|the delay|"
         r"cancell?ing)\b",
+        also="for",
+    ),
+    cue(
+        0.8,
+        "great nice awesome",
         r"\b(?:great|nice|awesome) (?:job|work|way to)\b[^.!?]*\b(?:delay"
         r"|cancel|lost|wait|hours?|again)\b",
+        also="job work way",
     ),
 ]

@@ -49,16 +49,23 @@ CUES: dict[str, list[Cue]] = {
             r"(?:a |an )?(?:another|different|competitor|other|@user)\b",
             r"\bswitching (?:providers|carriers|airlines|banks|companies|brands)\b",
         ),
+        # Split by the words each alternative needs: "never ... again", "won't ... anymore".
         cue(
             0.9,
-            "never ever won't will wont not gonna",
+            "never",
             r"\bnever\b(?:\W+\w+){0,6}?\W+(?:fly|"
             r"flying|flown|use|using|buy|buying|book|booking|order|ordering|shop|shopping|choose|"
             r"recommend|travel|travell?ing|stay|staying)\b(?:\W+\w+){0,6}?\W+(?:again|ever)\b",
+            r"\bnever again\b",
+            also="again ever",
+        ),
+        cue(
+            0.9,
+            "won't will wont not never gonna ever",
             r"\b(?:won't|will not|wont|not going to|never going to|never gonna|not gonna|ever going"
             r" to)\s+(?:\w+\s+){0,2}?(?:fly|use|buy|book|order|shop|choose|be (?:flying|using|back|"
             r"a customer)|recommend|renew|return)\b[^.!?]*\b(?:again|anymore|any more|ever)\b",
-            r"\bnever again\b",
+            also="again anymore any ever",
         ),
         cue(
             0.85,
@@ -79,6 +86,8 @@ CUES: dict[str, list[Cue]] = {
             r"\bi(?:'m| am) (?:leaving|out|cancell?ing)\b",
         ),
         # Leaving the brand named as @user: "cancelling @user", "I left @user", "ditching them".
+        # (Split: the @user ones need "user"; "leave @user" is not a trigger word, so that
+        # family keeps every trigger word.)
         cue(
             0.85,
             "cancel cancelling canceling cancelled canceled left leaving ditching dumping quitting "
@@ -86,11 +95,17 @@ CUES: dict[str, list[Cue]] = {
             r"(?:\bcancell?ing|\b(?:to|will|i'll|gonna|i|we) cancel(?:l?ed)?) (?:my |our )?@user\b",
             r"\b(?:i've|we've|i have|we have|finally|since i|after i|i) left @user\b|\bleft @user"
             r" (?:for|because|after|last|years|months)\b",
-            r"\b(?:leaving|ditching|dumping|quitting|ditched|dumped|quit) (?:@user|you|them"
-            r"|you guys) (?:for|after|because|as soon as|when|at the end|once)\b",
             r"\b(?:i'm|im|i am|we're|we are|i'll|i will|we'll|we will|gonna|going to|about to"
             r"|time to) (?:be )?(?:leaving"
             r"|ditching|dumping|quitting|quit|ditch|dump|leave) @user\b",
+            also="user user's",
+        ),
+        cue(
+            0.85,
+            "leaving ditching dumping quitting ditched dumped quit",
+            r"\b(?:leaving|ditching|dumping|quitting|ditched|dumped|quit) (?:@user|you|them"
+            r"|you guys) (?:for|after|because|as soon as|when|at the end|once)\b",
+            also="user user's you them",
         ),
         # Getting out of the contract: "can I leave penalty free?", "break my contract".
         cue(
@@ -151,18 +166,47 @@ CUES: dict[str, list[Cue]] = {
         # takes"); later it is mostly a remark ("...time to find out how much I rely on it").
         # Its own cue: a pattern that starts with ^ is only tried at the start of the text.
         cue(0.8, "long much many", r"^[^.!?\n]*\bhow (?:long|much|many)\b", also="how"),
+        # Requests, split by the words each needs ("how" + "do", "any" + "update"...).
+        cue(0.8, "how", r"\bhow (?:do|can|does|to)\b", also="do can does to"),
+        cue(
+            0.8,
+            "can could",
+            r"\b(?:can|could) (?:i|you|we|u|someone|anyone|somebody)\b",
+            also="i you we u someone anyone somebody",
+        ),
+        cue(0.8, "there possible", r"\bis (?:there|it possible)\b|\bare there\b", also="is are"),
+        cue(0.8, "when", r"\bwhen (?:will|is|does|do|can)\b", also="will is does do can"),
+        cue(
+            0.8,
+            "any anyone",
+            r"\bany (?:update|news|info|idea|word|way)\b|\banyone know\b",
+            also="update news info idea word way know",
+        ),
+        # "do you have" has no trigger word of the family it came from: it keeps them all.
         cue(
             0.8,
             "how can could there possible when any anyone know advise let need help dm please pls "
             "plz want like",
-            r"\bhow (?:do|can|does|to)\b",
-            r"\b(?:can|could) (?:i|you|we|u|someone|anyone|somebody)\b",
-            r"\bis (?:there|it possible)\b|\bare there\b|\bwhen (?:will|is|does|do|can)\b",
-            r"\bany (?:update|news|info|idea|word|way)\b|\banyone know\b|\bdo you (?:know|have)\b",
-            r"\b(?:please )?advise\b|\blet me know\b|\bneed (?:some )?(?:help|assistance|info)\b",
-            r"\bhelp me\b|\bdm me\b|\b(?:please|pls|plz) (?:help|assist|check|look)\b",
+            r"\bdo you (?:know|have)\b",
+            also="you",
+        ),
+        cue(0.8, "advise let", r"\b(?:please )?advise\b|\blet me know\b", also="advise know"),
+        cue(
+            0.8, "need", r"\bneed (?:some )?(?:help|assistance|info)\b", also="help assistance info"
+        ),
+        cue(0.8, "help dm", r"\bhelp me\b|\bdm me\b", also="me"),
+        cue(
+            0.8,
+            "please pls plz",
+            r"\b(?:please|pls|plz) (?:help|assist|check|look)\b",
+            also="help assist check look",
+        ),
+        cue(
+            0.8,
+            "want need like",
             r"\bi (?:want|need|would like) to (?:know|ask|change|cancel|speak|talk|get|check|"
             r"report|update|make|request)\b",
+            also="know ask change cancel speak talk get check report update make request",
         ),
     ],
     "purchase_intent": [
@@ -213,23 +257,51 @@ CUES: dict[str, list[Cue]] = {
             r"\b(?:torn|deciding|choosing) between\b|\bleaning (?:towards?|to) \S+|\bleaning"
             r" @user\b",
         ),
+        # Shopping questions, split by the words each needs ("how much", "price of"...).
+        cue(
+            0.85,
+            "should do",
+            r"\b(?:should i|which one should i)\s+(?:just |instead |also )?(?:buy|get|book"
+            r"|upgrade|go with|choose|pick|switch to)\b|\bdo i (?:buy|book|upgrade|go with)\b",
+            also="buy get book upgrade go choose pick switch",
+        ),
+        cue(0.85, "how", r"\bhow much (?:is|are|does|do|for|to)\b", also="much"),
+        cue(
+            0.85,
+            "price prices cost costs fare fares rate rates quote quotes",
+            r"\b(?:price|cost|fare|rate|quote)s? (?:of|for)\b",
+            also="of for",
+        ),
+        cue(0.85, "looking", r"\blooking for (?:a|an|some)\b", also="for"),
+        cue(
+            0.85,
+            "recommendation recommendations recommend",
+            r"\b(?:any |a )?recommendations?\b|\brecommend (?:a|an|me)\b",
+        ),
+        cue(
+            0.85,
+            "worth",
+            r"\bworth (?:it|buying|the money|upgrading)\b",
+            also="it buying the upgrading",
+        ),
+        cue(0.85, "stock", r"\bin stock\b", also="in"),
+        cue(0.85, "pre", r"\bpre-order"),
+        # "preorders" is no trigger word: "preorder" keeps the family's trigger words.
         cue(
             0.85,
             "should do which how price prices cost costs fare fares rate rates quote quotes "
             "looking recommendation recommendations recommend worth stock available preorder pre "
             "deal deals sale seats tickets",
-            r"\b(?:should i|which one should i)\s+(?:just |instead |also )?(?:buy|get|book"
-            r"|upgrade|go with|choose|pick|switch to)\b|\bdo i (?:buy|book|upgrade|go with)\b",
-            r"\bhow much (?:is|are|does|do|for|to)\b",
-            r"\b(?:price|cost|fare|rate|quote)s? (?:of|for)\b",
-            r"\blooking for (?:a|an|some)\b",
-            r"\b(?:any |a )?recommendations?\b|\brecommend (?:a|an|me)\b",
-            r"\bworth (?:it|buying|the money|upgrading)\b",
-            r"\bin stock\b|\bpre-?order",
+            r"\bpreorder",
+        ),
+        cue(
+            0.85,
+            "available",
             r"\b(?:seats?|tickets?|flights?|rooms?) (?:still )?available\b|\bavailable (?:to "
             r"(?:buy|book|order)|for (?:purchase|booking))\b",
-            r"\bdeals? (?:on|for)\b",
+            also="seat seats ticket tickets flight flights room rooms still to for",
         ),
+        cue(0.85, "deal deals", r"\bdeals? (?:on|for)\b", also="on for"),
     ],
     "feature_request": [
         cue(
@@ -240,31 +312,61 @@ CUES: dict[str, list[Cue]] = {
             r"\b(?:give us|add|adding|offer|offering) (?:more|some|a few) (?:\w+ )?(?:flights|"
             r"routes|options|seats|choices|space|stores|locations|features)\b",
         ),
+        # Asks and wishes, split by the words each needs ("please" + "add", "wish" + "you").
         cue(
             0.85,
-            "please pls plz should need must wish hope hoping any plans plan",
+            "please pls plz should need must",
             r"\b(?:please"
             r"|pls|plz|you should|you guys should|y'all should|you need to|you must)\s+(?:\w+\s+)?"
             r"(?:add|offer|allow|support|bring back|introduce|include|consider|make it|let us|"
             r"provide|start|have|get more|put)\b",
-            r"\b(?:wish|hope|hoping) (?:you|there|they) "
-            r"(?:had|would|could|offered|was|were|allowed|supported|add|start)\b",
-            r"\bany plans? (?:to|for|of)\b|\bhoping for (?:a |an )?(?:new|more|better)\b",
+            also="add offer allow support bring introduce include consider make let provide start "
+            "have get put",
         ),
         cue(
+            0.85,
+            "wish hope hoping",
+            r"\b(?:wish|hope|hoping) (?:you|there|they) "
+            r"(?:had|would|could|offered|was|were|allowed|supported|add|start)\b",
+            r"\bhoping for (?:a |an )?(?:new|more|better)\b",
+            also="you there they for",
+        ),
+        cue(0.85, "plans plan", r"\bany plans? (?:to|for|of)\b", also="any"),
+        cue(
             0.8,
-            "would it why feature suggestion need needs bring there how should",
+            "would",
             r"\bwould "
             r"(?:be (?:nice|great|awesome|helpful|cool)|love) (?:if|to see)\b",
             r"\bit would be "
             r"(?:nice|great|awesome|helpful|cool) (?:if|to)\b",
+            also="nice great awesome helpful cool love",
+        ),
+        cue(
+            0.8,
+            "why",
             r"\bwhy (?:don't|doesn't|can't|"
             r"isn't|aren't|do not|does not|is there no|are there no) (?:you|your|there|they)\s+"
             r"(?:\w+\s+)?(?:have|offer|allow|support|let|provide)\b",
-            r"\bfeature request\b|"
-            r"\bsuggestion\b|\bbring back\b|\bhow about (?:adding|offering|some|more)\b",
+            also="don't doesn't can't isn't aren't not no",
+        ),
+        cue(
+            0.8,
+            "feature suggestion bring",
+            r"\bfeature request\b|\bsuggestion\b|\bbring back\b",
+            also="request suggestion back",
+        ),
+        cue(0.8, "how", r"\bhow about (?:adding|offering|some|more)\b", also="about"),
+        cue(
+            0.8,
+            "need needs",
             r"\bneeds? (?:a |an )?(?:better|more|option|way|feature|setting|ability)\b",
+            also="better more option way feature setting ability",
+        ),
+        cue(
+            0.8,
+            "should",
             r"\bthere should be\b|\bshould (?:have|offer|add|allow) (?:a|an|more|better)\b",
+            also="be have offer add allow",
         ),
     ],
     "praise": [
@@ -312,19 +414,41 @@ CUES: dict[str, list[Cue]] = {
         ),
     ],
     "spam": [
+        # Self-promotion, split by the words each phrase needs ("click" + "here"...).
         cue(
             0.9,
-            "follow f4f follow4follow giveaway give win chance click check subscribe dm "
-            "promo earn make work crypto bitcoin nft forex onlyfans free limited use link "
-            "retweet rt",
+            "follow f4f follow4follow",
             r"\bfollow (?:me|back|for follow)\b|\bf4f\b|\bfollow4follow\b",
+        ),
+        cue(
+            0.9,
+            "giveaway give win",
             r"\bgiveaway\b|\bgive away\b|\bwin a\b|\bchance to win\b|\bretweet to win\b|\brt to "
             r"win\b",
+        ),
+        cue(
+            0.9,
+            "click check subscribe link",
             r"\bclick (?:here|the link)\b|\bcheck out my\b|\bsubscribe to my\b|\blink "
             r"in (?:my )?bio\b",
+            also="here the my bio",
+        ),
+        cue(
+            0.9,
+            "dm use",
             r"\bdm (?:me )?for (?:promo|deals?|info|collab)\b|\buse code\b",
-            r"\bearn \$|\bmake money\b|\bwork from home\b|\b(?:crypto|bitcoin|nft|forex|"
-            r"onlyfans)\b|\bfree followers\b|\blimited offer\b",
+            also="for code",
+        ),
+        cue(
+            0.9,
+            "earn crypto bitcoin nft forex onlyfans",
+            r"\bearn \$|\b(?:crypto|bitcoin|nft|forex|onlyfans)\b",
+        ),
+        cue(
+            0.9,
+            "make work free limited",
+            r"\bmake money\b|\bwork from home\b|\bfree followers\b|\blimited offer\b",
+            also="money home followers offer",
         ),
         # Ads and impersonators: "DM now", "no credit check", "reach our team on WhatsApp".
         cue(

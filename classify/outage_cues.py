@@ -47,10 +47,16 @@ _ACTIONS = (
 )
 
 OUTAGE: list[Cue] = [
+    # (Split: "returns 404" has no trigger word of the family it came from, so it keeps them all.)
+    cue(
+        0.8,
+        "anyone else",
+        r"\banyone else (?:having|getting|seeing|experiencing)\b",
+        also="having getting seeing experiencing",
+    ),
     cue(
         0.8,
         "anyone else getting get got seeing throwing error",
-        r"\banyone else (?:having|getting|seeing|experiencing)\b",
         r"\b(?:getting|got|seeing|throwing|returns|returning) (?:an? |the )?(?:\d{3}|error|"
         r"errors)\b|\b50[0-4] error\b",
     ),
@@ -80,6 +86,8 @@ OUTAGE: list[Cue] = [
         0.85,
         "can't cant cannot can unable able couldn't couldnt won't wont",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}?{_ACTIONS}\b",
+        also="log login sign signin access connect check checkin load open pay checkout download "
+        "update reset stream print book select pick choose change manage add redeem use",
     ),
     cue(
         0.85,
@@ -87,6 +95,8 @@ OUTAGE: list[Cue] = [
         "never stopped",
         rf"\b(?:{_NEG}|stopped)\s+(?:\w+\s+)?(?:working|work|load|loading"
         r"|loads|open|opening|connect|connecting|sync|syncing|go through|going through)\b",
+        also="working work load loading loads open opening connect connecting sync syncing go "
+        "going",
     ),
     cue(
         0.8,
@@ -98,12 +108,18 @@ OUTAGE: list[Cue] = [
         rf"\bsomething (?:is )?wrong with (?:your |the )?"
         rf"{_TECH}",
     ),
+    # (Split: "won't let me" needs "let"; "it keeps load..." needs "it" and its verb.)
     cue(
         0.8,
-        "won't wont doesn't doesnt will not it",
-        r"\b(?:won't|wont|doesn't|doesnt|will not)(?: it)? (?:let|allow) (?:me|us|my)\b|\bit "
-        r"(?:won't|wont|doesn't|keeps|just) "
-        r"(?:let|allow|work|load)",
+        "won't wont doesn't doesnt will",
+        r"\b(?:won't|wont|doesn't|doesnt|will not)(?: it)? (?:let|allow) (?:me|us|my)\b",
+        also="let allow",
+    ),
+    cue(
+        0.8,
+        "it",
+        r"\bit (?:won't|wont|doesn't|keeps|just) (?:let|allow|work|load)",
+        also="won't wont doesn't keeps just",
     ),
     cue(
         0.8,
@@ -114,6 +130,8 @@ OUTAGE: list[Cue] = [
         r"|doesn't|didn't|not working)\b",
         r"\b(?:payment|card|transaction)s? (?:was |got |"
         r"keeps getting )?(?:declined|failed|rejected)\b",
+        also="failed fails failing declined unavailable not timing times won't wont isn't "
+        "doesn't didn't rejected",
     ),
     # The brand (named as @user) or a service is down or out: "broadband down in Leeds?".
     cue(0.85, "down out", rf"@user(?:'s)?(?: {_BRAND_PART})?{_DOWN}", also="user user's"),
