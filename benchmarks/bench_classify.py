@@ -1,96 +1,111 @@
-"""Throughput of the classify stage against bare VADER, in one process on one core.
+"""The classify stage against bare VADER on the same texts, in one process on one core.
 
-Run from the repository root: `python benchmarks/bench_classify.py [N]`. Texts come from the
-labeled sets in ../shared/eval/ (never copied into this repository).
+Run from the repository root:
+
+    python benchmarks/bench_classify.py                      # 100k synthetic posts, 3 rounds
+    python benchmarks/bench_classify.py --mode eval --size 24685
+    python benchmarks/bench_classify.py --size 1000000 --rounds 1
+
+A corpus (benchmarks/corpus.py) is imported once into a scratch database (not timed). Each round
+copies that database and runs the whole stage, `classify_posts(..., workers=1)`: reading posts,
+every classifier step, building rows and saving them. Bare VADER `polarity_scores` scores the
+texts of each batch right after the stage has read it, so the floor and the stage share the same
+moments of the machine: on a shared VM a separate VADER run minutes earlier can be 20% faster or
+slower. VADER's time is subtracted from the round's time; the ratio is stage rate / VADER rate.
 """
 
 from __future__ import annotations
 
-import csv
+import argparse
+import shutil
+import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
-ROUNDS = 3
-FILES = (
-    "sentiment/airline_open.csv",
-    "sentiment/tweeteval_val.csv",
-    "sentiment/goemotions_dev.csv",
-    "sentiment/vader_tweets.csv",
-    "intent/twacs_open.csv",
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import bench  # noqa: E402  (benchmarks/ is not a package)
+import corpus  # noqa: E402
 
 
-def load_texts(limit: int) -> list[str]:
-    """Read up to `limit` texts from the evaluation files, round-robin across them."""
-    columns = []
-    for name in FILES:
-        path = EVAL / name
-        if path.exists():
-            with open(path, newline="", encoding="utf-8") as handle:
-                columns.append([row["text"] for row in csv.DictReader(handle)])
-    if not columns:
-        sys.exit(f"bench_classify: no evaluation files under {EVAL}")
-    texts: list[str] = []
-    for i in range(max(len(column) for column in columns)):
-        for column in columns:
-            if i < len(column):
-                texts.append(column[i])
-    return texts[:limit]
+def interleave_vader(store, analyzer, seconds: list[float]) -> None:
+    """Make the store's batch reader score each batch with bare VADER before handing it on."""
+    read = store.iter_posts_to_classify
+
+    def batches(*args, **kwargs):
+        for batch in read(*args, **kwargs):
+            started = time.perf_counter()
+            for row in batch:
+                analyzer.polarity_scores(row["text"])
+            seconds[0] += time.perf_counter() - started
+            yield batch
+
+    store.iter_posts_to_classify = batches
 
 
-def rate(label: str, count: int, seconds: float) -> float:
-    """Print and return posts per second."""
-    per_second = count / seconds
-    print(f"{label:<34} {per_second:>9,.0f} posts/s  ({seconds:.2f}s for {count:,})")
-    return per_second
-
-
-def main() -> None:
-    limit = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    texts = load_texts(limit)
-    distinct = len(set(texts))
-    print(f"{len(texts):,} texts ({distinct:,} distinct) from {EVAL}, best of {ROUNDS} rounds")
-
+def one_round(base: Path, workdir: Path, config_path: Path, mode: str, corpus_file: Path) -> dict:
+    """Classify a fresh copy of the imported database; return stage and VADER seconds."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from classify import ClassifyItem, classify_many, classify_text
+    from classify.stage import classify_posts
+    from earmark.store import Store
 
+    db = workdir / "round.db"
+    bench.checkpoint(base)
+    shutil.copy(base, db)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    config = bench.write_config(corpus_file, db, mode, config_path)
     analyzer = SentimentIntensityAnalyzer()
-    # Warm up outside the timings: compile the rules and load the language model (~0.6 s, once
-    # per process), which only non-English-looking posts need.
-    classify_text("Bonjour à tous, le vol de ce matin est parti à l'heure, merci beaucoup")
+    analyzer.polarity_scores("warm up the lexicon")
+    vader = [0.0]
+    with Store(db) as store:
+        interleave_vader(store, analyzer, vader)
+        started = time.perf_counter()
+        done = classify_posts(store, config, now=bench.NOW, workers=1)
+        total = time.perf_counter() - started
+    stage = total - vader[0]
+    return {"posts": done, "stage_s": stage, "vader_s": vader[0], "ratio": vader[0] / stage}
 
-    def run_vader() -> None:
-        for text in texts:
-            analyzer.polarity_scores(text)
 
-    def run_classify_text() -> None:
-        for text in texts:
-            classify_text(text)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=100_000, help="posts in the corpus")
+    parser.add_argument("--mode", choices=corpus.MODES, default="synthetic")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
 
-    def run_classify_many() -> None:
-        for _ in classify_many(ClassifyItem(text) for text in texts):
-            pass
-
-    # Interleave the runs and keep each one's best time: other processes on the machine add
-    # noise that only ever slows a run down.
-    best = {"vader": float("inf"), "text": float("inf"), "many": float("inf")}
-    for _ in range(ROUNDS):
-        for key, run in (
-            ("vader", run_vader),
-            ("text", run_classify_text),
-            ("many", run_classify_many),
-        ):
-            started = time.perf_counter()
-            run()
-            best[key] = min(best[key], time.perf_counter() - started)
-    vader = rate("bare VADER polarity_scores", len(texts), best["vader"])
-    single = rate("classify_text", len(texts), best["text"])
-    many = rate("classify_many", len(texts), best["many"])
-    print(f"ratio classify_text / VADER: {single / vader:.0%}")
-    print(f"ratio classify_many / VADER: {many / vader:.0%}")
+    corpus_file = corpus.corpus_path(args.size, args.mode, args.seed)
+    workdir = Path(tempfile.mkdtemp(prefix="earmark-bench-classify-"))
+    try:
+        base = workdir / "imported.db"
+        config = bench.write_config(corpus_file, base, args.mode, workdir / "import.yaml")
+        bench.say(f"importing {args.size:,} {args.mode} posts (not timed)")
+        imported = bench.run_import(base, config)
+        bench.say(f"imported {imported['stored']:,} posts; warming up the classifier")
+        bench.warm_up_classifier()  # loads the language model once per process (~0.5 s)
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            result = one_round(base, workdir, workdir / "round.yaml", args.mode, corpus_file)
+            rounds.append(result)
+            bench.say(
+                f"round {number}: stage {result['posts'] / result['stage_s']:,.0f} posts/s, "
+                f"VADER {result['posts'] / result['vader_s']:,.0f} posts/s, "
+                f"ratio {result['ratio']:.0%}"
+            )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    posts = rounds[0]["posts"]
+    ratios = [r["ratio"] for r in rounds]
+    print(f"{posts:,} {args.mode} posts, {len(rounds)} rounds, one process, workers=1")
+    print(f"classify stage  {posts / min(r['stage_s'] for r in rounds):>9,.0f} posts/s (best)")
+    print(f"bare VADER      {posts / min(r['vader_s'] for r in rounds):>9,.0f} posts/s (best)")
+    each = ", ".join(f"{ratio:.0%}" for ratio in ratios)
+    print(f"stage / VADER   {statistics.median(ratios):.0%} (median; rounds: {each})")
 
 
 if __name__ == "__main__":
