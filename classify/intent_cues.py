@@ -67,23 +67,48 @@ CUES: dict[str, list[Cue]] = {
             r"a customer)|recommend|renew|return)\b[^.!?]*\b(?:again|anymore|any more|ever)\b",
             also="again anymore any ever",
         ),
+        # Taking custom elsewhere, split by the words each phrase needs ("last" + "time"...).
+        cue(
+            0.85,
+            "taking take",
+            r"\b(?:taking|take) my (?:business|money|custom) (?:elsewhere|somewhere else)\b",
+            also="business money custom",
+        ),
+        cue(
+            0.85,
+            "lost losing",
+            r"\b(?:lost|losing) (?:a|"
+            r"another|me as a|your) (?:loyal |long time |longtime )?customer\b",
+            also="a another me your",
+        ),
+        cue(0.85, "done", r"\bdone with (?:you|your|this)\b|\bi'?m done\b"),
+        cue(
+            0.85,
+            "last",
+            r"\blast time i\s+(?:\w+\s+)?(?:fly|flew|use|used|"
+            r"book|booked|buy|bought|order|ordered)\b",
+            also="time",
+        ),
+        cue(
+            0.85,
+            "find finding look looking",
+            r"\b(?:find|finding|look for|looking for|"
+            r"looking at) (?:a |an )?(?:new|another|different|other) (?:airline|bank|provider|"
+            r"carrier|company|service|brand)s?\b",
+            also="new another different other",
+        ),
+        # A prefix ("unsubscribes"): it keeps every trigger word of the family it came from.
         cue(
             0.85,
             "taking take lost losing done last find finding look looking unsubscribe "
             "unsubscribing unsubscribed leaving am i'm im elsewhere",
-            r"\b(?:taking|take) my "
-            r"(?:business|money|custom) (?:elsewhere|somewhere else)\b",
-            r"\b(?:lost|losing) (?:a|"
-            r"another|me as a|your) (?:loyal |long time |longtime )?customer\b",
-            r"\bdone with "
-            r"(?:you|your|this)\b|\bi'?m done\b",
-            r"\blast time i\s+(?:\w+\s+)?(?:fly|flew|use|used|"
-            r"book|booked|buy|bought|order|ordered)\b",
-            r"\b(?:find|finding|look for|looking for|"
-            r"looking at) (?:a |an )?(?:new|another|different|other) (?:airline|bank|provider|"
-            r"carrier|company|service|brand)s?\b",
             r"\bunsubscrib",
+        ),
+        cue(
+            0.85,
+            "i'm am",
             r"\bi(?:'m| am) (?:leaving|out|cancell?ing)\b",
+            also="leaving out cancelling canceling",
         ),
         # Leaving the brand named as @user: "cancelling @user", "I left @user", "ditching them".
         # (Split: the @user ones need "user"; "leave @user" is not a trigger word, so that

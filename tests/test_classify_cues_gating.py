@@ -18,9 +18,19 @@ from classify.intent_cues import CUES
 from classify.sentiment import CARE_CUES
 from classify.text import to_words
 
+
+def care_rules(rules: Cue | tuple[Cue, ...]) -> tuple[Cue, ...]:
+    """Return a care family's cues (a family is one cue, or several split by their words)."""
+    return rules if isinstance(rules, tuple) else (rules,)
+
+
 ALL_CUES: list[tuple[str, Cue]] = [
     (f"{name}[{i}]", rule) for name, rules in CUES.items() for i, rule in enumerate(rules)
-] + [(f"care:{name}", rule) for name, rule in CARE_CUES.items()]
+] + [
+    (f"care:{name}[{i}]", rule)
+    for name, rules in CARE_CUES.items()
+    for i, rule in enumerate(care_rules(rules))
+]
 
 # Cues whose trigger words already missed some matches before the cue families were split by
 # the words each alternative needs. Their gating is kept as it was (a split part holding such an
@@ -34,9 +44,9 @@ KNOWN_INEXACT = {
     "outage[13]": '"drop to no bars": "drop" is no trigger word',
     "churn_risk[1]": '"no plan of flying": "plan" (singular) is no trigger word',
     "churn_risk[2]": '"cancel+" matches "cancelll"',
-    "churn_risk[6]": 'prefix "\\bunsubscrib" matches "unsubscribes"',
-    "churn_risk[7]": '"i\'m leave @user": "leave" is no trigger word',
-    "churn_risk[9]": '"get out of contract": "get"/"contract" are no trigger words',
+    "churn_risk[11]": 'prefix "\\bunsubscrib" matches "unsubscribes"',
+    "churn_risk[13]": '"i\'m leave @user": "leave" is no trigger word',
+    "churn_risk[15]": '"get out of contract": "get"/"contract" are no trigger words',
     "complaint[1]": '"7th time": only 4th-6th are trigger words',
     "complaint[7]": '"showing delivered": "showing" is no trigger word',
     "complaint[16]": 'prefixes "frustrat\\w+", "annoy\\w+" match "annoys"',
@@ -49,11 +59,11 @@ KNOWN_INEXACT = {
     "purchase_intent[0]": '"we\'ll choose": "we\'ll" is no trigger word',
     "purchase_intent[1]": '"tempted by getting": "tempted" is no trigger word',
     "purchase_intent[16]": 'prefix "\\bpreorder" matches "preorders"',
-    "care:waiting": '"10minutes delay": "\\d+ ?minutes" makes one token',
-    "care:lost": '"have not been delivered", "luggages late" have no trigger word',
-    "care:money": 'prefixes "\\brefund", "\\bcompensat" match "refundable"',
-    "care:failure": 'prefixes "\\berror", "\\bcrash", "\\bglitch" match "errorcode"',
-    "care:bad_service": 'prefix "\\bdisgrace" matches "disgracefully"',
+    "care:waiting[0]": '"10minutes delay": "\\d+ ?minutes" makes one token',
+    "care:lost[0]": '"have not been delivered", "luggages late" have no trigger word',
+    "care:money[0]": 'prefixes "\\brefund", "\\bcompensat" match "refundable"',
+    "care:failure[0]": 'prefixes "\\berror", "\\bcrash", "\\bglitch" match "errorcode"',
+    "care:bad_service[0]": 'prefix "\\bdisgrace" matches "disgracefully"',
 }
 CHECKED = [(label, rule) for label, rule in ALL_CUES if label not in KNOWN_INEXACT]
 
