@@ -60,10 +60,11 @@ KNOWN_INEXACT = {
     "purchase_intent[1]": '"tempted by getting": "tempted" is no trigger word',
     "purchase_intent[16]": 'prefix "\\bpreorder" matches "preorders"',
     "care:waiting[0]": '"10minutes delay": "\\d+ ?minutes" makes one token',
-    "care:lost[0]": '"have not been delivered", "luggages late" have no trigger word',
+    "care:lost[1]": '"luggages late": "luggages" is no trigger word',
+    "care:lost[2]": '"have not been delivered": none of its words is a trigger word',
     "care:money[0]": 'prefixes "\\brefund", "\\bcompensat" match "refundable"',
-    "care:failure[0]": 'prefixes "\\berror", "\\bcrash", "\\bglitch" match "errorcode"',
-    "care:bad_service[0]": 'prefix "\\bdisgrace" matches "disgracefully"',
+    "care:failure[2]": 'prefixes "\\berror", "\\bcrash", "\\bglitch" match "errorcode"',
+    "care:bad_service[2]": 'prefix "\\bdisgrace" matches "disgracefully"',
 }
 CHECKED = [(label, rule) for label, rule in ALL_CUES if label not in KNOWN_INEXACT]
 
@@ -117,7 +118,7 @@ def test_known_inexact_labels_name_existing_cues():
 
 @pytest.mark.parametrize("label,rule", CHECKED, ids=[label for label, _ in CHECKED])
 def test_every_match_has_the_cue_trigger_and_also_words(label, rule):
-    @settings(max_examples=300, deadline=None, derandomize=True)
+    @settings(max_examples=80, deadline=None, derandomize=True)
     @given(texts_for(rule))
     def check(text):
         lowered = text.lower()
