@@ -36,28 +36,37 @@ def cue(score: float, triggers: str | None, *alternatives: str, also: str | None
 
 
 class CueIndex:
-    """Cues labelled by name, with a word -> bitmask index so a post only runs its candidates."""
+    """Cues labelled by name, with word -> bitmask indexes so a post only runs its candidates."""
 
     def __init__(self, entries: list[tuple[str, Cue]]):
-        self.entries = tuple(
-            (name, rule.score, rule.pattern.search, rule.also) for name, rule in entries
-        )
-        self.always = 0
-        self.index: dict[str, int] = {}
+        self.entries = tuple((name, rule.score, rule.pattern.search) for name, rule in entries)
+        self.always = 0  # cues without trigger words
+        self.index: dict[str, int] = {}  # trigger word -> cues it triggers
+        self.free = 0  # cues without `also` words
+        self.also: dict[str, int] = {}  # `also` word -> cues it lets through
         for bit, (_, rule) in enumerate(entries):
             if rule.triggers is None:
                 self.always |= 1 << bit
-                continue
-            for word in rule.triggers:
-                self.index[word] = self.index.get(word, 0) | (1 << bit)
+            else:
+                for word in rule.triggers:
+                    self.index[word] = self.index.get(word, 0) | (1 << bit)
+            if rule.also is None:
+                self.free |= 1 << bit
+            else:
+                for word in rule.also:
+                    self.also[word] = self.also.get(word, 0) | (1 << bit)
 
     def candidates(self, words: frozenset[str]) -> int:
-        """Return the bitmask of cues whose trigger words (or no triggers) fit `words`."""
+        """Return the bitmask of cues whose trigger and `also` words (if any) are in `words`."""
         mask = self.always
         index = self.index
         for word in words & index.keys():
             mask |= index[word]
-        return mask
+        allowed = self.free
+        also = self.also
+        for word in words & also.keys():
+            allowed |= also[word]
+        return mask & allowed
 
     def best_scores(self, lowered: str, words: frozenset[str]) -> dict[str, float]:
         """Return {name: best score} over the cues that match lowercased text."""
@@ -67,11 +76,7 @@ class CueIndex:
         while mask:
             lowest = mask & -mask  # visit set bits only, lowest (earliest cue) first
             mask ^= lowest
-            name, score, search, also = entries[lowest.bit_length() - 1]
-            if (
-                score > found.get(name, 0.0)
-                and (also is None or not also.isdisjoint(words))
-                and search(lowered)
-            ):
+            name, score, search = entries[lowest.bit_length() - 1]
+            if score > found.get(name, 0.0) and search(lowered):
                 found[name] = score
         return found

@@ -107,3 +107,18 @@ def test_foreign_sqlite_database_is_refused(tmp_path):
     with pytest.raises(StoreError) as error:
         Store(path)
     assert str(error.value) == f"{path}: not an earmark database (it has other tables)"
+
+
+def test_classifications_keep_no_index_on_coarse_labels(tmp_path):
+    """Migration 7: sentiment/intent indexes made SQLite sort every negative post in a search."""
+    with Store(tmp_path / "s.db") as store:
+        indexes = {
+            row[0]
+            for row in store.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
+                ("classifications",),
+            )
+        }
+    assert "idx_classifications_sentiment" not in indexes
+    assert "idx_classifications_primary_intent" not in indexes
+    assert "idx_classifications_opportunity_priority" in indexes
