@@ -103,14 +103,20 @@ def _score_clean(
     """Score language, sentiment and intents of cleaned text (see to_scoring_text)."""
     supported = [code.lower() for code in settings.languages] or ["en"]
     language = detect_language(clean, hint=lang, languages=supported, words=words)
+    lowered = clean.lower()
+    custom = settings.intents
     if language in supported:
-        score = score_sentiment(clean, settings, words=words)
-        intents = detect_intents(clean, sentiment=score.label, custom=settings.intents, words=words)
+        score = score_sentiment(clean, settings, words=words, lowered=lowered)
+        intents = detect_intents(
+            clean, sentiment=score.label, custom=custom, words=words, lowered=lowered
+        )
         return _Scores(
             score.label, score.compound, score.pos, score.neu, score.neg, language, tuple(intents)
         )
     # Rules are English; questions ("?") and custom patterns may still apply.
-    intents = detect_intents(clean, sentiment="neutral", custom=settings.intents, words=words)
+    intents = detect_intents(
+        clean, sentiment="neutral", custom=custom, words=words, lowered=lowered
+    )
     return _Scores(UNSUPPORTED_LANGUAGE, 0.0, 0.0, 0.0, 0.0, language, tuple(intents))
 
 

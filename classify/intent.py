@@ -66,10 +66,12 @@ def detect_intents(
     sentiment: str = "neutral",
     custom: Sequence[IntentRule] = (),
     words: frozenset[str] | None = None,
+    lowered: str | None = None,
 ) -> list[tuple[str, float]]:
     """Return [(intent, score)] in precedence order (primary first); [("other", 0.5)] if none."""
     compiled, rank = compile_rules(rules_key(custom) if custom else ())
-    lowered = text.lower()
+    if lowered is None:
+        lowered = text.lower()
     if words is None:
         words = to_words(lowered)
     if (

@@ -259,10 +259,15 @@ def score_sentiment(
     settings: ClassifySettings | None = None,
     analyzer: SentimentIntensityAnalyzer | None = None,
     words: frozenset[str] | None = None,
+    lowered: str | None = None,
 ) -> SentimentScore:
-    """Score cleaned post text (see classify.text.to_scoring_text) for customer care."""
+    """Score cleaned post text (see classify.text.to_scoring_text) for customer care.
+
+    `words` and `lowered` (the text lowercased) may be passed when the caller has them.
+    """
     analyzer = analyzer or get_analyzer()
-    lowered = text.lower()
+    if lowered is None:
+        lowered = text.lower()
     if words is None:
         words = to_words(lowered)
     if "care" in words or "support" in words:

@@ -25,4 +25,4 @@ class ClassifySettings:
     # Languages the sentiment model supports; the first is assumed when detection is unsure.
     languages: list[str] = field(default_factory=lambda: ["en"])
     intents: list[IntentRule] = field(default_factory=list)
-    batch_size: int = 500
+    batch_size: int = 2000

@@ -171,8 +171,13 @@ def token_valences(
         if is_cap_diff and words[i].isupper():
             valence = valence + C_INCR if valence > 0 else valence - C_INCR
         for start_i in range(3):
-            if i > start_i and lower[i - (start_i + 1)] not in lexicon:
-                scalar = scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
+            if i > start_i and (before := lower[i - (start_i + 1)]) not in lexicon:
+                # scalar_inc_dec is 0.0 unless the word is a booster ("very", "barely"...)
+                scalar = (
+                    scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
+                    if before in BOOSTER_DICT
+                    else 0.0
+                )
                 if start_i == 1 and scalar != 0:
                     scalar = scalar * 0.95
                 if start_i == 2 and scalar != 0:
