@@ -74,14 +74,13 @@ def score_priority(
 ) -> tuple[int, str]:
     """Return (priority 0-100, reason such as "outage (+40), negative (+15), 2h old (+5)")."""
     very_negative = sentiment == "negative" and compound <= -0.6
-    total, parts, final = _content_points(_key(intents), sentiment, very_negative, topic_kind)
+    total, reason, final = _content_points(_key(intents), sentiment, very_negative, topic_kind)
     if final:  # spam or nothing to act on: reach and age do not matter
-        return total, parts[0]
-    parts = list(parts)
+        return total, reason
     if author_reach and author_reach >= 10:
         points, text = _reach_part(author_reach)
         total += points
-        parts.append(text)
+        reason = f"{reason}, {text}" if reason else text
     if created_at is not None:
         now = now or datetime.now(timezone.utc)
         if created_at.tzinfo is None:
@@ -90,10 +89,11 @@ def score_priority(
         points = _age_points(age)
         total += points
         sign = f" (+{points})" if points > 0 else (f" ({points})" if points < 0 else "")
-        parts.append(f"{format_age(age)} old{sign}")
+        text = f"{format_age(age)} old{sign}"
+        reason = f"{reason}, {text}" if reason else text
     if final is None:  # spam among other intents: never above the base
         total = min(total, BASE)
-    return max(0, min(100, total)), ", ".join(parts)
+    return max(0, min(100, total)), reason
 
 
 def _key(intents: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
@@ -126,8 +126,8 @@ def _content_points(
     sentiment: str,
     very_negative: bool,
     topic_kind: str | None,
-) -> tuple[int, tuple[str, ...], bool | None]:
-    """Return (points, reasons, final) from intents, sentiment and topic kind.
+) -> tuple[int, str, bool | None]:
+    """Return (points, reason, final) from intents, sentiment and topic kind.
 
     Few combinations recur, so each is worked out once. `final` is True when the post is spam or
     has nothing to act on: its priority is then `points` and its reason the one label; None when
@@ -137,7 +137,7 @@ def _content_points(
     unread = sentiment == UNSUPPORTED_LANGUAGE and topic_kind in ("brand", "support")
     if not unread and (not names or names[0] in ("spam", "other") and len(names) == 1):
         label = names[0] if names else "other"
-        return (0 if label == "spam" else BASE), (label,), True
+        return (0 if label == "spam" else BASE), label, True
     parts: list[str] = []
     total = BASE
     if unread and names[:1] in ((), ("other",)):
@@ -166,7 +166,7 @@ def _content_points(
     if topic_kind in KIND_POINTS and KIND_POINTS[topic_kind]:
         total += KIND_POINTS[topic_kind]
         parts.append(f"{topic_kind} topic (+{KIND_POINTS[topic_kind]})")
-    return total, tuple(parts), None if "spam" in names else False
+    return total, ", ".join(parts), None if "spam" in names else False
 
 
 def to_opportunity(

@@ -50,6 +50,9 @@ def to_iso(moment: datetime) -> str:
 
 def parse_iso(value: str) -> datetime:
     """Parse an ISO-8601 timestamp; naive values are taken as UTC."""
+    if len(value) == 20 and value[19] == "Z" and value[10] == "T":
+        # What earmark itself stores (to_iso): "2026-11-26T09:38:59Z", the common case.
+        return datetime.fromisoformat(value[:19]).replace(tzinfo=timezone.utc)
     text = value.strip()
     if text.endswith("Z") or text.endswith("z"):
         text = text[:-1] + "+00:00"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from earmark.models import Post, TopicMatch
+from earmark.models import Post, TopicMatch, parse_iso, to_iso
 from earmark.store import Store, StoreError
 from earmark.store.posts import CursorUpdate
 from earmark.store.schema import SCHEMA_VERSION
@@ -122,3 +124,14 @@ def test_classifications_keep_no_index_on_coarse_labels(tmp_path):
     assert "idx_classifications_sentiment" not in indexes
     assert "idx_classifications_primary_intent" not in indexes
     assert "idx_classifications_opportunity_priority" in indexes
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 1, 1)))
+def test_parse_iso_reads_what_to_iso_writes_and_other_offsets(moment):
+    utc = moment.replace(tzinfo=timezone.utc, microsecond=0)
+    assert parse_iso(to_iso(utc)) == utc
+    assert parse_iso(to_iso(utc).replace("Z", "+00:00")) == utc
+    assert parse_iso(to_iso(utc)[:-1]) == utc  # naive: taken as UTC
+    shifted = utc.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    assert parse_iso(shifted.isoformat()) == utc
