@@ -22,7 +22,7 @@ from classify.text import compile_terms, to_scoring_text, to_words
 from earmark.models import UNSUPPORTED_LANGUAGE, Classification, Post
 
 # Bump whenever a rule, lexicon or threshold changes: stored classifications record it.
-CLASSIFIER_VERSION = "care-rules-2"
+CLASSIFIER_VERSION = "care-rules-3"
 
 __all__ = [
     "CLASSIFIER_VERSION",

@@ -9,7 +9,7 @@ import re
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 # Order/booking/account references: a keyword, an optional "number/#/:", then a code with a digit
-# (or a 6-letter all-caps record locator such as "QWERTY").
+# (or a 6-letter all-caps record locator such as "QWERTY", not the rest of a word: "CONFERENCE").
 _REFERENCE_WORDS = (
     r"order|booking|reservation|confirmation|conf|ticket|case|claim|tracking|invoice|"
     r"ref(?:erence)?|pnr|record locator|file ref"
@@ -17,7 +17,7 @@ _REFERENCE_WORDS = (
 _ACCOUNT_WORDS = r"account|acct|a/c|membership|member|customer|frequent flyer|loyalty|policy"
 _CODE = (
     r"(?i:\s*(?:no\.?|num(?:ber)?|id|code|ref|nr|n)\b)?\s*[:#]?\s*#?\s*"
-    r"((?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,}|[A-Z]{6})\b"
+    r"((?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,}|(?<![A-Za-z])[A-Z]{6})\b"
 )
 ORDER = re.compile(rf"(?i:\b(?:{_REFERENCE_WORDS})){_CODE}")
 ACCOUNT = re.compile(rf"(?i:\b(?:{_ACCOUNT_WORDS})){_CODE}")
@@ -34,6 +34,14 @@ _ORDER_TRIGGERS = frozenset(
 _ACCOUNT_TRIGGERS = frozenset(
     "account acct membership member customer frequent loyalty policy".split()
 )
+# Every ORDER / ACCOUNT match starts with one of these (lowercase) keyword beginnings.
+_ORDER_KEYWORDS = (
+    "order", "booking", "reservation", "conf", "ticket", "case", "claim", "tracking", "invoice",
+    "ref", "pnr", "record locator", "file ref",
+)  # fmt: skip
+_ACCOUNT_KEYWORDS = (
+    "account", "acct", "a/c", "member", "customer", "frequent flyer", "loyalty", "policy",
+)  # fmt: skip
 _LOCATOR = re.compile(r"\b[A-Z]{6}\b")
 _DATE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 _TIME_OR_RANGE = re.compile(r"^\d{1,2}[:.]\d{2}")
@@ -80,19 +88,21 @@ def _spans(text: str, words: frozenset[str] | None = None) -> list[tuple[int, in
     if "@" in text and _EMAIL_HINT.search(text):
         spans.extend((m.start(), m.end(), "email") for m in EMAIL.finditer(text))
     has_digit = _ANY_DIGIT.search(text) is not None
-    references = []
-    if words is None or not words.isdisjoint(_ORDER_TRIGGERS):
-        references.append((ORDER, "order_number"))
-    if (
-        words is None
-        or not words.isdisjoint(_ACCOUNT_TRIGGERS)
-        or "/" in text
-        and "a/c" in text.lower()
-    ):
-        references.append((ACCOUNT, "account_number"))
-    if references and (has_digit or _LOCATOR.search(text)):
-        for pattern, kind in references:  # only the patterns whose keyword the post has
-            for match in pattern.finditer(text):
+    if has_digit or _LOCATOR.search(text):
+        lowered = text.lower() if text.isascii() else None
+        for pattern, kind, triggers, keywords in (
+            (ORDER, "order_number", _ORDER_TRIGGERS, _ORDER_KEYWORDS),
+            (ACCOUNT, "account_number", _ACCOUNT_TRIGGERS, _ACCOUNT_KEYWORDS),
+        ):
+            if lowered is None:  # case rules beyond ASCII: scan the whole text
+                start = 0
+                if words is not None and words.isdisjoint(triggers) and "a/c" not in text.lower():
+                    continue  # none of the pattern's keywords: it cannot match
+            else:  # a match starts at a keyword: scan from the first one, if any
+                start = min((i for i in map(lowered.find, keywords) if i >= 0), default=-1)
+                if start < 0:
+                    continue
+            for match in pattern.finditer(text, start):
                 spans.append((match.start(1), match.end(1), kind))
     if has_digit and _SEVEN_DIGITS.search(text):
         for match in _DIGITS.finditer(text):

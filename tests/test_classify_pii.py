@@ -43,6 +43,7 @@ def test_detects_and_redacts(text, kinds, redacted):
         "see you @acmeair",
         "4111 1111 1111 1112 is not a valid card",  # fails Luhn, too long for a phone
         "ranked 3.14159 in the poll",
+        "CONFERENCE: last day for early bird registrations",  # "CONF" + "ERENCE" is one word
     ],
 )
 def test_no_false_alarms(text):
@@ -63,3 +64,17 @@ def test_reply_privately_when_pii():
         "order_number",
     ]
     assert not classify_text("where is my order?").reply_privately
+
+
+@pytest.mark.parametrize(
+    "text,code",
+    [
+        ("send an email with this number and case#8719519", "8719519"),
+        ("flt 648 from Buf to MCO. Conf#FGKXV5. Please help", "FGKXV5"),
+        ("cancelling order732201349959", "732201349959"),
+        ("my PNR: QWERTY", "QWERTY"),
+    ],
+)
+def test_reference_numbers_written_against_their_keyword(text, code):
+    assert find_pii(text) == ["order_number"]
+    assert code not in redact(text)
