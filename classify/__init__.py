@@ -65,17 +65,11 @@ class _Scores(NamedTuple):
     intents: tuple[tuple[str, float], ...]
 
 
-class _TextResult(NamedTuple):
-    """What depends on the post's text alone (cached per distinct text in classify_many)."""
-
-    sentiment: str
-    compound: float
-    pos: float
-    neu: float
-    neg: float
-    language: str
-    intents: tuple[tuple[str, float], ...]
-    pii: tuple[str, ...]
+# What depends on the post's text alone (cached per distinct text by Classifier): the scores
+# of its scoring text, and the kinds of personal data in the text itself.
+_TextResult = NamedTuple(
+    "_TextResult", [*_Scores.__annotations__.items(), ("pii", tuple[str, ...])]
+)
 
 
 class _Recent:
