@@ -186,9 +186,9 @@ def classify_text(
     now: datetime | None = None,
 ) -> Classification:
     """Classify one post's text; `topic_kind`, reach and time only affect priority/opportunity."""
-    content = _classify_content(text, lang, settings or _DEFAULTS)
-    return _finish(
-        content,
+    return Classifier(settings or _DEFAULTS, cache_size=1).classify(
+        text,
+        lang=lang,
         topic_kind=topic_kind,
         author_reach=author_reach,
         created_at=created_at,

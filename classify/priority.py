@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from earmark.models import UNSUPPORTED_LANGUAGE
+from earmark.models import UNSUPPORTED_LANGUAGE, intents_key
 
 BASE = 10
 UNREAD_LANGUAGE_POINTS = 30  # a post in a language the rules cannot read, on our own topics
@@ -74,7 +74,8 @@ def score_priority(
 ) -> tuple[int, str]:
     """Return (priority 0-100, reason such as "outage (+40), negative (+15), 2h old (+5)")."""
     very_negative = sentiment == "negative" and compound <= -0.6
-    total, reason, final = _content_points(_key(intents), sentiment, very_negative, topic_kind)
+    key = intents_key(intents)
+    total, reason, final = _content_points(key, sentiment, very_negative, topic_kind)
     if final:  # spam or nothing to act on: reach and age do not matter
         return total, reason
     if author_reach and author_reach >= 10:
@@ -94,11 +95,6 @@ def score_priority(
     if final is None:  # spam among other intents: never above the base
         total = min(total, BASE)
     return max(0, min(100, total)), reason
-
-
-def _key(intents: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
-    """Return intents as a hashable tuple (the classifier's own results already are one)."""
-    return intents if type(intents) is tuple else tuple(map(tuple, intents))
 
 
 def _names(intents: Sequence[tuple[str, float]]) -> tuple[str, ...]:
@@ -179,7 +175,7 @@ def to_opportunity(
     unread_language names the language of a post the rules cannot read: on our own brand or
     support topics it still goes to a person who reads that language.
     """
-    return _opportunity(_key(intents), topic_kind, unread_language)
+    return _opportunity(intents_key(intents), topic_kind, unread_language)
 
 
 @lru_cache(maxsize=4096)

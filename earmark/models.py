@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -46,6 +47,16 @@ def to_iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def intents_key(intents: Sequence[Sequence]) -> tuple[tuple[str, float], ...]:
+    """Return scored intents as a hashable tuple of (name, score) tuples, for caches.
+
+    The classifier's own intents already are tuples; intents read back from JSON are lists.
+    """
+    if all(type(pair) is tuple for pair in intents):
+        return tuple(intents)
+    return tuple(map(tuple, intents))
 
 
 def parse_iso(value: str) -> datetime:

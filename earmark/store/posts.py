@@ -7,7 +7,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from earmark.models import Classification, Post, TopicMatch, parse_iso, to_iso, utcnow
+from earmark.models import (
+    Classification,
+    Post,
+    TopicMatch,
+    intents_key,
+    parse_iso,
+    to_iso,
+    utcnow,
+)
 
 POST_COLUMNS = (
     "id",
@@ -58,13 +66,6 @@ _INSERT_CLASSIFICATION = (
 )
 
 
-def _hashable(intents: list) -> tuple:
-    """Return intents as a tuple of (name, score) tuples (the classifier gives tuples already)."""
-    if all(type(pair) is tuple for pair in intents):
-        return tuple(intents)
-    return tuple(map(tuple, intents))
-
-
 @lru_cache(maxsize=4096)
 def _intents_json(intents: tuple[tuple[str, float], ...]) -> str:
     """Encode scored intents as stored; few distinct sets recur, so each is encoded once."""
@@ -86,7 +87,7 @@ def classification_values(c: Classification) -> tuple:
         c.neu,
         c.neg,
         c.language,
-        _intents_json(_hashable(c.intents)),
+        _intents_json(intents_key(c.intents)),
         c.primary_intent,
         _pii_json(tuple(c.pii)),
         int(c.reply_privately),
