@@ -6,6 +6,7 @@ posts, scoring each distinct text once (reposts and copy-paste spam are common).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,21 +74,26 @@ _TextResult = NamedTuple(
 
 
 class _Recent:
-    """A mapping of at most `size` entries that forgets the least recently used one first."""
+    """A mapping of at most `size` entries that forgets the least recently used one first.
+
+    An OrderedDict, not a dict: evicting a plain dict's oldest key with next(iter(d)) walks over
+    every slot deleted before it, so a full cache got slower with every eviction (1M posts:
+    the classify step ran at 60% of its 100k speed).
+    """
 
     def __init__(self, size: int):
         self.size = size
-        self.data: dict = {}
+        self.data: OrderedDict = OrderedDict()
 
     def get(self, key):
-        value = self.data.pop(key, None)
+        value = self.data.get(key)
         if value is not None:
-            self.data[key] = value  # dicts keep insertion order: the end is the most recent
+            self.data.move_to_end(key)
         return value
 
     def put(self, key, value) -> None:
         if len(self.data) >= self.size:
-            del self.data[next(iter(self.data))]
+            self.data.popitem(last=False)
         self.data[key] = value
 
 
