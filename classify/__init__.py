@@ -68,12 +68,10 @@ class _Scores(NamedTuple):
 
 # What depends on the post's text alone (cached per distinct text by Classifier): the scores
 # of its scoring text, and the kinds of personal data in the text itself.
-_TextResult = NamedTuple(
-    "_TextResult", [*_Scores.__annotations__.items(), ("pii", tuple[str, ...])]
-)
+TextResult = NamedTuple("TextResult", [*_Scores.__annotations__.items(), ("pii", tuple[str, ...])])
 
 
-class _Recent:
+class RecentCache:
     """A mapping of at most `size` entries that forgets the least recently used one first.
 
     An OrderedDict, not a dict: evicting a plain dict's oldest key with next(iter(d)) walks over
@@ -121,8 +119,8 @@ def _score_clean(
 
 
 def _classify_content(
-    text: str, lang: str | None, settings: ClassifySettings, scored: _Recent | None = None
-) -> _TextResult:
+    text: str, lang: str | None, settings: ClassifySettings, scored: RecentCache | None = None
+) -> TextResult:
     """Score sentiment, language, intents and PII of one text.
 
     `scored` caches results by scoring text: posts that differ only in links, @handles or
@@ -138,11 +136,16 @@ def _classify_content(
         if scored is not None:
             scored.put((clean, lang), scores)
     # Personal data is looked for in the whole text: an email may contain a brand name.
-    return _TextResult(*scores, tuple(find_pii(text, words)))
+    return TextResult(*scores, tuple(find_pii(text, words)))
 
 
-def _finish(
-    content: _TextResult,
+def unread_language(content: TextResult) -> str | None:
+    """Return the language of a text the rules cannot read (None when they can)."""
+    return content.language if content.sentiment == UNSUPPORTED_LANGUAGE else None
+
+
+def finish(
+    content: TextResult,
     *,
     topic_kind: str | None,
     author_reach: int | None,
@@ -160,8 +163,7 @@ def _finish(
         created_at=created_at,
         now=now,
     )
-    unread = content.language if content.sentiment == UNSUPPORTED_LANGUAGE else None
-    opportunity, why = to_opportunity(content.intents, topic_kind, unread)
+    opportunity, why = to_opportunity(content.intents, topic_kind, unread_language(content))
     return Classification(
         sentiment=content.sentiment,
         compound=content.compound,
@@ -232,8 +234,25 @@ class Classifier:
 
     def __init__(self, settings: ClassifySettings | None = None, cache_size: int = 50_000):
         self.settings = settings or ClassifySettings()
-        self._texts = _Recent(cache_size)  # (text, lang) -> _TextResult
-        self._scored = _Recent(cache_size)  # (scoring text, lang) -> _Scores
+        # (text, lang) -> (TextResult, memo): the memo holds what callers derive from it
+        self._texts = RecentCache(cache_size)
+        self._scored = RecentCache(cache_size)  # (scoring text, lang) -> _Scores
+
+    def content(self, text: str, lang: str | None = None) -> TextResult:
+        """Return what a text alone says: scores, language, intents, personal data (cached)."""
+        return self.content_and_memo(text, lang)[0]
+
+    def content_and_memo(self, text: str, lang: str | None = None) -> tuple[TextResult, dict]:
+        """Return content(text, lang) and a dict kept with it for results derived from it.
+
+        The classify stage keeps each topic kind's row parts there: one lookup per post.
+        """
+        key = (text, lang)
+        cached = self._texts.get(key)
+        if cached is None:
+            cached = (_classify_content(text, lang, self.settings, self._scored), {})
+            self._texts.put(key, cached)
+        return cached
 
     def classify(
         self,
@@ -247,13 +266,8 @@ class Classifier:
         post_id: str | None = None,
     ) -> Classification:
         """Classify one post, as classify_text does."""
-        key = (text, lang)
-        content = self._texts.get(key)
-        if content is None:
-            content = _classify_content(text, lang, self.settings, self._scored)
-            self._texts.put(key, content)
-        return _finish(
-            content,
+        return finish(
+            self.content(text, lang),
             topic_kind=topic_kind,
             author_reach=author_reach,
             created_at=created_at,

@@ -74,8 +74,29 @@ def score_priority(
 ) -> tuple[int, str]:
     """Return (priority 0-100, reason such as "outage (+40), negative (+15), 2h old (+5)")."""
     very_negative = sentiment == "negative" and compound <= -0.6
-    key = intents_key(intents)
-    total, reason, final = _content_points(key, sentiment, very_negative, topic_kind)
+    content = _content_points(intents_key(intents), sentiment, very_negative, topic_kind)
+    return add_context(content, author_reach, created_at, now)
+
+
+def content_part(
+    intents: tuple[tuple[str, float], ...], sentiment: str, compound: float, topic_kind: str | None
+) -> tuple[int, str, bool | None]:
+    """Return the points, reason and finality of what a post says (see _content_points).
+
+    For callers that add the context of many posts to few contents (the classify stage).
+    """
+    very_negative = sentiment == "negative" and compound <= -0.6
+    return _content_points(intents, sentiment, very_negative, topic_kind)
+
+
+def add_context(
+    content: tuple[int, str, bool | None],
+    author_reach: int | None,
+    created_at: datetime | None,
+    now: datetime | None,
+) -> tuple[int, str]:
+    """Add author reach and the post's age to a content part; return (priority, reason)."""
+    total, reason, final = content
     if final:  # spam or nothing to act on: reach and age do not matter
         return total, reason
     if author_reach and author_reach >= 10:

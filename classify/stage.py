@@ -8,11 +8,13 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, nullcontext
 from datetime import datetime
+from typing import NamedTuple
 
-from classify import Classifier, ClassifyError
+from classify import CLASSIFIER_VERSION, Classifier, ClassifyError, TextResult, unread_language
+from classify.priority import add_context, content_part, to_opportunity
 from classify.settings import ClassifySettings
 from earmark.models import parse_iso
-from earmark.store.posts import classification_values
+from earmark.store.posts import content_values
 
 # When a post matches several topics, the kind that decides its opportunity: our own support
 # handle first, then the brand, then competitors.
@@ -44,31 +46,52 @@ class ClassifyStream:
     """One Classifier fed batch by batch: its cache of distinct texts spans batches.
 
     Reposts and copy-paste spam recur across a whole corpus, not only within one batch, so
-    each distinct text is scored once per stream (up to the Classifier's cache size).
+    each distinct text is scored once per stream (up to the Classifier's cache size). The row
+    values that depend on a text's result and the post's topic kind are also made once; only
+    priority's reach and age are worked out per post.
     """
 
-    def __init__(self, settings: ClassifySettings, now: datetime):
-        self._classifier = Classifier(settings)
+    def __init__(self, settings: ClassifySettings, now: datetime, cache_size: int = 50_000):
+        self._classifier = Classifier(settings, cache_size)
         self._now = now
 
     def rows(self, rows: list[dict]) -> list[tuple]:
         """Classify store rows and return classification row values (see store.posts)."""
-        classify = self._classifier.classify
+        content_of = self._classifier.content_and_memo
         now = self._now
-        return [
-            classification_values(
-                classify(
-                    row["text"],
-                    lang=row["lang"],
-                    topic_kind=topic_kind(row["kinds"]),
-                    author_reach=row["author_reach"],
-                    created_at=parse_iso(row["created_at"]) if row["created_at"] else None,
-                    now=now,
-                    post_id=row["id"],
-                )
+        values = []
+        for row in rows:
+            kind = topic_kind(row["kinds"])
+            content, by_kind = content_of(row["text"], row["lang"])
+            parts = by_kind.get(kind)
+            if parts is None:
+                parts = by_kind[kind] = _row_parts(content, kind)
+            created_at = row["created_at"]
+            priority = add_context(
+                parts.points,
+                row["author_reach"],
+                parse_iso(created_at) if created_at else None,
+                now,
             )
-            for row in rows
-        ]
+            values.append((row["id"], *parts.head, *priority, *parts.tail))
+        return values
+
+
+class _RowParts(NamedTuple):
+    """A classification row without the post's id, priority and priority reason."""
+
+    head: tuple  # sentiment ... reply_privately
+    points: tuple  # priority.content_part: what the text and topic kind are worth
+    tail: tuple  # opportunity, its reason, classifier version
+
+
+def _row_parts(content: TextResult, kind: str | None) -> _RowParts:
+    """Split the row of a post with this content and topic kind (as classify.finish does)."""
+    return _RowParts(
+        content_values(content, bool(content.pii)),
+        content_part(content.intents, content.sentiment, content.compound, kind),
+        (*to_opportunity(content.intents, kind, unread_language(content)), CLASSIFIER_VERSION),
+    )
 
 
 @contextmanager
@@ -189,7 +212,7 @@ def _in_workers(
             raise rows
         pending[seq]["parts"][part] = rows
 
-    def finish(seq: int) -> list[tuple]:
+    def merged(seq: int) -> list[tuple]:
         entry = pending[seq]
         while len(entry["parts"]) < len(entry["order"]):
             receive()
@@ -213,11 +236,11 @@ def _in_workers(
                 if part:
                     inboxes[part].put((seq, part, part_rows))
             if seq - 1 in pending:  # the others work on this batch while the caller saves
-                yield finish(seq - 1)
+                yield merged(seq - 1)
             if 0 in parts:
                 pending[seq]["parts"][0] = local.rows(parts[0])
         for seq in sorted(pending):
-            yield finish(seq)
+            yield merged(seq)
     finally:
         for inbox in inboxes.values():
             inbox.put(None)

@@ -54,9 +54,18 @@ def intents_key(intents: Sequence[Sequence]) -> tuple[tuple[str, float], ...]:
 
     The classifier's own intents already are tuples; intents read back from JSON are lists.
     """
-    if all(type(pair) is tuple for pair in intents):
-        return tuple(intents)
+    if type(intents) is tuple:
+        for pair in intents:  # a loop, not all(...): most hold one or two pairs
+            if type(pair) is not tuple:
+                break
+        else:
+            return intents
     return tuple(map(tuple, intents))
+
+
+def primary_of(intents: Sequence[Sequence]) -> str:
+    """Return the primary intent of scored intents (precedence order): the first, or "other"."""
+    return intents[0][0] if intents else "other"
 
 
 def parse_iso(value: str) -> datetime:
@@ -156,7 +165,7 @@ class Classification:
 
     @property
     def primary_intent(self) -> str:
-        return self.intents[0][0] if self.intents else "other"
+        return primary_of(self.intents)
 
     @property
     def intent_names(self) -> list[str]:

@@ -163,7 +163,7 @@ def test_stream_keeps_order_across_calls():
 
 def test_a_failing_task_comes_back_as_a_classify_error():
     inbox, outbox = queue.Queue(), queue.Queue()
-    inbox.put((0, 1, [{"id": "x:1"}]))  # no text: the worker cannot build the item
+    inbox.put((0, 1, [{"id": "x:1", "kinds": []}]))  # no text: the worker cannot build the item
     inbox.put(None)
     _worker(inbox, outbox, effective_settings(make_config()), NOW)
     seq, part, result = outbox.get_nowait()

@@ -13,6 +13,7 @@ from earmark.models import (
     TopicMatch,
     intents_key,
     parse_iso,
+    primary_of,
     to_iso,
     utcnow,
 )
@@ -81,21 +82,33 @@ def classification_values(c: Classification) -> tuple:
     """Map a Classification to its row values, all but classified_at (picklable, compact)."""
     return (
         c.post_id,
+        *content_values(c, c.reply_privately),
+        c.priority,
+        c.priority_reason,
+        c.opportunity,
+        c.opportunity_reason,
+        c.version,
+    )
+
+
+def content_values(c, reply_privately: bool) -> tuple:
+    """Return the row values from sentiment to reply_privately.
+
+    `c` is a Classification or anything with its sentiment, scores, language, intents and pii
+    (the classify stage passes the classifier's per-text result, shared by reposts).
+    """
+    intents = intents_key(c.intents)
+    return (
         c.sentiment,
         c.compound,
         c.pos,
         c.neu,
         c.neg,
         c.language,
-        _intents_json(intents_key(c.intents)),
-        c.primary_intent,
+        _intents_json(intents),
+        primary_of(intents),
         _pii_json(tuple(c.pii)),
-        int(c.reply_privately),
-        c.priority,
-        c.priority_reason,
-        c.opportunity,
-        c.opportunity_reason,
-        c.version,
+        int(reply_privately),
     )
 
 
