@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from classify.first_chars import gated
+
 
 @dataclass(frozen=True)
 class Cue:
@@ -39,7 +41,9 @@ class CueIndex:
     """Cues labelled by name, with word -> bitmask indexes so a post only runs its candidates."""
 
     def __init__(self, entries: list[tuple[str, Cue]]):
-        self.entries = tuple((name, rule.score, rule.pattern.search) for name, rule in entries)
+        self.entries = tuple(
+            (name, rule.score, gated(rule.pattern).search) for name, rule in entries
+        )
         self.always = 0  # cues without trigger words
         self.index: dict[str, int] = {}  # trigger word -> cues it triggers
         self.free = 0  # cues without `also` words

@@ -6,6 +6,8 @@ import html
 import re
 from functools import lru_cache
 
+from classify.first_chars import gated
+
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # @handles and masked placeholders such as __company__ name someone: never sentiment. They become
 # "@user", so rules can still see that an account was named ("switching to @user").
@@ -40,7 +42,7 @@ def compile_terms(terms: tuple[str, ...]) -> re.Pattern | None:
         else:
             groups.append((left, right, [re.escape(term)]))
     parts = [f"{left}#?(?:{'|'.join(bodies)}){right}" for left, right, bodies in groups]
-    return re.compile("|".join(parts), re.IGNORECASE)
+    return gated(re.compile("|".join(parts), re.IGNORECASE))
 
 
 def to_scoring_text(text: str, terms: re.Pattern | None = None) -> str:
