@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+from classify.first_chars import gated
+
+EMAIL = gated(re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"))
 # Order/booking/account references: a keyword, an optional "number/#/:", then a code with a digit
 # (or a 6-letter all-caps record locator such as "QWERTY", not the rest of a word: "CONFERENCE").
 _REFERENCE_WORDS = (
@@ -22,7 +24,7 @@ _CODE = (
 ORDER = re.compile(rf"(?i:\b(?:{_REFERENCE_WORDS})){_CODE}")
 ACCOUNT = re.compile(rf"(?i:\b(?:{_ACCOUNT_WORDS})){_CODE}")
 # Digit runs with separators: candidates for cards (Luhn-valid 13-19 digits) or phones (7-15).
-_DIGITS = re.compile(r"(?<![\w/])\+?\(?\d[\d \-.()]{5,22}\d(?![\w/])")
+_DIGITS = gated(re.compile(r"(?<![\w/])\+?\(?\d[\d \-.()]{5,22}\d(?![\w/])"))
 _ANY_DIGIT = re.compile(r"\d")
 _SEVEN_DIGITS = re.compile(r"\d(?:[ \-.()]{0,3}\d){6}")
 _EMAIL_HINT = re.compile(r"@[A-Za-z0-9-]+\.[A-Za-z]")
@@ -42,7 +44,10 @@ _ORDER_KEYWORDS = (
 _ACCOUNT_KEYWORDS = (
     "account", "acct", "a/c", "member", "customer", "frequent flyer", "loyalty", "policy",
 )  # fmt: skip
-_LOCATOR = re.compile(r"\b[A-Z]{6}\b")
+# The first keyword in lowercased ASCII text: where a match may start (leftmost of any keyword).
+_ORDER_START = gated(re.compile("|".join(map(re.escape, _ORDER_KEYWORDS))))
+_ACCOUNT_START = gated(re.compile("|".join(map(re.escape, _ACCOUNT_KEYWORDS))))
+_LOCATOR = gated(re.compile(r"\b[A-Z]{6}\b"))
 _DATE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 _TIME_OR_RANGE = re.compile(r"^\d{1,2}[:.]\d{2}")
 
@@ -90,18 +95,19 @@ def _spans(text: str, words: frozenset[str] | None = None) -> list[tuple[int, in
     has_digit = _ANY_DIGIT.search(text) is not None
     if has_digit or _LOCATOR.search(text):
         lowered = text.lower() if text.isascii() else None
-        for pattern, kind, triggers, keywords in (
-            (ORDER, "order_number", _ORDER_TRIGGERS, _ORDER_KEYWORDS),
-            (ACCOUNT, "account_number", _ACCOUNT_TRIGGERS, _ACCOUNT_KEYWORDS),
+        for pattern, kind, triggers, first_keyword in (
+            (ORDER, "order_number", _ORDER_TRIGGERS, _ORDER_START),
+            (ACCOUNT, "account_number", _ACCOUNT_TRIGGERS, _ACCOUNT_START),
         ):
             if lowered is None:  # case rules beyond ASCII: scan the whole text
                 start = 0
                 if words is not None and words.isdisjoint(triggers) and "a/c" not in text.lower():
                     continue  # none of the pattern's keywords: it cannot match
             else:  # a match starts at a keyword: scan from the first one, if any
-                start = min((i for i in map(lowered.find, keywords) if i >= 0), default=-1)
-                if start < 0:
+                keyword = first_keyword.search(lowered)
+                if keyword is None:
                     continue
+                start = keyword.start()
             for match in pattern.finditer(text, start):
                 spans.append((match.start(1), match.end(1), kind))
     if has_digit and _SEVEN_DIGITS.search(text):

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from classify import pii
 from classify.first_chars import gated
 from classify.intent import compile_rules
 from classify.sentiment import _CARE_INDEX
@@ -16,11 +17,13 @@ CUE_INDEXES = (compile_rules(())[0], _CARE_INDEX)
 PATTERNS = [
     *(search.__self__ for index in CUE_INDEXES for *_, search in index.entries),
     compile_terms(TERMS),
+    *(pii.EMAIL, pii._DIGITS, pii._LOCATOR, pii._ORDER_START, pii._ACCOUNT_START),
 ]
 # Words from the cues and terms, so random texts often come close to matching.
 WORDS = sorted(
     {word for p in PATTERNS for word in re.findall(r"[A-Za-z']{2,}", p.pattern)}
     | {"waiting", "still", "refund", "down", "outage", "KELVIN", "\u212a", "\u017f", "İ"}
+    | {"a@b.co", "+44 (0)20 7946 0958", "4111 1111 1111 1111", "QWERTY", "order#", "A/C"}
 )
 texts = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=4)), max_size=12).map(" ".join)
 
