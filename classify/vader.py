@@ -24,6 +24,8 @@ from vaderSentiment.vaderSentiment import (
 
 _NEGATE = frozenset(NEGATE)
 _PUNCTUATION = string.punctuation
+# Every word _negation_check looks at ("never" and "without" are in NEGATE).
+_NEGATION_CONTEXT = _NEGATE | {"so", "this", "doubt"}
 # Consecutive word pairs of VADER's multi-word idioms and boosters ("kiss of death": "kiss of",
 # "of death"): a phrase can only match where one of its pairs is.
 _IDIOM_PAIRS = frozenset(
@@ -148,13 +150,18 @@ def token_valences(
     """Return VADER's per-token valences (after the "but" rule), the tokens and scored text."""
     text, words, is_cap_diff = to_tokens(analyzer, text)
     # Tokens hold no whitespace and lowercasing adds none, so this is one lower() per token.
-    lower = " ".join(words).lower().split()
+    joined = " ".join(words).lower()
+    lower = joined.split()
     sentiments: list[float] = [0] * len(words)
     scoring = _scoring_words(analyzer)
     if scoring.isdisjoint(lower):
         return sentiments, words, text
     lexicon = analyzer.lexicon
     last = len(words) - 1
+    # Idioms and multi-word boosters need one of their word pairs in the post: most have none.
+    idioms = not _IDIOM_PAIRS.isdisjoint(zip(lower, lower[1:]))
+    # Negation checks can only change a valence next to one of these words (or a "...n't").
+    negations = not _NEGATION_CONTEXT.isdisjoint(lower) or "n't" in joined
     for i in [i for i, word in enumerate(lower) if word in scoring]:
         word = lower[i]
         if word == "kind" and i < last and lower[i + 1] == "of":
@@ -183,8 +190,9 @@ def token_valences(
                 if start_i == 2 and scalar != 0:
                     scalar = scalar * 0.9
                 valence = valence + scalar
-                valence = _negation_check(valence, lower, start_i, i)
-                if start_i == 2:
+                if negations:
+                    valence = _negation_check(valence, lower, start_i, i)
+                if start_i == 2 and idioms:
                     valence = _special_idioms_check(valence, lower, i)
         sentiments[i] = _least_check(valence, lower, i, lexicon)
     if "but" in lower:

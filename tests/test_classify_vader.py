@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vaderSentiment.vaderSentiment import BOOSTER_DICT, SPECIAL_CASES
 
 from classify.sentiment import get_stock_analyzer
 from classify.vader import polarity_scores
@@ -51,5 +52,19 @@ EMOJI = st.sampled_from(list("😀😡👍💔🙏🔥✈️❤️🤬😭") + [
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(WORDS, EMOJI, st.text(max_size=6)), max_size=14).map("".join))
 def test_arbitrary_unicode_with_emoji_matches_stock_vader(text):
+    analyzer = get_stock_analyzer()
+    assert polarity_scores(analyzer, text) == analyzer.polarity_scores(text)
+
+
+# Every idiom and multi-word booster VADER knows, mixed with words they modify.
+PHRASES = st.sampled_from(
+    sorted({*SPECIAL_CASES, *(key for key in BOOSTER_DICT if " " in key)})
+    + "good bad great hate love not no the very crew BAD GOOD".split()
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PHRASES, max_size=10).map(" ".join))
+def test_idioms_and_booster_phrases_match_stock_vader(text):
     analyzer = get_stock_analyzer()
     assert polarity_scores(analyzer, text) == analyzer.polarity_scores(text)
