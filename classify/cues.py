@@ -59,17 +59,19 @@ class CueIndex:
             else:
                 for word in rule.also:
                     self.also[word] = self.also.get(word, 0) | (1 << bit)
+        # Both masks of every indexed word, so a post's words are intersected and looked up once.
+        self._words = frozenset(self.index) | frozenset(self.also)
+        self._masks = {w: (self.index.get(w, 0), self.also.get(w, 0)) for w in self._words}
 
     def candidates(self, words: frozenset[str]) -> int:
         """Return the bitmask of cues whose trigger and `also` words (if any) are in `words`."""
         mask = self.always
-        index = self.index
-        for word in words & index.keys():
-            mask |= index[word]
         allowed = self.free
-        also = self.also
-        for word in words & also.keys():
-            allowed |= also[word]
+        masks = self._masks
+        for word in words & self._words:
+            triggered, allows = masks[word]
+            mask |= triggered
+            allowed |= allows
         return mask & allowed
 
     def best_scores(self, lowered: str, words: frozenset[str]) -> dict[str, float]:

@@ -159,7 +159,7 @@ def token_valences(
     lexicon = analyzer.lexicon
     last = len(words) - 1
     # Idioms and multi-word boosters need one of their word pairs in the post: most have none.
-    idioms = not _IDIOM_PAIRS.isdisjoint(zip(lower, lower[1:]))
+    idioms = not _IDIOM_PAIRS.isdisjoint(zip(lower, lower[1:], strict=False))
     # Negation checks can only change a valence next to one of these words (or a "...n't").
     negations = not _NEGATION_CONTEXT.isdisjoint(lower) or "n't" in joined
     for i in [i for i, word in enumerate(lower) if word in scoring]:
