@@ -135,3 +135,23 @@ def test_parse_iso_reads_what_to_iso_writes_and_other_offsets(moment):
     assert parse_iso(to_iso(utc)[:-1]) == utc  # naive: taken as UTC
     shifted = utc.astimezone(timezone(timedelta(hours=5, minutes=30)))
     assert parse_iso(shifted.isoformat()) == utc
+
+
+def _batched_ids(store, size=2):
+    return [[row["id"] for row in batch] for batch in store.iter_posts_to_classify(size)]
+
+
+def test_posts_to_classify_come_in_rowid_batches_from_the_first_unlabelled(tmp_path):
+    with Store(tmp_path / "e.db") as store:
+        store.save_posts([make_post(str(n), f"post {n}") for n in range(5)])
+        ids = [f"x:{n}" for n in range(5)]
+        # Nothing labelled yet (a first import): every post, oldest first.
+        assert _batched_ids(store) == [ids[0:2], ids[2:4], ids[4:]]
+        row = ("neutral", 0.0, 0.0, 1.0, 0.0, "en", "[]", "other", "[]", 0, 50, "other")
+        store.save_classification_rows(
+            [(pid, *row, None, "other", "v") for pid in (ids[0], ids[1], ids[3])]
+        )
+        # Only the unlabelled ones, whatever lies between them.
+        assert _batched_ids(store) == [[ids[2], ids[4]]]
+        store.save_classification_rows([(pid, *row, None, "other", "v") for pid in ids])
+        assert _batched_ids(store) == []

@@ -291,6 +291,8 @@ class PostsMixin:
         missing = posts - labelled
         if missing <= 0:
             return None
+        if not labelled:  # nothing labelled yet (a first import): no need to walk the table
+            return self.conn.execute("SELECT min(rowid) FROM posts").fetchone()[0]
         lowest = None
         for rowid, labelled in self.conn.execute(
             "SELECT p.rowid, c.post_id IS NOT NULL FROM posts p "
