@@ -107,11 +107,8 @@ def add_context(
         now = now or datetime.now(timezone.utc)
         if created_at.tzinfo is None:
             created_at = created_at.replace(tzinfo=timezone.utc)
-        age = max(0.0, (now - created_at).total_seconds())
-        points = _age_points(age)
+        points, text = age_part(max(0.0, (now - created_at).total_seconds()))
         total += points
-        sign = f" (+{points})" if points > 0 else (f" ({points})" if points < 0 else "")
-        text = f"{format_age(age)} old{sign}"
         reason = f"{reason}, {text}" if reason else text
     if final is None:  # spam among other intents: never above the base
         total = min(total, BASE)
@@ -121,6 +118,27 @@ def add_context(
 def _names(intents: Sequence[tuple[str, float]]) -> tuple[str, ...]:
     """Return the intent names, primary first."""
     return tuple([name for name, _ in intents])
+
+
+def age_part(age: float) -> tuple[int, str]:
+    """Return the points and reason for a post's age in seconds, e.g. (5, "2h old (+5)").
+
+    The text counts whole days, hours, minutes or seconds, and every AGE_POINTS limit is a
+    whole number of the unit in use, so a (count, unit) pair decides both: few recur, cached.
+    """
+    seconds = int(age)
+    for size in (86400, 3600, 60):
+        if seconds >= size:
+            return _age_part(seconds // size, size)
+    return _age_part(seconds, 1)
+
+
+@lru_cache(maxsize=1024)
+def _age_part(count: int, size: int) -> tuple[int, str]:
+    age = count * size
+    points = _age_points(age)
+    sign = f" (+{points})" if points > 0 else (f" ({points})" if points < 0 else "")
+    return points, f"{format_age(age)} old{sign}"
 
 
 def _age_points(age: float) -> int:

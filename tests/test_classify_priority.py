@@ -5,9 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classify import classify_text
-from classify.priority import format_reach, reach_points, score_priority, to_opportunity
+from classify.priority import (
+    AGE_POINTS,
+    _age_points,
+    age_part,
+    format_age,
+    format_reach,
+    reach_points,
+    score_priority,
+    to_opportunity,
+)
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -114,3 +125,18 @@ def test_a_post_the_rules_cannot_read_still_reaches_a_person_on_our_topics():
     assert ours.priority_reason == "unread language (+30), support topic (+10)"
     theirs = classify_text(text, lang="es", topic_kind="competitor")
     assert theirs.opportunity is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.floats(min_value=0, max_value=400 * 86400, allow_nan=False))
+def test_age_part_is_the_age_points_and_words_of_the_exact_age(age):
+    points = _age_points(age)
+    sign = f" (+{points})" if points > 0 else (f" ({points})" if points < 0 else "")
+    assert age_part(age) == (points, f"{format_age(age)} old{sign}")
+
+
+@pytest.mark.parametrize("limit", [limit for limit, _ in AGE_POINTS])
+def test_age_part_changes_exactly_at_each_age_limit(limit):
+    assert age_part(limit - 0.5)[0] == _age_points(limit - 0.5)
+    assert age_part(limit)[0] == _age_points(limit)
+    assert _age_points(limit - 0.5) != _age_points(limit)
