@@ -33,13 +33,16 @@ import corpus  # noqa: E402
 
 def interleave_vader(store, analyzer, seconds: list[float]) -> None:
     """Make the store's batch reader score each batch with bare VADER before handing it on."""
+    from earmark.store.posts import TO_CLASSIFY_COLUMNS
+
     read = store.iter_posts_to_classify
+    text = TO_CLASSIFY_COLUMNS.index("text")
 
     def batches(*args, **kwargs):
         for batch in read(*args, **kwargs):
             started = time.perf_counter()
             for row in batch:
-                analyzer.polarity_scores(row["text"])
+                analyzer.polarity_scores(row[text])
             seconds[0] += time.perf_counter() - started
             yield batch
 

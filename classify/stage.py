@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, nullcontext
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from classify import CLASSIFIER_VERSION, Classifier, ClassifyError, TextResult, unread_language
@@ -42,6 +43,12 @@ def topic_kind(kinds: list[str]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def kind_of(kinds: str) -> str | None:
+    """topic_kind of the comma-separated kinds the store returns ("brand,competitor")."""
+    return topic_kind(kinds.split(","))
+
+
 class ClassifyStream:
     """One Classifier fed batch by batch: its cache of distinct texts spans batches.
 
@@ -55,25 +62,25 @@ class ClassifyStream:
         self._classifier = Classifier(settings, cache_size)
         self._now = now
 
-    def rows(self, rows: list[dict]) -> list[tuple]:
-        """Classify store rows and return classification row values (see store.posts)."""
+    def rows(self, rows: list[tuple]) -> list[tuple]:
+        """Classify store rows (see store.posts.TO_CLASSIFY_COLUMNS); return classification
+        row values (see store.posts.classification_values)."""
         content_of = self._classifier.content_and_memo
         now = self._now
         values = []
-        for row in rows:
-            kind = topic_kind(row["kinds"])
-            content, by_kind = content_of(row["text"], row["lang"])
+        for post_id, text, lang, author_reach, created_at, kinds, _rowid in rows:
+            kind = kind_of(kinds) if kinds else None
+            content, by_kind = content_of(text, lang)
             parts = by_kind.get(kind)
             if parts is None:
                 parts = by_kind[kind] = _row_parts(content, kind)
-            created_at = row["created_at"]
             priority = add_context(
                 parts.points,
-                row["author_reach"],
+                author_reach,
                 parse_iso(created_at) if created_at else None,
                 now,
             )
-            values.append((row["id"], *parts.head, *priority, *parts.tail))
+            values.append((post_id, *parts.head, *priority, *parts.tail))
         return values
 
 
@@ -176,7 +183,7 @@ def _part_of(text: str, workers: int) -> int:
 
 
 def _in_workers(
-    batches: Iterator[list[dict]], settings: ClassifySettings, now: datetime, workers: int
+    batches: Iterator[list[tuple]], settings: ClassifySettings, now: datetime, workers: int
 ) -> Iterator[list[tuple]]:
     """Classify batches in this process and workers-1 others; yield each batch's rows in order.
 
@@ -225,10 +232,10 @@ def _in_workers(
 
     try:
         for seq, rows in enumerate(batches):
-            parts: dict[int, list[dict]] = {}
+            parts: dict[int, list[tuple]] = {}
             order: dict[int, list[int]] = {}
             for position, row in enumerate(rows):
-                part = _part_of(row["text"], workers)
+                part = _part_of(row[1], workers)
                 parts.setdefault(part, []).append(row)
                 order.setdefault(part, []).append(position)
             pending[seq] = {"order": order, "parts": {}, "size": len(rows)}

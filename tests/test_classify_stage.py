@@ -19,7 +19,7 @@ from classify.stage import (
 from earmark.config import parse_config
 from earmark.models import Post, TopicMatch, parse_iso
 from earmark.store import Store
-from earmark.store.posts import classification_values
+from earmark.store.posts import TO_CLASSIFY_COLUMNS, classification_values
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 TEXTS = [
@@ -151,11 +151,7 @@ def test_everything_relabels_every_post(tmp_path):
 
 def test_stream_keeps_order_across_calls():
     stream = ClassifyStream(effective_settings(make_config()), NOW)
-    rows = [
-        {"id": f"x:{i}", "text": t, "lang": None, "author_reach": 1, "created_at": None,
-         "kinds": ["brand"]}
-        for i, t in enumerate(TEXTS)
-    ]  # fmt: skip
+    rows = [(f"x:{i}", t, None, 1, None, "brand", i) for i, t in enumerate(TEXTS)]
     first = stream.rows(rows[:5])
     second = stream.rows(rows[5:])
     assert [row[0] for row in first + second] == [f"x:{i}" for i in range(len(TEXTS))]
@@ -163,13 +159,13 @@ def test_stream_keeps_order_across_calls():
 
 def test_a_failing_task_comes_back_as_a_classify_error():
     inbox, outbox = queue.Queue(), queue.Queue()
-    inbox.put((0, 1, [{"id": "x:1", "kinds": []}]))  # no text: the worker cannot build the item
+    inbox.put((0, 1, [("x:1", None)]))  # a malformed row: the worker cannot classify it
     inbox.put(None)
     _worker(inbox, outbox, effective_settings(make_config()), NOW)
     seq, part, result = outbox.get_nowait()
     assert (seq, part) == (0, 1)
     assert isinstance(result, ClassifyError)
-    assert str(result) == "classify worker: KeyError('text')"
+    assert str(result).startswith("classify worker: ValueError('not enough values to unpack")
 
 
 def test_new_posts_and_an_unlabelled_old_post_are_all_found(tmp_path):
@@ -224,9 +220,11 @@ def test_classify_many_keeps_a_text_repeated_all_through_the_stream_cached(monke
 def test_stream_rows_are_what_classify_text_gives_each_post():
     stream = ClassifyStream(effective_settings(make_config()), NOW)
     rows = [
-        {"id": f"x:{i}", "text": t, "lang": ("en", None, "fr")[i % 3], "author_reach": i * 900,
-         "created_at": "2026-11-20T10:00:00Z" if i % 2 else None,
-         "kinds": [("brand",), ("competitor", "brand"), ("support",), ()][i % 4]}
+        dict(zip(TO_CLASSIFY_COLUMNS, (
+            f"x:{i}", t, ("en", None, "fr")[i % 3], i * 900,
+            "2026-11-20T10:00:00Z" if i % 2 else None,
+            ("brand", "competitor,brand", "support", None)[i % 4], i,
+        ), strict=True))
         for i, t in enumerate(TEXTS * 2)
     ]  # fmt: skip
     settings = effective_settings(make_config())
@@ -236,7 +234,7 @@ def test_stream_rows_are_what_classify_text_gives_each_post():
                 classify_text(
                     row["text"],
                     lang=row["lang"],
-                    topic_kind=topic_kind(list(row["kinds"])),
+                    topic_kind=topic_kind((row["kinds"] or "").split(",")),
                     author_reach=row["author_reach"],
                     created_at=parse_iso(row["created_at"]) if row["created_at"] else None,
                     settings=settings,
@@ -247,4 +245,4 @@ def test_stream_rows_are_what_classify_text_gives_each_post():
         )
         for row in rows
     ]
-    assert stream.rows(rows) == expected
+    assert stream.rows([tuple(row.values()) for row in rows]) == expected

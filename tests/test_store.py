@@ -138,7 +138,7 @@ def test_parse_iso_reads_what_to_iso_writes_and_other_offsets(moment):
 
 
 def _batched_ids(store, size=2):
-    return [[row["id"] for row in batch] for batch in store.iter_posts_to_classify(size)]
+    return [[row[0] for row in batch] for batch in store.iter_posts_to_classify(size)]
 
 
 def test_posts_to_classify_come_in_rowid_batches_from_the_first_unlabelled(tmp_path):

@@ -18,6 +18,9 @@ from earmark.models import (
     utcnow,
 )
 
+# What iter_posts_to_classify yields per post, in this order.
+TO_CLASSIFY_COLUMNS = ("id", "text", "lang", "author_reach", "created_at", "kinds", "rowid")
+
 POST_COLUMNS = (
     "id",
     "platform",
@@ -235,11 +238,13 @@ class PostsMixin:
 
     def iter_posts_to_classify(
         self, batch_size: int, *, everything: bool = False
-    ) -> Iterator[list[dict]]:
-        """Yield batches of posts (with their strongest topic kind) needing classification.
+    ) -> Iterator[list[tuple]]:
+        """Yield batches of posts needing classification, as rows of TO_CLASSIFY_COLUMNS.
 
-        Batches are keyed by rowid so a batch classified and saved is never read again, and
-        memory stays flat whatever the number of posts.
+        `kinds` is the kinds of the topics the post matched, comma-separated (None: no topic).
+        Rows are plain tuples (cheap to build and to send to worker processes). Batches are
+        keyed by rowid so a batch classified and saved is never read again, and memory stays
+        flat whatever the number of posts.
         """
         where = "" if everything else "AND c.post_id IS NULL"
         last = 0
@@ -250,27 +255,17 @@ class PostsMixin:
             last = start - 1
         while True:
             rows = self.conn.execute(
-                "SELECT p.rowid, p.id, p.text, p.lang, p.author_reach, p.created_at, "
+                "SELECT p.id, p.text, p.lang, p.author_reach, p.created_at, "
                 "(SELECT group_concat(m.kind) FROM topic_matches m "
-                " WHERE m.post_id = p.id) AS kinds "
+                " WHERE m.post_id = p.id) AS kinds, p.rowid "
                 "FROM posts p LEFT JOIN classifications c ON c.post_id = p.id "
                 f"WHERE p.rowid > ? {where} ORDER BY p.rowid LIMIT ?",
                 (last, batch_size),
             ).fetchall()
             if not rows:
                 return
-            last = rows[-1][0]
-            yield [
-                {
-                    "id": r[1],
-                    "text": r[2],
-                    "lang": r[3],
-                    "author_reach": r[4],
-                    "created_at": r[5],
-                    "kinds": r[6].split(",") if r[6] else [],
-                }
-                for r in rows
-            ]
+            last = rows[-1][-1]
+            yield rows
 
     def count_posts_to_classify(self, *, everything: bool = False) -> int:
         """Return how many posts lack labels (every post with everything=True)."""
