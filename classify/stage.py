@@ -143,11 +143,16 @@ def classify_posts(
     else:
         results = _in_workers(batches, settings, now, workers)
     done = 0
-    with collector_paused(), closing(results) if hasattr(results, "close") else nullcontext():
-        for rows in results:
-            done += store.save_classification_rows(rows)
-            if should_stop():
-                break
+    with collector_paused():
+        with closing(results) if hasattr(results, "close") else nullcontext():
+            for rows in results:
+                done += store.save_classification_rows(rows)
+                if should_stop():
+                    break
+        # Free the classifier and its caches while the collector is still paused: re-enabled
+        # with them alive, its first collection would walk every object the stage allocated
+        # (~0.5 s after 100k posts).
+        results = rows = None
     return done
 
 
