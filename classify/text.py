@@ -61,4 +61,6 @@ def to_scoring_text(text: str, terms: re.Pattern | None = None) -> str:
         text = _HASH.sub("", text)
     if "\u2019" in text:
         text = text.replace("\u2019", "'")  # typographic apostrophe: "can’t" is "can't"
-    return _SPACES.sub(" ", text).strip()
+    if "  " in text or not text.isprintable():  # a run to collapse has one or the other
+        text = _SPACES.sub(" ", text)
+    return text.strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -68,10 +69,16 @@ def primary_of(intents: Sequence[Sequence]) -> str:
     return intents[0][0] if intents else "other"
 
 
+# Python 3.11+ reads a "Z" suffix as UTC itself (3.10 needs it replaced).
+_FROMISOFORMAT_READS_Z = sys.version_info >= (3, 11)
+
+
 def parse_iso(value: str) -> datetime:
     """Parse an ISO-8601 timestamp; naive values are taken as UTC."""
     if len(value) == 20 and value[19] == "Z" and value[10] == "T":
         # What earmark itself stores (to_iso): "2026-11-26T09:38:59Z", the common case.
+        if _FROMISOFORMAT_READS_Z:
+            return datetime.fromisoformat(value)
         return datetime.fromisoformat(value[:19]).replace(tzinfo=timezone.utc)
     text = value.strip()
     if text.endswith("Z") or text.endswith("z"):

@@ -33,3 +33,12 @@ def test_neutral_terms_longest_first_with_word_boundaries():
     assert to_scoring_text(text, terms) == (
         "@user and @user and acmes, ask @user : @user is not unitedly"
     )
+
+
+SPACES = st.sampled_from([" ", "  ", "\t", "\r", "\f", "\v", "\n", "a", "b c", "\u00a0", "\u2028"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(SPACES, max_size=12).map("".join))
+def test_runs_of_spaces_and_tabs_collapse_to_one_space_newlines_stay(text):
+    assert to_scoring_text(text) == re.sub(r"[ \t\r\f\v]{2,}", " ", text).strip()
