@@ -80,7 +80,7 @@ class RecentCache:
     """
 
     def __init__(self, size: int):
-        self.size = size
+        self.size = max(1, size)
         self.data: OrderedDict = OrderedDict()
 
     def get(self, key):

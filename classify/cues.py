@@ -68,7 +68,7 @@ class CueIndex:
         mask = self.always
         allowed = self.free
         masks = self._masks
-        for word in words & self._words:
+        for word in self._words.intersection(words):  # any iterable of words
             triggered, allows = masks[word]
             mask |= triggered
             allowed |= allows

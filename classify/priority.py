@@ -79,14 +79,14 @@ def score_priority(
 
 
 def content_part(
-    intents: tuple[tuple[str, float], ...], sentiment: str, compound: float, topic_kind: str | None
+    intents: Sequence[tuple[str, float]], sentiment: str, compound: float, topic_kind: str | None
 ) -> tuple[int, str, bool | None]:
     """Return the points, reason and finality of what a post says (see _content_points).
 
     For callers that add the context of many posts to few contents (the classify stage).
     """
     very_negative = sentiment == "negative" and compound <= -0.6
-    return _content_points(intents, sentiment, very_negative, topic_kind)
+    return _content_points(intents_key(intents), sentiment, very_negative, topic_kind)
 
 
 def add_context(

@@ -229,11 +229,11 @@ def _in_workers(
         while len(entry["parts"]) < len(entry["order"]):
             receive()
         del pending[seq]
-        merged: list = [None] * entry["size"]
+        ordered: list = [None] * entry["size"]
         for part, positions in entry["order"].items():
             for position, row in zip(positions, entry["parts"][part], strict=True):
-                merged[position] = row
-        return merged
+                ordered[position] = row
+        return ordered
 
     try:
         for seq, rows in enumerate(batches):

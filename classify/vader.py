@@ -24,8 +24,9 @@ from vaderSentiment.vaderSentiment import (
 
 _NEGATE = frozenset(NEGATE)
 _PUNCTUATION = string.punctuation
-# Every word _negation_check looks at ("never" and "without" are in NEGATE).
-_NEGATION_CONTEXT = _NEGATE | {"so", "this", "doubt"}
+# A valence changes in _negation_check only next to one of these ("never" and "without" are in
+# NEGATE; "so"/"this" are VADER's "never so"/"never this" check, which also fires on its own).
+_NEGATION_CONTEXT = _NEGATE | {"so", "this"}
 # Consecutive word pairs of VADER's multi-word idioms and boosters ("kiss of death": "kiss of",
 # "of death"): a phrase can only match where one of its pairs is.
 _IDIOM_PAIRS = frozenset(

@@ -47,6 +47,8 @@ def test_gated_patterns_find_exactly_what_the_originals_find(text):
         for case in (text, text.lower()):
             found, expected = pattern.search(case), original.search(case)
             assert (found and found.span()) == (expected and expected.span()), pattern.pattern
+            found_all = [m.span() for m in pattern.finditer(case)]
+            assert found_all == [m.span() for m in original.finditer(case)], pattern.pattern
 
 
 @pytest.mark.parametrize(

@@ -114,3 +114,10 @@ def test_brand_names_still_count_as_someone_named():
 )
 def test_care_writing_patterns(text, expected):
     assert names(text)[: len(expected)] == expected
+
+
+def test_words_may_be_any_iterable():
+    from classify.intent import detect_intents
+
+    text = "the wifi is down again"
+    assert detect_intents(text, words=text.split()) == detect_intents(text)

@@ -140,3 +140,10 @@ def test_age_part_changes_exactly_at_each_age_limit(limit):
     assert age_part(limit - 0.5)[0] == _age_points(limit - 0.5)
     assert age_part(limit)[0] == _age_points(limit)
     assert _age_points(limit - 0.5) != _age_points(limit)
+
+
+def test_content_part_takes_intents_as_lists_too():
+    from classify.priority import content_part
+
+    as_lists = content_part([["complaint", 0.7]], "negative", -0.7, "brand")
+    assert as_lists == content_part((("complaint", 0.7),), "negative", -0.7, "brand")

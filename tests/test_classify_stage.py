@@ -246,3 +246,7 @@ def test_stream_rows_are_what_classify_text_gives_each_post():
         for row in rows
     ]
     assert stream.rows([tuple(row.values()) for row in rows]) == expected
+
+
+def test_a_cache_of_size_zero_still_classifies():
+    assert classify.Classifier(cache_size=0).classify("my acme hub broke").sentiment
