@@ -3,7 +3,7 @@
 Run from the repository root:
 
     python benchmarks/bench_classify.py                      # 100k synthetic posts, 3 rounds
-    python benchmarks/bench_classify.py --mode eval --size 24685
+    python benchmarks/bench_classify.py --mode eval --size 33697   # every labeled text once
     python benchmarks/bench_classify.py --size 1000000 --rounds 1
 
 A corpus (benchmarks/corpus.py) is imported once into a scratch database (not timed). Each round

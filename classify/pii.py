@@ -36,17 +36,10 @@ _ORDER_TRIGGERS = frozenset(
 _ACCOUNT_TRIGGERS = frozenset(
     "account acct membership member customer frequent loyalty policy".split()
 )
-# Every ORDER / ACCOUNT match starts with one of these (lowercase) keyword beginnings.
-_ORDER_KEYWORDS = (
-    "order", "booking", "reservation", "conf", "ticket", "case", "claim", "tracking", "invoice",
-    "ref", "pnr", "record locator", "file ref",
-)  # fmt: skip
-_ACCOUNT_KEYWORDS = (
-    "account", "acct", "a/c", "member", "customer", "frequent flyer", "loyalty", "policy",
-)  # fmt: skip
-# The first keyword in lowercased ASCII text: where a match may start (leftmost of any keyword).
-_ORDER_START = gated(re.compile("|".join(map(re.escape, _ORDER_KEYWORDS))))
-_ACCOUNT_START = gated(re.compile("|".join(map(re.escape, _ACCOUNT_KEYWORDS))))
+# The first keyword in lowercased ASCII text: every ORDER / ACCOUNT match starts at one, so
+# the leftmost keyword (of the same alternatives, no word boundary needed) is where to scan from.
+_ORDER_START = gated(re.compile(_REFERENCE_WORDS))
+_ACCOUNT_START = gated(re.compile(_ACCOUNT_WORDS))
 _LOCATOR = gated(re.compile(r"\b[A-Z]{6}\b"))
 _DATE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 _TIME_OR_RANGE = re.compile(r"^\d{1,2}[:.]\d{2}")

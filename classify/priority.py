@@ -73,8 +73,7 @@ def score_priority(
     now: datetime | None = None,
 ) -> tuple[int, str]:
     """Return (priority 0-100, reason such as "outage (+40), negative (+15), 2h old (+5)")."""
-    very_negative = sentiment == "negative" and compound <= -0.6
-    content = _content_points(intents_key(intents), sentiment, very_negative, topic_kind)
+    content = content_part(intents, sentiment, compound, topic_kind)
     return add_context(content, author_reach, created_at, now)
 
 

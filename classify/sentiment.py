@@ -237,11 +237,7 @@ def find_care_cues(text: str, words: frozenset[str] | None = None) -> list[str]:
     lowered = text.lower()
     if words is None:
         words = to_words(lowered)
-    return [
-        name
-        for name, rules in CARE_CUES.items()
-        if any(rule.matches(lowered, words) for rule in rules)
-    ]
+    return list(_CARE_INDEX.best_scores(lowered, words))  # the same index score_sentiment uses
 
 
 def to_label(compound: float, settings: ClassifySettings | None = None) -> str:

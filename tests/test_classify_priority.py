@@ -13,6 +13,7 @@ from classify.priority import (
     AGE_POINTS,
     _age_points,
     age_part,
+    content_part,
     format_age,
     format_reach,
     reach_points,
@@ -143,7 +144,5 @@ def test_age_part_changes_exactly_at_each_age_limit(limit):
 
 
 def test_content_part_takes_intents_as_lists_too():
-    from classify.priority import content_part
-
     as_lists = content_part([["complaint", 0.7]], "negative", -0.7, "brand")
     assert as_lists == content_part((("complaint", 0.7),), "negative", -0.7, "brand")

@@ -249,4 +249,5 @@ def test_stream_rows_are_what_classify_text_gives_each_post():
 
 
 def test_a_cache_of_size_zero_still_classifies():
-    assert classify.Classifier(cache_size=0).classify("my acme hub broke").sentiment
+    text = "my acme hub broke, please help"
+    assert classify.Classifier(cache_size=0).classify(text) == classify_text(text)
