@@ -153,8 +153,3 @@ def test_query_syntax_error_points_at_the_column(tmp_path):
         "  (acme OR globex\n"
         "                 ^"
     )
-
-
-def test_readme_shows_the_example_config_as_it_is():
-    readme = (ROOT / "README.md").read_text("utf-8")
-    assert (ROOT / "config.example.yaml").read_text("utf-8").rstrip() in readme
