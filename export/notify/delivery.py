@@ -71,9 +71,12 @@ class NotifyReport:
     errors: list[str] = field(default_factory=list)
     dry_run: bool = False
     stopped: bool = False  # should_stop() ended the delivery early; the rest goes next run
+    locked: str = ""  # why nothing was tried: another process held the delivery lock
 
     def summary(self) -> str:
         """Return one line for stderr."""
+        if self.locked:
+            return f"notify {self.channel}: {self.locked}; what it leaves goes next run"
         noun = "message" if self.messages == 1 else "messages"
         items = "opportunity" if self.delivered == 1 else "opportunities"
         line = (
