@@ -8,6 +8,7 @@ records; the others wait for it and then find only what is left.
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import subprocess
 import time
@@ -189,3 +190,34 @@ def test_the_run_lock_holds_through_a_symlink_and_another_spelling(tmp_path):
     busy = f"earmark run: another earmark run (pid {holder.pid}) is using this database; exiting\n"
     assert (via_link.returncode, via_link.stderr) == (75, busy)
     assert (spelled.returncode, spelled.stderr) == (75, busy)
+
+
+def test_a_kill_after_the_receiver_accepted_resends_that_message_with_the_same_delivery_id(
+    tmp_path,
+):
+    """The receiver SIGKILLs the sender while it handles message 3: accepted there, never
+    recorded here. The next notify sends exactly that message again (same items, same delivery
+    id), so a receiver that drops known delivery ids gets every item once."""
+    db, ids = database(tmp_path, 100)  # 5 messages of 20
+    config = notify_config(tmp_path)
+    sender: list[subprocess.Popen] = []
+
+    def kill_on_third(number: int) -> None:
+        if number == 2:
+            sender[0].send_signal(signal.SIGKILL)
+            sender[0].wait(timeout=30)
+
+    with DeliveryHook(secret=SECRET, on_message=kill_on_third) as hook:
+        env = subprocess_env(TEST_HOOK=hook.url, TEST_SIGNING=SECRET)
+        sender.append(spawn_earmark(config, db, "notify", "webhook", env=env))
+        finish(sender)
+        assert sender[0].returncode == -signal.SIGKILL
+        assert len(hook.messages) == 3 and sum(exported(db).values()) == 40
+        again = run_earmark(config, db, "notify", "webhook", env=env)
+        assert (again.returncode, again.stdout) == (0, ""), again.stderr
+        assert again.stderr == "notify webhook: delivered 60 opportunities in 3 messages\n"
+        assert hook.messages[3] == hook.messages[2]  # the same delivery id and items
+        assert len(hook.messages) == 6 and hook.bad_signatures == 0
+        unique = dict(hook.messages)  # what a receiver keeps after dropping known ids
+        assert Counter(i for batch in unique.values() for i in batch) == Counter(ids)
+    assert exported(db) == Counter(ids)
