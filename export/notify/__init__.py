@@ -88,26 +88,6 @@ class Selection:
             yield list(iter_records(rows, now=now, redactor=redactor))
 
 
-def new_records(
-    store,
-    channel: str,
-    *,
-    now: datetime,
-    queue: Sequence[str] | None = None,
-    min_priority: int | None = None,
-    redact: bool = False,
-) -> list[dict]:
-    """Return the open opportunities not yet delivered to channel, as export records."""
-    selection = Selection.of(
-        store,
-        channel,
-        queue=list(queue) if queue else None,
-        status=list(OPEN_STATUSES),
-        min_priority=min_priority or None,
-    )
-    return [r for page in selection.pages(PAGE, now=now, redact=redact) for r in page]
-
-
 def notify_new(
     store,
     config,
