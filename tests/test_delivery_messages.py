@@ -198,3 +198,22 @@ def test_delivery_ids_follow_the_items_not_their_order(batch, rng):
     assert delivery_id("webhook", batch[1:] or [dict(batch[0], id=0)]) != delivery_id(
         "webhook", batch
     )
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf"])
+def test_a_bad_lock_wait_is_one_line(tmp_path, value):
+    from click.testing import CliRunner
+
+    from earmark.cli import cli
+
+    (tmp_path / "c.yaml").write_text("notify:\n  webhook: {url_env: TEST_HOOK}\n")
+    with Store(tmp_path / "x.db") as store:
+        add_many(store, 2)
+    result = CliRunner().invoke(
+        cli,
+        ["-c", str(tmp_path / "c.yaml"), "--db", str(tmp_path / "x.db"), "notify", "webhook"],
+        env={"EARMARK_LOCK_WAIT": value, "TEST_HOOK": "http://127.0.0.1:9/x"},
+    )
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith("Error: $EARMARK_LOCK_WAIT: ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
