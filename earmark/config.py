@@ -164,6 +164,17 @@ class WebhookNotify:
     url_env: str = "EARMARK_WEBHOOK_URL"
     min_priority: int = 0
     queues: list[str] = field(default_factory=list)
+    # Names the variable holding the secret that signs each body (X-Earmark-Signature).
+    signing_secret_env: str | None = None
+    # Opportunities per request: at most this many are sent again after a badly timed kill.
+    batch_size: int = 20
+
+    def validate(self) -> None:
+        from listen.secrets import check_env_names
+
+        check_env_names(self, ["url_env", "signing_secret_env"])
+        if not 1 <= self.batch_size <= 1000:
+            raise FieldError("batch_size", "must be between 1 and 1000")
 
 
 @dataclass

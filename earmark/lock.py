@@ -1,49 +1,93 @@
-"""One run at a time per database, with a lock that dies with its process."""
+"""Locks that die with their process: one run at a time, one delivery at a time, per database.
+
+Both are flocks on a file beside the database's resolved path, so `--db x.db`, `--db ./x.db`
+and `--db link.db` (a symlink to x.db) take the same lock.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
 
 from earmark.errors import EarmarkError
 
 # sysexits.h EX_TEMPFAIL: "try again later", which is exactly what an overlapping cron run is.
 EXIT_LOCKED = 75
+# How long a delivery (notify, export --new, the run's notify stage) waits for another one.
+DELIVERY_WAIT = 60.0
+DELIVERY_WAIT_ENV = "EARMARK_LOCK_WAIT"
+_POLL = 0.05  # seconds between tries while waiting
 
 
 class LockedError(EarmarkError):
-    """Another earmark run holds the database's run lock."""
+    """Another earmark process holds the lock."""
 
 
-class RunLock:
-    """An exclusive flock on `<db>.lock`.
+def lock_path(db_path: str, suffix: str) -> Path:
+    """Return the lock file for db_path: beside the file it resolves to (symlinks followed)."""
+    return Path(f"{Path(db_path).resolve()}{suffix}")
+
+
+def delivery_wait(env) -> float:
+    """Return the seconds to wait for the delivery lock ($EARMARK_LOCK_WAIT, else 60)."""
+    value = (env.get(DELIVERY_WAIT_ENV) or "").strip()
+    if not value:
+        return DELIVERY_WAIT
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise EarmarkError(
+            f"${DELIVERY_WAIT_ENV}: {value!r} is not a number of seconds; e.g. 60"
+        ) from None
+    if not 0 <= seconds < float("inf"):
+        raise EarmarkError(f"${DELIVERY_WAIT_ENV}: must be 0 or more seconds, e.g. 60")
+    return seconds
+
+
+class FileLock:
+    """An exclusive flock on a file beside the database that records its holder's pid.
 
     The kernel drops a flock when its process dies, even by SIGKILL, so a lock left by a killed
-    run is stale by construction: the next run simply takes it over (and says so with -v).
+    process is stale by construction: the next one simply takes it over (and says so with -v).
     """
 
-    def __init__(self, db_path: str):
-        self.path = Path(f"{db_path}.lock")
+    suffix = ".lock"
+    what = "run lock"
+
+    def __init__(self, db_path: str, *, wait: float = 0.0, sleep=time.sleep):
+        self.path = lock_path(db_path, self.suffix)
+        self.wait = wait
+        self._sleep = sleep
         self._fd: int | None = None
         self.took_over_from: int | None = None
 
-    def acquire(self) -> RunLock:
+    def busy_message(self, holder: str) -> str:
+        return f"another earmark run (pid {holder}) is using this database; exiting"
+
+    def acquire(self):
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as error:
             raise EarmarkError(
-                f"{self.path}: cannot create the run lock ({error.strerror}); check that the "
-                "database's directory exists and is writable"
+                f"{self.path}: cannot create the {self.what} ({error.strerror}); check that "
+                "the database's directory exists and is writable"
             ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
-            os.close(fd)
-            raise LockedError(
-                f"another earmark run (pid {holder}) is using this database; exiting"
-            ) from None
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    self._sleep(_POLL)
+                    continue
+                os.lseek(fd, 0, os.SEEK_SET)
+                holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+                os.close(fd)
+                raise LockedError(self.busy_message(holder)) from None
+        os.lseek(fd, 0, os.SEEK_SET)
         previous = os.read(fd, 32).decode("ascii", "replace").strip()
         if previous.isdigit() and int(previous) != os.getpid():
             self.took_over_from = int(previous)  # its process died without cleaning up
@@ -61,8 +105,30 @@ class RunLock:
         os.close(self._fd)
         self._fd = None
 
-    def __enter__(self) -> RunLock:
+    def __enter__(self):
         return self.acquire()
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+class RunLock(FileLock):
+    """One `earmark run` at a time per database: `<db>.lock`, not waited for."""
+
+
+class DeliveryLock(FileLock):
+    """One delivery at a time per database: `<db>.delivery.lock`, waited for up to `wait` s.
+
+    Held while the new items for a destination are selected, sent and recorded, so a second
+    process finds only what the first one left (nothing goes out twice between processes).
+    """
+
+    suffix = ".delivery.lock"
+    what = "delivery lock"
+
+    def busy_message(self, holder: str) -> str:
+        waited = f" (waited {self.wait:g}s)" if self.wait else ""
+        return (
+            f"another earmark process (pid {holder}) is delivering from this database{waited}; "
+            "try again later"
+        )

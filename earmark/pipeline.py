@@ -54,7 +54,7 @@ class RunReport:
             out.append(f"classify: {self.classified} posts")
         if self.route is not None and self.route.changed:
             out.append(self.route.summary())
-        out += [n.summary() for n in self.notified if n.delivered or n.pending]
+        out += [n.summary() for n in self.notified if n.delivered or n.pending or n.locked]
         out += [f"alert: {a.key} {a.status}" for a in self.alerts]
         out += [f"health: {h.message}" for h in self.health]
         out += [f"{where}: error: {message}" for where, message in self.errors.items()]
@@ -156,7 +156,8 @@ def _stage(report: RunReport, name: str, action: Callable[[], None]) -> None:
 
 
 def _notify(report: RunReport, store, config, *, now, env, should_stop=None) -> None:
-    from export.notify import notify_new
+    from earmark.lock import LockedError
+    from export.notify import NotifyReport, notify_new
 
     for channel in ("slack", "email", "webhook"):
         if getattr(config.notify, channel) is None:
@@ -165,6 +166,12 @@ def _notify(report: RunReport, store, config, *, now, env, should_stop=None) -> 
             result = notify_new(
                 store, config, channel, now=now, env=dict(env), should_stop=should_stop
             )
+        except LockedError as error:
+            # Another process (`earmark notify`, `export --new`) is delivering from this
+            # database: what it leaves goes next run. Said on stderr, not a failure.
+            why = str(error).removesuffix("; try again later")
+            report.notified.append(NotifyReport(channel=channel, locked=why))
+            continue
         except EarmarkError as error:
             report.errors[f"notify {channel}"] = str(error)
             continue

@@ -35,10 +35,11 @@ class Sleeps(list):
         self.append(seconds)
 
 
-def send(store, server, **options):
+def send(store, server, settings=None, env=None, **options):
     sleeps = Sleeps()
-    config = parse_config({"notify": {"webhook": {"url_env": "TEST_HOOK", "min_priority": 50}}})
-    env = {"TEST_HOOK": server.url(PATH)}
+    webhook = {"url_env": "TEST_HOOK", "min_priority": 50, **(settings or {})}
+    config = parse_config({"notify": {"webhook": webhook}})
+    env = {"TEST_HOOK": server.url(PATH), **(env or {})}
     report = notify_new(
         store, config, "webhook", now=parse_iso(NOW), sleep=sleeps, env=env, **options
     )
@@ -77,13 +78,18 @@ def test_a_4xx_is_not_retried_and_hides_the_url(store, server):
     assert store.exported_ids("webhook") == set()
 
 
-def test_batches_of_100(tmp_path, server):
+def test_batches_of_20_or_batch_size(tmp_path, server):
     with Store(tmp_path / "many.db") as store:
         add_many(store, 150)
         server.add(PATH, status=200)
         report, _ = send(store, server)
+        assert (report.delivered, report.messages) == (150, 8)
+        assert [json.loads(r.body)["count"] for r in server.requests] == [20] * 7 + [10]
+    with Store(tmp_path / "more.db") as store:
+        add_many(store, 150)
+        report, _ = send(store, server, {"batch_size": 100})
     assert (report.delivered, report.messages) == (150, 2)
-    assert [json.loads(r.body)["count"] for r in server.requests] == [100, 50]
+    assert [json.loads(r.body)["count"] for r in server.requests[8:]] == [100, 50]
 
 
 def test_missing_url(store):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 
 import click
 
@@ -63,11 +64,15 @@ def export(
 
     With --new --dest NAME only what has not reached NAME yet is written, and it is recorded
     only once the output was fully written: a failed pipe sends it again next time. Nothing
-    new prints nothing. Digests: markdown, html, slack (a Block Kit payload for
-    `curl -d @- $WEBHOOK`), email (a MIME message for `sendmail -t`).
+    new prints nothing. One --new export (or notify) at a time per database: another one
+    waits up to $EARMARK_LOCK_WAIT seconds (default 60), then exits 75. Digests: markdown,
+    html, slack (a Block Kit payload for `curl -d @- $WEBHOOK`), email (a MIME message for
+    `sendmail -t`).
     """
+    from earmark.lock import EXIT_LOCKED, LockedError
     from earmark.output import resolve_format
     from export.formats.writer import ExportFilters, write_export
+    from export.notify import delivery_lock
 
     if new != bool(dest):
         raise UsageError("--new and --dest go together: --new --dest NAME")
@@ -84,16 +89,24 @@ def export(
     out = sys.stdout
     fmt = resolve_format(fmt, out)
     email = app.config.notify.email if fmt == "email" else None
-    result = write_export(
-        app.store,
-        out,
-        fmt=fmt,
-        now=app.now(),
-        filters=filters,
-        destination=dest,
-        redact=redact,
-        email=email,
-    )
+    store = app.store
+    # --new: one process at a time selects, writes and records for the database, so three
+    # exports started together write each item once between them.
+    try:
+        with delivery_lock(store, app.env) if dest else nullcontext():
+            result = write_export(
+                store,
+                out,
+                fmt=fmt,
+                now=app.now(),
+                filters=filters,
+                destination=dest,
+                redact=redact,
+                email=email,
+            )
+    except LockedError as error:
+        app.say(f"earmark export: {error}")
+        raise SystemExit(EXIT_LOCKED) from None
     if dest and result.written:
         app.debug(f"export: {len(result.written)} written, recorded for {dest}")
 
@@ -118,23 +131,30 @@ def notify(
     """Deliver new opportunities to Slack, email or a JSON webhook, each exactly once.
 
     An item is recorded as delivered only when the destination accepted it; failures are
-    retried with backoff and left for the next run. Exit 3 when only part was delivered.
+    retried with backoff and left for the next run. Exit 3 when only part was delivered, 75
+    when another earmark process kept delivering from the database ($EARMARK_LOCK_WAIT,
+    default 60 s).
     """
+    from earmark.lock import EXIT_LOCKED, LockedError
     from export.notify import NotifyError, notify_new
 
     config = app.require_config()
-    report = notify_new(
-        app.store,
-        config,
-        channel,
-        now=app.now(),
-        dry_run=dry_run,
-        queue=list(queues) or None,
-        min_priority=min_priority,
-        redact=redact,
-        env=app.env,
-        out=sys.stdout,
-    )
+    try:
+        report = notify_new(
+            app.store,
+            config,
+            channel,
+            now=app.now(),
+            dry_run=dry_run,
+            queue=list(queues) or None,
+            min_priority=min_priority,
+            redact=redact,
+            env=app.env,
+            out=sys.stdout,
+        )
+    except LockedError as error:
+        app.say(f"earmark notify: {error}")
+        raise SystemExit(EXIT_LOCKED) from None
     if report.errors and not report.delivered:
         raise NotifyError(report.errors[0])
     for error in report.errors:

@@ -101,12 +101,27 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
         return row[0] or 0
 
     def ensure_schema(self) -> int:
-        """Apply the migrations this database lacks; return how many were applied."""
+        """Apply the migrations this database lacks; return how many were applied.
+
+        Several commands may open a fresh database at once: the version is read again inside
+        one IMMEDIATE transaction (SQLite's write lock), so exactly one of them migrates and
+        the others, having waited, find the schema current.
+        """
         try:
-            existing = set(self.db.table_names())
-            current = self.schema_version()
+            if self.schema_version() == SCHEMA_VERSION:
+                return 0  # the usual case: no write lock taken
+            with self.transaction():
+                return self._migrate()
+        except StoreError:
+            raise
+        except sqlite3.OperationalError as error:
+            raise StoreError(self._explain(error)) from error
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: not an SQLite database ({error})") from error
+
+    def _migrate(self) -> int:
+        existing = set(self.db.table_names())
+        current = self.schema_version()
         if current > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: database schema version {current} is newer than this earmark "
@@ -118,10 +133,9 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
         for version, migration in enumerate(MIGRATIONS, start=1):
             if version <= current:
                 continue
-            with self.transaction():
-                migration(self.db)
-                self.db[MIGRATIONS_TABLE].insert(
-                    {"version": version, "applied_at": to_iso(utcnow())}, pk="version"
-                )
+            migration(self.db)
+            self.db[MIGRATIONS_TABLE].insert(
+                {"version": version, "applied_at": to_iso(utcnow())}, pk="version"
+            )
             applied += 1
         return applied

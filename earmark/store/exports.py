@@ -34,6 +34,47 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
     return list(value)
 
 
+def _filters(
+    queue: str | Sequence[str] | None = None,
+    agent: str | None = None,
+    status: str | Sequence[str] | None = None,
+    min_priority: int | None = None,
+    since: datetime | str | None = None,
+    new_for_destination: str | None = None,
+) -> tuple[list[str], list]:
+    """Return the WHERE clauses (on opportunities `o`) and their parameters."""
+    clauses: list[str] = []
+    params: list = []
+    queues = _as_list(queue)
+    if queues:
+        clauses.append(f"o.queue IN ({', '.join('?' for _ in queues)})")
+        params.extend(queues)
+    if agent is not None:
+        clauses.append("o.agent = ?")
+        params.append(agent)
+    statuses = _as_list(status)
+    if statuses:
+        clauses.append(f"o.status IN ({', '.join('?' for _ in statuses)})")
+        params.extend(statuses)
+    if min_priority is not None:
+        clauses.append("coalesce(o.priority, 0) >= ?")
+        params.append(min_priority)
+    if since is not None:
+        clauses.append("o.created_at >= ?")
+        params.append(to_iso(since) if isinstance(since, datetime) else since)
+    if new_for_destination is not None:
+        clauses.append(
+            "NOT EXISTS (SELECT 1 FROM exports e "
+            "WHERE e.destination = ? AND e.opportunity_id = o.id)"
+        )
+        params.append(new_for_destination)
+    return clauses, params
+
+
+def _where(clauses: list[str]) -> str:
+    return (" WHERE " + " AND ".join(clauses)) if clauses else ""
+
+
 class ExportsMixin:
     def iter_export_rows(
         self,
@@ -43,45 +84,76 @@ class ExportsMixin:
         min_priority: int | None = None,
         since: datetime | str | None = None,
         new_for_destination: str | None = None,
+        ids: Sequence[int] | None = None,
     ) -> Iterator[dict]:
         """Yield opportunities joined to their post and labels, by queue, priority, then age.
 
         status and queue take one value or several; since keeps opportunities created at or
-        after that moment; new_for_destination keeps only those not yet exported there.
+        after that moment; new_for_destination keeps only those not yet exported there; ids
+        keeps only these opportunities.
         """
-        clauses: list[str] = []
-        params: list = []
-        queues = _as_list(queue)
-        if queues:
-            clauses.append(f"o.queue IN ({', '.join('?' for _ in queues)})")
-            params.extend(queues)
-        if agent is not None:
-            clauses.append("o.agent = ?")
-            params.append(agent)
-        statuses = _as_list(status)
-        if statuses:
-            clauses.append(f"o.status IN ({', '.join('?' for _ in statuses)})")
-            params.extend(statuses)
-        if min_priority is not None:
-            clauses.append("coalesce(o.priority, 0) >= ?")
-            params.append(min_priority)
-        if since is not None:
-            clauses.append("o.created_at >= ?")
-            params.append(to_iso(since) if isinstance(since, datetime) else since)
-        if new_for_destination is not None:
-            clauses.append(
-                "NOT EXISTS (SELECT 1 FROM exports e "
-                "WHERE e.destination = ? AND e.opportunity_id = o.id)"
-            )
-            params.append(new_for_destination)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        cursor = self.conn.execute(_EXPORT_SELECT + where + _EXPORT_ORDER, params)
+        clauses, params = _filters(queue, agent, status, min_priority, since, new_for_destination)
+        if ids is not None:
+            clauses.append(f"o.id IN ({', '.join('?' for _ in ids) or 'NULL'})")
+            params.extend(ids)
+        cursor = self.conn.execute(_EXPORT_SELECT + _where(clauses) + _EXPORT_ORDER, params)
         names = [d[0] for d in cursor.description]
         try:
             for row in cursor:
                 yield dict(zip(names, row, strict=True))
         finally:
             cursor.close()
+
+    def last_opportunity_id(self) -> int:
+        """Return the highest opportunity id so far (0 when there is none)."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM opportunities").fetchone()[0]
+
+    def new_export_ids(
+        self,
+        destination: str,
+        *,
+        queue: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
+        min_priority: int | None = None,
+        after: int = 0,
+        upto: int | None = None,
+        limit: int | None = None,
+    ) -> list[int]:
+        """Return ids of opportunities not yet exported to destination, in id order.
+
+        after and upto bound the ids (after < id <= upto), so a caller pages through a fixed
+        set with constant memory; limit caps the page.
+        """
+        clauses, params = _filters(queue, None, status, min_priority, None, destination)
+        clauses.append("o.id > ?")
+        params.append(after)
+        if upto is not None:
+            clauses.append("o.id <= ?")
+            params.append(upto)
+        # NOT INDEXED: walk the rowid range from `after`, not the status index (which sorts
+        # every open item for each page: quadratic over a big backlog).
+        sql = "SELECT o.id FROM opportunities o NOT INDEXED" + _where(clauses) + " ORDER BY o.id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [row[0] for row in self.conn.execute(sql, params)]
+
+    def count_new_exports(
+        self,
+        destination: str,
+        *,
+        queue: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
+        min_priority: int | None = None,
+        upto: int | None = None,
+    ) -> int:
+        """Return how many opportunities (with id <= upto) are not yet exported to destination."""
+        clauses, params = _filters(queue, None, status, min_priority, None, destination)
+        if upto is not None:
+            clauses.append("o.id <= ?")
+            params.append(upto)
+        sql = "SELECT count(*) FROM opportunities o" + _where(clauses)
+        return self.conn.execute(sql, params).fetchone()[0]
 
     def mark_exported(self, destination: str, ids: Iterable[int], at: datetime | str) -> int:
         """Record that these opportunities reached destination; return how many were new."""

@@ -1,6 +1,8 @@
 """Notifiers: deliver new opportunities to Slack, email or a JSON webhook, exactly once.
 
-`notify_new` is the stage `earmark notify` and `earmark run` call.
+`notify_new` is the stage `earmark notify` and `earmark run` call. It holds the database's
+delivery lock while it selects, sends and records, so concurrent processes never send the same
+item twice, and reads the database one page at a time, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
@@ -17,14 +21,14 @@ from earmark.models import OPEN_STATUSES
 from export.notify.delivery import (
     NotifyError,
     NotifyReport,
-    Outgoing,
     Sleep,
-    deliver,
+    deliver_pages,
 )
 
 CHANNELS = ("slack", "email", "webhook")
+PAGE = 500  # opportunities read at a time for Slack (its messages hold about 47)
 
-__all__ = ["CHANNELS", "NotifyError", "NotifyReport", "notify_new"]
+__all__ = ["CHANNELS", "NotifyError", "NotifyReport", "delivery_lock", "notify_new"]
 
 
 def _settings(config, channel: str):
@@ -38,25 +42,50 @@ def _settings(config, channel: str):
     return settings
 
 
-def new_records(
-    store,
-    channel: str,
-    *,
-    now: datetime,
-    queue: Sequence[str] | None = None,
-    min_priority: int | None = None,
-    redact: bool = False,
-) -> list[dict]:
-    """Return the open opportunities not yet delivered to channel, as export records."""
-    from export.formats.records import iter_records, load_redactor
+def delivery_lock(store, env, wait: float | None = None):
+    """Return the database's delivery lock (a no-op for an in-memory database)."""
+    from earmark.lock import DeliveryLock, delivery_wait
 
-    rows = store.iter_export_rows(
-        queue=list(queue) if queue else None,
-        status=list(OPEN_STATUSES),
-        min_priority=min_priority or None,
-        new_for_destination=channel,
-    )
-    return list(iter_records(rows, now=now, redactor=load_redactor() if redact else None))
+    if store.path in ("", ":memory:"):
+        return nullcontext()
+    return DeliveryLock(store.path, wait=delivery_wait(env) if wait is None else wait)
+
+
+@dataclass
+class Selection:
+    """The opportunities not yet delivered to a channel, fixed when it is made, read by pages."""
+
+    store: object
+    channel: str
+    filters: dict
+    upto: int
+    total: int
+
+    @classmethod
+    def of(cls, store, channel: str, **filters) -> Selection:
+        upto = store.last_opportunity_id()  # later arrivals wait for the next run
+        total = store.count_new_exports(channel, upto=upto, **filters)
+        return cls(store, channel, filters, upto, total)
+
+    def pages(self, size: int, *, now: datetime, redact: bool = False) -> Iterator[list[dict]]:
+        """Yield records, size at a time, in id order (each page by queue and priority).
+
+        Pages follow the ids, not the presentation order, so a message cut off by a kill is
+        composed the same way when it is sent again (and keeps its delivery id).
+        """
+        from export.formats.records import iter_records, load_redactor
+
+        redactor = load_redactor() if redact else None
+        after = 0
+        while True:
+            ids = self.store.new_export_ids(
+                self.channel, after=after, upto=self.upto, limit=size, **self.filters
+            )
+            if not ids:
+                return
+            after = ids[-1]
+            rows = self.store.iter_export_rows(ids=ids)
+            yield list(iter_records(rows, now=now, redactor=redactor))
 
 
 def notify_new(
@@ -76,99 +105,154 @@ def notify_new(
     smtp_factory=None,
     post=None,
     should_stop=None,
+    lock_wait: float | None = None,
 ) -> NotifyReport:
     """Deliver open opportunities not yet sent to channel; record each message once accepted.
 
     queue and min_priority default to the channel's settings. With dry_run the messages are
     written to out (default stdout) and nothing is sent or recorded. Misconfiguration raises
-    NotifyError; delivery failures are in the report's errors (the rest waits for next run).
-    should_stop (run --max-duration) is checked between messages.
+    NotifyError, another process delivering from the database (for longer than lock_wait,
+    default $EARMARK_LOCK_WAIT or 60 s) LockedError; delivery failures are in the report's
+    errors (the rest waits for next run). should_stop (run --max-duration) is checked between
+    messages.
     """
-    from export.formats.digest import digest_title
-
     settings = _settings(config, channel)
     env = os.environ if env is None else env
-    records = new_records(
-        store,
-        channel,
-        now=now,
-        queue=queue or settings.queues or None,
-        min_priority=settings.min_priority if min_priority is None else min_priority,
-        redact=redact,
-    )
+    filters = {
+        "queue": list(queue or settings.queues or []) or None,
+        "status": list(OPEN_STATUSES),
+        "min_priority": (settings.min_priority if min_priority is None else min_priority) or None,
+    }
     report = NotifyReport(channel=channel, dry_run=dry_run)
-    if not records:
-        return report
+    with nullcontext() if dry_run else delivery_lock(store, env, lock_wait):
+        selection = Selection.of(store, channel, **filters)
+        if not selection.total:
+            return report
+        if dry_run:
+            sender = _previewer(channel, settings, now, selection.total)
+        else:
+            sender = _sender(
+                channel, settings, env, now, selection.total, slack_client, smtp_factory, post
+            )
+        pages = (
+            sender.compose(records)
+            for records in selection.pages(sender.page, now=now, redact=redact)
+        )
+        if dry_run:
+            out = out or sys.stdout
+            for texts in pages:
+                out.writelines(texts)
+            out.flush()
+            report.pending = selection.total
+            return report
+        return deliver_pages(
+            store,
+            channel,
+            pages,
+            total=selection.total,
+            now=now,
+            report=report,
+            sleep=sleep,
+            pause=1.0 if channel == "slack" else 0.0,
+            should_stop=should_stop,
+        )
 
-    def title_for(count: int) -> str:
-        return digest_title(count, new=True)
 
-    if dry_run:
-        _write_dry_run(channel, records, settings, now, title_for, out)
-        report.pending = len(records)
-        return report
-    outgoing = _outgoing(
-        channel, records, settings, env, now, title_for, slack_client, smtp_factory, post
-    )
-    pause = 1.0 if channel == "slack" else 0.0
-    return deliver(
-        store,
-        channel,
-        outgoing,
-        now=now,
-        report=report,
-        sleep=sleep,
-        pause=pause,
-        should_stop=should_stop,
-    )
+@dataclass
+class Sender:
+    """How a channel turns a page of records into messages."""
+
+    page: int  # records per page
+    compose: Callable[[list[dict]], list]  # Outgoing messages (or texts, for a dry run)
 
 
-def _outgoing(
-    channel, records, settings, env, now, title_for, slack_client, smtp_factory, post
-) -> list[Outgoing]:
+def _title_for(count: int) -> str:
+    from export.formats.digest import digest_title
+
+    return digest_title(count, new=True)
+
+
+def _sender(channel, settings, env, now, total, slack_client, smtp_factory, post) -> Sender:
+    """Return the channel's sender; configuration is checked here, before anything is sent."""
     if channel == "slack":
         from export.notify.slack import make_client, slack_outgoing, webhook_url
 
         url = webhook_url(env, settings.webhook_env)
         client = slack_client or make_client(url)
-        return slack_outgoing(records, title=title_for(len(records)), client=client, secret=url)
+        title = _title_for(total)
+        return Sender(
+            PAGE,
+            lambda records: slack_outgoing(
+                records, title=title, client=client, secret=url, url_env=settings.webhook_env
+            ),
+        )
     if channel == "email":
-        from export.notify.email import email_outgoing, smtp_password
+        from export.notify.email import BATCH, email_outgoing, smtp_password
 
         password = smtp_password(settings, env)
-        return email_outgoing(
-            records,
-            settings=settings,
-            now=now,
-            title_for=title_for,
-            password=password,
-            factory=smtp_factory,
+        return Sender(
+            BATCH,
+            lambda records: email_outgoing(
+                records,
+                settings=settings,
+                now=now,
+                title_for=_title_for,
+                password=password,
+                factory=smtp_factory,
+            ),
         )
-    from export.notify.webhook import post_json, webhook_outgoing, webhook_url
+    from export.notify.webhook import post_json, signing_secret, webhook_outgoing, webhook_url
 
     url = webhook_url(env, settings.url_env)
-    return webhook_outgoing(records, url=url, title_for=title_for, post=post or post_json)
+    secret = signing_secret(env, settings.signing_secret_env)
+    return Sender(
+        settings.batch_size,
+        lambda records: webhook_outgoing(
+            records,
+            url=url,
+            title_for=_title_for,
+            post=post or post_json,
+            batch=settings.batch_size,
+            secret=secret,
+            url_env=settings.url_env,
+        ),
+    )
 
 
-def _write_dry_run(channel, records, settings, now, title_for, out) -> None:
-
-    out = out or sys.stdout
+def _previewer(channel, settings, now, total) -> Sender:
+    """Return a sender that renders what would be sent, as text (no secrets needed)."""
     if channel == "slack":
         from export.notify.slack import slack_payloads
 
-        for payload in slack_payloads(records, title=title_for(len(records))):
-            out.write(json.dumps(payload, ensure_ascii=False) + "\n")
-    elif channel == "email":
+        title = _title_for(total)
+        return Sender(
+            PAGE,
+            lambda records: [
+                json.dumps(p, ensure_ascii=False) + "\n"
+                for p in slack_payloads(records, title=title)
+            ],
+        )
+    if channel == "email":
         from export.formats.email import PIPE_POLICY
-        from export.notify.email import email_messages
+        from export.notify.email import BATCH, email_messages
 
-        for message, _ids in email_messages(
-            records, settings=settings, now=now, title_for=title_for
-        ):
-            out.write(message.as_string(policy=PIPE_POLICY))
-    else:
-        from export.notify.webhook import webhook_bodies
+        return Sender(
+            BATCH,
+            lambda records: [
+                message.as_string(policy=PIPE_POLICY)
+                for message, _ids in email_messages(
+                    records, settings=settings, now=now, title_for=_title_for
+                )
+            ],
+        )
+    from export.notify.webhook import webhook_bodies
 
-        for body, _ids in webhook_bodies(records, title_for=title_for):
-            out.write(json.dumps(body, ensure_ascii=False) + "\n")
-    out.flush()
+    return Sender(
+        settings.batch_size,
+        lambda records: [
+            json.dumps(body, ensure_ascii=False) + "\n"
+            for body, _ids in webhook_bodies(
+                records, title_for=_title_for, batch=settings.batch_size
+            )
+        ],
+    )

@@ -2,13 +2,16 @@
 
 An item is recorded as delivered to a destination only after that destination accepted the
 message carrying it, one message at a time, so a failure part-way leaves exactly the unsent
-items for the next run and a retry never repeats what already arrived.
+items for the next run and a retry never repeats what already arrived. Only a kill between
+"accepted" and "recorded" can send one message again; it then carries the same delivery id,
+so the receiver can drop it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -42,6 +45,19 @@ class Outgoing:
 
     send: Callable[[], Attempt]
     ids: list = field(default_factory=list)
+    delivery_id: str | None = None
+
+
+def delivery_id(destination: str, records: Iterable[dict]) -> str:
+    """Return the id of the message carrying records to destination.
+
+    It depends only on what the message carries (each opportunity's id, post and creation
+    time, in any order), so a re-send of the same message has the same id, and the same
+    opportunity numbers from another database do not.
+    """
+    keys = sorted(f"{r['id']}|{r.get('post_id')}|{r.get('created_at')}" for r in records)
+    digest = hashlib.sha256("\n".join([destination, *keys]).encode("utf-8")).hexdigest()
+    return digest[:32]
 
 
 @dataclass
@@ -55,9 +71,12 @@ class NotifyReport:
     errors: list[str] = field(default_factory=list)
     dry_run: bool = False
     stopped: bool = False  # should_stop() ended the delivery early; the rest goes next run
+    locked: str = ""  # why nothing was tried: another process held the delivery lock
 
     def summary(self) -> str:
         """Return one line for stderr."""
+        if self.locked:
+            return f"notify {self.channel}: {self.locked}; what it leaves goes next run"
         noun = "message" if self.messages == 1 else "messages"
         items = "opportunity" if self.delivered == 1 else "opportunities"
         line = (
@@ -122,25 +141,58 @@ def deliver(
     pause: float = 0.0,
     should_stop: Callable[[], bool] | None = None,
 ) -> NotifyReport:
-    """Send messages in order, recording each one's ids as soon as it was accepted.
+    """Send messages in order, recording each one's ids as soon as it was accepted."""
+    total = sum(len(m.ids) for m in outgoing)
+    return deliver_pages(
+        store,
+        destination,
+        [outgoing],
+        total=total,
+        now=now,
+        report=report,
+        sleep=sleep,
+        pause=pause,
+        should_stop=should_stop,
+    )
 
-    Stops at the first message that fails for good; its items and every later one stay new.
-    should_stop (run --max-duration) is checked between messages, after the first one.
+
+def deliver_pages(
+    store,
+    destination: str,
+    pages: Iterable[Sequence[Outgoing]],
+    *,
+    total: int,
+    now: datetime,
+    report: NotifyReport,
+    sleep: Sleep = time.sleep,
+    pause: float = 0.0,
+    should_stop: Callable[[], bool] | None = None,
+) -> NotifyReport:
+    """Send the messages of each page in order, recording each one as soon as it was accepted.
+
+    pages is consumed lazily (one page of records in memory at a time). Stops at the first
+    message that fails for good; its items and every later one stay new. should_stop (run
+    --max-duration) is checked between messages, after the first one.
     """
-    for index, message in enumerate(outgoing):
-        if index and should_stop is not None and should_stop():
-            report.pending = sum(len(m.ids) for m in outgoing[index:])
-            report.stopped = True
-            break
-        if index and pause:
-            sleep(pause)
-        result = send_with_retry(message.send, sleep=sleep)
-        if not result.ok:
-            left = sum(len(m.ids) for m in outgoing[index:])
-            report.pending = left
-            report.errors.append(f"{report.channel}: {result.detail}; {left} left for the next run")
-            break
-        store.mark_exported(destination, message.ids, now)
-        report.delivered += len(message.ids)
-        report.messages += 1
+    first = True
+    for page in pages:
+        for message in page:
+            if not first and should_stop is not None and should_stop():
+                report.pending = max(total - report.delivered, 0)
+                report.stopped = True
+                return report
+            if not first and pause:
+                sleep(pause)
+            first = False
+            result = send_with_retry(message.send, sleep=sleep)
+            if not result.ok:
+                left = max(total - report.delivered, len(message.ids))
+                report.pending = left
+                report.errors.append(
+                    f"{report.channel}: {result.detail}; {left} left for the next run"
+                )
+                return report
+            store.mark_exported(destination, message.ids, now)
+            report.delivered += len(message.ids)
+            report.messages += 1
     return report

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 from earmark.config import EmailNotify
 from export.formats.email import render_email
-from export.notify.delivery import Attempt, NotifyError, Outgoing, hide
+from export.notify.delivery import Attempt, NotifyError, Outgoing, delivery_id, hide
 
 TIMEOUT = 30
 BATCH = 100  # opportunities per email; bigger digests become several emails
@@ -97,6 +97,10 @@ def email_messages(
     for start in range(0, len(records), BATCH):
         batch = list(records[start : start + BATCH])
         message = render_email(batch, settings=settings, now=now, title=title_for(len(batch)))
+        # The digest's id follows what it carries, not when it was made: a re-send after a
+        # kill has the same Message-ID, which mail systems use to drop the duplicate.
+        domain = message["Message-ID"].rpartition("@")[2].rstrip(">") or "localhost"
+        message.replace_header("Message-ID", f"<earmark.{delivery_id('email', batch)}@{domain}>")
         out.append((message, [r["id"] for r in batch]))
     return out
 

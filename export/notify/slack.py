@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import logging
 import urllib.error
+import urllib.request
 from collections.abc import Sequence
 
 from export.formats.slack import render_slack_messages
-from export.notify.delivery import Attempt, NotifyError, Outgoing, hide, parse_retry_after
+from export.notify.delivery import (
+    Attempt,
+    NotifyError,
+    Outgoing,
+    delivery_id,
+    hide,
+    parse_retry_after,
+)
 
 TIMEOUT = 15
 
@@ -33,16 +41,44 @@ def webhook_url(env: dict, variable: str) -> str:
 
 
 def make_client(url: str):
-    """Return a WebhookClient that neither retries on its own nor logs."""
-    from slack_sdk.webhook import WebhookClient
+    """Return a WebhookClient that neither retries on its own, nor logs, nor follows redirects."""
+    from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-    return WebhookClient(url, timeout=TIMEOUT, logger=_quiet_logger(), retry_handlers=[])
+    from export.notify.webhook import _NoRedirect
+
+    class _Client(WebhookClient):
+        # slack-sdk posts with urlopen, which turns a 302 answer to the POST into a GET of the
+        # new address (a landing page's 200 would count as delivered): the same request
+        # through an opener that does not follow; a 3xx then comes back as the answer.
+        def _perform_http_request_internal(self, url, req):
+            handlers = [_NoRedirect(), urllib.request.HTTPSHandler(context=self.ssl)]
+            if self.proxy:
+                proxies = {"http": self.proxy, "https": self.proxy}
+                handlers.append(urllib.request.ProxyHandler(proxies))
+            opener = urllib.request.build_opener(*handlers)
+            with opener.open(req, timeout=self.timeout) as response:
+                charset = response.headers.get_content_charset() or "utf-8"
+                return WebhookResponse(
+                    url=url,
+                    status_code=response.status,
+                    body=response.read().decode(charset),
+                    headers=response.headers,
+                )
+
+    return _Client(url, timeout=TIMEOUT, logger=_quiet_logger(), retry_handlers=[])
 
 
-def send_payload(client, payload: dict, secret: str | None = None) -> Attempt:
+def send_payload(
+    client,
+    payload: dict,
+    secret: str | None = None,
+    delivery: str | None = None,
+    url_env: str | None = None,
+) -> Attempt:
     """Post one payload once and classify the answer."""
+    headers = {"X-Earmark-Delivery": delivery} if delivery else None
     try:
-        response = client.send_dict(payload)
+        response = client.send_dict(payload, headers=headers)
     except urllib.error.URLError as error:
         return Attempt(False, hide(f"cannot reach Slack ({error.reason})", [secret]), True)
     except (OSError, TimeoutError) as error:
@@ -53,6 +89,10 @@ def send_payload(client, payload: dict, secret: str | None = None) -> Attempt:
     body = " ".join(str(response.body or "").split())[:120]
     if 200 <= status < 300:
         return Attempt(True)
+    if 300 <= status < 400:
+        from export.notify.webhook import redirect_detail
+
+        return Attempt(False, redirect_detail(status, "Slack", url_env), False)
     detail = hide(f"Slack answered HTTP {status}" + (f" {body}" if body else ""), [secret])
     if status == 429:
         headers = {k.lower(): v for k, v in (response.headers or {}).items()}
@@ -61,13 +101,24 @@ def send_payload(client, payload: dict, secret: str | None = None) -> Attempt:
 
 
 def slack_outgoing(
-    records: Sequence[dict], *, title: str, client, secret: str | None = None
+    records: Sequence[dict],
+    *,
+    title: str,
+    client,
+    secret: str | None = None,
+    url_env: str | None = None,
 ) -> list[Outgoing]:
     """Return one message per Block Kit payload, each with the ids it carries."""
-    return [
-        Outgoing(send=lambda p=m.payload: send_payload(client, p, secret), ids=m.ids)
-        for m in render_slack_messages(records, title=title)
-    ]
+    by_id = {r["id"]: r for r in records}
+    out = []
+    for message in render_slack_messages(records, title=title):
+        delivery = delivery_id("slack", [by_id[i] for i in message.ids])
+
+        def send(payload=message.payload, delivery=delivery) -> Attempt:
+            return send_payload(client, payload, secret, delivery, url_env)
+
+        out.append(Outgoing(send=send, ids=message.ids, delivery_id=delivery))
+    return out
 
 
 def slack_payloads(records: Sequence[dict], *, title: str) -> list[dict]:
