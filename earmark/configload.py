@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -24,6 +25,12 @@ SECRET_KEYS = {
     "webhook_url",
     "key",
 }
+
+# A `*_env` key holds the NAME of the variable holding a secret, never a value.
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_NAME_PROBLEM = (
+    "must be the NAME of an environment variable (letters, digits and _), not the secret itself"
+)
 
 
 class ConfigError(EarmarkError):
@@ -139,6 +146,10 @@ def load_dataclass(cls: type, data: Any, path: str = "") -> Any:
             raise _fail(where, f"unknown key{suggestion}")
         field = fields[key]
         kwargs[field.name] = convert(hints[field.name], value, where)
+        if key.endswith("_env") and isinstance(kwargs[field.name], str):
+            if not ENV_NAME.match(kwargs[field.name]):
+                # Never echo the value: it may be the secret itself (a pasted webhook URL).
+                raise _fail(where, ENV_NAME_PROBLEM)
     missing = [
         yaml_key(f)
         for f in dataclasses.fields(cls)
@@ -169,4 +180,12 @@ def describe_fields(cls: type) -> list[str]:
     return [yaml_key(f) for f in dataclasses.fields(cls)]
 
 
-__all__ = ["ConfigError", "FieldError", "convert", "load_dataclass", "describe_fields"]
+__all__ = [
+    "ENV_NAME",
+    "ENV_NAME_PROBLEM",
+    "ConfigError",
+    "FieldError",
+    "convert",
+    "load_dataclass",
+    "describe_fields",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from earmark.models import to_iso, utcnow
+from earmark.redaction import redact_data
 
 
 class RunLogMixin:
@@ -28,7 +29,7 @@ class RunLogMixin:
     def finish_run(
         self, run_id: int, status: str, counts: dict, errors: dict, ended_at=None
     ) -> None:
-        """Record how a run ended."""
+        """Record how a run ended (error texts scrubbed of secrets: `earmark runs` shows them)."""
         with self.transaction():
             self.conn.execute(
                 "UPDATE runs SET ended_at = ?, status = ?, counts = ?, errors = ? WHERE id = ?",
@@ -36,7 +37,7 @@ class RunLogMixin:
                     to_iso(ended_at or utcnow()),
                     status,
                     json.dumps(counts, sort_keys=True),
-                    json.dumps(errors, sort_keys=True),
+                    json.dumps(redact_data(errors), sort_keys=True),
                     run_id,
                 ),
             )

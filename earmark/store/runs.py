@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from earmark.models import to_iso
+from earmark.redaction import redact
 
 
 class RunsMixin:
     def save_source_health(
         self, source: str, ok: bool, new: int, error: str | None, at: datetime
     ) -> None:
-        """Record a source's attempt: success clears its error, failure starts unhealthy_since."""
+        """Record a source's attempt: success clears its error, failure starts unhealthy_since.
+
+        The error is scrubbed of secrets first: `earmark sources` shows it.
+        """
         when = to_iso(at)
         with self.transaction():
             self.conn.execute(
@@ -29,7 +33,7 @@ class RunsMixin:
                     when,
                     when if ok else None,
                     when if ok and new else None,
-                    None if ok else (error or "failed"),
+                    None if ok else redact(error or "failed"),
                     None if ok else when,
                 ),
             )
