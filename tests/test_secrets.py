@@ -179,7 +179,7 @@ def test_reddit_refused_credentials_leak_nothing(tmp_path, server, caplog):
     assert result.stderr == (
         f"reddit: error: 401 Unauthorized from {server.url('/api/v1/access_token')}: the "
         "credentials in REDDIT_CLIENT_ID/REDDIT_CLIENT_SECRET were refused; bad client "
-        f"{REDACTED}:{REDACTED}; check them\n"
+        f"{REDACTED}; check them\n"  # the id:secret pair is one secret (Basic auth)
     )
     assert len(server.requests) == 1  # not retried
     written = everything_written(tmp_path, result, caplog)

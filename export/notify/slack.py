@@ -6,6 +6,7 @@ import logging
 import urllib.error
 from collections.abc import Sequence
 
+from earmark.redaction import redact, register_secret
 from export.formats.slack import render_slack_messages
 from export.notify.delivery import Attempt, NotifyError, Outgoing, hide, parse_retry_after
 
@@ -29,6 +30,7 @@ def webhook_url(env: dict, variable: str) -> str:
         raise NotifyError(f"slack: ${variable} is not set; export the incoming-webhook URL there")
     if not url.lower().startswith(("https://", "http://")):
         raise NotifyError(f"slack: ${variable} does not hold an http(s) URL; check its value")
+    register_secret(url)  # its path is the secret: scrubbed from whatever leaves the process
     return url
 
 
@@ -50,7 +52,8 @@ def send_payload(client, payload: dict, secret: str | None = None) -> Attempt:
     except Exception as error:  # slack_sdk.errors.SlackRequestError and friends
         return Attempt(False, hide(f"cannot send to Slack ({error})", [secret]), False)
     status = response.status_code
-    body = " ".join(str(response.body or "").split())[:120]
+    # Scrub before cutting: a server may echo the webhook path, and a cut hides its start.
+    body = " ".join(redact(str(response.body or ""), [secret]).split())[:120]
     if 200 <= status < 300:
         return Attempt(True)
     detail = hide(f"Slack answered HTTP {status}" + (f" {body}" if body else ""), [secret])

@@ -8,6 +8,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 
 from earmark import __version__
+from earmark.redaction import redact, register_secret
 from export.notify.delivery import Attempt, NotifyError, Outgoing, hide, parse_retry_after
 
 TIMEOUT = 15
@@ -24,6 +25,7 @@ def webhook_url(env: dict, variable: str) -> str:
         raise NotifyError(f"webhook: ${variable} is not set; export the endpoint URL there")
     if not url.lower().startswith(("https://", "http://")):
         raise NotifyError(f"webhook: ${variable} does not hold an http(s) URL; check its value")
+    register_secret(url)  # a ?token= or a secret path: scrubbed from whatever leaves the process
     return url
 
 
@@ -66,7 +68,8 @@ def send_body(url: str, body: dict, post: Post = post_json) -> Attempt:
         return Attempt(False, hide(f"cannot reach the webhook ({error})", [url]), True)
     if 200 <= status < 300:
         return Attempt(True)
-    snippet = " ".join(text.split())[:120]
+    # Scrub before cutting: a server may echo the URL's token, and a cut hides its start.
+    snippet = " ".join(redact(text, [url]).split())[:120]
     detail = hide(f"the webhook answered HTTP {status}" + (f" {snippet}" if snippet else ""), [url])
     if status == 429:
         lowered = {k.lower(): v for k, v in response_headers.items()}
