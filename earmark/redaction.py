@@ -146,21 +146,27 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
             plain |= more_plain
     if not forms:
         return text
-    text = _replace_forms(text, forms)
-    return _replace_decoded(text, plain)
+    # Whole encoded runs first: replacing a form inside a larger base64 blob would leave
+    # the blob's remains, which no longer decode.
+    # A secret that is part of the marker itself gets a marker it cannot be found in.
+    marker = "***" if any(value in REDACTED for value in forms) else REDACTED
+    text = _replace_decoded(text, plain, marker)
+    return _replace_forms(text, forms, marker)
 
 
-def _replace_forms(text: str, forms: set[str]) -> str:
-    # Longest first, so a secret containing another is removed whole.
-    for value in sorted(forms, key=len, reverse=True):
-        # A secret that is part of the marker itself gets a marker it cannot be found in.
-        marker = REDACTED if value not in REDACTED else "***"
-        while value in text:
-            text = text.replace(value, marker)
+def _replace_forms(text: str, forms: set[str], marker: str) -> str:
+    ordered = sorted(forms, key=len, reverse=True)  # a secret containing another goes whole
+    for _ in range(8):  # a replacement can bring two fragments together: go again
+        before = text
+        for value in ordered:
+            if value in text:
+                text = text.replace(value, marker)
+        if text == before:
+            break
     return text
 
 
-def _replace_decoded(text: str, plain: set[str]) -> str:
+def _replace_decoded(text: str, plain: set[str], marker: str) -> str:
     needles = set()
     for value in plain:
         needles.add(value.encode("utf-8"))
@@ -174,13 +180,13 @@ def _replace_decoded(text: str, plain: set[str]) -> str:
 
     def base64_run(match: re.Match) -> str:
         run = match.group(0)
-        return REDACTED if any(holds_secret(data) for data in _base64_decodings(run)) else run
+        return marker if any(holds_secret(data) for data in _base64_decodings(run)) else run
 
     def percent_run(match: re.Match) -> str:
         run = match.group(0)
         for decoded in {unquote(run), unquote_plus(run)}:
             if holds_secret(decoded.encode("utf-8", "surrogatepass")):
-                return REDACTED
+                return marker
         return run
 
     text = _PERCENT_RUN.sub(percent_run, text)

@@ -1,0 +1,332 @@
+"""A hostile tester's run: every server echoes the request, and no secret gets out in any form.
+
+The credentials travel as a Basic auth header (reddit: base64 of `id:secret`), a query value
+(stackexchange's key, percent-encoded), a Bearer header (mastodon), a webhook URL whose path
+is the secret (Slack) and one with `?token=` (JSON webhook). The echo server (echoserver_secrets)
+repeats them raw, percent-encoded, base64-encoded and JSON-escaped. Then everything earmark
+wrote is searched for every form of every secret: stdout and stderr of `run -vv`, `runs`,
+`sources`, `config`, `notify` and `listen`, and the bytes of the SQLite files.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import string
+from urllib.parse import quote, quote_plus
+
+import pytest
+from click.testing import CliRunner
+from echoserver_secrets import EchoServer
+from exportdata import NOW, add_calm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from earmark.cli import cli
+from earmark.redaction import REDACTED, forget_secrets, redact, register_basic_auth
+from earmark.store import Store
+
+REDDIT_ID = "rdt-id-Q7w8E9r0"
+REDDIT_SECRET = "rdt-SEKRIT-9f8e7d6c5b"
+SE_KEY = "se/key+SEKRIT=42"  # characters that change when percent-encoded
+MASTODON_TOKEN = "mstdn-SEKRIT-token-31415"
+SLACK_PATH = "/services/T0SEKRIT1/B0SEKRIT2/SEKRITslackTOKENxyz789"
+SLACK_TOKEN = "SEKRITslackTOKENxyz789"
+WEBHOOK_TOKEN = "SEKRITwebhookTOKEN456"
+
+
+@pytest.fixture(autouse=True)
+def fresh_registry():
+    """Each CLI call below starts like a new process: no secret known in advance."""
+    forget_secrets()
+    yield
+    forget_secrets()
+
+
+def b64_forms(data: str) -> list[str]:
+    raw = data.encode("utf-8")
+    out = []
+    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        text = encoded.decode("ascii")
+        out += [text, text.rstrip("=")]
+    return out
+
+
+def forms_of(secret: str) -> set[str]:
+    """The forms a hostile tester greps for (computed here, not by earmark.redaction)."""
+    escaped = json.dumps(secret)[1:-1]
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), escaped}
+    forms.add(escaped.replace("/", "\\/"))
+    forms.update(b64_forms(secret))
+    return forms
+
+
+def all_forms(echo: EchoServer) -> dict[str, set[str]]:
+    slack_url = echo.url(SLACK_PATH)
+    webhook_url = echo.url(f"/hook?token={WEBHOOK_TOKEN}&v=1")
+    pair = f"{REDDIT_ID}:{REDDIT_SECRET}"
+    return {
+        "reddit secret": forms_of(REDDIT_SECRET),
+        "reddit id:secret": forms_of(pair) | set(b64_forms(pair)),
+        "stackexchange key": forms_of(SE_KEY),
+        "mastodon token": forms_of(MASTODON_TOKEN),
+        "slack url": forms_of(slack_url) | forms_of(SLACK_PATH) | forms_of(SLACK_TOKEN),
+        "webhook url": forms_of(webhook_url) | forms_of(WEBHOOK_TOKEN),
+    }
+
+
+def environment(echo: EchoServer) -> dict[str, str]:
+    return {
+        "EARMARK_NOW": NOW,
+        "REDDIT_CLIENT_ID": REDDIT_ID,
+        "REDDIT_CLIENT_SECRET": REDDIT_SECRET,
+        "REDDIT_REFRESH_TOKEN": None,
+        "STACKEXCHANGE_KEY": SE_KEY,
+        "MASTODON_TOKEN": MASTODON_TOKEN,
+        "TEST_SLACK_HOOK": echo.url(SLACK_PATH),
+        "TEST_WEBHOOK_URL": echo.url(f"/hook?token={WEBHOOK_TOKEN}&v=1"),
+    }
+
+
+def write_config(tmp_path, echo: EchoServer):
+    base = echo.url()
+    config = {
+        "topics": [{"name": "acme", "terms": ["acme", "#acme"]}],
+        "sources": {
+            "reddit": {
+                "base_url": base,
+                "auth_url": echo.url("/api/v1/access_token"),
+                "rss_base_url": base,
+            },
+            "stackexchange": {"base_url": base},
+            "mastodon": {"base_url": base},
+        },
+        "notify": {
+            "slack": {"webhook_env": "TEST_SLACK_HOOK"},
+            "webhook": {"url_env": "TEST_WEBHOOK_URL"},
+        },
+    }
+    path = tmp_path / "earmark.yaml"
+    path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def invoke(args, env):
+    forget_secrets()  # as in a fresh process
+    return CliRunner().invoke(cli, args, env=env)
+
+
+def test_nothing_a_hostile_echo_server_sends_back_leaks_anywhere(tmp_path):
+    db = tmp_path / "x.db"
+    with Store(db) as store:
+        add_calm(store)  # open opportunities, so that notify has something to send
+    with EchoServer(status={"/api/v1/access_token": 401}) as echo:
+        env = environment(echo)
+        config = write_config(tmp_path, echo)
+        common = ["-c", str(config), "--db", str(db)]
+        results = {
+            "run": invoke(["-v", "-v", *common, "run"], env),
+            "runs": invoke([*common, "runs", "-f", "json"], env),
+            "sources": invoke([*common, "sources", "-f", "json"], env),
+            "config": invoke([*common, "config"], env),
+            "config json": invoke([*common, "config", "-f", "json"], env),
+            "notify slack": invoke([*common, "notify", "slack", "-v"], env),
+            "notify webhook": invoke([*common, "notify", "webhook", "-v"], env),
+            "listen": invoke([*common, "listen", "-v", "-v"], env),
+        }
+        forms = all_forms(echo)
+        echoed = echo.everything_sent()
+
+    # The test can fail: every secret really came back from the server in some form.
+    for name, variants in forms.items():
+        assert any(form in echoed for form in variants), f"the server never echoed {name}"
+    # And the echoes reached earmark's messages (scrubbed), not just the void.
+    assert results["run"].exit_code == 1  # every source and notifier failed
+    assert REDACTED in results["run"].stderr
+    runs = json.loads(results["runs"].stdout)
+    assert set(runs[0]["errors"]) == {
+        "reddit",
+        "stackexchange",
+        "mastodon",
+        "notify slack",
+        "notify webhook",
+    }
+    assert REDACTED in runs[0]["errors"]["notify slack"]
+    assert REDACTED in runs[0]["errors"]["stackexchange"]
+    sources = {row["source"]: row for row in json.loads(results["sources"].stdout)}
+    assert REDACTED in sources["mastodon"]["last_error"]
+    assert results["notify slack"].exit_code == 1
+    assert results["notify slack"].stderr.startswith(
+        'Error: slack: Slack answered HTTP 400 {"message": "POST [redacted] auth= body='
+    )
+
+    written = {f"{name} {stream}": "" for name in results for stream in ("stdout", "stderr")}
+    for name, result in results.items():
+        written[f"{name} stdout"] = result.stdout
+        written[f"{name} stderr"] = result.stderr
+    for file in sorted(tmp_path.glob("x.db*")):
+        written[file.name] = file.read_bytes().decode("latin-1")
+    leaks = [
+        f"{secret} as {form!r} in {where}"
+        for where, text in written.items()
+        for secret, variants in forms.items()
+        for form in variants
+        if form in text
+    ]
+    assert leaks == []
+
+
+def test_a_secret_pasted_into_a_notify_env_key_is_rejected_without_echoing_it(tmp_path):
+    pasted = "https://hooks.slack.com/services/T000/B000/SEKRITpastedTOKEN"
+    config = tmp_path / "earmark.yaml"
+    config.write_text(f'notify:\n  slack: {{webhook_env: "{pasted}"}}\n', encoding="utf-8")
+    result = invoke(["-c", str(config), "--db", str(tmp_path / "x.db"), "config"], {})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: {config}: notify.slack.webhook_env: must be the NAME of an environment "
+        "variable (letters, digits and _), not the secret itself\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "notify: {webhook: {url_env: 'https://example.com/hook?token=SEKRITx1'}}",
+        "notify: {email: {user: bot, password_env: 'pa55 w0rd SEKRIT'}}",
+        "sources: {mastodon: {token_env: 'SEKRIT-token/x'}}",
+    ],
+)
+def test_every_env_key_must_name_a_variable(tmp_path, section):
+    config = tmp_path / "earmark.yaml"
+    config.write_text(section + "\n", encoding="utf-8")
+    result = invoke(["-c", str(config), "--db", str(tmp_path / "x.db"), "config"], {})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert "must be the NAME of an environment variable" in result.stderr
+    assert "SEKRIT" not in result.stderr
+
+
+def test_config_shows_whether_a_secret_is_set_never_its_value(tmp_path):
+    config = tmp_path / "earmark.yaml"
+    config.write_text(
+        "notify: {slack: {webhook_env: HOOK}, webhook: {url_env: UNSET_HOOK}}\n", encoding="utf-8"
+    )
+    hook = "https://hooks.slack.com/services/T0SEKRIT1/B0SEKRIT2/SEKRITslackTOKENxyz789"
+    env = {"HOOK": hook, "UNSET_HOOK": None}
+    result = invoke(
+        ["-c", str(config), "--db", str(tmp_path / "x.db"), "config", "-f", "json"], env
+    )
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["notify"]["slack"]["webhook_env"] == "HOOK (set)"
+    assert data["notify"]["webhook"]["url_env"] == "UNSET_HOOK (unset)"
+    assert "SEKRIT" not in result.stdout + result.stderr
+
+
+def test_a_cli_error_carrying_a_url_part_is_scrubbed_at_the_boundary(tmp_path):
+    # An unreachable webhook: the connection error names the URL; only the host may show.
+    config = tmp_path / "earmark.yaml"
+    config.write_text("notify: {webhook: {url_env: HOOK}}\n", encoding="utf-8")
+    db = tmp_path / "x.db"
+    with Store(db) as store:
+        add_calm(store)
+    with EchoServer() as echo:
+        # A Retry-less 400 whose reason phrase and body echo the query token.
+        env = {"HOOK": echo.url(f"/h?token={WEBHOOK_TOKEN}"), "EARMARK_NOW": NOW}
+        result = invoke(["-c", str(config), "--db", str(db), "notify", "webhook"], env)
+        echoed = echo.everything_sent()
+    assert WEBHOOK_TOKEN in echoed
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: webhook: the webhook answered HTTP 400 {")
+    assert REDACTED in result.stderr
+    assert WEBHOOK_TOKEN not in result.stderr
+    assert quote(WEBHOOK_TOKEN) not in result.stderr
+
+
+# -- redact() over generated secrets in every encoding ----------------------------------------
+
+SECRET_CHARS = string.ascii_letters + string.digits + "-_.~/+=:@!$&'()*,;%?#[] "
+SECRETS = st.text(alphabet=SECRET_CHARS, min_size=8, max_size=32).filter(
+    lambda s: s.strip() == s and len(set(s)) >= 4
+)
+IDS = st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=6, max_size=20)
+
+
+def encodings(secret: str, client_id: str) -> list[str]:
+    """Forms a server may send a secret back in (computed independently of earmark)."""
+    pair = f"{client_id}:{secret}"
+    escaped = json.dumps(secret)[1:-1]
+    return [
+        secret,
+        quote(secret, safe=""),
+        re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(secret, safe="")),
+        quote_plus(secret),
+        escaped,
+        escaped.replace("/", "\\/"),
+        json.dumps(secret, ensure_ascii=True)[1:-1],
+        *b64_forms(secret),
+        *b64_forms(pair),
+        "Basic " + base64.b64encode(pair.encode()).decode(),
+        json.dumps(base64.b64encode(pair.encode()).decode()).replace("/", "\\/"),
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    secret=SECRETS,
+    client_id=IDS,
+    before=st.text(max_size=20),
+    after=st.text(max_size=20),
+    which=st.integers(min_value=0),
+)
+def test_redact_removes_a_secret_in_any_encoding(secret, client_id, before, after, which):
+    forget_secrets()
+    forms = encodings(secret, client_id)
+    form = forms[which % len(forms)]
+    text = f"{before} {form} {after}"
+    register_basic_auth(client_id, secret)
+    clean = redact(text)
+    forget_secrets()
+    assert clean != text  # something was found and replaced
+    assert form not in clean
+    assert secret not in clean
+    for encoded in b64_forms(f"{client_id}:{secret}") + b64_forms(secret):
+        assert encoded not in clean
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    secret=SECRETS,
+    prefix=st.text(alphabet=string.ascii_letters + string.digits, max_size=5),
+    suffix=st.text(alphabet=string.ascii_letters + string.digits, max_size=5),
+)
+def test_redact_finds_a_secret_inside_a_larger_base64_blob(secret, prefix, suffix):
+    # Not registered as a pair: base64 of anything holding the secret, at any alignment.
+    blob = base64.b64encode(f"{prefix}{secret}{suffix}".encode()).decode()
+    clean = redact(f"token={blob}.", [secret])
+    assert blob not in clean
+    assert clean == f"token={REDACTED}."
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    token=st.text(alphabet=string.ascii_letters + string.digits, min_size=10, max_size=30),
+    segment=st.text(alphabet=string.ascii_letters + string.digits, min_size=6, max_size=12),
+)
+def test_a_url_secret_is_redacted_by_its_path_and_its_query_values(token, segment):
+    url = f"https://hooks.example.com/services/{segment}1/{token}?token={token}x&v=1"
+    for shown in (
+        f"/services/{segment}1/{token}",
+        f"POST /services/{segment}1/{token}?token={token}x&v=1 HTTP/1.1",
+        f"invalid token {token}x",
+        json.dumps(f"/services/{segment}1/{token}").replace("/", "\\/"),
+    ):
+        clean = redact(shown, [url])
+        assert token not in clean, shown
+        assert REDACTED in clean
+
+
+def test_plain_words_and_short_values_are_left_alone():
+    text = "reddit: HTTP 400 Bad Request from https://oauth.reddit.com/search; try later"
+    assert redact(text, ["https://hooks.slack.com/services/T0/B0/SEKRITslackTOKENxyz789"]) == text
+    assert redact("abc services hooks", ["abc"]) == "abc services hooks"
