@@ -33,6 +33,17 @@ ENV_NAME_PROBLEM = (
 )
 
 
+def is_env_name(value: str) -> bool:
+    """Say whether value can be a variable's name and does not look like a pasted token."""
+    if not ENV_NAME.match(value):
+        return False
+    digits = sum(ch.isdigit() for ch in value)
+    mixed_case = value != value.upper() and value != value.lower()
+    # Names are words (REDDIT_CLIENT_SECRET); tokens are long runs of mixed case and digits
+    # (ghp_..., a 40-digit hex key), which the name pattern alone would let through.
+    return not (len(value) >= 24 and digits >= 3 and (mixed_case or len(value) >= 32))
+
+
 class ConfigError(EarmarkError):
     """The configuration is invalid; the message names the file, key path and problem."""
 
@@ -147,7 +158,7 @@ def load_dataclass(cls: type, data: Any, path: str = "") -> Any:
         field = fields[key]
         kwargs[field.name] = convert(hints[field.name], value, where)
         if key.endswith("_env") and isinstance(kwargs[field.name], str):
-            if not ENV_NAME.match(kwargs[field.name]):
+            if not is_env_name(kwargs[field.name]):
                 # Never echo the value: it may be the secret itself (a pasted webhook URL).
                 raise _fail(where, ENV_NAME_PROBLEM)
     missing = [
@@ -184,6 +195,7 @@ __all__ = [
     "ENV_NAME",
     "ENV_NAME_PROBLEM",
     "ConfigError",
+    "is_env_name",
     "FieldError",
     "convert",
     "load_dataclass",

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from earmark.configload import ENV_NAME, ENV_NAME_PROBLEM, FieldError
+from earmark.configload import ENV_NAME_PROBLEM, FieldError, is_env_name
 from earmark.redaction import (
     MIN_SECRET_LENGTH,
     REDACTED,
@@ -24,7 +24,7 @@ def check_env_names(settings: Any, keys: Iterable[str]) -> None:
     """Reject a `*_env` setting that is not an environment variable name (a pasted secret?)."""
     for key in keys:
         value = getattr(settings, key)
-        if value is not None and not ENV_NAME.match(value):
+        if value is not None and not is_env_name(value):
             # Never echo the value: it may be the secret itself.
             raise FieldError(key, ENV_NAME_PROBLEM)
 
@@ -92,7 +92,6 @@ def install_redaction(logger: logging.Logger | None = None) -> RedactingFilter:
 
 
 __all__ = [
-    "ENV_NAME",
     "ENV_NAME_PROBLEM",
     "MIN_SECRET_LENGTH",
     "REDACTED",

@@ -330,3 +330,66 @@ def test_plain_words_and_short_values_are_left_alone():
     text = "reddit: HTTP 400 Bad Request from https://oauth.reddit.com/search; try later"
     assert redact(text, ["https://hooks.slack.com/services/T0/B0/SEKRITslackTOKENxyz789"]) == text
     assert redact("abc services hooks", ["abc"]) == "abc services hooks"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ghp_16C7e42F292c6912E7710c838347Ae178B4a", "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3"],
+)
+def test_a_token_that_fits_the_name_pattern_is_rejected_too(tmp_path, name):
+    config = tmp_path / "earmark.yaml"
+    config.write_text(f"sources: {{mastodon: {{token_env: {name}}}}}\n", encoding="utf-8")
+    result = invoke(["-c", str(config), "--db", str(tmp_path / "x.db"), "config"], {})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: {config}: sources.mastodon.token_env: must be the NAME of an environment "
+        "variable (letters, digits and _), not the secret itself\n"
+    )
+
+
+def test_runs_and_sources_scrub_rows_written_before_scrubbing_existed(tmp_path):
+    import sqlite3
+
+    config = tmp_path / "earmark.yaml"
+    config.write_text("sources: {mastodon: {}}\n", encoding="utf-8")
+    db = tmp_path / "x.db"
+    with Store(db):
+        pass  # the schema
+    old_error = f"HTTP 400 echo auth=Bearer {MASTODON_TOKEN}"
+    with sqlite3.connect(db) as conn:  # as an older earmark wrote them
+        conn.execute(
+            "INSERT INTO runs (command, started_at, status, errors) VALUES (?, ?, ?, ?)",
+            ("run", NOW, "failed", json.dumps({"mastodon": old_error})),
+        )
+        conn.execute(
+            "INSERT INTO source_health (source, last_attempt_at, last_error, reported) "
+            "VALUES (?, ?, ?, 0)",
+            ("mastodon", NOW, old_error),
+        )
+    conn.close()
+    env = {"MASTODON_TOKEN": MASTODON_TOKEN}
+    common = ["-c", str(config), "--db", str(db)]
+    runs = invoke([*common, "runs", "-f", "json"], env)
+    sources = invoke([*common, "sources", "-f", "json"], env)
+    assert json.loads(runs.stdout)[0]["errors"] == {
+        "mastodon": f"HTTP 400 echo auth=Bearer {REDACTED}"
+    }
+    rows = {row["source"]: row for row in json.loads(sources.stdout)}
+    assert rows["mastodon"]["last_error"] == f"HTTP 400 echo auth=Bearer {REDACTED}"
+    assert MASTODON_TOKEN not in runs.stderr + sources.stderr
+
+
+def test_other_libraries_warnings_reach_stderr_scrubbed(capsys):
+    import logging
+
+    from earmark.app import App
+    from earmark.redaction import register_secret
+
+    App(verbose=0).configure_logging()
+    register_secret(MASTODON_TOKEN)
+    # With no handler of its own, a library's warning goes to logging's last-resort handler.
+    record = logging.LogRecord(
+        "somelib.connection", logging.WARNING, __file__, 1, "retrying %s", (MASTODON_TOKEN,), None
+    )
+    logging.lastResort.handle(record)
+    assert capsys.readouterr().err == f"retrying {REDACTED}\n"

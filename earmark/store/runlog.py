@@ -43,12 +43,12 @@ class RunLogMixin:
             )
 
     def recent_runs(self, limit: int = 20) -> list[dict]:
-        """Return the latest runs, newest first."""
+        """Return the latest runs, newest first (errors scrubbed again: rows may predate it)."""
         rows = self.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit])
         out = []
         for row in rows:
             row = dict(row)
             row["counts"] = json.loads(row["counts"]) if row["counts"] else {}
-            row["errors"] = json.loads(row["errors"]) if row["errors"] else {}
+            row["errors"] = redact_data(json.loads(row["errors"])) if row["errors"] else {}
             out.append(row)
         return out

@@ -39,8 +39,12 @@ class RunsMixin:
             )
 
     def source_health(self) -> dict[str, dict]:
-        """Return the source_health rows by source name."""
-        return {
-            row["source"]: dict(row)
-            for row in self.db.query("SELECT * FROM source_health ORDER BY source")
-        }
+        """Return the source_health rows by source name (errors scrubbed again: rows may
+        predate the scrubbing on write)."""
+        rows = {}
+        for row in self.db.query("SELECT * FROM source_health ORDER BY source"):
+            row = dict(row)
+            if row.get("last_error"):
+                row["last_error"] = redact(row["last_error"])
+            rows[row["source"]] = row
+        return rows
