@@ -16,6 +16,8 @@ Usage:
         echo.url("/services/T0/B0/tok")
         ...
         echo.sent      # every (reason, body) answered, to prove the secrets were echoed
+
+EchoSMTP does the same for an SMTP login (see its docstring).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -109,5 +112,68 @@ def _handler_for(server: EchoServer) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
             pass
+
+    return Handler
+
+
+class EchoSMTP:
+    """An SMTP server on 127.0.0.1 that accepts any login, then refuses the sender by echoing
+    the AUTH line it got (base64 of `\\0user\\0password`) and its decoding."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self._server: socketserver.ThreadingTCPServer | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start the server first"
+        return self._server.server_address[1]
+
+    def __enter__(self) -> EchoSMTP:
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _smtp_handler_for(self))
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def _smtp_handler_for(server: EchoSMTP) -> type[socketserver.StreamRequestHandler]:
+    class Handler(socketserver.StreamRequestHandler):
+        timeout = 10  # a client that stops talking ends the session
+
+        def reply(self, line: str) -> None:
+            self.wfile.write(line.encode("latin-1") + b"\r\n")
+
+        def handle(self) -> None:
+            auth = ""
+            self.reply("220 echo ESMTP")
+            for _ in range(20):  # a session is a handful of commands
+                raw = self.rfile.readline()
+                if not raw:
+                    return
+                line = raw.decode("latin-1").rstrip("\r\n")
+                verb = line.split(" ", 1)[0].upper()
+                if verb == "EHLO":
+                    self.reply("250-echo")
+                    self.reply("250 AUTH PLAIN")
+                elif verb == "AUTH":
+                    auth = line
+                    self.reply("235 2.7.0 accepted")
+                elif verb == "MAIL":
+                    blob = auth.rsplit(" ", 1)[-1]
+                    decoded = base64.b64decode(blob).decode("latin-1").replace("\0", " ")
+                    echo = f"550 5.7.1 refused after {auth} = {decoded}"
+                    server.sent.append(echo)
+                    self.reply(echo)
+                elif verb == "QUIT":
+                    self.reply("221 bye")
+                    return
+                else:
+                    self.reply("250 ok")
 
     return Handler

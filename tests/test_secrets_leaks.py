@@ -18,7 +18,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner
-from echoserver_secrets import EchoServer
+from echoserver_secrets import EchoServer, EchoSMTP
 from exportdata import NOW, add_calm
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,6 +34,7 @@ MASTODON_TOKEN = "mstdn-SEKRIT-token-31415"
 SLACK_PATH = "/services/T0SEKRIT1/B0SEKRIT2/SEKRITslackTOKENxyz789"
 SLACK_TOKEN = "SEKRITslackTOKENxyz789"
 WEBHOOK_TOKEN = "SEKRITwebhookTOKEN456"
+SMTP_PASSWORD = "smtp-SEKRIT-pa55w0rd"
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +74,7 @@ def all_forms(echo: EchoServer) -> dict[str, set[str]]:
         "mastodon token": forms_of(MASTODON_TOKEN),
         "slack url": forms_of(slack_url) | forms_of(SLACK_PATH) | forms_of(SLACK_TOKEN),
         "webhook url": forms_of(webhook_url) | forms_of(WEBHOOK_TOKEN),
+        "smtp password": forms_of(SMTP_PASSWORD) | set(b64_forms(f"\0bot\0{SMTP_PASSWORD}")),
     }
 
 
@@ -86,10 +88,11 @@ def environment(echo: EchoServer) -> dict[str, str]:
         "MASTODON_TOKEN": MASTODON_TOKEN,
         "TEST_SLACK_HOOK": echo.url(SLACK_PATH),
         "TEST_WEBHOOK_URL": echo.url(f"/hook?token={WEBHOOK_TOKEN}&v=1"),
+        "TEST_SMTP_PASSWORD": SMTP_PASSWORD,
     }
 
 
-def write_config(tmp_path, echo: EchoServer):
+def write_config(tmp_path, echo: EchoServer, smtp: EchoSMTP):
     base = echo.url()
     config = {
         "topics": [{"name": "acme", "terms": ["acme", "#acme"]}],
@@ -105,6 +108,13 @@ def write_config(tmp_path, echo: EchoServer):
         "notify": {
             "slack": {"webhook_env": "TEST_SLACK_HOOK"},
             "webhook": {"url_env": "TEST_WEBHOOK_URL"},
+            "email": {
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp.port,
+                "user": "bot",
+                "password_env": "TEST_SMTP_PASSWORD",
+                "to": ["team@acme.example"],
+            },
         },
     }
     path = tmp_path / "earmark.yaml"
@@ -121,9 +131,10 @@ def test_nothing_a_hostile_echo_server_sends_back_leaks_anywhere(tmp_path):
     db = tmp_path / "x.db"
     with Store(db) as store:
         add_calm(store)  # open opportunities, so that notify has something to send
-    with EchoServer(status={"/api/v1/access_token": 401}) as echo:
+    with EchoServer(status={"/api/v1/access_token": 401}) as echo, EchoSMTP() as smtp:
         env = environment(echo)
-        config = write_config(tmp_path, echo)
+        config = write_config(tmp_path, echo, smtp)
+        smtp_port = smtp.port
         common = ["-c", str(config), "--db", str(db)]
         results = {
             "run": invoke(["-v", "-v", *common, "run"], env),
@@ -133,10 +144,11 @@ def test_nothing_a_hostile_echo_server_sends_back_leaks_anywhere(tmp_path):
             "config json": invoke([*common, "config", "-f", "json"], env),
             "notify slack": invoke([*common, "notify", "slack", "-v"], env),
             "notify webhook": invoke([*common, "notify", "webhook", "-v"], env),
+            "notify email": invoke([*common, "notify", "email", "-v"], env),
             "listen": invoke([*common, "listen", "-v", "-v"], env),
         }
         forms = all_forms(echo)
-        echoed = echo.everything_sent()
+        echoed = echo.everything_sent() + "\n".join(smtp.sent)
 
     # The test can fail: every secret really came back from the server in some form.
     for name, variants in forms.items():
@@ -151,12 +163,17 @@ def test_nothing_a_hostile_echo_server_sends_back_leaks_anywhere(tmp_path):
         "mastodon",
         "notify slack",
         "notify webhook",
+        "notify email",
     }
     assert REDACTED in runs[0]["errors"]["notify slack"]
     assert REDACTED in runs[0]["errors"]["stackexchange"]
     sources = {row["source"]: row for row in json.loads(results["sources"].stdout)}
     assert REDACTED in sources["mastodon"]["last_error"]
     assert results["notify slack"].exit_code == 1
+    assert results["notify email"].stderr.startswith(
+        f"Error: email: SMTP 127.0.0.1:{smtp_port} answered 550 5.7.1 refused after AUTH PLAIN "
+        f"{REDACTED} = bot {REDACTED}"
+    )
     assert results["notify slack"].stderr.startswith(
         'Error: slack: Slack answered HTTP 400 {"message": "POST [redacted] auth= body='
     )
