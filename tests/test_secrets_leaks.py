@@ -37,14 +37,6 @@ WEBHOOK_TOKEN = "SEKRITwebhookTOKEN456"
 SMTP_PASSWORD = "smtp-SEKRIT-pa55w0rd"
 
 
-@pytest.fixture(autouse=True)
-def fresh_registry():
-    """Each CLI call below starts like a new process: no secret known in advance."""
-    forget_secrets()
-    yield
-    forget_secrets()
-
-
 def b64_forms(data: str) -> list[str]:
     raw = data.encode("utf-8")
     out = []
