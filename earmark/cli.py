@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
 
@@ -93,6 +94,20 @@ class EarmarkGroup(click.Group):
             # Everything a command says on the way out is scrubbed of secrets.
             error.message = redact(error.message)
             raise
+        except (click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):
+            raise  # click's own ways out, and a closed pipe that main() ends quietly
+        except Exception as error:
+            # A bug: one scrubbed line (its text may quote a URL with a token), and the
+            # traceback, scrubbed too, only with -vv.
+            logging.getLogger("earmark").debug("traceback of the bug:", exc_info=True)
+            text = " ".join(str(error).split())
+            raise click.ClickException(
+                redact(
+                    f"unexpected {type(error).__name__}"
+                    + (f": {text}" if text else "")
+                    + "; this is a bug in earmark, please report it with the command you ran"
+                )
+            ) from None
         finally:
             app = ctx.find_object(App)
             if app is not None:

@@ -309,3 +309,30 @@ def test_other_libraries_warnings_reach_stderr_scrubbed(capsys):
     )
     logging.lastResort.handle(record)
     assert capsys.readouterr().err == f"retrying {REDACTED}\n"
+
+
+@pytest.mark.parametrize("verbose", [[], ["-v", "-v"]])
+def test_a_bug_reaches_the_user_as_one_scrubbed_line(tmp_path, monkeypatch, verbose):
+    import export.notify
+
+    def broken(*args, **kwargs):  # a fault injected where a bug would be
+        raise ValueError(f"cannot parse https://h.example/x?token={WEBHOOK_TOKEN}\nsecond line")
+
+    monkeypatch.setattr(export.notify, "notify_new", broken)
+    config = tmp_path / "earmark.yaml"
+    config.write_text("notify: {webhook: {url_env: HOOK}}\n", encoding="utf-8")
+    env = {"HOOK": f"https://h.example/x?token={WEBHOOK_TOKEN}"}
+    args = [*verbose, "-c", str(config), "--db", str(tmp_path / "x.db"), "notify", "webhook"]
+    result = invoke(args, env)
+    assert (result.exit_code, result.stdout) == (1, "")
+    last = result.stderr.splitlines()[-1]
+    assert last == (
+        f"Error: unexpected ValueError: cannot parse {REDACTED} second line; this is a bug in "
+        "earmark, please report it with the command you ran"
+    )
+    if verbose:  # the traceback, for the bug report, scrubbed too
+        assert "Traceback (most recent call last)" in result.stderr
+        assert result.stderr.count(REDACTED) >= 2
+    else:
+        assert result.stderr == last + "\n"
+    assert WEBHOOK_TOKEN not in result.stderr
