@@ -29,8 +29,9 @@ _plain: set[str] = set()
 
 # A run of base64 (standard or URL-safe alphabet, `/` possibly JSON-escaped as `\/`).
 _BASE64_RUN = re.compile(r"(?:[A-Za-z0-9+_-]|\\?/){8,}=*")
-# A word holding at least one %XX escape.
-_PERCENT_RUN = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+# A word (a percent-encoded value ends at a space or a quote); only those with % are decoded.
+_WORD = re.compile(r"[^\s\"'<>]+")
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://", re.ASCII)
 
 
@@ -129,11 +130,6 @@ def register_basic_auth(user: str | None, password: str | None) -> None:
     register_secret(password)
 
 
-def known_forms() -> frozenset[str]:
-    """Return every registered form (for tests that must know what redact() looks for)."""
-    return frozenset(_forms)
-
-
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """Replace every known secret (and any in `secrets`), in any encoding, with [redacted]."""
     if not text:
@@ -184,12 +180,15 @@ def _replace_decoded(text: str, plain: set[str], marker: str) -> str:
 
     def percent_run(match: re.Match) -> str:
         run = match.group(0)
+        if "%" not in run or not _PERCENT_ESCAPE.search(run):
+            return run
         for decoded in {unquote(run), unquote_plus(run)}:
             if holds_secret(decoded.encode("utf-8", "surrogatepass")):
                 return marker
         return run
 
-    text = _PERCENT_RUN.sub(percent_run, text)
+    if "%" in text:
+        text = _WORD.sub(percent_run, text)
     return _BASE64_RUN.sub(base64_run, text)
 
 
