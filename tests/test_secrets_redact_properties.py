@@ -87,7 +87,9 @@ def test_redact_finds_a_secret_inside_a_larger_base64_blob(secret, prefix, suffi
     blob = base64.b64encode(f"{prefix}{secret}{suffix}".encode()).decode()
     clean = redact(f"token={blob}.", [secret])
     assert blob not in clean
-    assert clean == f"token={REDACTED}."
+    # A secret that is part of the marker itself gets one it cannot be found in.
+    marker = "***" if secret in REDACTED else REDACTED
+    assert clean == f"token={marker}."
 
 
 @settings(max_examples=40, deadline=None)
