@@ -35,9 +35,13 @@ class App:
     def config(self) -> Config:
         """Return the config, or an empty one when no config file exists."""
         if not self._config_loaded:
+            from listen.secrets import register_named_secrets
+
             path = self.config_path
             self._config = load_config(path) if path else Config()
             self._config_loaded = True
+            # Every credential the config names is scrubbed from whatever leaves from now on.
+            register_named_secrets(self._config, self.env)
         return self._config
 
     def require_config(self) -> Config:
@@ -66,6 +70,13 @@ class App:
 
         from listen.secrets import RedactingFilter
 
+        # Other libraries' warnings reach stderr through logging's last-resort handler.
+        last_resort = logging.lastResort
+        if last_resort is not None and not any(
+            isinstance(f, RedactingFilter) for f in last_resort.filters
+        ):
+            last_resort.addFilter(RedactingFilter())
+
         logger = logging.getLogger("earmark")
         for handler in [h for h in logger.handlers if getattr(h, "_earmark", False)]:
             logger.removeHandler(handler)
@@ -89,13 +100,15 @@ class App:
         return parse_iso(pinned) if pinned else utcnow()
 
     def say(self, message: str) -> None:
-        """Tell the person something on stderr (never stdout, which carries data)."""
-        click.echo(message, err=True)
+        """Tell the person something on stderr (never stdout, which carries data), scrubbed."""
+        from earmark.redaction import redact
+
+        click.echo(redact(message), err=True)
 
     def debug(self, message: str) -> None:
         """Say something on stderr only with -v."""
         if self.verbose:
-            click.echo(message, err=True)
+            self.say(message)
 
     @property
     def stderr_is_tty(self) -> bool:

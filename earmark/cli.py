@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
 
@@ -11,6 +12,7 @@ import click
 from earmark import __version__
 from earmark.app import App
 from earmark.errors import EarmarkError, UsageError
+from earmark.redaction import redact
 
 # Each module defines COMMANDS, a list of click commands; the stages never import this file.
 COMMAND_MODULES = (
@@ -85,9 +87,27 @@ class EarmarkGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UsageError as error:
-            raise click.UsageError(str(error), ctx) from None
+            raise click.UsageError(redact(str(error)), ctx) from None
         except EarmarkError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(redact(str(error))) from None
+        except click.ClickException as error:
+            # Everything a command says on the way out is scrubbed of secrets.
+            error.message = redact(error.message)
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):
+            raise  # click's own ways out, and a closed pipe that main() ends quietly
+        except Exception as error:
+            # A bug: one scrubbed line (its text may quote a URL with a token), and the
+            # traceback, scrubbed too, only with -vv.
+            logging.getLogger("earmark").debug("traceback of the bug:", exc_info=True)
+            text = " ".join(str(error).split())
+            raise click.ClickException(
+                redact(
+                    f"unexpected {type(error).__name__}"
+                    + (f": {text}" if text else "")
+                    + "; this is a bug in earmark, please report it with the command you ran"
+                )
+            ) from None
         finally:
             app = ctx.find_object(App)
             if app is not None:
@@ -120,6 +140,8 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
     ctx.obj = App(
         config_option=config_path, db_option=db_path, verbose=verbose, env=dict(os.environ)
     )
+    # Warnings go to stderr through the redacting handler even without -v.
+    ctx.obj.configure_logging()
 
 
 for _module in COMMAND_MODULES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -24,6 +25,23 @@ SECRET_KEYS = {
     "webhook_url",
     "key",
 }
+
+# A `*_env` key holds the NAME of the variable holding a secret, never a value.
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_NAME_PROBLEM = (
+    "must be the NAME of an environment variable (letters, digits and _), not the secret itself"
+)
+
+
+def is_env_name(value: str) -> bool:
+    """Say whether value can be a variable's name and does not look like a pasted token."""
+    if not ENV_NAME.match(value):
+        return False
+    digits = sum(ch.isdigit() for ch in value)
+    mixed_case = value != value.upper() and value != value.lower()
+    # Names are words (REDDIT_CLIENT_SECRET); tokens are long runs of mixed case and digits
+    # (ghp_..., a 40-digit hex key), which the name pattern alone would let through.
+    return not (len(value) >= 24 and digits >= 3 and (mixed_case or len(value) >= 32))
 
 
 class ConfigError(EarmarkError):
@@ -139,6 +157,10 @@ def load_dataclass(cls: type, data: Any, path: str = "") -> Any:
             raise _fail(where, f"unknown key{suggestion}")
         field = fields[key]
         kwargs[field.name] = convert(hints[field.name], value, where)
+        if key.endswith("_env") and isinstance(kwargs[field.name], str):
+            if not is_env_name(kwargs[field.name]):
+                # Never echo the value: it may be the secret itself (a pasted webhook URL).
+                raise _fail(where, ENV_NAME_PROBLEM)
     missing = [
         yaml_key(f)
         for f in dataclasses.fields(cls)
@@ -169,4 +191,13 @@ def describe_fields(cls: type) -> list[str]:
     return [yaml_key(f) for f in dataclasses.fields(cls)]
 
 
-__all__ = ["ConfigError", "FieldError", "convert", "load_dataclass", "describe_fields"]
+__all__ = [
+    "ENV_NAME",
+    "ENV_NAME_PROBLEM",
+    "ConfigError",
+    "is_env_name",
+    "FieldError",
+    "convert",
+    "load_dataclass",
+    "describe_fields",
+]

@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-REDACTED = "[redacted]"
-# Shorter values would redact ordinary words ("abc" in every text); real secrets are longer.
-MIN_SECRET_LENGTH = 6
-
-_known: set[str] = set()
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from earmark.configload import ENV_NAME_PROBLEM, FieldError, is_env_name
+from earmark.redaction import (
+    MIN_SECRET_LENGTH,
+    REDACTED,
+    forget_secrets,
+    redact,
+    redact_data,
+    register_basic_auth,
+    register_secret,
+)
+from earmark.redaction import _forms as _known  # noqa: F401 - every registered form, for tests
 
 
 def check_env_names(settings: Any, keys: Iterable[str]) -> None:
     """Reject a `*_env` setting that is not an environment variable name (a pasted secret?)."""
-    from earmark.configload import FieldError
-
     for key in keys:
         value = getattr(settings, key)
-        if value is not None and not _ENV_NAME.match(value):
+        if value is not None and not is_env_name(value):
             # Never echo the value: it may be the secret itself.
-            raise FieldError(
-                key,
-                "must be the NAME of an environment variable (letters, digits and _), "
-                "not the secret itself",
-            )
-
-
-def register_secret(value: str | None) -> None:
-    """Remember a secret value so that redact() and RedactingFilter scrub it everywhere."""
-    if value and len(value) >= MIN_SECRET_LENGTH:
-        _known.add(value)
+            raise FieldError(key, ENV_NAME_PROBLEM)
 
 
 def read_secret(env: Mapping[str, str], name: str | None) -> str | None:
@@ -47,17 +40,25 @@ def read_secret(env: Mapping[str, str], name: str | None) -> str | None:
     return value
 
 
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Replace every known secret value (and any in `secrets`) in text with [redacted]."""
-    values = set(_known)
-    values.update(s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH)
-    # Longest first, so a secret containing another is removed whole.
-    for value in sorted(values, key=len, reverse=True):
-        # A secret that is part of the marker itself gets a marker it cannot be found in.
-        marker = REDACTED if value not in REDACTED else "***"
-        while value in text:
-            text = text.replace(value, marker)
-    return text
+def register_named_secrets(settings: Any, env: Mapping[str, str]) -> None:
+    """Register the value of every variable a `*_env` setting names, anywhere in settings.
+
+    Done when the config loads, so even a failure before a source reads its credential
+    (or a command that never reads it, like `earmark runs`) is scrubbed of it.
+    """
+    if dataclasses.is_dataclass(settings) and not isinstance(settings, type):
+        for field in dataclasses.fields(settings):
+            value = getattr(settings, field.name)
+            if field.name.endswith("_env") and isinstance(value, str):
+                read_secret(env, value)
+            else:
+                register_named_secrets(value, env)
+    elif isinstance(settings, Mapping):
+        for value in settings.values():
+            register_named_secrets(value, env)
+    elif isinstance(settings, (list, tuple)):
+        for value in settings:
+            register_named_secrets(value, env)
 
 
 class RedactingFilter(logging.Filter):
@@ -91,11 +92,17 @@ def install_redaction(logger: logging.Logger | None = None) -> RedactingFilter:
 
 
 __all__ = [
+    "ENV_NAME_PROBLEM",
+    "MIN_SECRET_LENGTH",
     "REDACTED",
     "RedactingFilter",
     "check_env_names",
+    "forget_secrets",
     "install_redaction",
     "read_secret",
     "redact",
+    "redact_data",
+    "register_basic_auth",
+    "register_named_secrets",
     "register_secret",
 ]

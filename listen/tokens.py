@@ -15,7 +15,7 @@ import requests
 
 from listen.base import AuthError, SourceError
 from listen.http import BudgetExhausted, HttpClient, safe_url
-from listen.secrets import redact
+from listen.secrets import redact, register_basic_auth
 
 
 def post_json(
@@ -35,6 +35,8 @@ def post_json(
         raise BudgetExhausted(f"{name}: request budget of {client.max_requests} used")
     client.requests_made += 1
     sent = {"User-Agent": client.user_agent, "Accept": "application/json", **(headers or {})}
+    if auth is not None:  # a server may echo the `Basic base64(id:secret)` header it got
+        register_basic_auth(*auth)
     try:
         response = client.session.post(
             url, data=data, json=json_body, auth=auth, headers=sent, timeout=client.timeout
@@ -78,8 +80,9 @@ def error_detail(response: requests.Response) -> str:
             parts.append(value)
     if not parts:
         return ""
-    text = " ".join(" ".join(parts).split())[:200]
-    return redact(text) + "; "
+    # Scrub before cutting: a cut through a secret would leave its start unrecognised.
+    text = " ".join(redact(" ".join(parts)).split())[:200]
+    return text + "; "
 
 
 __all__ = ["error_detail", "post_json"]

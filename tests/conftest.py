@@ -44,3 +44,13 @@ def _clean_env(monkeypatch):
     """Keep the developer's own earmark settings out of the tests."""
     for name in ("EARMARK_CONFIG", "EARMARK_DB", "EARMARK_NOW"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets():
+    """Start and end each test with no registered secret, as a new earmark process does."""
+    from earmark.redaction import forget_secrets
+
+    forget_secrets()
+    yield
+    forget_secrets()

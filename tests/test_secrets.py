@@ -179,7 +179,7 @@ def test_reddit_refused_credentials_leak_nothing(tmp_path, server, caplog):
     assert result.stderr == (
         f"reddit: error: 401 Unauthorized from {server.url('/api/v1/access_token')}: the "
         "credentials in REDDIT_CLIENT_ID/REDDIT_CLIENT_SECRET were refused; bad client "
-        f"{REDACTED}:{REDACTED}; check them\n"
+        f"{REDACTED}; check them\n"  # the id:secret pair is one secret (Basic auth)
     )
     assert len(server.requests) == 1  # not retried
     written = everything_written(tmp_path, result, caplog)
@@ -195,7 +195,10 @@ def test_reddit_successful_run_stores_no_credential(tmp_path, server, caplog):
     )
     result = run_listen(tmp_path, server, "reddit", reddit_options(server), REDDIT_ENV, ["praw"])
     assert result.exit_code == 0
-    assert result.stderr == "reddit: 3 new posts (acme 3)\n"
+    # -vv before the command shows the debug lines too (the recording has no rate-limit headers).
+    assert result.stderr == (
+        "reddit: rate limit used ?, remaining ?, resets in ?s\nreddit: 3 new posts (acme 3)\n"
+    )
     written = everything_written(tmp_path, result, caplog)
     for secret in (REDDIT_SECRET, REDDIT_ID, ACCESS_TOKEN):
         assert secret not in written

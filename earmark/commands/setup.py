@@ -11,6 +11,7 @@ import click
 
 from earmark.app import App, pass_app
 from earmark.errors import EarmarkError
+from earmark.redaction import redact_data
 
 
 def load_example_config() -> str:
@@ -67,6 +68,8 @@ def show_config(app: App, fmt: str) -> None:
     data = {"config_file": app.config_path, **_plain(config, app.env)}
     data["database"] = app.db_path  # resolved: --db, $EARMARK_DB, the config's, the default
     data.pop("path", None)
+    # A secret value that also sits in a plain setting (a token in a feed URL) is not shown.
+    data = redact_data(data)
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:

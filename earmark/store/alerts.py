@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from earmark.models import OPEN_STATUSES, parse_iso, to_iso
+from earmark.redaction import redact_data
 
 _OPEN = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
 # Whole seconds from a post's creation to `now` (a bound Unix time); integer arithmetic so
@@ -163,6 +164,7 @@ class AlertsMixin:
                     state,
                     to_iso(since),
                     to_iso(last_fired_at) if last_fired_at else None,
-                    json.dumps(detail, ensure_ascii=False, default=str),
+                    # detail keeps the delivery errors of pending alerts: no secret in them.
+                    json.dumps(redact_data(detail), ensure_ascii=False, default=str),
                 ),
             )

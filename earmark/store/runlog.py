@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from earmark.models import to_iso, utcnow
+from earmark.redaction import redact_data
 
 
 class RunLogMixin:
@@ -28,7 +29,7 @@ class RunLogMixin:
     def finish_run(
         self, run_id: int, status: str, counts: dict, errors: dict, ended_at=None
     ) -> None:
-        """Record how a run ended."""
+        """Record how a run ended (error texts scrubbed of secrets: `earmark runs` shows them)."""
         with self.transaction():
             self.conn.execute(
                 "UPDATE runs SET ended_at = ?, status = ?, counts = ?, errors = ? WHERE id = ?",
@@ -36,18 +37,18 @@ class RunLogMixin:
                     to_iso(ended_at or utcnow()),
                     status,
                     json.dumps(counts, sort_keys=True),
-                    json.dumps(errors, sort_keys=True),
+                    json.dumps(redact_data(errors), sort_keys=True),
                     run_id,
                 ),
             )
 
     def recent_runs(self, limit: int = 20) -> list[dict]:
-        """Return the latest runs, newest first."""
+        """Return the latest runs, newest first (errors scrubbed again: rows may predate it)."""
         rows = self.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit])
         out = []
         for row in rows:
             row = dict(row)
             row["counts"] = json.loads(row["counts"]) if row["counts"] else {}
-            row["errors"] = json.loads(row["errors"]) if row["errors"] else {}
+            row["errors"] = redact_data(json.loads(row["errors"])) if row["errors"] else {}
             out.append(row)
         return out

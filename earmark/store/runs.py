@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from earmark.models import to_iso
+from earmark.redaction import redact
 
 
 class RunsMixin:
     def save_source_health(
         self, source: str, ok: bool, new: int, error: str | None, at: datetime
     ) -> None:
-        """Record a source's attempt: success clears its error, failure starts unhealthy_since."""
+        """Record a source's attempt: success clears its error, failure starts unhealthy_since.
+
+        The error is scrubbed of secrets first: `earmark sources` shows it.
+        """
         when = to_iso(at)
         with self.transaction():
             self.conn.execute(
@@ -29,14 +33,18 @@ class RunsMixin:
                     when,
                     when if ok else None,
                     when if ok and new else None,
-                    None if ok else (error or "failed"),
+                    None if ok else redact(error or "failed"),
                     None if ok else when,
                 ),
             )
 
     def source_health(self) -> dict[str, dict]:
-        """Return the source_health rows by source name."""
-        return {
-            row["source"]: dict(row)
-            for row in self.db.query("SELECT * FROM source_health ORDER BY source")
-        }
+        """Return the source_health rows by source name (errors scrubbed again: rows may
+        predate the scrubbing on write)."""
+        rows = {}
+        for row in self.db.query("SELECT * FROM source_health ORDER BY source"):
+            row = dict(row)
+            if row.get("last_error"):
+                row["last_error"] = redact(row["last_error"])
+            rows[row["source"]] = row
+        return rows

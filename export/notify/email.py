@@ -9,6 +9,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from earmark.config import EmailNotify
+from earmark.redaction import redact, register_secret
 from export.formats.email import render_email
 from export.notify.delivery import Attempt, NotifyError, Outgoing, delivery_id, hide
 
@@ -32,6 +33,7 @@ def smtp_password(settings: EmailNotify, env: dict) -> str | None:
         raise NotifyError(
             f"email: ${settings.password_env} is not set; export the SMTP password there"
         )
+    register_secret(password)
     return password
 
 
@@ -77,9 +79,9 @@ def send_message(
             if isinstance(error.smtp_error, bytes)
             else str(error.smtp_error)
         )
-        detail = hide(
-            f"{where} answered {error.smtp_code} {' '.join(text.split())[:120]}", [password]
-        )
+        # Scrub before cutting: a cut through the password would hide its start.
+        text = " ".join(redact(text, [password]).split())[:120]
+        detail = hide(f"{where} answered {error.smtp_code} {text}", [password])
         return Attempt(False, detail, 400 <= error.smtp_code < 500)
     except ssl.SSLCertVerificationError as error:
         detail = f"{where}: the server's certificate is not trusted ({error.verify_message})"

@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
+from earmark.redaction import redact, register_secret
 from export.formats.slack import render_slack_messages
 from export.notify.delivery import (
     Attempt,
@@ -37,6 +38,7 @@ def webhook_url(env: dict, variable: str) -> str:
         raise NotifyError(f"slack: ${variable} is not set; export the incoming-webhook URL there")
     if not url.lower().startswith(("https://", "http://")):
         raise NotifyError(f"slack: ${variable} does not hold an http(s) URL; check its value")
+    register_secret(url)  # its path is the secret: scrubbed from whatever leaves the process
     return url
 
 
@@ -86,7 +88,8 @@ def send_payload(
     except Exception as error:  # slack_sdk.errors.SlackRequestError and friends
         return Attempt(False, hide(f"cannot send to Slack ({error})", [secret]), False)
     status = response.status_code
-    body = " ".join(str(response.body or "").split())[:120]
+    # Scrub before cutting: a server may echo the webhook path, and a cut hides its start.
+    body = " ".join(redact(str(response.body or ""), [secret]).split())[:120]
     if 200 <= status < 300:
         return Attempt(True)
     if 300 <= status < 400:

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 
 from earmark import __version__
+from earmark.redaction import redact, register_secret
 from export.notify.delivery import (
     Attempt,
     NotifyError,
@@ -42,6 +43,7 @@ def webhook_url(env: dict, variable: str) -> str:
         raise NotifyError(f"webhook: ${variable} is not set; export the endpoint URL there")
     if not url.lower().startswith(("https://", "http://")):
         raise NotifyError(f"webhook: ${variable} does not hold an http(s) URL; check its value")
+    register_secret(url)  # a ?token= or a secret path: scrubbed from whatever leaves the process
     return url
 
 
@@ -146,7 +148,8 @@ def send_body(
         return Attempt(True)
     if 300 <= status < 400:
         return Attempt(False, redirect_detail(status, "the webhook", url_env), False)
-    snippet = " ".join(text.split())[:120]
+    # Scrub before cutting: a server may echo the URL's token, and a cut hides its start.
+    snippet = " ".join(redact(text, [url]).split())[:120]
     detail = hide(f"the webhook answered HTTP {status}" + (f" {snippet}" if snippet else ""), [url])
     if status == 429:
         lowered = {k.lower(): v for k, v in response_headers.items()}
