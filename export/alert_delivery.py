@@ -8,6 +8,7 @@ The channels reuse the `notify:` section of the config; the opportunity filters 
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 
@@ -37,11 +38,29 @@ def send_slack(alert: Alert, config: Config, env: Mapping[str, str], sleep: Slee
 
 def send_webhook(alert: Alert, config: Config, env: Mapping[str, str], sleep: Sleep) -> None:
     """POST the alert record as JSON to the URL named by notify.webhook.url_env."""
-    from export.notify.webhook import send_body, webhook_url
+    from export.notify.webhook import send_body, signing_secret, webhook_url
 
-    url = webhook_url(env, config.notify.webhook.url_env)
-    body = {"source": "earmark", "type": "earmark.alert", "alert": alert.to_record()}
-    _check("webhook", send_with_retry(lambda: send_body(url, body), sleep=sleep))
+    settings = config.notify.webhook
+    url = webhook_url(env, settings.url_env)
+    secret = signing_secret(dict(env), settings.signing_secret_env)
+    record = alert.to_record()
+    delivery = alert_delivery_id(record)
+    body = {"delivery_id": delivery, "source": "earmark", "type": "earmark.alert", "alert": record}
+    attempt = send_with_retry(
+        lambda: send_body(url, body, delivery=delivery, secret=secret, url_env=settings.url_env),
+        sleep=sleep,
+    )
+    _check("webhook", attempt)
+
+
+def alert_delivery_id(record: Mapping) -> str:
+    """Return the id of one alert message: the same for a re-send of the same alert change.
+
+    An alert is one change of one key (firing, or the all-clear that ends it) at one time, so
+    a receiver that keeps the ids it has seen drops a message sent again after a failure.
+    """
+    key = "|".join(str(record.get(name)) for name in ("key", "status", "at"))
+    return hashlib.sha256(f"alert\n{key}".encode()).hexdigest()[:32]
 
 
 def send_email(alert: Alert, config: Config, env: Mapping[str, str], sleep: Sleep) -> None:

@@ -342,6 +342,17 @@ def run_alerts(
         deliver_alert(channel, alert, config, env, senders, sleep)
 
     channels = resolve_channels(settings, config) if notify and not dry_run else []
+    if dry_run:
+        return _evaluate_and_send(store, settings, now, channels, send, dry_run=True)
+    # One process at a time decides and sends: a second `alerts` or `run` waits, then reads
+    # the state the first saved and finds the alert already sent (never twice between them).
+    from export.notify import delivery_lock
+
+    with delivery_lock(store, env):
+        return _evaluate_and_send(store, settings, now, channels, send, dry_run=False)
+
+
+def _evaluate_and_send(store, settings, now, channels, send, *, dry_run: bool) -> AlertRun:
     states = store.alert_states()
     run = AlertRun()
     if channels:
