@@ -45,6 +45,27 @@ def safe_csv_cell(value: Any) -> Any:
     return value
 
 
+class _LineFeedRows:
+    """Hand csv rows written with CRLF line ends to out with LF line ends (one write per row)."""
+
+    def __init__(self, out: IO):
+        self._out = out
+
+    def write(self, row: str) -> int:
+        return self._out.write(row[:-2] + "\n" if row.endswith("\r\n") else row)
+
+
+def csv_writer(out: IO):
+    """Return a csv.writer with LF line ends that quotes every cell holding a CR or LF.
+
+    The csv module quotes only the characters of its line terminator: with "\n" a bare CR in a
+    post went out unquoted, and spreadsheets end a row there ("hi\r=cmd|..." became a row
+    starting with a formula). So rows are written with "\r\n" and turned to "\n" on the way
+    out. Cells are neutralised against formulas by safe_csv_cell, not here.
+    """
+    return csv.writer(_LineFeedRows(out), lineterminator="\r\n")
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
@@ -75,7 +96,7 @@ def write_records(
         out.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
     elif fmt == "csv":
         cols = list(columns or (records[0].keys() if records else []))
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out)
         writer.writerow(cols)
         for record in records:
             writer.writerow([safe_csv_cell(_plain(record.get(c))) for c in cols])

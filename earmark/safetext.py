@@ -38,7 +38,9 @@ IGNORABLE_LETTERS = frozenset(
 _LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # C0 and C1 controls (ESC, CSI, BEL, NUL...), DEL, bidi controls and lone surrogates.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]|[\ud800-\udfff]")
-_SHOWS_NOTHING = frozenset(("Cc", "Cf", "Cs", "Mn", "Me", "Zs", "Zl", "Zp"))
+# Controls, format characters, marks and blanks; private-use and unassigned code points too,
+# which a font may well draw as nothing.
+_SHOWS_NOTHING = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me", "Zs", "Zl", "Zp"))
 _FORMULA_STARTS = frozenset("=+-@\u2212")  # U+2212 MINUS SIGN: some spreadsheets take it
 _FORMULA_CONTROLS = frozenset("\t\r")
 
@@ -64,7 +66,8 @@ def _replacement(match: re.Match) -> str:
 
 
 def shows_nothing(char: str) -> bool:
-    """Return whether char displays as nothing or blank (space, control, format, mark)."""
+    """Return whether char may display as nothing or blank (space, control, format, mark,
+    private use, unassigned)."""
     return unicodedata.category(char) in _SHOWS_NOTHING or char in IGNORABLE_LETTERS
 
 
