@@ -59,7 +59,8 @@ _FORMAT_BLOCKS = (
 # Removed before matching: every combining mark (accents, diacritics) of the Basic Multilingual
 # Plane after NFKD decomposition, and every character that shows nothing (zero-width space and
 # joiners, soft hyphen, BOM, bidi controls, variation selectors, tags). Built once at import.
-_DROP = {cp for cp in range(0x300, 0x10000) if unicodedata.combining(chr(cp))}
+_MARKS = {cp for cp in range(0x300, 0x10000) if unicodedata.combining(chr(cp))}
+_DROP = set(_MARKS)
 _DROP.update(
     cp for block in _FORMAT_BLOCKS for cp in block if unicodedata.category(chr(cp)) == "Cf"
 )
@@ -82,17 +83,24 @@ def _char_class(code_points: set[int]) -> str:
 
 # A regex removes them about twice as fast as str.translate with a table of this size.
 _DROPPED_RUN = re.compile(_char_class(_DROP) + "+")
+_MARK_RUN = re.compile(_char_class(_MARKS) + "+")
 _PIECE = re.compile(r"[\w*]+")
 
 
-def normalize(text: str) -> str:
-    """Return text lower-cased with accents, invisible characters and mixed-in Cyrillic/Greek
-    look-alikes folded away (the form every match runs on)."""
+def normalize(text: str, *, disguises: bool = True) -> str:
+    """Return text lower-cased with accents removed, and with invisible characters and mixed-in
+    Cyrillic/Greek look-alikes folded away (the form every match runs on).
+
+    disguises=False keeps invisible characters and look-alikes: for identities such as author
+    handles, where "аcmehelp" with a Cyrillic "а" is another account, not the brand's.
+    """
     if text.isascii():
         return text.lower()
     # Decompose first so compatibility forms (𝐀, ﬁ, full-width letters) fold too, and again
     # after casefold, which can compose (İ -> i + dot).
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    if not disguises:
+        return _MARK_RUN.sub("", folded)
     # Marks and invisible characters go before look-alikes are folded: "а\u200bcmé" is one word.
     folded = _DROPPED_RUN.sub("", folded)
     if _ANY_LOOKALIKE.search(folded) and _mixes_latin_and_lookalikes(folded):

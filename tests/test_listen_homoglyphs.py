@@ -157,9 +157,14 @@ def test_queries_see_the_same_folding():
         created_at=NOW,
     )
     assert query.evaluate(PostView(post)) == {"acme", "not working"}
-    staff = Post(platform="x", native_id="2", text="\u0430cme down", author="@\u0430cmehelp",
-                 created_at=NOW)  # fmt: skip
+    staff = Post(platform="x", native_id="2", text="acme down", author="@AcmeHelp", created_at=NOW)
     assert query.evaluate(PostView(staff)) is None
+    # A handle is an identity: a look-alike handle is another account (an impostor, maybe), so
+    # author: does not fold it, and the impostor's post is not mistaken for the brand's own.
+    impostor = Post(
+        platform="x", native_id="3", text="\u0430cme down", author="@\u0430cmehelp", created_at=NOW
+    )
+    assert query.evaluate(PostView(impostor)) == {"acme", "down"}
 
 
 def test_every_fold_is_a_unicode_confusable():
