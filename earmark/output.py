@@ -10,9 +10,10 @@ from typing import IO, Any
 
 import click
 
+from earmark.safetext import starts_formula, terminal_text
+
 DATA_FORMATS = ("json", "jsonl", "csv")
 LIST_FORMATS = ("table", *DATA_FORMATS)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def format_option(choices: Sequence[str] = LIST_FORMATS) -> Callable:
@@ -36,13 +37,33 @@ def resolve_format(fmt: str | None, stream: IO | None = None) -> str:
 
 
 def safe_csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: prefix with ' a cell starting with = + - @ tab or CR,
-    also when the formula hides behind leading spaces or newlines."""
-    if isinstance(value, str) and value.lstrip(" \n\r\t").startswith(_FORMULA_START[:4]):
-        return "'" + value
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Neutralise spreadsheet formulas: prefix with ' a text cell whose first visible character
+    is = + - or @ (also fullwidth, or behind spaces and zero-width characters), or that starts
+    with a tab or CR. Numbers stay numbers."""
+    if isinstance(value, str) and starts_formula(value):
         return "'" + value
     return value
+
+
+class _LineFeedRows:
+    """Hand csv rows written with CRLF line ends to out with LF line ends (one write per row)."""
+
+    def __init__(self, out: IO):
+        self._out = out
+
+    def write(self, row: str) -> int:
+        return self._out.write(row[:-2] + "\n" if row.endswith("\r\n") else row)
+
+
+def csv_writer(out: IO):
+    """Return a csv.writer with LF line ends that quotes every cell holding a CR or LF.
+
+    The csv module quotes only the characters of its line terminator: with "\n" a bare CR in a
+    post went out unquoted, and spreadsheets end a row there ("hi\r=cmd|..." became a row
+    starting with a formula). So rows are written with "\r\n" and turned to "\n" on the way
+    out. Cells are neutralised against formulas by safe_csv_cell, not here.
+    """
+    return csv.writer(_LineFeedRows(out), lineterminator="\r\n")
 
 
 def _plain(value: Any) -> Any:
@@ -75,7 +96,7 @@ def write_records(
         out.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
     elif fmt == "csv":
         cols = list(columns or (records[0].keys() if records else []))
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out)
         writer.writerow(cols)
         for record in records:
             writer.writerow([safe_csv_cell(_plain(record.get(c))) for c in cols])
@@ -93,20 +114,23 @@ def write_table(
     title: str | None = None,
     out: IO | None = None,
 ) -> None:
-    """Render records as a Rich table; post text is shown literally, never as markup."""
+    """Render records as a Rich table; every cell, header and the title are shown literally
+    (never as Rich markup) and without control or bidi characters (terminal_text)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     out = out or sys.stdout
     cols = list(columns or (records[0].keys() if records else []))
-    table = Table(title=title, show_lines=False, title_justify="left")
+    table = Table(
+        title=None if title is None else Text(terminal_text(title, one_line=True)),
+        show_lines=False,
+        title_justify="left",
+    )
     for col in cols:
-        table.add_column(col.replace("_", " "), overflow="fold")
+        table.add_column(Text(terminal_text(str(col).replace("_", " "))), overflow="fold")
     for record in records:
-        table.add_row(
-            *(Text("" if record.get(c) is None else str(_plain(record.get(c)))) for c in cols)
-        )
+        table.add_row(*(Text(terminal_text(_plain(record.get(c)))) for c in cols))
     console = Console(file=out, width=_width(out), soft_wrap=False)
     console.print(table)
 

@@ -13,14 +13,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from earmark.output import safe_csv_cell
+from earmark.safetext import terminal_text
 
 ELLIPSIS = "…"
 
-# Bidi embeddings/overrides/isolates can make displayed text lie about what it says
-# (U+202E turns "exe.txt" around); zero-width joiners (U+200D) stay, emoji need them.
-_BIDI_CONTROLS = dict.fromkeys(
-    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], None
-)
 _WHITESPACE_RUN = re.compile(r"\s+")
 _SLACK_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Plain "@channel" is not a mention in Block Kit, but older clients and webhooks with
@@ -31,19 +27,9 @@ _URL_SAFE = ":/?#[]@!$&*+,;=%~"
 
 
 def clean_text(text: Any) -> str:
-    """Return text without control or bidi-override characters (newlines and tabs become spaces)."""
-    if text is None:
-        return ""
-    text = str(text).translate(_BIDI_CONTROLS)
-    out = []
-    for char in text:
-        if char in "\n\r\t\v\f\x85\u2028\u2029":
-            out.append(" ")
-        elif unicodedata.category(char) == "Cc":
-            continue
-        else:
-            out.append(char)
-    return "".join(out)
+    """Return text without control or bidi-override characters (line breaks and tabs become
+    spaces; zero-width joiners stay, emoji need them)."""
+    return terminal_text(text, one_line=True)
 
 
 def one_line(text: Any, limit: int | None = None) -> str:
@@ -129,7 +115,8 @@ def markdown_url(url: Any) -> str | None:
     return quote(target, safe=_URL_SAFE)
 
 
-# One implementation for every CSV writer: earmark.output.safe_csv_cell.
+# One implementation for every CSV writer: earmark.output.safe_csv_cell (rules in
+# earmark.safetext.starts_formula).
 csv_cell = safe_csv_cell
 
 

@@ -11,7 +11,9 @@ from typing import IO
 from earmark.config import Config
 from earmark.models import format_duration, parse_iso
 from earmark.output import write_records, write_table
+from earmark.safetext import terminal_text
 from export.assign import consider, load_agents
+from export.escape import one_line
 from export.sla import sla_state, time_left
 
 POOL = "(pool)"
@@ -81,9 +83,9 @@ def render_sla(record: dict) -> str:
 
 
 def shorten(text: str | None, limit: int = TABLE_TEXT_CHARS) -> str:
-    """Return text on one line, cut to limit characters with an ellipsis."""
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    """Return text on one line without control or bidi characters, cut to limit characters
+    with an ellipsis."""
+    return one_line(text, limit)
 
 
 def for_table(records: list[dict]) -> list[dict]:
@@ -338,4 +340,5 @@ def render_explanation(record: dict) -> list[str]:
             )
         else:
             lines.append(f"waiting: nobody fits now: {render_candidates(waiting['candidates'])}")
-    return lines
+    # Reasons, notes, names and post text are free text: one line each, nothing a terminal acts on.
+    return [terminal_text(line, one_line=True) for line in lines]

@@ -28,7 +28,8 @@ class PostView:
 
     @cached_property
     def author(self) -> str:
-        return normalize(self.post.author or "").lstrip("@")
+        # A handle is an identity: look-alike letters make another account, not the same one.
+        return normalize(self.post.author or "", disguises=False).lstrip("@")
 
     @cached_property
     def lang(self) -> str:
@@ -96,14 +97,14 @@ class Field:
 
     @cached_property
     def _pattern(self) -> re.Pattern:
-        value = normalize(self.value).strip()
+        value = normalize(self.value, disguises=False).strip()
         if self.name == "author":
             value = value.lstrip("@")
         text = ".*".join(re.escape(part) for part in value.split("*"))
         return re.compile(text if self.name == "url" else f"{text}$", re.DOTALL)
 
     def evaluate(self, view: PostView) -> set[str] | None:
-        value = normalize(self.value).strip()
+        value = normalize(self.value, disguises=False).strip()
         if self.name == "author":
             ok = bool(view.author) and self._pattern.match(view.author) is not None
         elif self.name == "url":

@@ -57,7 +57,7 @@ def test_slack_link_only_links_http_and_cannot_be_broken_out_of():
 
 def test_clean_text_drops_bidi_overrides_and_controls_but_keeps_emoji_joiners():
     family = "👨\u200d👩\u200d👧"
-    assert clean_text(f"a\u202eb\x1b[2Jc\r\nd\u2066e{family}") == f"ab[2Jc  de{family}"
+    assert clean_text(f"a\u202eb\x1b[2Jc\r\nd\u2066e{family}") == f"ab[2Jc de{family}"
     assert one_line("  a \r\n\t b  ") == "a b"
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import IO
 
 from earmark.models import format_duration, parse_iso
+from earmark.output import csv_writer
 from export.escape import csv_cell, one_line
 from export.formats import ExportError
 
@@ -174,7 +174,7 @@ def _csv_value(value):
 
 def write_csv(records: list[dict], out: IO[str]) -> list:
     """Write CSV with a header row, every cell neutralised against formula injection."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)  # quotes a row with a CR: the csv module does not
     writer.writerow(RECORD_COLUMNS)
     for record in records:
         writer.writerow([csv_cell(_csv_value(record.get(c))) for c in RECORD_COLUMNS])
