@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -82,7 +83,7 @@ class App:
             logger.removeHandler(handler)
         handler = logging.StreamHandler(sys.stderr)
         handler._earmark = True
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setFormatter(_SafeFormatter("%(message)s"))
         handler.addFilter(RedactingFilter())
         logger.addHandler(handler)
         logger.propagate = False
@@ -102,8 +103,9 @@ class App:
     def say(self, message: str) -> None:
         """Tell the person something on stderr (never stdout, which carries data), scrubbed."""
         from earmark.redaction import redact
+        from earmark.safetext import terminal_text
 
-        click.echo(redact(message), err=True)
+        click.echo(terminal_text(redact(message)), err=True)
 
     def debug(self, message: str) -> None:
         """Say something on stderr only with -v."""
@@ -113,6 +115,15 @@ class App:
     @property
     def stderr_is_tty(self) -> bool:
         return sys.stderr.isatty()
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines carry no control or bidi characters (they may quote a post or a server)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from earmark.safetext import terminal_text
+
+        return terminal_text(super().format(record))
 
 
 pass_app = click.make_pass_decorator(App)

@@ -12,7 +12,8 @@ import click
 from earmark import __version__
 from earmark.app import App
 from earmark.errors import EarmarkError, UsageError
-from earmark.redaction import redact
+from earmark.redaction import redact as _redact
+from earmark.safetext import terminal_text
 
 # Each module defines COMMANDS, a list of click commands; the stages never import this file.
 COMMAND_MODULES = (
@@ -74,6 +75,11 @@ def _add_global_options(command: click.Command) -> None:
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _add_global_options(sub)
+
+
+def redact(text: str) -> str:
+    """Return text as it may leave the process on stderr: no secret, no control characters."""
+    return terminal_text(_redact(text))
 
 
 class EarmarkGroup(click.Group):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import re
 import unicodedata
@@ -260,3 +261,19 @@ def test_every_human_command_prints_hostile_posts_safely(tmp_path):
     # CliRunner.stdout turns "\r\n" into "\n": read the bytes.
     rows = list(csv.DictReader(io.StringIO(exported.stdout_bytes.decode(), newline="")))
     assert [row["text"] for row in rows] == [HOSTILE_POST]
+
+
+def test_messages_on_stderr_carry_no_control_or_bidi_characters(capsys):
+    # Errors, summaries and log lines quote posts, paths and servers: the same cleaning applies.
+    from earmark.app import App
+    from earmark.cli import redact
+
+    hostile = "a\x1b]0;title\x07b\x1b[31mc\u202ed\x9be"
+    assert redact(hostile) == "a]0;titleb[31mcde"
+    app = App(verbose=1)
+    app.configure_logging()
+    app.say(hostile)
+    logging.getLogger("earmark").warning("log: %s", hostile)
+    err = capsys.readouterr().err
+    assert err == "a]0;titleb[31mcde\nlog: a]0;titleb[31mcde\n"
+    assert unsafe_characters(err.replace("\n", "")) == []
