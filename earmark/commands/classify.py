@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 
 import click
@@ -10,6 +9,7 @@ import click
 from earmark.app import App, pass_app
 from earmark.errors import UsageError
 from earmark.models import INTENTS, SENTIMENTS
+from earmark.output import csv_writer
 
 
 @click.command()
@@ -121,7 +121,9 @@ def feedback(
 def _export_feedback(app: App, path: str) -> None:
     out = sys.stdout if path == "-" else open(path, "w", encoding="utf-8", newline="")
     try:
-        writer = csv.writer(out, lineterminator="\n")
+        # Quotes a bare CR too (csv.writer does not), so no post splits a row; texts stay exact
+        # because `evaluate` reads them back as they were labeled.
+        writer = csv_writer(out)
         writer.writerow(["id", "text", "sentiment", "intents"])
         count = 0
         for row in app.store.iter_feedback():
