@@ -73,7 +73,9 @@ class Watch:
     def __init__(self, seconds: float):
         self.seconds = max(0.0, seconds)
         self.fired = False
-        self._connections: list[HTTPConnection] = []
+        # Each connection with the socket it had when it joined: http.client drops a closing
+        # connection's socket (conn.sock = None) while the response still reads from it.
+        self._connections: list[tuple[HTTPConnection, socket.socket | None]] = []
         self._lock = threading.Lock()
         self._over = False
         self._timer: threading.Timer | None = None
@@ -100,21 +102,21 @@ class Watch:
             if self._over:
                 return
             if self.fired:
-                _shut_down(connection)
+                _shut_down(connection.sock)
             else:
-                self._connections.append(connection)
+                self._connections.append((connection, connection.sock))
 
     def _fire(self) -> None:
         with self._lock:
             if self._over:
                 return
             self.fired = True
-            for connection in self._connections:
-                _shut_down(connection)
+            for connection, sock in self._connections:
+                _shut_down(connection.sock)  # set during connect(), after joining
+                _shut_down(sock)
 
 
-def _shut_down(connection: HTTPConnection) -> None:
-    sock = getattr(connection, "sock", None)
+def _shut_down(sock: socket.socket | None) -> None:
     if sock is None:
         return
     try:

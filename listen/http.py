@@ -304,7 +304,7 @@ class HttpClient:
                 if response is not None:
                     response.close()
                 if watch.fired or _is_timeout(error):
-                    raise self._timed_out(seconds, by_deadline, where) from None
+                    raise self._timed_out(by_deadline, where) from None
                 if isinstance(error, _TRANSIENT_ERRORS):
                     # str(error) may repeat the URL with its query string: name the kind only.
                     raise _Transient(
@@ -319,14 +319,14 @@ class HttpClient:
                     response.close()
                 raise
 
-    def _timed_out(self, seconds: float, by_deadline: bool, where: str) -> Exception:
+    def _timed_out(self, by_deadline: bool, where: str) -> Exception:
         if not by_deadline:
             return _Transient(f"timed out after {self.timeout:g}s")
         if self.deadline is not None:
             self.deadline.hit = True
         return SourceError(
-            f"{self.source_name}: no complete response from {where} before --max-duration "
-            f"({seconds:.1f}s were left); stopped, the rest is read next run"
+            f"{self.source_name}: no complete response from {where} before --max-duration; "
+            "stopped, the rest is read next run"
         )
 
     def _check_status(self, response: requests.Response, where: str) -> None:

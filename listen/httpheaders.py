@@ -19,8 +19,12 @@ def safe_url(url: str) -> str:
     """Return url without its query string, fragment or user info (they may carry secrets)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:  # out of range or not a number: leave it out
+        port = None
+    if port:
+        host = f"{host}:{port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
