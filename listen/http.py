@@ -24,7 +24,6 @@ from listen.httplimits import (
     format_size,
     parse_size,
     redirect_target,
-    same_host,
 )
 
 log = logging.getLogger("earmark.listen")
@@ -267,8 +266,8 @@ class HttpClient:
                 raise SourceError(
                     f"{self.source_name}: {where} redirects {refused}; not followed, check base_url"
                 ) from None
-            if not same_host(current, target):
-                # Credentials go only to the host they were given for (as requests does).
+            if self.session.should_strip_auth(current, target):
+                # Credentials go only where they were given for (requests' own rule).
                 headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
             current, query = target, None
         raise SourceError(

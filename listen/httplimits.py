@@ -76,8 +76,3 @@ def redirect_target(
     raise RedirectRefused(
         f"to {host}:{port}, another host (list it in allow_redirect_hosts to follow it)"
     )
-
-
-def same_host(first: str, second: str) -> bool:
-    """Tell whether two URLs name the same host (credentials are only sent there)."""
-    return (urlsplit(first).hostname or "").lower() == (urlsplit(second).hostname or "").lower()
