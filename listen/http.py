@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import random
@@ -350,13 +351,14 @@ class HttpClient:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_body:
             raise self._too_large(where, f"it announces {format_size(int(declared))}")
-        chunks, size = [], 0
+        # BytesIO grows in place and hands its buffer over: about one copy of the body at peak
+        # (a list of chunks joined at the end holds two).
+        body = io.BytesIO()
         for chunk in response.iter_content(CHUNK_SIZE):
-            size += len(chunk)
-            if size > self.max_body:
+            if body.tell() + len(chunk) > self.max_body:
                 raise self._too_large(where, "it is larger")
-            chunks.append(chunk)
-        response._content = b"".join(chunks)  # what requests itself stores once it has read
+            body.write(chunk)
+        response._content = body.getvalue()  # what requests itself stores once it has read
 
     def _too_large(self, where: str, detail: str) -> SourceError:
         return SourceError(
