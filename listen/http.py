@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import random
@@ -21,9 +20,11 @@ from listen.httpheaders import parse_rate_limit, parse_retry_after, safe_url
 from listen.httplimits import (
     DEFAULT_MAX_BODY,
     MAX_REDIRECTS,
+    BodyTooLarge,
     RedirectRefused,
     format_size,
     parse_size,
+    read_body,
     redirect_target,
 )
 
@@ -32,7 +33,6 @@ log = logging.getLogger("earmark.listen")
 USER_AGENT = f"earmark/{__version__} (+https://github.com/earmark; social listening)"
 # 408 and 429 are the only 4xx another try may cure.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-CHUNK_SIZE = 64 * 1024  # bodies are read in pieces this big, so a cap can stop them early
 
 
 class BudgetExhausted(Exception):  # noqa: N818 - a stop signal, not an error
@@ -296,7 +296,10 @@ class HttpClient:
                     response.close()  # its body is of no use
                     return response
                 self._check_status(response, where)
-                self._read_body(response, where)
+                try:
+                    read_body(response, self.max_body)
+                except BodyTooLarge as refused:
+                    raise self._too_large(where, str(refused)) from None
                 if watch.fired:  # a body without a length may look complete when cut short
                     raise requests.Timeout()
                 return response
@@ -345,20 +348,6 @@ class HttpClient:
             )
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock())
         raise _Transient(f"HTTP {status} {response.reason}", retry_after)
-
-    def _read_body(self, response: requests.Response, where: str) -> None:
-        """Read the body in chunks into response.content, refusing more than max_body bytes."""
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
-            raise self._too_large(where, f"it announces {format_size(int(declared))}")
-        # BytesIO grows in place and hands its buffer over: about one copy of the body at peak
-        # (a list of chunks joined at the end holds two).
-        body = io.BytesIO()
-        for chunk in response.iter_content(CHUNK_SIZE):
-            if body.tell() + len(chunk) > self.max_body:
-                raise self._too_large(where, "it is larger")
-            body.write(chunk)
-        response._content = body.getvalue()  # what requests itself stores once it has read
 
     def _too_large(self, where: str, detail: str) -> SourceError:
         return SourceError(

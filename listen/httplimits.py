@@ -1,12 +1,14 @@
-"""What the HTTP client accepts from a server: how big a body, which redirects (pure checks)."""
+"""What the HTTP client accepts from a server: how big a body, which redirects."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
 DEFAULT_MAX_BODY = "20MB"
+CHUNK_SIZE = 64 * 1024  # bodies are read in pieces this big, so a cap can stop them early
 MAX_REDIRECTS = 5
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3}
@@ -37,6 +39,25 @@ def format_size(number: int) -> str:
         if number >= size:
             return f"{number / size:.3g}{unit}"
     return f"{number} bytes"
+
+
+class BodyTooLarge(ValueError):
+    """A body over the cap; the message says how we know (`it announces 200MB`)."""
+
+
+def read_body(response, max_body: int) -> None:
+    """Read a streamed requests response into response.content, refusing over max_body bytes."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_body:
+        raise BodyTooLarge(f"it announces {format_size(int(declared))}")
+    # BytesIO grows in place and hands its buffer over: about one copy of the body at peak
+    # (a list of chunks joined at the end holds two).
+    body = io.BytesIO()
+    for chunk in response.iter_content(CHUNK_SIZE):
+        if body.tell() + len(chunk) > max_body:
+            raise BodyTooLarge("it is larger")
+        body.write(chunk)
+    response._content = body.getvalue()  # what requests itself stores once it has read
 
 
 class RedirectRefused(ValueError):
