@@ -292,16 +292,16 @@ class HttpClient:
                     allow_redirects=False,
                 )
                 self._note_rate_limit(response)
-                if response.is_redirect:
-                    response.close()  # its body is of no use
-                    return response
-                self._check_status(response, where)
+                # Read every body, errors and redirects too (as requests does): the connection
+                # is then reused, and the server is not cut off mid-write.
                 try:
                     read_body(response, self.max_body)
                 except BodyTooLarge as refused:
                     raise self._too_large(where, str(refused)) from None
                 if watch.fired:  # a body without a length may look complete when cut short
                     raise requests.Timeout()
+                if not response.is_redirect:
+                    self._check_status(response, where)
                 return response
             except requests.RequestException as error:
                 if response is not None:
