@@ -97,10 +97,14 @@ def run_pipeline(
     """Run every stage once; a failing stage or source is recorded and the rest still runs."""
     from classify.stage import classify_posts
     from export.routing import route_opportunities
+    from listen.deadline import Deadline, deadline_scope
     from listen.health import check_health
     from listen.runner import run_listen
 
     deadline = clock() + max_duration if max_duration else None
+    # Held by every HTTP request of the listen stage: none starts, and no wait or response
+    # goes on, past it (should_stop alone is only asked between batches).
+    fetch_deadline = Deadline(deadline, clock=clock) if deadline is not None else None
     stopped: list[bool] = []
 
     def out_of_time() -> bool:
@@ -114,7 +118,8 @@ def run_pipeline(
 
     report = RunReport()
     if config.sources:
-        report.listen = run_listen(store, config, env=env, now=now, should_stop=out_of_time)
+        with deadline_scope(fetch_deadline):
+            report.listen = run_listen(store, config, env=env, now=now, should_stop=out_of_time)
         for source in report.listen.failed:
             report.errors[source.source] = source.error
     # Routing, alerts and health only handle what listen and classify let through, so they
@@ -140,7 +145,7 @@ def run_pipeline(
     _stage(report, "health", lambda: _set(report, "health", check_health(store, config, now=now)))
     if report.health:
         _deliver_health(report, store, config, env, now)
-    report.stopped_early = bool(stopped)
+    report.stopped_early = bool(stopped) or (fetch_deadline is not None and fetch_deadline.hit)
     return report
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -40,8 +40,11 @@ class HttpSourceSettings(SourceSettings):
     """Options every HTTP source takes."""
 
     base_url: str | None = None
-    timeout: float = 20.0
+    timeout: float = 20.0  # seconds one whole response may take (headers and body)
     max_requests: int = 20  # request budget per run
+    max_body: int | str = "20MB"  # bigger responses fail the source (bytes, or e.g. 50MB)
+    # Other hosts (`host` or `host:port`) redirects may lead to; by default only the same host.
+    allow_redirect_hosts: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -206,9 +206,7 @@ class BlueskySource:
     ):
         self.settings = settings
         self.env = env
-        self.client = client or HttpClient(
-            self.name, timeout=settings.timeout, max_requests=settings.max_requests
-        )
+        self.client = client or HttpClient.for_settings(self.name, settings)
         if not isinstance(self.client.session, _XrpcSession):
             self.client.session = _XrpcSession(self.client.session)
         self._access: str | None = None

@@ -2,108 +2,62 @@
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import ReadTimeoutError
 
 from earmark import __version__
 from listen.base import AuthError, SourceError
+from listen.deadline import Deadline, Watch, current_deadline, watched_session
+from listen.httpheaders import parse_rate_limit, parse_retry_after, safe_url
+from listen.httplimits import (
+    DEFAULT_MAX_BODY,
+    MAX_REDIRECTS,
+    BodyTooLarge,
+    RedirectRefused,
+    format_size,
+    parse_size,
+    read_body,
+    redirect_target,
+)
 
 log = logging.getLogger("earmark.listen")
 
 USER_AGENT = f"earmark/{__version__} (+https://github.com/earmark; social listening)"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Rate-limit header families, lower case (requests' headers are case-insensitive):
-# GitHub/Mastodon/Reddit `X-RateLimit-*` (Reddit spells it X-Ratelimit-*), X's `x-rate-limit-*`,
-# and the IETF draft `RateLimit-*` (Bluesky).
-_REMAINING_HEADERS = ("x-ratelimit-remaining", "x-rate-limit-remaining", "ratelimit-remaining")
-_RESET_HEADERS = ("x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset")
-_EPOCH_THRESHOLD = 1_000_000_000  # a reset value above this is a Unix time, below it seconds
+# 408 and 429 are the only 4xx another try may cure.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 class BudgetExhausted(Exception):  # noqa: N818 - a stop signal, not an error
     """Stop fetching for this run: the request budget or the rate-limit window is used up.
 
     Not an error: sources catch it, keep what they already yielded and end their fetch.
+    Raised only before a fetch starts: a fetch that fails halfway raises SourceError.
     """
 
 
-def safe_url(url: str) -> str:
-    """Return url without its query string, fragment or user info (they may carry secrets)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+class DeadlineReached(BudgetExhausted):
+    """Stop fetching for this run: the run's deadline (`--max-duration`) has come.
 
-
-def parse_retry_after(value: str | None, *, now: float) -> float | None:
-    """Return the seconds a Retry-After header asks to wait (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, moment.timestamp() - now)
-
-
-def parse_rate_limit(headers: Mapping[str, str], *, now: float) -> tuple[float, float] | None:
-    """Return (requests remaining, seconds until the window resets) from rate-limit headers."""
-    remaining = _first_header(headers, _REMAINING_HEADERS)
-    if remaining is None:
-        return None
-    try:
-        left = float(remaining)
-    except ValueError:
-        return None
-    reset = _first_header(headers, _RESET_HEADERS)
-    return left, _reset_seconds(reset, now=now) if reset is not None else 0.0
-
-
-def _first_header(headers: Mapping[str, str], names: tuple[str, ...]) -> str | None:
-    for name in names:
-        value = headers.get(name)
-        if value is not None:
-            return value
-    return None
-
-
-def _reset_seconds(value: str, *, now: float) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = None
-    if number is not None:
-        # Reddit/Bluesky-draft send seconds to wait; X and GitHub send a Unix time.
-        return max(0.0, number - now) if number > _EPOCH_THRESHOLD else max(0.0, number)
-    try:  # Mastodon sends an ISO-8601 time
-        text = value.strip().replace("Z", "+00:00")
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return 0.0
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, moment.timestamp() - now)
+    Sources stop as for a used-up budget; the deadline's `hit` flag lets the run say so.
+    """
 
 
 class HttpClient:
-    """GET JSON or text for one source, politely: retries, backoff, rate limits, a budget."""
+    """GET JSON or text for one source, politely: retries, backoff, rate limits, a budget.
+
+    Every exchange is bounded as a whole (connect, headers and body) by `timeout`, and by the
+    run's deadline (see listen.deadline): no request starts and no wait ends after it. Bodies
+    over `max_body` bytes are refused, and redirects are only followed to http(s) on the same
+    host unless `allow_redirect_hosts` lists the other one.
+    """
 
     def __init__(
         self,
@@ -120,6 +74,9 @@ class HttpClient:
         slow_below: float = 5,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        max_body: int | str = DEFAULT_MAX_BODY,
+        allow_redirect_hosts: Sequence[str] = (),
+        deadline: Deadline | None = None,
     ):
         self.source_name = source_name
         self.timeout = timeout
@@ -127,15 +84,38 @@ class HttpClient:
         self.user_agent = user_agent
         self.max_retries = max_retries
         self.sleep = sleep
-        self.session = session if session is not None else requests.Session()
+        self.session = session if session is not None else watched_session()
         self.backoff = backoff  # first retry waits about this long, then doubles
         self.max_wait = max_wait  # never sleep longer than this in one go
         self.slow_below = slow_below  # start pacing when this few requests remain in a window
         self.clock = clock
         self.jitter = jitter
+        try:
+            self.max_body = parse_size(max_body)
+        except ValueError as error:
+            raise SourceError(f"{source_name}: max_body: {error}") from None
+        self.allow_redirect_hosts = tuple(allow_redirect_hosts)
+        self._deadline = deadline  # None: the one of the run in progress (deadline_scope)
         self.requests_made = 0
         self.quota_remaining: float | None = None  # last rate-limit "remaining" seen
         self._wait_before_next = 0.0
+
+    @classmethod
+    def for_settings(cls, source_name: str, settings, **options: Any) -> HttpClient:
+        """Return a client with an HTTP source's settings (timeout, budget, body cap, hosts)."""
+        return cls(
+            source_name,
+            timeout=settings.timeout,
+            max_requests=settings.max_requests,
+            max_body=getattr(settings, "max_body", DEFAULT_MAX_BODY),
+            allow_redirect_hosts=getattr(settings, "allow_redirect_hosts", ()) or (),
+            **options,
+        )
+
+    @property
+    def deadline(self) -> Deadline | None:
+        """Return the deadline this client respects, if any."""
+        return self._deadline if self._deadline is not None else current_deadline()
 
     def get(
         self,
@@ -143,43 +123,20 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        """GET url and return the 2xx response, retrying 429/5xx/network errors with backoff."""
+        """GET url and return the 2xx response, retrying 429/408/5xx/network errors.
+
+        Raises BudgetExhausted (or DeadlineReached) when no request may start any more: a clean
+        stop. Once a request was made, every failure is a SourceError, never a silent stop.
+        """
         where = safe_url(url)
         sent_headers = {"User-Agent": self.user_agent, **(headers or {})}
+        self._before_request()
         attempt = 0
         while True:
-            self._before_request()
-            self.requests_made += 1
             try:
-                response = self.session.get(
-                    url, params=params, headers=sent_headers, timeout=self.timeout
-                )
-            except requests.Timeout:
-                failure = f"timed out after {self.timeout:g}s"
-                retry_after = None
-            except requests.RequestException as error:
-                # str(error) may repeat the URL with its query string: name the kind only.
-                failure = f"cannot connect to {urlsplit(url).hostname} ({type(error).__name__})"
-                retry_after = None
-            else:
-                self._note_rate_limit(response)
-                if response.status_code < 400:
-                    return response
-                if response.status_code in (401, 403):
-                    raise AuthError(
-                        f"{self.source_name}: {response.status_code} {response.reason} from "
-                        f"{where}; check the source's credentials (`earmark sources` shows "
-                        "which are set)"
-                    )
-                if response.status_code not in RETRY_STATUSES:
-                    raise SourceError(
-                        f"{self.source_name}: HTTP {response.status_code} {response.reason} "
-                        f"from {where}; check base_url and the source's settings"
-                    )
-                failure = f"HTTP {response.status_code} {response.reason}"
-                retry_after = parse_retry_after(
-                    response.headers.get("Retry-After"), now=self.clock()
-                )
+                return self._fetch(url, params, sent_headers, where)
+            except _Transient as transient:
+                failure, retry_after = transient.failure, transient.retry_after
             if attempt >= self.max_retries:
                 raise SourceError(
                     f"{self.source_name}: {failure} from {where} after {attempt + 1} tries, "
@@ -191,9 +148,17 @@ class HttpClient:
                     f"{self.source_name}: {failure} from {where}; the server asks to wait "
                     f"{delay:.0f}s, giving up for this run; try again later"
                 )
+            if self.requests_made >= self.max_requests:
+                raise SourceError(
+                    f"{self.source_name}: {failure} from {where}; the request budget of "
+                    f"{self.max_requests} is used up, so no retry this run (raise max_requests)"
+                )
+            if self.past_deadline(delay):
+                raise self._no_time_to_retry(failure, where)
             log.debug("%s: %s from %s, retrying in %.1fs", self.source_name, failure, where, delay)
             self.sleep(delay)
             attempt += 1
+            self._before_request(failure, where)
 
     def get_json(
         self,
@@ -224,8 +189,22 @@ class HttpClient:
         """Wait at least this long before the next request (e.g. an API's `backoff` field)."""
         self._wait_before_next = max(self._wait_before_next, seconds)
 
-    def _before_request(self) -> None:
-        if self.requests_made >= self.max_requests:
+    def exchange_limit(self) -> tuple[float, bool]:
+        """Return (seconds one exchange may take, whether the deadline is what limits it)."""
+        deadline = self.deadline
+        if deadline is None:
+            return self.timeout, False
+        left = deadline.left()
+        return (left, True) if left <= self.timeout else (self.timeout, False)
+
+    def _before_request(self, failure: str | None = None, where: str = "") -> None:
+        """Check the budget, wait for the rate limit, check the deadline.
+
+        Before a fetch (failure None) running out is a clean stop; before a retry, the fetch
+        failed. A rate-limit window that resets too late is a stop either way (X's 429s say when
+        it resets).
+        """
+        if failure is None and self.requests_made >= self.max_requests:
             raise BudgetExhausted(
                 f"{self.source_name}: request budget of {self.max_requests} used; stopping "
                 "with what was fetched (raise max_requests to fetch more per run)"
@@ -236,9 +215,146 @@ class HttpClient:
                 f"{self.source_name}: rate limit nearly used, it resets in {wait:.0f}s; "
                 "stopping with what was fetched"
             )
+        if self.past_deadline(wait):
+            if failure is not None:
+                raise self._no_time_to_retry(failure, where)
+            raise DeadlineReached(
+                f"{self.source_name}: stopped at --max-duration with what was fetched; the rest "
+                "is read next run"
+            )
         if wait > 0:
             log.debug("%s: pacing for the rate limit, waiting %.1fs", self.source_name, wait)
             self.sleep(wait)
+
+    def _no_time_to_retry(self, failure: str, where: str) -> SourceError:
+        return SourceError(
+            f"{self.source_name}: {failure} from {where}; no time left to retry before "
+            "--max-duration, giving up for this run; the rest is read next run"
+        )
+
+    def past_deadline(self, wait: float) -> bool:
+        """Tell whether waiting this long leaves no time for a request (and note it if so)."""
+        deadline = self.deadline
+        if deadline is None or wait < deadline.left():
+            return False
+        deadline.hit = True
+        return True
+
+    def _fetch(
+        self, url: str, params: Mapping[str, Any] | None, headers: dict[str, str], where: str
+    ) -> requests.Response:
+        """Make one attempt: the request, its redirects and the body."""
+        current, query = url, params
+        for hop in range(MAX_REDIRECTS + 1):
+            if hop and self.requests_made >= self.max_requests:
+                raise SourceError(
+                    f"{self.source_name}: {where} redirects, but the request budget of "
+                    f"{self.max_requests} is used up (raise max_requests)"
+                )
+            if hop and self.past_deadline(0.0):
+                raise SourceError(
+                    f"{self.source_name}: {where} redirects, but --max-duration is reached; "
+                    "the rest is read next run"
+                )
+            self.requests_made += 1
+            response = self._exchange(current, query, headers, where)
+            location = self.session.get_redirect_target(response)
+            if location is None:
+                return response
+            try:
+                target = redirect_target(url, current, location, self.allow_redirect_hosts)
+            except RedirectRefused as refused:
+                raise SourceError(
+                    f"{self.source_name}: {where} redirects {refused}; not followed, check base_url"
+                ) from None
+            if self.session.should_strip_auth(current, target):
+                # Credentials go only where they were given for (requests' own rule).
+                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+            current, query = target, None
+        raise SourceError(
+            f"{self.source_name}: more than {MAX_REDIRECTS} redirects from {where}; check base_url"
+        )
+
+    def _exchange(
+        self, url: str, params: Mapping[str, Any] | None, headers: dict[str, str], where: str
+    ) -> requests.Response:
+        """Send one request and read its body, all within one time limit."""
+        seconds, by_deadline = self.exchange_limit()
+        response = None
+        with Watch(seconds) as watch:
+            try:
+                response = self.session.get(
+                    url,
+                    params=params,
+                    headers=headers,
+                    timeout=max(seconds, 0.001),
+                    stream=True,
+                    allow_redirects=False,
+                )
+                self._note_rate_limit(response)
+                # Read every body, errors and redirects too (as requests does): the connection
+                # is then reused, and the server is not cut off mid-write.
+                try:
+                    read_body(response, self.max_body)
+                except BodyTooLarge as refused:
+                    raise self._too_large(where, str(refused)) from None
+                if watch.fired:  # a body without a length may look complete when cut short
+                    raise requests.Timeout()
+                if not response.is_redirect:
+                    self._check_status(response, where)
+                return response
+            except requests.RequestException as error:
+                if response is not None:
+                    response.close()
+                if watch.fired or _is_timeout(error):
+                    raise self._timed_out(by_deadline, where) from None
+                if isinstance(error, _TRANSIENT_ERRORS):
+                    # str(error) may repeat the URL with its query string: name the kind only.
+                    raise _Transient(
+                        f"cannot connect to {urlsplit(url).hostname} ({type(error).__name__})"
+                    ) from None
+                raise SourceError(
+                    f"{self.source_name}: cannot request {where} ({type(error).__name__}); "
+                    "check base_url and the source's settings"
+                ) from None
+            except BaseException:
+                if response is not None:
+                    response.close()
+                raise
+
+    def _timed_out(self, by_deadline: bool, where: str) -> Exception:
+        if not by_deadline:
+            return _Transient(f"timed out after {self.timeout:g}s")
+        if self.deadline is not None:
+            self.deadline.hit = True
+        return SourceError(
+            f"{self.source_name}: no complete response from {where} before --max-duration; "
+            "stopped, the rest is read next run"
+        )
+
+    def _check_status(self, response: requests.Response, where: str) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        if status in (401, 403):
+            raise AuthError(
+                f"{self.source_name}: {status} {response.reason} from {where}; check the "
+                "source's credentials (`earmark sources` shows which are set)"
+            )
+        if status not in RETRY_STATUSES:
+            raise SourceError(
+                f"{self.source_name}: HTTP {status} {response.reason} from {where}; check "
+                "base_url and the source's settings"
+            )
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock())
+        raise _Transient(f"HTTP {status} {response.reason}", retry_after)
+
+    def _too_large(self, where: str, detail: str) -> SourceError:
+        return SourceError(
+            f"{self.source_name}: the response from {where} is over max_body "
+            f"({format_size(self.max_body)}; {detail}); raise max_body for this source if "
+            "that is expected"
+        )
 
     def _note_rate_limit(self, response: requests.Response) -> None:
         limit = parse_rate_limit(response.headers, now=self.clock())
@@ -256,3 +372,37 @@ class HttpClient:
         if retry_after is not None:
             return retry_after
         return self.backoff * (2**attempt) * (1 + self.jitter())
+
+
+class _Transient(Exception):  # noqa: N818 - internal: this attempt failed, another may work
+    def __init__(self, failure: str, retry_after: float | None = None):
+        super().__init__(failure)
+        self.failure = failure
+        self.retry_after = retry_after
+
+
+# Failures another attempt may cure; anything else requests raises (an invalid URL, a bad
+# header) would fail the same way again.
+_TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+def _is_timeout(error: requests.RequestException) -> bool:
+    # A read timeout while streaming the body reaches us as a ConnectionError wrapping it.
+    return isinstance(error, requests.Timeout) or any(
+        isinstance(arg, ReadTimeoutError) for arg in error.args
+    )
+
+
+__all__ = [
+    "USER_AGENT",
+    "BudgetExhausted",
+    "DeadlineReached",
+    "HttpClient",
+    "parse_rate_limit",
+    "parse_retry_after",
+    "safe_url",
+]

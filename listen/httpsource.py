@@ -28,9 +28,7 @@ class HttpSource:
         self.settings = settings
         self.env = env
         self.base_url = (settings.base_url or self.default_base_url).rstrip("/")
-        self.http = http or HttpClient(
-            self.name, timeout=settings.timeout, max_requests=settings.max_requests
-        )
+        self.http = http or HttpClient.for_settings(self.name, settings)
 
     def secret(self, key: str) -> str | None:
         """Return the value of the environment variable that setting `key` names, if set."""

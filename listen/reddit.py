@@ -115,11 +115,8 @@ class RedditSource:
     ):
         self.settings = settings
         self.env = env
-        self.client = client or HttpClient(
-            self.name,
-            timeout=settings.timeout,
-            max_requests=settings.max_requests,
-            user_agent=settings.user_agent,
+        self.client = client or HttpClient.for_settings(
+            self.name, settings, user_agent=settings.user_agent
         )
         self.client.user_agent = settings.user_agent
         self.clock = clock

@@ -200,9 +200,7 @@ class RssSource:
     ):
         self.settings = settings
         self.env = env
-        self.http = http or HttpClient(
-            PLATFORM, timeout=settings.timeout, max_requests=settings.max_requests
-        )
+        self.http = http or HttpClient.for_settings(PLATFORM, settings)
         self.now = now or (lambda: datetime.now(timezone.utc))
         self._feeds: dict[str, list[Post]] = {}  # each feed is downloaded once per run
 

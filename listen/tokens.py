@@ -14,7 +14,8 @@ from typing import Any
 import requests
 
 from listen.base import AuthError, SourceError
-from listen.http import BudgetExhausted, HttpClient, safe_url
+from listen.deadline import Watch
+from listen.http import BudgetExhausted, DeadlineReached, HttpClient, safe_url
 from listen.secrets import redact, register_basic_auth
 
 
@@ -33,17 +34,24 @@ def post_json(
     name = client.source_name
     if client.requests_made >= client.max_requests:
         raise BudgetExhausted(f"{name}: request budget of {client.max_requests} used")
+    if client.past_deadline(0.0):
+        raise DeadlineReached(f"{name}: stopped at --max-duration; the rest is read next run")
     client.requests_made += 1
+    seconds, by_deadline = client.exchange_limit()
     sent = {"User-Agent": client.user_agent, "Accept": "application/json", **(headers or {})}
     if auth is not None:  # a server may echo the `Basic base64(id:secret)` header it got
         register_basic_auth(*auth)
     try:
-        response = client.session.post(
-            url, data=data, json=json_body, auth=auth, headers=sent, timeout=client.timeout
-        )
-    except requests.Timeout:
-        raise SourceError(f"{name}: {where} timed out after {client.timeout:g}s") from None
+        with Watch(seconds) as watch:  # the whole exchange, not each read, within the limit
+            response = client.session.post(
+                url, data=data, json=json_body, auth=auth, headers=sent, timeout=seconds
+            )
+        if watch.fired:
+            raise requests.Timeout()
     except requests.RequestException as error:
+        if isinstance(error, requests.Timeout) or watch.fired:
+            limit = "before --max-duration" if by_deadline else f"after {client.timeout:g}s"
+            raise SourceError(f"{name}: {where} timed out {limit}") from None
         # The exception text can repeat request details; name only the kind of failure.
         raise SourceError(
             f"{name}: cannot connect to {where} ({type(error).__name__}); check {what} URL"

@@ -152,9 +152,7 @@ class XSource:
     ):
         self.settings = settings
         self.env = env
-        self.client = client or HttpClient(
-            self.name, timeout=settings.timeout, max_requests=settings.max_requests
-        )
+        self.client = client or HttpClient.for_settings(self.name, settings)
         self.now = now
         self.posts_read = 0  # against settings.max_posts, for the whole run
 
