@@ -57,7 +57,10 @@ class RunReport:
         out += [n.summary() for n in self.notified if n.delivered or n.pending or n.locked]
         out += [f"alert: {a.key} {a.status}" for a in self.alerts]
         out += [f"health: {h.message}" for h in self.health]
-        out += [f"{where}: error: {message}" for where, message in self.errors.items()]
+        for where, message in self.errors.items():
+            line = f"{where}: error: {message}"
+            if line not in out:  # a failed source that also saved posts said it already
+                out.append(line)
         if self.stopped_early:
             out.append("run: stopped at --max-duration; the rest continues next run")
         return out
