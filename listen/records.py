@@ -1,0 +1,120 @@
+"""Make a post from any source safe to store, or say why it cannot be used.
+
+Every source hands its posts through `check_post` (the runner does it once for all of them),
+so one hostile record never reaches the database in a shape that would stop every later run:
+lone surrogates become U+FFFD, numbers SQLite cannot hold become null, and a post whose time
+is unusable is skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from earmark.models import Post
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what an SQLite INTEGER holds
+MIN_YEAR, MAX_YEAR = 1000, 9999  # four-digit ISO-8601 years: what every stage can read back
+MAX_RAW_DEPTH = 32  # deeper parts of a record's raw copy are dropped (None)
+_REQUIRED = ("platform", "native_id", "text")
+_OPTIONAL = ("url", "author", "author_name", "lang", "parent_id", "thread_id", "source")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Return value with every lone surrogate replaced by U+FFFD (valid UTF-8 everywhere)."""
+    if value.isascii():
+        return value
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def check_post(post: Post) -> str | None:
+    """Make post safe to store, in place; return why it cannot be used, or None when it can."""
+    for name in _REQUIRED:
+        value = _as_text(getattr(post, name))
+        if not value:
+            return f"missing {name}" if value is None else f"empty {name}"
+        setattr(post, name, value)
+    for name in _OPTIONAL:
+        setattr(post, name, _as_text(getattr(post, name)) or None)
+    post.author_reach = to_int64(post.author_reach)
+    created = post.created_at
+    if not isinstance(created, datetime):
+        return f"created_at is not a time ({type(created).__name__})"
+    try:
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=timezone.utc)
+        created = created.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return f"created_at {_show(created)} out of range"
+    if not MIN_YEAR <= created.year <= MAX_YEAR:
+        return f"created_at {_show(created)} outside the years {MIN_YEAR}-{MAX_YEAR}"
+    post.created_at = created
+    post.raw = clean_raw(post.raw)
+    return None
+
+
+def describe(post: Post) -> str:
+    """Name a post in a skip message: its id, or what there is of one."""
+    native = post.native_id if isinstance(post.native_id, str) else repr(post.native_id)
+    return clean_text(f"{post.platform}:{native}")[:80]
+
+
+def to_int64(value: Any) -> int | None:
+    """Return value as an int SQLite can store, or None (not a number, or out of range)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        value = int(value)
+    if not isinstance(value, int):
+        return None
+    return value if INT64_MIN <= value <= INT64_MAX else None
+
+
+def clean_raw(raw: Any) -> dict | None:
+    """Return a raw record that serialises to valid UTF-8 JSON, or None when it cannot."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        encoded = json.dumps(raw, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError, TypeError):
+        return _walk(raw, 0)
+    if encoded.isascii() or not _SURROGATE.search(encoded):
+        if encoded.count("{") + encoded.count("[") <= MAX_RAW_DEPTH:
+            return raw  # the common case: nothing to change, and too few brackets to nest deep
+    return _walk(raw, 0)
+
+
+def _walk(value: Any, depth: int) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if depth >= MAX_RAW_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _walk(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_walk(v, depth + 1) for v in value]
+    if isinstance(value, int):  # bool too
+        return value if value.bit_length() <= 10_000 else None  # str() refuses longer ones
+    if value is None:
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return clean_text(str(value))
+
+
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _show(moment: datetime) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
