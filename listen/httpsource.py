@@ -28,6 +28,7 @@ class HttpSource:
         self.settings = settings
         self.env = env
         self.base_url = (settings.base_url or self.default_base_url).rstrip("/")
+        self.warnings: list[str] = []  # records skipped, one line each, drained by the runner
         self.http = http or HttpClient(
             self.name, timeout=settings.timeout, max_requests=settings.max_requests
         )

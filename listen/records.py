@@ -11,16 +11,21 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
+from earmark.errors import EarmarkError
 from earmark.models import Post
+
+T = TypeVar("T")
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what an SQLite INTEGER holds
 MIN_YEAR, MAX_YEAR = 1000, 9999  # four-digit ISO-8601 years: what every stage can read back
 MAX_RAW_DEPTH = 32  # deeper parts of a record's raw copy are dropped (None)
 _REQUIRED = ("platform", "native_id", "text")
 _OPTIONAL = ("url", "author", "author_name", "lang", "parent_id", "thread_id", "source")
+_ID_KEYS = ("objectID", "id", "uri", "question_id", "name", "guid", "url", "link")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -35,8 +40,10 @@ def check_post(post: Post) -> str | None:
     """Make post safe to store, in place; return why it cannot be used, or None when it can."""
     for name in _REQUIRED:
         value = _as_text(getattr(post, name))
-        if not value:
-            return f"missing {name}" if value is None else f"empty {name}"
+        if value is None:
+            return f"missing {name}"
+        if not value and name != "text":  # a post may be a bare photo; it is never matched
+            return f"empty {name}"
         setattr(post, name, value)
     for name in _OPTIONAL:
         setattr(post, name, _as_text(getattr(post, name)) or None)
@@ -118,3 +125,41 @@ def _as_text(value: Any) -> str | None:
 
 def _show(moment: datetime) -> str:
     return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+
+
+def parse_each(
+    items: Iterable[Any],
+    parse: Callable[[Any], T],
+    source: str,
+    skipped: list[str] | None = None,
+) -> list[T]:
+    """Map each item of an API page with parse; one that fails is skipped with a reason.
+
+    Without a skipped list the first failure is raised (for callers that want a strict parse).
+    """
+    parsed = []
+    for number, item in enumerate(items, start=1):
+        try:
+            parsed.append(parse(item))
+        except Exception as error:  # noqa: BLE001 - one record must never stop its page
+            if skipped is None:
+                raise
+            skipped.append(f"record {record_name(item, number)}: {_reason(error, source)}")
+    return parsed
+
+
+def record_name(item: Any, number: int) -> str:
+    """Name an API record in a skip message: its id when it has one, else its place."""
+    if isinstance(item, Mapping):
+        for key in _ID_KEYS:
+            value = item.get(key)
+            if isinstance(value, (str, int)) and not isinstance(value, bool):
+                return clean_text(str(value))[:80]
+    return f"#{number} of the page"
+
+
+def _reason(error: Exception, source: str) -> str:
+    text = clean_text(" ".join(str(error).split()))[:200]
+    if isinstance(error, EarmarkError):
+        return text.removeprefix(f"{source}: ")
+    return f"unexpected {type(error).__name__}" + (f": {text}" if text else "")
