@@ -47,7 +47,8 @@ def check_post(post: Post) -> str | None:
         setattr(post, name, value)
     for name in _OPTIONAL:
         setattr(post, name, _as_text(getattr(post, name)) or None)
-    post.author_reach = to_int64(post.author_reach)
+    reach = to_int64(post.author_reach)
+    post.author_reach = reach if reach is None or reach >= 0 else None  # no negative audiences
     created = post.created_at
     if not isinstance(created, datetime):
         return f"created_at is not a time ({type(created).__name__})"
