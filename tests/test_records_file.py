@@ -23,18 +23,22 @@ def good(native: int, text: str = "acme is down again") -> str:
     return json.dumps({"id": f"t:{native}", "text": text, "created_at": POSTED_AT})
 
 
+def hostile(native: int, **fields: str) -> str:
+    """A record with fields written verbatim (JSON json.dumps would not write); last key wins."""
+    extra = "".join(f', "{key}": {value}' for key, value in fields.items())
+    return f'{{"id": "t:{native}", "text": "acme", "created_at": "{POSTED_AT}"{extra}}}'
+
+
 HOSTILE = [
     # (the line as written to the file, the one-line reason it is skipped, or None: stored)
-    ('{"id": "t:2", "text": "acme \\ud800 broke", "created_at": "%s"}' % POSTED_AT, None),
-    ('{"id": "t:3", "text": "acme", "author_reach": 9223372036854775808, "created_at": "%s"}'
-     % POSTED_AT, None),
-    ('{"id": "t:4", "text": "acme", "author_reach": 1e30, "created_at": "%s"}' % POSTED_AT, None),
-    ('{"id": "t:5", "text": "acme", "created_at": "0999-01-01T00:00:00Z"}',
+    (hostile(2, text='"acme \\ud800 broke"'), None),
+    (hostile(3, author_reach="9223372036854775808"), None),
+    (hostile(4, author_reach="1e30"), None),
+    (hostile(5, created_at='"0999-01-01T00:00:00Z"'),
      "created_at 0999-01-01 outside the years 1000-9999"),
     ("[" * 1000 + "]" * 1000, "invalid JSON (nested too deep)"),
     ('{"a": ' * 1000 + "1" + "}" * 1000, "invalid JSON (nested too deep)"),
-    ('{"id": "t:8", "text": "acme", "n": %s, "created_at": "%s"}' % ("9" * 5000, POSTED_AT),
-     "invalid JSON (a number too long to read)"),
+    (hostile(8, n="9" * 5000), "invalid JSON (a number too long to read)"),
 ]  # fmt: skip
 
 
