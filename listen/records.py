@@ -1,9 +1,11 @@
 """Make a post from any source safe to store, or say why it cannot be used.
 
-Every source hands its posts through `check_post` (the runner does it once for all of them),
-so one hostile record never reaches the database in a shape that would stop every later run:
-lone surrogates become U+FFFD, numbers SQLite cannot hold become null, and a post whose time
-is unusable is skipped with a reason.
+Every source's posts go through `check_post` (the runner's `screen_posts` does it once for
+all of them), so one hostile record never reaches the database in a shape that would stop
+every later run: lone surrogates become U+FFFD, numbers SQLite cannot hold become null, and a
+post whose time is unusable is skipped with a reason. Source parsers read API pages with
+`parse_each`, which skips a record they cannot read instead of failing the page, and
+`save_batch` saves around a record the database still refuses.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -63,6 +66,23 @@ def check_post(post: Post) -> str | None:
     post.created_at = created
     post.raw = clean_raw(post.raw)
     return None
+
+
+def screen_posts(posts: Sequence[Post], name: str, warnings: list[str]) -> list[Post]:
+    """Return the posts safe to store (made so in place); each one skipped adds a warning."""
+    usable = []
+    for post in posts:
+        if post.source is None:
+            post.source = name
+        try:
+            problem = check_post(post)
+        except Exception as error:  # noqa: BLE001 - a record must never stop its source
+            problem = _reason(error, name)
+        if problem is None:
+            usable.append(post)
+        else:
+            warnings.append(f"record {describe(post)}: {problem}")
+    return usable
 
 
 def describe(post: Post) -> str:
@@ -164,3 +184,29 @@ def _reason(error: Exception, source: str) -> str:
     if isinstance(error, EarmarkError):
         return text.removeprefix(f"{source}: ")
     return f"unexpected {type(error).__name__}" + (f": {text}" if text else "")
+
+
+# What a record the database cannot take raises (bad values, not a broken database).
+_RECORD_ERRORS = (OverflowError, UnicodeError, ValueError, TypeError, RecursionError)
+
+
+def save_batch(store, posts, matches, cursors) -> tuple[set[str], list[str]]:
+    """Save a batch; if one record cannot be stored, save the others one by one, without it.
+
+    check_post makes this rare: it is the last line of defence, so a record that slipped
+    through still never stops the batch (nor, through the cursor, every later run).
+    """
+    try:
+        return set(store.save_posts(posts, matches, cursors)), []
+    except (*_RECORD_ERRORS, sqlite3.InterfaceError, sqlite3.ProgrammingError):
+        pass
+    new_ids: set[str] = set()
+    refused = []
+    for post in posts:
+        own = [m for m in matches if m.post_id == post.id]
+        try:
+            new_ids.update(store.save_posts([post], own))
+        except (*_RECORD_ERRORS, sqlite3.InterfaceError, sqlite3.ProgrammingError) as error:
+            refused.append(f"record {describe(post)}: cannot be stored ({_reason(error, '')})")
+    store.save_posts([], [], cursors)
+    return new_ids, refused

@@ -8,7 +8,6 @@ duplicates posts, and records each source's health. One failing source never sto
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from earmark.models import Post, TopicMatch, utcnow
 from listen import registry
 from listen.base import SourceError
 from listen.matcher import CompiledTopic, compile_topics, match_topics
-from listen.records import check_post, describe
+from listen.records import save_batch, screen_posts
 
 # The cursor key of sources that read everything once for all topics (the file source).
 ALL_TOPICS = "*"
@@ -269,23 +268,6 @@ def _collect_source(
             )
 
 
-def screen_posts(posts: Sequence[Post], name: str, warnings: list[str]) -> list[Post]:
-    """Return the posts safe to store (made so in place); each one skipped adds a warning."""
-    usable = []
-    for post in posts:
-        if post.source is None:
-            post.source = name
-        try:
-            problem = check_post(post)
-        except Exception as error:  # noqa: BLE001 - a record must never stop its source
-            problem = one_line(error)
-        if problem is None:
-            usable.append(post)
-        else:
-            warnings.append(f"record {describe(post)}: {problem}")
-    return usable
-
-
 def _drain(source) -> list[str]:
     warnings = getattr(source, "warnings", None)
     if not warnings:
@@ -364,7 +346,7 @@ def run_listen(
         if item.cursor is not None:
             cursors.append(CursorUpdate(item.source, item.topic, item.cursor))
         if item.posts or cursors:
-            new_ids, refused = _save_batch(store, item.posts, item.matches, cursors)
+            new_ids, refused = save_batch(store, item.posts, item.matches, cursors)
             source.warnings.extend(refused)
             source.skipped += len(refused)
             item.fetched -= len(refused)
@@ -377,32 +359,6 @@ def run_listen(
     return report
 
 
-# What a record the database cannot take raises (bad values, not a broken database).
-_RECORD_ERRORS = (OverflowError, UnicodeError, ValueError, TypeError, RecursionError)
-
-
-def _save_batch(store, posts, matches, cursors) -> tuple[set[str], list[str]]:
-    """Save a batch; if one record cannot be stored, save the others one by one, without it.
-
-    check_post makes this rare: it is the last line of defence, so a record that slipped
-    through still never stops the batch (nor, through the cursor, every later run).
-    """
-    try:
-        return set(store.save_posts(posts, matches, cursors)), []
-    except (*_RECORD_ERRORS, sqlite3.InterfaceError, sqlite3.ProgrammingError):
-        pass
-    new_ids: set[str] = set()
-    refused = []
-    for post in posts:
-        own = [m for m in matches if m.post_id == post.id]
-        try:
-            new_ids.update(store.save_posts([post], own))
-        except (*_RECORD_ERRORS, sqlite3.InterfaceError, sqlite3.ProgrammingError) as error:
-            refused.append(f"record {describe(post)}: cannot be stored ({one_line(error)})")
-    store.save_posts([], [], cursors)
-    return new_ids, refused
-
-
 __all__ = [
     "ALL_TOPICS",
     "Collected",
@@ -412,7 +368,6 @@ __all__ = [
     "collect",
     "match_posts",
     "run_listen",
-    "screen_posts",
     "select_sources",
     "select_topics",
 ]

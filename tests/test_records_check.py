@@ -16,8 +16,15 @@ from hypothesis import strategies as st
 from earmark.models import Post, parse_iso, to_iso
 from earmark.store import Store
 from earmark.store.posts import row_to_post
-from listen.records import INT64_MAX, INT64_MIN, check_post, clean_raw, parse_each, to_int64
-from listen.runner import screen_posts
+from listen.records import (
+    INT64_MAX,
+    INT64_MIN,
+    check_post,
+    clean_raw,
+    parse_each,
+    screen_posts,
+    to_int64,
+)
 
 UTC = timezone.utc
 WHEN = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
