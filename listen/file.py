@@ -91,6 +91,7 @@ class FileSource:
     note: ClassVar[str] = "JSONL/CSV import; reads appended lines on the next run"
     # One read of the file serves every topic: the runner fetches once, with topic None.
     topic_independent: ClassVar[bool] = True
+    posts_checked: ClassVar[bool] = True  # check_post runs here, to name each bad line
 
     def __init__(
         self,

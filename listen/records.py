@@ -10,7 +10,6 @@ post whose time is unusable is skipped with a reason. Source parsers read API pa
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import sqlite3
@@ -41,15 +40,19 @@ def clean_text(value: str) -> str:
 
 def check_post(post: Post) -> str | None:
     """Make post safe to store, in place; return why it cannot be used, or None when it can."""
+    fields = post.__dict__  # set directly: this runs for every post read
     for name in _REQUIRED:
-        value = _as_text(getattr(post, name))
-        if value is None:
-            return f"missing {name}"
+        value = fields[name]
+        if type(value) is not str or not value.isascii():
+            value = fields[name] = _as_text(value)
+            if value is None:
+                return f"missing {name}"
         if not value and name != "text":  # a post may be a bare photo; it is never matched
             return f"empty {name}"
-        setattr(post, name, value)
     for name in _OPTIONAL:
-        setattr(post, name, _as_text(getattr(post, name)) or None)
+        value = fields[name]
+        if value is not None and (type(value) is not str or not value or not value.isascii()):
+            fields[name] = _as_text(value) or None
     reach = to_int64(post.author_reach)
     post.author_reach = reach if reach is None or reach >= 0 else None  # no negative audiences
     created = post.created_at
@@ -68,12 +71,20 @@ def check_post(post: Post) -> str | None:
     return None
 
 
-def screen_posts(posts: Sequence[Post], name: str, warnings: list[str]) -> list[Post]:
-    """Return the posts safe to store (made so in place); each one skipped adds a warning."""
+def screen_posts(
+    posts: Sequence[Post], name: str, warnings: list[str], *, checked: bool = False
+) -> list[Post]:
+    """Return the posts safe to store (made so in place); each one skipped adds a warning.
+
+    checked: the source already ran check_post on each (the file source, to name the line).
+    """
     usable = []
     for post in posts:
         if post.source is None:
             post.source = name
+        if checked:
+            usable.append(post)
+            continue
         try:
             problem = check_post(post)
         except Exception as error:  # noqa: BLE001 - a record must never stop its source
@@ -108,14 +119,37 @@ def clean_raw(raw: Any) -> dict | None:
     """Return a raw record that serialises to valid UTF-8 JSON, or None when it cannot."""
     if not isinstance(raw, dict):
         return None
-    try:
-        encoded = json.dumps(raw, ensure_ascii=False, default=str)
-    except (RecursionError, ValueError, TypeError):
-        return _walk(raw, 0)
-    if encoded.isascii() or not _SURROGATE.search(encoded):
-        if encoded.count("{") + encoded.count("[") <= MAX_RAW_DEPTH:
-            return raw  # the common case: nothing to change, and too few brackets to nest deep
+    if _is_clean(raw, 0):
+        return raw  # the common case: nothing to copy
     return _walk(raw, 0)
+
+
+def _is_clean(value: Any, depth: int) -> bool:
+    """Whether value is JSON that needs no change (a loop in Python beats json.dumps here)."""
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or not _SURROGATE.search(value)
+    if value is None or kind is bool:
+        return True
+    if kind is int:
+        return value.bit_length() <= 10_000
+    if kind is float:
+        return math.isfinite(value)
+    if depth >= MAX_RAW_DEPTH:
+        return False
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or _is_clean(key, depth)):
+                return False
+            if not ((type(item) is str and item.isascii()) or _is_clean(item, depth + 1)):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            if not _is_clean(item, depth + 1):
+                return False
+        return True
+    return False
 
 
 def _walk(value: Any, depth: int) -> Any:

@@ -255,7 +255,8 @@ def _collect_source(
                 if warnings:
                     yield Collected(source=name, topic=key, warnings=warnings)
                 break
-            usable = screen_posts(batch.posts, name, warnings)
+            checked = getattr(source, "posts_checked", False)
+            usable = screen_posts(batch.posts, name, warnings, checked=checked)
             kept, matches = match_posts(usable, compiled)
             yield Collected(
                 source=name,
