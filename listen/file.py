@@ -30,7 +30,7 @@ from listen.fileformats import (
     parse_native_id,
     to_post,
 )
-from listen.records import check_post
+from listen.records import check_post, describe
 
 FORMATS = ("auto", "jsonl", "csv")
 BATCH_SIZE = 1000
@@ -183,7 +183,7 @@ class FileSource:
             post.source = self.name
             problem = check_post(post)
             if problem is not None:
-                self._skip(line_no, problem)
+                self._skip(line_no, f"record {describe(post)}: {problem}")
                 continue
             if since is not None and post.created_at < since:
                 continue

@@ -35,7 +35,7 @@ HOSTILE = [
     (hostile(3, author_reach="9223372036854775808"), None),
     (hostile(4, author_reach="1e30"), None),
     (hostile(5, created_at='"0999-01-01T00:00:00Z"'),
-     "created_at 0999-01-01 outside the years 1000-9999"),
+     "record t:5: created_at 0999-01-01 outside the years 1000-9999"),
     ("[" * 1000 + "]" * 1000, "invalid JSON (nested too deep)"),
     ('{"a": ' * 1000 + "1" + "}" * 1000, "invalid JSON (nested too deep)"),
     (hostile(8, n="9" * 5000), "invalid JSON (a number too long to read)"),
