@@ -13,15 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from earmark.models import Post, parse_iso, to_iso
+from earmark.models import Post, TopicMatch, parse_iso, to_iso
 from earmark.store import Store
-from earmark.store.posts import row_to_post
+from earmark.store.posts import CursorUpdate, row_to_post
 from listen.records import (
     INT64_MAX,
     INT64_MIN,
     check_post,
     clean_raw,
     parse_each,
+    save_batch,
     screen_posts,
     to_int64,
 )
@@ -254,3 +255,17 @@ def test_any_post_is_stored_and_read_back_or_skipped_with_a_reason(tmp_path_fact
     assert back.author_reach is None or 0 <= back.author_reach <= INT64_MAX
     for value in (back.platform, back.native_id, back.text, back.author, back.url):
         assert value is None or value.encode("utf-8").decode("utf-8") == value
+
+
+def test_save_batch_stores_around_a_record_the_database_refuses(store):
+    """The last line of defence, for a post that never went through check_post."""
+    good, bad = post(native_id="1"), post(native_id="2", author_reach=2**63)
+    matches = [TopicMatch(p.id, "acme", "brand", ["acme"]) for p in (good, bad)]
+    new, refused = save_batch(store, [bad, good], matches, [CursorUpdate("t", "*", "next")])
+    assert new == {"t:1"}
+    assert refused == [
+        "record t:2: cannot be stored "
+        "(unexpected OverflowError: Python int too large to convert to SQLite INTEGER)"
+    ]
+    assert store.get_cursor("t", "*") == "next"
+    assert store.conn.execute("SELECT post_id FROM topic_matches").fetchall() == [("t:1",)]
