@@ -47,7 +47,11 @@ def to_iso(moment: datetime) -> str:
     """Render a datetime as ISO-8601 UTC with a Z suffix, second precision."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(timezone.utc)
+    if moment.year < 1000:
+        # glibc's %Y does not pad these ("999-01-01"), which fromisoformat cannot read back.
+        return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%SZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def intents_key(intents: Sequence[Sequence]) -> tuple[tuple[str, float], ...]:
@@ -81,6 +85,10 @@ def parse_iso(value: str) -> datetime:
             return datetime.fromisoformat(value)
         return datetime.fromisoformat(value[:19]).replace(tzinfo=timezone.utc)
     text = value.strip()
+    year = text.split("-", 1)[0]
+    if 0 < len(year) < 4 and year.isdigit() and len(text) > len(year) + 1:
+        # Written by an earmark before years under 1000 were padded (or refused): still read.
+        text = year.zfill(4) + text[len(year) :]
     if text.endswith("Z") or text.endswith("z"):
         text = text[:-1] + "+00:00"
     moment = datetime.fromisoformat(text)

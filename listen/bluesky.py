@@ -22,6 +22,7 @@ import requests
 from earmark.models import Post
 from listen.base import AuthError, Batch, HttpSourceSettings, MissingCredentials, SourceError
 from listen.http import BudgetExhausted, HttpClient, safe_url
+from listen.records import parse_each
 from listen.search_terms import search_terms
 from listen.secrets import check_env_names, read_secret, redact, register_secret
 from listen.tokens import post_json
@@ -115,20 +116,27 @@ def parse_post_view(view: Mapping[str, Any]) -> Post:
     )
 
 
-def parse_search_page(payload: Any) -> tuple[list[tuple[Post, datetime]], str | None]:
-    """Return the (post, sort time) pairs of a searchPosts response and its next cursor."""
+def parse_search_page(
+    payload: Any, skipped: list[str] | None = None
+) -> tuple[list[tuple[Post, datetime]], str | None]:
+    """Return the (post, sort time) pairs of a searchPosts response and its next cursor.
+
+    With a skipped list, a postView that cannot be read is left out with a reason added there.
+    """
     if not isinstance(payload, dict) or not isinstance(payload.get("posts"), list):
         raise SourceError("bluesky: unexpected searchPosts response (no `posts` list)")
-    found = []
-    for view in payload["posts"]:
-        try:
-            found.append((parse_post_view(view), sort_time(view)))
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise SourceError(
-                f"bluesky: malformed postView in the searchPosts response ({error!r})"
-            ) from None
+    found = parse_each(payload["posts"], _parse_view, PLATFORM, skipped)
     cursor = payload.get("cursor")
     return found, cursor if isinstance(cursor, str) and cursor else None
+
+
+def _parse_view(view: Any) -> tuple[Post, datetime]:
+    try:
+        return parse_post_view(view), sort_time(view)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+        raise SourceError(
+            f"bluesky: malformed postView in the searchPosts response ({error!r})"
+        ) from None
 
 
 def parse_profiles(payload: Any) -> dict[str, int]:
@@ -211,6 +219,7 @@ class BlueskySource:
             self.client.session = _XrpcSession(self.client.session)
         self._access: str | None = None
         self._refresh: str | None = None
+        self.warnings: list[str] = []  # records skipped, one line each, drained by the runner
 
     @property
     def base(self) -> str:
@@ -347,7 +356,9 @@ class BlueskySource:
                 params["lang"] = lang
             if page_cursor:
                 params["cursor"] = page_cursor
-            items, page_cursor = parse_search_page(self._get("app.bsky.feed.searchPosts", params))
+            items, page_cursor = parse_search_page(
+                self._get("app.bsky.feed.searchPosts", params), self.warnings
+            )
             for post, moment in items:
                 if mark is None or moment >= mark:
                     found.setdefault(post.id, (post, moment))

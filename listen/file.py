@@ -30,6 +30,7 @@ from listen.fileformats import (
     parse_native_id,
     to_post,
 )
+from listen.records import check_post, describe
 
 FORMATS = ("auto", "jsonl", "csv")
 BATCH_SIZE = 1000
@@ -90,6 +91,7 @@ class FileSource:
     note: ClassVar[str] = "JSONL/CSV import; reads appended lines on the next run"
     # One read of the file serves every topic: the runner fetches once, with topic None.
     topic_independent: ClassVar[bool] = True
+    posts_checked: ClassVar[bool] = True  # check_post runs here, to name each bad line
 
     def __init__(
         self,
@@ -161,7 +163,7 @@ class FileSource:
                 if seekable:
                     _index_threads(self.settings.path, threads)
         else:
-            records = _jsonl_records(lines)
+            records = _jsonl_records(lines, hold_partial=seekable)
         posts, taken = [], 0
         for record in records:
             if isinstance(record, RowError):
@@ -178,9 +180,13 @@ class FileSource:
             except RowError as error:
                 self._skip(line_no, error.reason)
                 continue
+            post.source = self.name
+            problem = check_post(post)
+            if problem is not None:
+                self._skip(line_no, f"record {describe(post)}: {problem}")
+                continue
             if since is not None and post.created_at < since:
                 continue
-            post.source = self.name
             posts.append(post)
             taken += 1
             done = limit is not None and taken >= limit
@@ -241,10 +247,15 @@ class _Lines:
         self.consumed = False  # whether any line was read in this run
         self.header: bytes | None = None  # a CSV file's header, re-read when resuming
         self._pushed: list[bytes] = []
+        # The last run ended on a whole JSON object with no newline after it: what comes
+        # first now (its newline, at least) belongs to that line, not to a new one.
+        self._continues = False
+        self._counted = False  # whether the line just read started a new line number
         if start.offset:
             stream.seek(0)
             self.header = stream.readline()
             stream.seek(start.offset)
+            self._continues = os.pread(stream.fileno(), 1, start.offset - 1) != b"\n"
 
     def peek(self) -> bytes:
         """Return the next line without consuming it (b'' at the end)."""
@@ -259,8 +270,20 @@ class _Lines:
                 return
             self.consumed = True
             self.offset += len(raw)
-            self.line += 1
+            counted = not self._continues
+            self._continues = False
+            if counted:
+                self.line += 1
+            elif not raw.strip():
+                continue
+            self._counted = counted
             yield self.line, raw
+
+    def unread(self, raw: bytes) -> None:
+        """Give back the line just read (the last one): the cursor stays before it."""
+        self.offset -= len(raw)
+        self.line -= self._counted
+        self._continues = not self._counted
 
     def cursor(self) -> str:
         return _Cursor(self.offset, self.line, _head(self.stream, self.offset)).dump()
@@ -288,7 +311,14 @@ def _decode(line_no: int, raw: bytes) -> str | RowError:
     return text
 
 
-def _jsonl_records(lines: _Lines) -> Iterator[tuple[int, dict] | RowError]:
+def _jsonl_records(
+    lines: _Lines, hold_partial: bool = False
+) -> Iterator[tuple[int, dict] | RowError]:
+    """Yield records or row errors; with hold_partial an unfinished last line is left unread.
+
+    A last line without its newline that is a whole JSON object is read (files written by
+    hand often end so); one that is not is taken as half-written and read by the next run.
+    """
     for line_no, raw in lines:
         text = _decode(line_no, raw)
         if isinstance(text, RowError):
@@ -300,9 +330,18 @@ def _jsonl_records(lines: _Lines) -> Iterator[tuple[int, dict] | RowError]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
+            if hold_partial and not raw.endswith(b"\n"):
+                lines.unread(raw)  # a writer is still appending it: read it once complete
+                return
             # json's "Unterminated string starting at" already ends with "at"
             what = error.msg.removesuffix(" at")
             yield RowError(line_no, f"invalid JSON ({what} at column {error.colno})")
+            continue
+        except RecursionError:
+            yield RowError(line_no, "invalid JSON (nested too deep)")
+            continue
+        except ValueError:  # the only other one: an integer of more than 4300 digits
+            yield RowError(line_no, "invalid JSON (a number too long to read)")
             continue
         if not isinstance(data, dict):
             yield RowError(line_no, "not a JSON object")

@@ -13,6 +13,7 @@ from listen.base import Batch, HttpSourceSettings, SourceError
 from listen.html import html_to_text
 from listen.http import BudgetExhausted
 from listen.httpsource import HttpSource
+from listen.records import parse_each
 from listen.search_terms import plain_terms, search_terms
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ def parse_hit(hit: Mapping[str, Any]) -> Post:
         created = datetime.fromtimestamp(int(hit["created_at_i"]), tz=timezone.utc)
     except (KeyError, TypeError, ValueError) as error:
         raise SourceError(f"{PLATFORM}: a search hit lacks {error}; the API changed?") from None
+    except (OverflowError, OSError):
+        raise SourceError(f"{PLATFORM}: a search hit's created_at_i is out of range") from None
     tags = hit.get("_tags") or []
     is_comment = "comment" in tags or hit.get("comment_text") is not None
     if is_comment:
@@ -69,12 +72,19 @@ def parse_hit(hit: Mapping[str, Any]) -> Post:
     )
 
 
-def parse_search_page(data: Any) -> tuple[list[Post], int]:
-    """Return the posts of one `search_by_date` page and its number of pages."""
+def parse_search_page(data: Any, skipped: list[str] | None = None) -> tuple[list[Post], int]:
+    """Return the posts of one `search_by_date` page and its number of pages.
+
+    With a skipped list, a hit that cannot be read is left out with a reason added there.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("hits"), list):
         raise SourceError(f"{PLATFORM}: unexpected search response (no `hits` list)")
-    posts = [parse_hit(hit) for hit in data["hits"]]
-    return posts, int(data.get("nbPages") or 0)
+    posts = parse_each(data["hits"], parse_hit, PLATFORM, skipped)
+    return posts, _count(data.get("nbPages"))
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and 0 <= value < 2**31 else 0
 
 
 def build_query(topic: Topic) -> dict[str, str]:
@@ -133,7 +143,7 @@ class HackerNewsSource(HttpSource):
                         "page": str(page),
                     }
                     data, _ = self.http.get_json(f"{self.base_url}/search_by_date", params)
-                    posts, pages = parse_search_page(data)
+                    posts, pages = parse_search_page(data, self.warnings)
                     fresh = [post for post in posts if post.native_id not in seen]
                     seen.update(post.native_id for post in posts)
                     for post in posts:
@@ -153,7 +163,7 @@ class HackerNewsSource(HttpSource):
                     if not posts or page >= pages:
                         break
                 # Algolia serves at most ~1000 hits per query: go on below the oldest one seen.
-                nb_hits = int(data.get("nbHits") or 0)
+                nb_hits = _count(data.get("nbHits"))
                 complete = (
                     oldest is None
                     or page * self.settings.hits_per_page >= nb_hits

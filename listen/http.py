@@ -174,6 +174,10 @@ class HttpClient:
             raise SourceError(
                 f"{self.source_name}: malformed JSON from {safe_url(url)}: {error}"
             ) from None
+        except RecursionError:
+            raise SourceError(
+                f"{self.source_name}: unreadable JSON from {safe_url(url)}: nested too deep"
+            ) from None
 
     def get_text(
         self,

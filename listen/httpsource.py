@@ -28,6 +28,7 @@ class HttpSource:
         self.settings = settings
         self.env = env
         self.base_url = (settings.base_url or self.default_base_url).rstrip("/")
+        self.warnings: list[str] = []  # records skipped, one line each, drained by the runner
         self.http = http or HttpClient.for_settings(self.name, settings)
 
     def secret(self, key: str) -> str | None:

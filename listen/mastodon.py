@@ -15,6 +15,7 @@ from listen.base import Batch, HttpSourceSettings, SourceError
 from listen.html import html_to_text
 from listen.http import BudgetExhausted
 from listen.httpsource import HttpSource
+from listen.records import parse_each
 from listen.search_terms import search_terms
 from listen.streams import dump_positions, load_positions
 
@@ -53,6 +54,8 @@ def parse_status(status: Mapping[str, Any]) -> Post:
         created = parse_iso(status["created_at"])
     except (KeyError, TypeError, ValueError) as error:
         raise SourceError(f"{PLATFORM}: a status lacks {error}; the API changed?") from None
+    if not native_id.isdigit() or not native_id.isascii():  # ids are numbers, sorted as such
+        raise SourceError(f"{PLATFORM}: a status id is not a number ({native_id[:40]!r})")
     account = status.get("account") or {}
     spoiler = (status.get("spoiler_text") or "").strip()
     content = html_to_text(status.get("content"))
@@ -75,18 +78,18 @@ def parse_status(status: Mapping[str, Any]) -> Post:
     )
 
 
-def parse_statuses(data: Any, where: str) -> list[Post]:
-    """Map a list of statuses (a timeline page) to Posts."""
+def parse_statuses(data: Any, where: str, skipped: list[str] | None = None) -> list[Post]:
+    """Map a list of statuses (a timeline page) to Posts; see parse_each for skipped."""
     if not isinstance(data, list):
         raise SourceError(f"{PLATFORM}: unexpected response from {where} (expected a list)")
-    return [parse_status(status) for status in data]
+    return parse_each(data, parse_status, PLATFORM, skipped)
 
 
-def parse_search(data: Any) -> list[Post]:
-    """Map the statuses of a v2 search result to Posts."""
+def parse_search(data: Any, skipped: list[str] | None = None) -> list[Post]:
+    """Map the statuses of a v2 search result to Posts; see parse_each for skipped."""
     if not isinstance(data, dict) or not isinstance(data.get("statuses"), list):
         raise SourceError(f"{PLATFORM}: unexpected search response (no `statuses` list)")
-    return [parse_status(status) for status in data["statuses"]]
+    return parse_each(data["statuses"], parse_status, PLATFORM, skipped)
 
 
 def parse_link_header(value: str | None) -> dict[str, str]:
@@ -178,7 +181,7 @@ class MastodonSource(HttpSource):
                 params["min_id"] = start
             while True:
                 data, response = self.http.get_json(url, params, headers)
-                posts = parse_statuses(data, url)
+                posts = parse_statuses(data, url, self.warnings)
                 if not posts:
                     return
                 full_page = len(posts) >= size
@@ -210,7 +213,7 @@ class MastodonSource(HttpSource):
             try:
                 while True:
                     data, _ = self.http.get_json(url, {**params, "offset": str(offset)}, headers)
-                    posts = parse_search(data)
+                    posts = parse_search(data, self.warnings)
                     offset += len(posts)
                     full_page = len(posts) >= size
                     if limit is not None:

@@ -123,6 +123,7 @@ class RedditSource:
         self._token: str | None = None
         self._token_expires = 0.0
         self._told_rss = False
+        self.warnings: list[str] = []  # records skipped, one line each, drained by the runner
 
     # credentials
 
@@ -269,14 +270,15 @@ class RedditSource:
                 response.headers.get("X-Ratelimit-Remaining", "?"),
                 response.headers.get("X-Ratelimit-Reset", "?"),
             )
-            posts, after = parse_listing(payload, url.split("://", 1)[-1].split("/", 1)[-1])
+            where = url.split("://", 1)[-1].split("/", 1)[-1]
+            posts, after = parse_listing(payload, where, self.warnings)
             yield posts, after is not None
             if after is None:
                 return
 
     def _feed_pages(self, url: str, params: dict[str, str]) -> Iterator[tuple[list[Post], bool]]:
         _, response = self.client.get_text(url, params)
-        yield parse_feed(response.content), False
+        yield parse_feed(response.content, skipped=self.warnings), False
 
 
 def _batches(

@@ -10,6 +10,7 @@ from typing import Any
 from earmark.models import Post
 from listen.base import SourceError
 from listen.html import html_to_text
+from listen.records import parse_each
 
 PLATFORM = "reddit"
 WEB_URL = "https://www.reddit.com"
@@ -64,24 +65,29 @@ def parse_thing(thing: Mapping[str, Any]) -> Post | None:
     )
 
 
-def parse_listing(payload: Any, where: str = "reddit") -> tuple[list[Post], str | None]:
-    """Return the posts of a Listing and its `after` cursor; a non-Listing raises SourceError."""
+def parse_listing(
+    payload: Any, where: str = "reddit", skipped: list[str] | None = None
+) -> tuple[list[Post], str | None]:
+    """Return the posts of a Listing and its `after` cursor; a non-Listing raises SourceError.
+
+    With a skipped list, an item that cannot be read is left out with a reason added there.
+    """
     if not isinstance(payload, dict) or payload.get("kind") != "Listing":
         raise SourceError(f"reddit: unexpected response from {where}: not a Listing")
     data = payload.get("data")
     children = data.get("children") if isinstance(data, dict) else None
     if not isinstance(children, list):
         raise SourceError(f"reddit: unexpected response from {where}: Listing without children")
-    posts = []
-    for child in children:
+
+    def parse(child: Any) -> Post | None:
         try:
-            post = parse_thing(child) if isinstance(child, dict) else None
-        except (KeyError, TypeError, ValueError) as error:
+            return parse_thing(child) if isinstance(child, dict) else None
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as error:
             raise SourceError(
                 f"reddit: malformed item in the Listing from {where} ({error!r} missing or bad)"
             ) from None
-        if post is not None:
-            posts.append(post)
+
+    posts = [post for post in parse_each(children, parse, PLATFORM, skipped) if post]
     after = data.get("after")
     return posts, after if isinstance(after, str) and after else None
 
@@ -97,8 +103,16 @@ def _feed_fullname(entry: Any) -> str | None:
     return f"t1_{comment.lower()}" if comment else f"t3_{link.lower()}"
 
 
-def parse_feed(text: str | bytes, *, parse: Callable[..., Any] | None = None) -> list[Post]:
-    """Map a Reddit .rss feed (Atom now, RSS 2.0 in older recordings) to Posts."""
+def parse_feed(
+    text: str | bytes,
+    *,
+    parse: Callable[..., Any] | None = None,
+    skipped: list[str] | None = None,
+) -> list[Post]:
+    """Map a Reddit .rss feed (Atom now, RSS 2.0 in older recordings) to Posts.
+
+    With a skipped list, an entry that cannot be read is left out with a reason added there.
+    """
     if parse is None:
         import feedparser
 
@@ -107,50 +121,51 @@ def parse_feed(text: str | bytes, *, parse: Callable[..., Any] | None = None) ->
     if feed.get("bozo") and not feed.get("entries"):
         problem = feed.get("bozo_exception")
         raise SourceError(f"reddit: unreadable RSS feed ({type(problem).__name__}: {problem})")
-    posts = []
-    for entry in feed.get("entries", []):
-        fullname = _feed_fullname(entry)
-        # dict.get: feedparser's own get() warns when mapping a missing `updated` to `published`.
-        moment = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
-        if not fullname or not moment:
-            continue
-        html = ""
-        if entry.get("content"):
-            html = entry["content"][0].get("value", "")
-        html = html or entry.get("summary", "")
-        author = (entry.get("author") or "").strip()
-        if not author:
-            found = re.search(r"submitted by\s*<a href=\"[^\"]*/user/([^\"/]+)", html)
-            author = found.group(1) if found else ""
-        author = re.sub(r"^/?u/", "", author) or None
-        # Reddit appends "submitted by /u/x [link] [comments]" to every entry's HTML.
-        body = html_to_text(re.split(r"(?:&#32;|\s)*submitted by", html, maxsplit=1)[0])
-        title = (entry.get("title") or "").strip()
-        is_comment = fullname.startswith("t1_")
-        if is_comment:
-            text = body or title
-        else:
-            text = f"{title}\n\n{body}" if body and body != title else title
-        link_match = _COMMENTS_PATH.search(entry.get("link") or "")
-        thread = f"t3_{link_match.group(1).lower()}" if link_match else None
-        posts.append(
-            Post(
-                platform=PLATFORM,
-                native_id=fullname,
-                text=text,
-                created_at=datetime(*moment[:6], tzinfo=timezone.utc),
-                url=entry.get("link"),
-                author=author,
-                thread_id=_full_id(thread if is_comment else fullname),
-                source=PLATFORM,
-                raw={
-                    "feed_entry": {
-                        key: dict.get(entry, key)
-                        for key in ("id", "link", "title", "author", "published", "updated")
-                        if dict.get(entry, key) is not None
-                    }
-                    | {"tags": [tag.get("term") for tag in entry.get("tags", [])]}
-                },
-            )
-        )
-    return posts
+    entries = feed.get("entries", [])
+    return [post for post in parse_each(entries, _feed_entry, PLATFORM, skipped) if post]
+
+
+def _feed_entry(entry: Any) -> Post | None:
+    """Map one feed entry to a Post (None when it has no Reddit id or no time)."""
+    fullname = _feed_fullname(entry)
+    # dict.get: feedparser's own get() warns when mapping a missing `updated` to `published`.
+    moment = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+    if not fullname or not moment:
+        return None
+    html = ""
+    if entry.get("content"):
+        html = entry["content"][0].get("value", "")
+    html = html or entry.get("summary", "")
+    author = (entry.get("author") or "").strip()
+    if not author:
+        found = re.search(r"submitted by\s*<a href=\"[^\"]*/user/([^\"/]+)", html)
+        author = found.group(1) if found else ""
+    author = re.sub(r"^/?u/", "", author) or None
+    # Reddit appends "submitted by /u/x [link] [comments]" to every entry's HTML.
+    body = html_to_text(re.split(r"(?:&#32;|\s)*submitted by", html, maxsplit=1)[0])
+    title = (entry.get("title") or "").strip()
+    is_comment = fullname.startswith("t1_")
+    if is_comment:
+        text = body or title
+    else:
+        text = f"{title}\n\n{body}" if body and body != title else title
+    link_match = _COMMENTS_PATH.search(entry.get("link") or "")
+    thread = f"t3_{link_match.group(1).lower()}" if link_match else None
+    return Post(
+        platform=PLATFORM,
+        native_id=fullname,
+        text=text,
+        created_at=datetime(*moment[:6], tzinfo=timezone.utc),
+        url=entry.get("link"),
+        author=author,
+        thread_id=_full_id(thread if is_comment else fullname),
+        source=PLATFORM,
+        raw={
+            "feed_entry": {
+                key: dict.get(entry, key)
+                for key in ("id", "link", "title", "author", "published", "updated")
+                if dict.get(entry, key) is not None
+            }
+            | {"tags": [tag.get("term") for tag in entry.get("tags", [])]}
+        },
+    )

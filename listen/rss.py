@@ -16,6 +16,7 @@ from earmark.models import Post, parse_iso, to_iso
 from listen.base import Batch, HttpSourceSettings, SourceError
 from listen.html import html_to_text
 from listen.http import BudgetExhausted, HttpClient, safe_url
+from listen.records import parse_each
 from listen.streams import dump_positions, load_positions
 
 if TYPE_CHECKING:
@@ -142,8 +143,12 @@ def parse_feed(
     feed_url: str,
     fallback: datetime,
     headers: Mapping[str, str] | None = None,
+    skipped: list[str] | None = None,
 ) -> list[Post]:
-    """Parse an RSS/Atom document into Posts, oldest first; not a feed raises SourceError."""
+    """Parse an RSS/Atom document into Posts, oldest first; not a feed raises SourceError.
+
+    With a skipped list, an entry that cannot be read is left out with a reason added there.
+    """
     import feedparser
 
     lowered = {name.lower(): value for name, value in (headers or {}).items()}
@@ -165,19 +170,17 @@ def parse_feed(
         )
     language = parsed.feed.get("language")
     feed_author = dict(parsed.feed).get("author")
-    posts = [
-        post
-        for entry in parsed.entries
-        if (
-            post := parse_entry(
-                entry,
-                feed_url=feed_url,
-                feed_language=language,
-                fallback=fallback,
-                feed_author=feed_author,
-            )
+
+    def parse(entry: Any) -> Post | None:
+        return parse_entry(
+            entry,
+            feed_url=feed_url,
+            feed_language=language,
+            fallback=fallback,
+            feed_author=feed_author,
         )
-    ]
+
+    posts = [post for post in parse_each(parsed.entries, parse, PLATFORM, skipped) if post]
     posts.sort(key=lambda post: post.created_at)
     return posts
 
@@ -203,6 +206,7 @@ class RssSource:
         self.http = http or HttpClient.for_settings(PLATFORM, settings)
         self.now = now or (lambda: datetime.now(timezone.utc))
         self._feeds: dict[str, list[Post]] = {}  # each feed is downloaded once per run
+        self.warnings: list[str] = []  # records skipped, one line each, drained by the runner
 
     def credentials(self) -> dict[str, bool]:
         """Return {} : feeds need no credentials."""
@@ -265,7 +269,11 @@ class RssSource:
         if url not in self._feeds:
             _, response = self.http.get_text(url, headers={"Accept": ACCEPT})
             self._feeds[url] = parse_feed(
-                response.content, feed_url=url, fallback=self.now(), headers=response.headers
+                response.content,
+                feed_url=url,
+                fallback=self.now(),
+                headers=response.headers,
+                skipped=self.warnings,
             )
         return self._feeds[url]
 

@@ -19,6 +19,7 @@ from earmark.models import Post, TopicMatch, utcnow
 from listen import registry
 from listen.base import SourceError
 from listen.matcher import CompiledTopic, compile_topics, match_topics
+from listen.records import save_batch, screen_posts
 
 # The cursor key of sources that read everything once for all topics (the file source).
 ALL_TOPICS = "*"
@@ -254,17 +255,16 @@ def _collect_source(
                 if warnings:
                     yield Collected(source=name, topic=key, warnings=warnings)
                 break
-            for post in batch.posts:
-                if post.source is None:
-                    post.source = name
-            kept, matches = match_posts(batch.posts, compiled)
+            checked = getattr(source, "posts_checked", False)
+            usable = screen_posts(batch.posts, name, warnings, checked=checked)
+            kept, matches = match_posts(usable, compiled)
             yield Collected(
                 source=name,
                 topic=key,
                 posts=kept,
                 matches=matches,
                 cursor=batch.cursor,
-                fetched=len(batch.posts),
+                fetched=len(usable),
                 warnings=warnings,
             )
 
@@ -347,7 +347,10 @@ def run_listen(
         if item.cursor is not None:
             cursors.append(CursorUpdate(item.source, item.topic, item.cursor))
         if item.posts or cursors:
-            new_ids = set(store.save_posts(item.posts, item.matches, cursors))
+            new_ids, refused = save_batch(store, item.posts, item.matches, cursors)
+            source.warnings.extend(refused)
+            source.skipped += len(refused)
+            item.fetched -= len(refused)
         else:
             new_ids = set()
         source.fetched += item.fetched

@@ -14,6 +14,7 @@ from listen.base import Batch, HttpSourceSettings, SourceError
 from listen.html import html_to_text
 from listen.http import BudgetExhausted
 from listen.httpsource import HttpSource
+from listen.records import parse_each
 from listen.search_terms import plain_terms, search_terms
 from listen.streams import dump_positions, load_positions
 
@@ -59,6 +60,8 @@ def parse_question(item: Mapping[str, Any], site: str) -> Post:
         created = datetime.fromtimestamp(int(item["creation_date"]), tz=timezone.utc)
     except (KeyError, TypeError, ValueError) as error:
         raise SourceError(f"{PLATFORM}: a question lacks {error}; the API changed?") from None
+    except (OverflowError, OSError):
+        raise SourceError(f"{PLATFORM}: a question's creation_date is out of range") from None
     title = html.unescape(item.get("title") or "").strip()
     body = html_to_text(item.get("body"))
     owner = item.get("owner") or {}
@@ -81,11 +84,17 @@ def parse_question(item: Mapping[str, Any], site: str) -> Post:
     )
 
 
-def parse_search_page(data: Any, site: str) -> tuple[list[Post], bool]:
-    """Return the questions of one search page and whether more pages follow."""
+def parse_search_page(
+    data: Any, site: str, skipped: list[str] | None = None
+) -> tuple[list[Post], bool]:
+    """Return the questions of one search page and whether more pages follow.
+
+    With a skipped list, a question that cannot be read is left out with a reason added there.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise SourceError(f"{PLATFORM}: unexpected search response (no `items` list)")
-    return [parse_question(item, site) for item in data["items"]], bool(data.get("has_more"))
+    posts = parse_each(data["items"], lambda item: parse_question(item, site), PLATFORM, skipped)
+    return posts, bool(data.get("has_more"))
 
 
 class StackExchangeSource(HttpSource):
@@ -160,7 +169,7 @@ class StackExchangeSource(HttpSource):
             data, _ = self.http.get_json(
                 f"{self.base_url}/search/advanced", {**params, "page": str(page)}
             )
-            posts, has_more = parse_search_page(data, site)
+            posts, has_more = parse_search_page(data, site, self.warnings)
             backoff = data.get("backoff")
             if isinstance(backoff, (int, float)) and backoff > 0:
                 # The API asks clients to wait this long before calling the same method again.

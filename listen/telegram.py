@@ -211,8 +211,13 @@ class TelegramSource(HttpSource):
         posts: list[Post] = []
         complete = False
         try:
-            for item in scraper.get_items():
-                post = parse_message(item)
+            for number, item in enumerate(scraper.get_items(), start=1):
+                try:
+                    post = parse_message(item)
+                except Exception as error:  # noqa: BLE001 - one odd message must not stop the page
+                    where = getattr(item, "url", None) or f"#{number} of the page"
+                    self.warnings.append(f"record {str(where)[:80]}: unreadable ({error!r:.120})")
+                    continue
                 if not _newer(post, known, since):
                     complete = True
                     break

@@ -18,6 +18,7 @@ from earmark.configload import FieldError
 from earmark.models import Post, parse_iso, to_iso, utcnow
 from listen.base import Batch, HttpSourceSettings, MissingCredentials, SourceError
 from listen.http import BudgetExhausted, HttpClient
+from listen.records import parse_each
 from listen.search_terms import search_terms
 from listen.secrets import check_env_names, read_secret
 
@@ -65,6 +66,8 @@ def snowflake_time(tweet_id: str) -> datetime:
 def parse_tweet(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) -> Post:
     """Map a v2 Tweet object (and its author from includes.users) to a Post."""
     tweet_id = str(tweet["id"])
+    if not tweet_id.isdigit() or not tweet_id.isascii():  # ids are numbers, sorted as such
+        raise ValueError(f"id {tweet_id[:40]!r} is not a number")
     user = users.get(str(tweet.get("author_id")), {})
     username = user.get("username")
     metrics = user.get("public_metrics") or {}
@@ -97,8 +100,13 @@ def parse_tweet(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]
     )
 
 
-def parse_search_page(payload: Any) -> tuple[list[Post], str | None]:
-    """Return the posts of a recent-search response and its next_token."""
+def parse_search_page(
+    payload: Any, skipped: list[str] | None = None
+) -> tuple[list[Post], str | None]:
+    """Return the posts of a recent-search response and its next_token.
+
+    With a skipped list, a tweet that cannot be read is left out with a reason added there.
+    """
     if not isinstance(payload, dict) or not isinstance(payload.get("meta"), dict):
         raise SourceError("x: unexpected search response (no `meta`)")
     data = payload.get("data") or []  # absent when nothing matched
@@ -108,12 +116,14 @@ def parse_search_page(payload: Any) -> tuple[list[Post], str | None]:
     }
     if not isinstance(data, list):
         raise SourceError("x: unexpected search response (`data` is not a list)")
-    posts = []
-    for tweet in data:
+
+    def parse(tweet: Any) -> Post:
         try:
-            posts.append(parse_tweet(tweet, users))
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            return parse_tweet(tweet, users)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise SourceError(f"x: malformed tweet in the search response ({error!r})") from None
+
+    posts = parse_each(data, parse, PLATFORM, skipped)
     token = payload["meta"].get("next_token")
     return posts, token if isinstance(token, str) and token else None
 
@@ -155,6 +165,7 @@ class XSource:
         self.client = client or HttpClient.for_settings(self.name, settings)
         self.now = now
         self.posts_read = 0  # against settings.max_posts, for the whole run
+        self.warnings: list[str] = []  # records skipped, one line each, drained by the runner
 
     def credentials(self) -> dict[str, bool]:
         """Return {ENV_VAR_NAME: is_set} for the credentials this source can use."""
@@ -216,7 +227,7 @@ class XSource:
                     query["next_token"] = next_token
                 headers = {"Authorization": f"Bearer {token}"}
                 payload, _ = self.client.get_json(url, query, headers)
-                posts, next_token = parse_search_page(payload)
+                posts, next_token = parse_search_page(payload, self.warnings)
                 self.posts_read += len(posts)
                 for post in posts:
                     # With a cursor, since_id decides; --since still bounds what is kept.
