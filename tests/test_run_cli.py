@@ -151,6 +151,27 @@ def test_every_source_failing_exits_1(tmp_path):
     assert runs_table(config)[0]["status"] == "failed"
 
 
+def test_a_bug_in_a_stage_marks_the_run_failed_and_frees_the_lock(tmp_path, monkeypatch):
+    config = write_config(tmp_path, FILE_SOURCE)
+    write_posts(tmp_path / "posts.jsonl", 3)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom in classify")
+
+    monkeypatch.setattr("classify.stage.classify_posts", broken)
+    result = invoke(config, "run")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: unexpected RuntimeError: boom in classify; this is a bug in earmark, please "
+        "report it with the command you ran\n"
+    )
+    (row,) = runs_table(config)
+    assert row["status"] == "failed"
+    assert "unexpected RuntimeError: boom in classify" in json.dumps(row)
+    monkeypatch.undo()
+    assert invoke(config, "run").exit_code == 0  # the lock was released
+
+
 def test_run_without_a_config_is_a_one_line_error(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db"), "run"], env={})
     assert (result.exit_code, result.stdout) == (1, "")

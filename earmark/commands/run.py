@@ -157,7 +157,8 @@ def run(app: App, max_duration: str | None) -> None:
         run_id = store.start_run("run", now)
         try:
             report = run_pipeline(store, config, now=now, env=app.env, max_duration=seconds)
-        except EarmarkError as error:  # e.g. the database locked by another process
+        except Exception as error:  # e.g. the database locked by another process, or a bug
+            # Never leave the run "running": record why it failed, then let the CLI say it.
             _record_failure(store, run_id, now, started, error)
             raise
         code = report.exit_code()
@@ -178,8 +179,11 @@ def _record_failure(store, run_id: int, now, started: float, error: Exception) -
     from earmark.store import StoreError
 
     ended = now + timedelta(seconds=time.monotonic() - started)
+    text = " ".join(str(error).split())
+    if not isinstance(error, EarmarkError):
+        text = f"unexpected {type(error).__name__}" + (f": {text}" if text else "")
     try:
-        store.finish_run(run_id, "failed", {}, {"run": str(error)}, ended_at=ended)
+        store.finish_run(run_id, "failed", {}, {"run": text}, ended_at=ended)
     except StoreError:
         pass
 
