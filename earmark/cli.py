@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sqlite3
 import sys
 
 import click
@@ -14,6 +15,7 @@ from earmark.app import App
 from earmark.errors import EarmarkError, UsageError
 from earmark.redaction import redact as _redact
 from earmark.safetext import terminal_text
+from earmark.store import StoreError
 
 # Each module defines COMMANDS, a list of click commands; the stages never import this file.
 COMMAND_MODULES = (
@@ -94,6 +96,8 @@ class EarmarkGroup(click.Group):
             return super().invoke(ctx)
         except UsageError as error:
             raise click.UsageError(redact(str(error)), ctx) from None
+        except (StoreError, sqlite3.Error) as error:  # database faults: exit 1, locked 75
+            raise _database_exit(ctx, error) from None
         except EarmarkError as error:
             raise click.ClickException(redact(str(error))) from None
         except click.ClickException as error:
@@ -118,6 +122,19 @@ class EarmarkGroup(click.Group):
             app = ctx.find_object(App)
             if app is not None:
                 app.close()
+
+
+def _database_exit(ctx: click.Context, error: Exception) -> click.ClickException:
+    """One line for a database fault, with its exit code (75: locked, try again later)."""
+    from earmark.store.faults import explain_fault
+
+    if not isinstance(error, StoreError):
+        app = ctx.find_object(App)
+        path = app._store.path if app is not None and app._store is not None else "database"
+        error = explain_fault(path, error)
+    exit = click.ClickException(redact(str(error)))
+    exit.exit_code = error.exit_code
+    return exit
 
 
 @click.group(cls=EarmarkGroup, context_settings={"help_option_names": ["-h", "--help"]})

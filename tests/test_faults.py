@@ -287,7 +287,7 @@ conn.execute("ROLLBACK")
 """
 
 
-def test_a_database_locked_by_another_process_is_one_line_and_exit_1(tmp_path):
+def test_a_database_locked_by_another_process_is_one_line_and_exit_75(tmp_path):
     write_posts(tmp_path / "posts.jsonl", 10)
     config = write_config(tmp_path, "  file: {path: posts.jsonl}\n")
     db = tmp_path / "x.db"
@@ -305,7 +305,7 @@ def test_a_database_locked_by_another_process_is_one_line_and_exit_1(tmp_path):
         waited = time.monotonic() - started
     finally:
         holder.communicate(timeout=30)
-    assert (result.exit_code, result.stdout) == (1, "")
+    assert (result.exit_code, result.stdout) == (75, "")  # EX_TEMPFAIL: cron tries again later
     assert result.stderr == (
         f"Error: {db}: the database is locked by another process (waited 5s); try again later\n"
     )

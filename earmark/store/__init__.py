@@ -7,51 +7,92 @@ stays small; all of them share one sqlite-utils `Database`.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
 
-from earmark.errors import EarmarkError
 from earmark.models import to_iso, utcnow
 from earmark.store.alerts import AlertsMixin
 from earmark.store.exports import ExportsMixin
+from earmark.store.faults import (
+    BUSY_TIMEOUT_MS,
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    explain_fault,
+    fault_kind,
+    quick_check_problem,
+)
 from earmark.store.posts import PostsMixin
 from earmark.store.queues import QueuesMixin
 from earmark.store.runlog import RunLogMixin
 from earmark.store.runs import RunsMixin
 from earmark.store.schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 
-BUSY_TIMEOUT_MS = 5000
-
-
-class StoreError(EarmarkError):
-    """The database cannot be opened or used."""
+__all__ = ["BUSY_TIMEOUT_MS", "Store", "StoreCorruptError", "StoreError", "StoreLockedError"]
 
 
 class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, AlertsMixin):
     """An earmark database: open it, migrate it, read and write it."""
 
-    def __init__(self, path: str | Path, *, migrate: bool = True):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        migrate: bool = True,
+        check_integrity: bool = True,
+        connect: Callable[..., sqlite3.Connection] = sqlite3.connect,
+    ):
+        """Open (and create) the database; `connect` is sqlite3.connect or a stand-in for it."""
         self.path = str(path)
+        conn = None
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn = connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.OperationalError as error:
-            if "unable to open" not in str(error):
-                raise StoreError(self._explain(error)) from error
-            raise StoreError(
-                f"{self.path}: cannot open the database ({error}); check that its directory "
-                "exists and is writable"
-            ) from error
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{self.path}: not an SQLite database ({error})") from error
+            if check_integrity:
+                self._check_integrity_daily(conn)
+        except sqlite3.Error as error:
+            if conn is not None:
+                conn.close()
+            raise explain_fault(self.path, error) from error
+        except StoreError:
+            conn.close()
+            raise
         self.db = sqlite_utils.Database(conn)
         if migrate:
             self.ensure_schema()
+
+    def _check_integrity_daily(self, conn: sqlite3.Connection) -> None:
+        """Run PRAGMA quick_check at most once a UTC day; the day is kept in user_version.
+
+        A corrupt page otherwise goes unnoticed until a query happens to read it (a cron run
+        may pass for weeks). An empty new file passes at once; a 1 GB one takes seconds.
+        """
+        today = utcnow().date().toordinal()
+        if conn.execute("PRAGMA user_version").fetchone()[0] == today:
+            return
+        problem = quick_check_problem(conn)
+        if problem is not None:
+            raise StoreCorruptError(
+                f"{self.path}: the database is corrupt (quick_check: {problem}); restore it "
+                f"from a backup or recover it with "
+                f"`sqlite3 {self.path} .recover | sqlite3 recovered.db`"
+            )
+        # Recording the day is a write: while another process writes, skip it (and check
+        # again at the next open) rather than wait for the lock.
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute(f"PRAGMA user_version = {today}")
+        except sqlite3.OperationalError as error:
+            if fault_kind(error) != "locked":
+                raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -68,30 +109,32 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
 
     @contextmanager
     def transaction(self):
-        """Run a block in one IMMEDIATE transaction; nested calls join the outer one."""
+        """Run a block in one IMMEDIATE transaction; nested calls join the outer one.
+
+        A database fault (locked, disk full, I/O error, corruption) in the block or at COMMIT
+        rolls the whole block back and is raised as a one-line StoreError.
+        """
         if self.conn.in_transaction:
             yield
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            raise StoreError(self._explain(error)) from error
+        except sqlite3.Error as error:
+            raise explain_fault(self.path, error) from error
         try:
             yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException as error:
+            self._rollback()
+            if fault_kind(error) is not None:
+                raise explain_fault(self.path, error) from error
+            raise
 
-    def _explain(self, error: sqlite3.OperationalError) -> str:
-        """Turn SQLite's terse error into one line that says what to do."""
-        if "locked" in str(error) or "busy" in str(error):
-            return (
-                f"{self.path}: the database is locked by another process "
-                f"(waited {BUSY_TIMEOUT_MS / 1000:g}s); try again later"
-            )
-        return f"{self.path}: {error}"
+    def _rollback(self) -> None:
+        # After SQLITE_FULL or an I/O error SQLite may already have rolled back by itself: a
+        # second ROLLBACK would fail and hide the error that matters.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def schema_version(self) -> int:
         """Return how many migrations this database has applied."""
