@@ -129,12 +129,19 @@ def _database_exit(ctx: click.Context, error: Exception) -> click.ClickException
     from earmark.store.faults import explain_fault
 
     if not isinstance(error, StoreError):
-        app = ctx.find_object(App)
-        path = app._store.path if app is not None and app._store is not None else "database"
-        error = explain_fault(path, error)
+        error = explain_fault(_database_path(ctx.find_object(App)), error)
     exit = click.ClickException(redact(str(error)))
     exit.exit_code = error.exit_code
     return exit
+
+
+def _database_path(app: App | None) -> str:
+    if app is not None and app._store is not None:
+        return app._store.path
+    try:
+        return app.db_path
+    except (AttributeError, EarmarkError):  # no app, or a config that does not load
+        return "database"
 
 
 @click.group(cls=EarmarkGroup, context_settings={"help_option_names": ["-h", "--help"]})

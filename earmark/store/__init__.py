@@ -63,9 +63,21 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
         except StoreError:
             conn.close()
             raise
-        self.db = sqlite_utils.Database(conn)
-        if migrate:
-            self.ensure_schema()
+        try:
+            self.db = sqlite_utils.Database(conn)
+            if migrate:
+                self.ensure_schema()
+        except sqlite3.Error as error:
+            conn.close()
+            raise explain_fault(self.path, error) from error
+        except StoreError as error:
+            conn.close()
+            # ensure_schema calls any failure to read the schema "not an SQLite database";
+            # a full disk or an I/O error there deserves its own words.
+            cause = error.__cause__
+            if fault_kind(cause) in ("locked", "full", "io", "readonly", "cantopen"):
+                raise explain_fault(self.path, cause) from cause
+            raise
 
     def _check_integrity_daily(self, conn: sqlite3.Connection) -> None:
         """Run PRAGMA quick_check at most once a UTC day; the day is kept in user_version.
