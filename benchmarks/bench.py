@@ -17,6 +17,12 @@ In one process, on one corpus (benchmarks/corpus.py, cached under /tmp/earmark-b
     and as a whole `earmark` command (interpreter start included),
  8. peak RSS of import and classify, each in a child process, at 10k posts and at --size.
 
+`--memory-only` runs just the memory table: import, classify (one worker), route and
+`earmark export -f csv|jsonl|json --status all`, each in its own child process at --size, with
+its time and peak RSS (VmHWM):
+
+    python benchmarks/bench.py --memory-only --size 200000
+
 Ratios compare each stage to its floor on the same texts/rows: import against executemany,
 classify against bare VADER. Never used by the test suite (no timed assertions anywhere).
 """
@@ -414,8 +420,12 @@ def child_main(args) -> None:
     config = write_config(args.corpus, args.db, args.mode, args.db.with_suffix(".yaml"))
     if args.child == "import":
         result = run_import(args.db, config)
-    else:
+    elif args.child == "classify":
         result = run_classify(args.db, config, args.workers)
+    elif args.child == "route":
+        result = run_route(args.db, config)
+    else:  # export-csv, export-jsonl, export-json
+        result = run_export(args.db, args.db.with_suffix(".yaml"), args.child.split("-", 1)[1])
     import resource
 
     # VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec and so starts at the parent's RSS.
@@ -431,6 +441,80 @@ def in_child(stage: str, corpus_file: Path, db: Path, mode: str, workers: int = 
     ]  # fmt: skip
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+class CountingSink:
+    """A text stream that only counts what is written to it (stdout of a measured export)."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+
+    def write(self, text: str) -> int:
+        self.chars += len(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def run_export(db: Path, config_path: Path, fmt: str) -> dict:
+    """Run `earmark export -f fmt --status all` in this process, its stdout counted, not kept."""
+    from earmark.cli import cli
+
+    sink, real = CountingSink(), sys.stdout
+    args = ["-c", str(config_path), "--db", str(db), "export", "-f", fmt, "--status", "all"]
+    started = time.perf_counter()
+    sys.stdout = sink
+    try:
+        cli.main(args, prog_name="earmark", standalone_mode=False)
+    finally:
+        sys.stdout = real
+    return {"seconds": time.perf_counter() - started, "format": fmt, "chars": sink.chars}
+
+
+MEMORY_STAGES = ("import", "classify", "route", "export-csv", "export-jsonl", "export-json")
+
+
+def memory_at(size: int, mode: str, seed: int, workdir: Path) -> dict:
+    """Time and peak RSS of every stage, each in its own process, one after the other.
+
+    import -> classify (one worker) -> route -> export of every opportunity in csv, jsonl and
+    json: each child starts from what the previous one left in the database.
+    """
+    corpus_file = corpus.corpus_path(size, mode, seed)
+    db = workdir / f"memory-{size}.db"
+    result = {}
+    for stage in MEMORY_STAGES:
+        say(f"{stage} at {size:,} posts (child process)")
+        result[stage] = in_child(stage, corpus_file, db, mode)
+        say(f"{stage}: {result[stage]['seconds']:.1f}s, {result[stage]['peak_rss_mb']:.0f} MB")
+    with sqlite3.connect(db) as conn:
+        result["opportunities"] = conn.execute("SELECT count(*) FROM opportunities").fetchone()[0]
+    return result
+
+
+def memory_table(results: dict) -> str:
+    lines = [
+        f"earmark peak RSS per stage, {results['date']}, {results['machine']}",
+        f"corpus: {results['size']:,} {results['mode']} posts, "
+        f"{results['memory']['opportunities']:,} opportunities; command: {results['command']}",
+        "",
+        "stage          seconds  peak RSS MB  note",
+    ]
+    for stage in MEMORY_STAGES:
+        step = results["memory"][stage]
+        note = ""
+        if "chars" in step:
+            note = f"{step['chars'] / 1e6:,.0f} M characters written"
+        elif stage == "route":
+            note = f"{step['created']:,} created, {step['joined']:,} joined"
+        lines.append(
+            f"{stage:<13} {step['seconds']:>8.1f}  {step['peak_rss_mb']:>11.0f}  {note}".rstrip()
+        )
+    return "\n".join(lines)
 
 
 def rss_at(size: int, mode: str, seed: int, workdir: Path) -> dict:
@@ -525,6 +609,30 @@ def run(args) -> dict:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     return results
+
+
+def run_memory(args) -> dict:
+    results = _header(args)
+    workdir = Path(tempfile.mkdtemp(prefix="earmark-bench-", dir=args.workdir))
+    try:
+        results["memory"] = memory_at(args.size, args.mode, args.seed, workdir)
+    finally:
+        if args.keep:
+            say(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def _header(args) -> dict:
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "command": " ".join(["python", "benchmarks/bench.py", *sys.argv[1:]]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+        "size": args.size,
+        "mode": args.mode,
+    }
 
 
 # -- output --------------------------------------------------------------------------------
@@ -646,7 +754,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--table-from", type=Path, default=None, help="print the table of a saved --json run"
     )
-    parser.add_argument("--child", choices=("import", "classify"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="only the peak RSS and time of each stage (import, classify, route, export -f "
+        "csv/jsonl/json) at --size, each in a child process",
+    )
+    parser.add_argument("--child", choices=MEMORY_STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -655,6 +769,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.table_from:
         print(table(json.loads(args.table_from.read_text(encoding="utf-8"))))
+        return
+    if args.memory_only:
+        results = run_memory(args)
+        print(json.dumps(results, indent=2) if args.json else memory_table(results))
         return
     args.rss_sizes = [int(s) for s in args.rss_sizes.split(",") if s.strip()]
     results = run(args)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from earmark.config import Config
 from earmark.models import parse_duration, parse_iso, to_iso
@@ -19,6 +20,7 @@ from export.actions import return_to_pool
 from export.assign import SYSTEM_ACTOR
 
 SLA_BUMPS = {"at_risk": 10, "breached": 20}
+SLA_BATCH = 1000  # items checked per step of refresh_sla (memory stays flat at any backlog)
 MAX_PRIORITY = 100
 
 
@@ -78,22 +80,10 @@ def refresh_sla(store, config: Config, *, now: datetime) -> SlaReport:
     report = SlaReport()
     at = to_iso(now)
     fraction = config.routing.at_risk_fraction
-    items = store.sla_due_checks(fraction, at)
-    flags: dict[int, set[str]] = {}
-    for opportunity_id, kind in store.event_types_for(
-        [i["id"] for i in items], ("sla_at_risk", "sla_breached")
-    ):
-        flags.setdefault(opportunity_id, set()).add(kind)
-    checks = []
-    for item in items:
-        flagged = flags.get(item["id"], set())
-        state = sla_state(item, now, fraction)
-        if state in SLA_BUMPS and f"sla_{state}" not in flagged:
-            _bump(store, item, state, at)
-            flagged.add(f"sla_{state}")
-            setattr(report, state, getattr(report, state) + 1)
-        checks.append((item["id"], next_check(item, flagged, fraction), fraction))
-    store.save_sla_checks(checks)
+    # In batches: a first pass after a big import checks every new item once.
+    due = iter(store.sla_due_checks(fraction, at))
+    while items := tuple(islice(due, SLA_BATCH)):
+        _check_batch(store, items, report, now=now, at=at, fraction=fraction)
     return_after = parse_duration(config.routing.return_after)
     for item in store.assigned_before(to_iso(now - return_after)):
         if item["assigned_at"] and now - parse_iso(item["assigned_at"]) >= return_after:
@@ -109,6 +99,24 @@ def refresh_sla(store, config: Config, *, now: datetime) -> SlaReport:
             )
             report.returned += 1
     return report
+
+
+def _check_batch(store, items: tuple[dict, ...], report: SlaReport, *, now, at, fraction) -> None:
+    flags: dict[int, set[str]] = {}
+    for opportunity_id, kind in store.event_types_for(
+        [i["id"] for i in items], ("sla_at_risk", "sla_breached")
+    ):
+        flags.setdefault(opportunity_id, set()).add(kind)
+    checks = []
+    for item in items:
+        flagged = flags.get(item["id"], set())
+        state = sla_state(item, now, fraction)
+        if state in SLA_BUMPS and f"sla_{state}" not in flagged:
+            _bump(store, item, state, at)
+            flagged.add(f"sla_{state}")
+            setattr(report, state, getattr(report, state) + 1)
+        checks.append((item["id"], next_check(item, flagged, fraction), fraction))
+    store.save_sla_checks(checks)
 
 
 def _bump(store, item: dict, state: str, at: str) -> None:

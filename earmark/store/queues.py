@@ -109,8 +109,13 @@ class QueuesMixin(QueueMetricsMixin):
 
     # -- routing input --------------------------------------------------------------------
 
-    def unrouted_opportunity_posts(self) -> list[dict]:
-        """Return classified opportunity posts not yet part of any opportunity, oldest first."""
+    def unrouted_opportunity_posts(self) -> Iterator[dict]:
+        """Yield classified opportunity posts not yet part of any opportunity, oldest first.
+
+        Read lazily from one cursor (SQLite sorts in its own bounded memory and temp files), so
+        routing a backlog of any size holds one post at a time; the caller may write between
+        rows (the ORDER BY makes SQLite compute the whole result before the first row).
+        """
         rows = self.db.query(
             "SELECT c.post_id, c.sentiment, c.language, c.intents, c.primary_intent, c.priority, "
             "c.opportunity, p.platform, p.author, p.text, p.created_at, p.parent_id, p.thread_id, "
@@ -124,14 +129,12 @@ class QueuesMixin(QueueMetricsMixin):
             "(SELECT 1 FROM opportunity_posts op WHERE op.post_id = c.post_id) "
             "ORDER BY p.created_at, p.id"
         )
-        out = []
         for row in rows:
             row = dict(row)
             row["intents"] = [name for name, _ in json.loads(row["intents"] or "[]")]
             row["kinds"] = sorted(set(json.loads(row["kinds"] or "[]")))
             row["topics"] = sorted(set(json.loads(row["topics"] or "[]")))
-            out.append(row)
-        return out
+            yield row
 
     def post_thread_link(self, post_id: str) -> dict | None:
         """Return (id, platform, parent_id, thread_id) of a stored post, or None."""
@@ -314,10 +317,11 @@ class QueuesMixin(QueueMetricsMixin):
                 return
             after = rows[-1]
 
-    def sla_due_checks(self, fraction: float, now: str) -> list[dict]:
-        """Return unanswered open items refresh_sla must look at now (bare rows), by id.
+    def sla_due_checks(self, fraction: float, now: str) -> Iterator[dict]:
+        """Yield unanswered open items refresh_sla must look at now (bare rows), by id.
 
         Those whose check time has come, and those never checked at this at-risk fraction.
+        Read lazily from one sorted cursor: the caller may update the rows between reads.
         """
         ranges = (
             "sla_check_fraction IS NULL",
@@ -332,7 +336,8 @@ class QueuesMixin(QueueMetricsMixin):
             for where in ranges
         ]
         sql = " UNION ALL ".join(parts) + " ORDER BY id"
-        return [dict(r) for r in self.db.query(sql, [fraction, fraction, fraction, now])]
+        for row in self.db.query(sql, [fraction, fraction, fraction, now]):
+            yield dict(row)
 
     def save_sla_checks(self, checks: Iterable[tuple[int, str, float]]) -> None:
         """Store (id, next check time, at-risk fraction) for opportunities refresh_sla saw."""

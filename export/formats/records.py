@@ -158,10 +158,19 @@ def write_jsonl(records: Iterable[dict], out: IO[str]) -> list:
     return ids
 
 
-def write_json(records: list[dict], out: IO[str]) -> list:
-    """Write a JSON array; return the ids written."""
-    out.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
-    return [r["id"] for r in records]
+def write_json(records: Iterable[dict], out: IO[str]) -> list:
+    """Write a JSON array, one record at a time; return the ids written (nothing when none).
+
+    Byte for byte what json.dumps(list, indent=2) writes, without holding the list.
+    """
+    ids = []
+    for record in records:
+        text = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        out.write(("[\n  " if not ids else ",\n  ") + text)
+        ids.append(record["id"])
+    if ids:
+        out.write("\n]\n")
+    return ids
 
 
 def _csv_value(value):
@@ -172,13 +181,19 @@ def _csv_value(value):
     return value
 
 
-def write_csv(records: list[dict], out: IO[str]) -> list:
-    """Write CSV with a header row, every cell neutralised against formula injection."""
+def write_csv(records: Iterable[dict], out: IO[str]) -> list:
+    """Write CSV with a header row, every cell neutralised against formula injection.
+
+    Row by row, the header with the first record (nothing at all when there is none).
+    """
     writer = csv_writer(out)  # quotes a row with a CR: the csv module does not
-    writer.writerow(RECORD_COLUMNS)
+    ids = []
     for record in records:
+        if not ids:
+            writer.writerow(RECORD_COLUMNS)
         writer.writerow([csv_cell(_csv_value(record.get(c))) for c in RECORD_COLUMNS])
-    return [r["id"] for r in records]
+        ids.append(record["id"])
+    return ids
 
 
 def to_table_row(record: dict) -> dict:

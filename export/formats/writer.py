@@ -12,6 +12,8 @@ from export.formats import FORMATS
 from export.formats.digest import digest_title
 from export.formats.records import iter_records, load_redactor, write_csv, write_json, write_jsonl
 
+STREAMED = {"jsonl": write_jsonl, "json": write_json, "csv": write_csv}
+
 
 @dataclass
 class ExportFilters:
@@ -61,9 +63,9 @@ def write_export(
     )
     records = iter_records(rows, now=now, redactor=redactor)
     try:
-        if fmt == "jsonl":
-            written = write_jsonl(records, out)  # streams: memory stays flat
-        else:
+        if fmt in STREAMED:  # row by row: memory stays flat at any size
+            written = STREAMED[fmt](records, out)
+        else:  # tables and digests are for people: they need the count (title) first
             written = _write_all(list(records), out, fmt, now, destination, email)
     finally:
         rows.close()  # a write that failed half-way must not leave the query open
@@ -79,10 +81,6 @@ def _write_all(records, out, fmt, now, destination, email) -> list:
         return []
     title = digest_title(len(records), new=destination is not None)
     generated_at = to_iso(now)
-    if fmt == "json":
-        return write_json(records, out)
-    if fmt == "csv":
-        return write_csv(records, out)
     if fmt == "table":
         from export.formats.records import write_table
 
