@@ -95,13 +95,13 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
                 f"from a backup or recover it with "
                 f"`sqlite3 {self.path} .recover | sqlite3 recovered.db`"
             )
-        # Recording the day is a write: while another process writes, skip it (and check
-        # again at the next open) rather than wait for the lock.
+        # Recording the day is a write: while another process writes (or on a read-only
+        # file), skip it and check again at the next open, rather than wait or fail.
         conn.execute("PRAGMA busy_timeout = 0")
         try:
             conn.execute(f"PRAGMA user_version = {today}")
         except sqlite3.OperationalError as error:
-            if fault_kind(error) != "locked":
+            if fault_kind(error) not in ("locked", "readonly"):
                 raise
         finally:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
