@@ -8,7 +8,9 @@ database on stderr (no traceback, nothing on stdout) and a non-zero exit, unless
 absorbed (sqlite-utils retries a failed RELEASE), in which case the run must have done exactly
 what an undisturbed run does. Then an undisturbed re-run must leave every table exactly as one
 never-faulted run does (tests/faultyconn.py `dump`: all tables, minus the runs table and
-migration times), and the run after that must have nothing to do.
+migration times), and the run after that must have nothing to do. The same for
+`export --new --dest` over the routed result: the re-run writes exactly what the faulted one
+did not record.
 
 The input is 15 posts through the file source (3 of them match no topic), the demo's topics,
 queues and agents (tests/killhelpers.py). The faulty connection is swapped in as the default of
@@ -144,3 +146,54 @@ def test_a_fault_while_creating_the_database_then_a_rerun_reaches_the_undisturbe
     assert total > first_run  # the migrations ran first
     for fail_at in sorted({*range(1, total + 1, FRESH_STRIDE), total}):
         fault_then_rerun(monkeypatch, scenario, "fresh", fail_at)
+
+
+def test_a_fault_at_every_statement_of_export_new_then_a_rerun_sends_what_was_not_recorded(
+    monkeypatch, scenario
+):
+    """`export --new --dest`: a faulted export records nothing it did not fully write; the
+    re-run writes exactly the items not recorded, and the exports table ends as undisturbed."""
+    directory, config, references = scenario
+    routed = directory / "reference-empty.db"
+    args = ["export", "-f", "jsonl", "--new", "--dest", "sheet"]
+
+    def export(db: Path):
+        return CliRunner().invoke(
+            cli, ["-c", str(config), "--db", str(db), *args], env={"EARMARK_NOW": NOW}
+        )
+
+    reference_db = directory / "export-reference.db"
+    shutil.copy(routed, reference_db)
+    plan = FaultPlan()
+    use_connect(monkeypatch, plan.connect)
+    reference = export(reference_db)
+    assert (reference.exit_code, reference.stderr) == (0, "")
+    all_lines = reference.stdout.splitlines()
+    assert len(all_lines) == 9
+    reference_dump = dump(reference_db)
+
+    failed = []
+    for fail_at in range(1, plan.calls + 1):
+        db = directory / f"export-{fail_at}.db"
+        shutil.copy(routed, db)
+        message = FAULT_MESSAGES[fail_at % len(FAULT_MESSAGES)]
+        faulted_plan = FaultPlan(fail_at, message)
+        use_connect(monkeypatch, faulted_plan.connect)
+        faulted = export(db)
+        use_connect(monkeypatch, sqlite3.connect)
+        where = f"statement {fail_at} ({faulted_plan.failed}) raising {message!r}"
+        assert faulted_plan.failed is not None, where
+        failed.append(faulted_plan.failed)
+        assert "Traceback" not in faulted.stderr, where
+        if faulted.exit_code == 0:
+            assert (faulted.stdout, faulted.stderr) == (reference.stdout, ""), where
+        else:
+            assert faulted.stderr in {line + "\n" for line in expected_lines(db, message)}, where
+            assert faulted.exit_code == (75 if "locked" in message else 1), where
+        sent = faulted.stdout.splitlines() if faulted.exit_code == 0 else []
+        again = export(db)
+        assert (again.exit_code, again.stderr) == (0, ""), where
+        # What the faulted export wrote before failing is not recorded: it comes again.
+        assert again.stdout.splitlines() == [line for line in all_lines if line not in sent]
+        assert dump(db) == reference_dump, where
+    assert any(statement.startswith("INSERT") and "exports" in statement for statement in failed)
