@@ -148,6 +148,10 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
 
+    def _explain(self, error: sqlite3.Error) -> str:
+        """Turn SQLite's terse error into one line that says what to do."""
+        return str(explain_fault(self.path, error))
+
     def schema_version(self) -> int:
         """Return how many migrations this database has applied."""
         if not self.db[MIGRATIONS_TABLE].exists():
