@@ -16,6 +16,7 @@ from urllib3.exceptions import ReadTimeoutError
 from earmark import __version__
 from listen.base import AuthError, SourceError
 from listen.deadline import Deadline, Watch, current_deadline, watched_session
+from listen.httperrors import PlatformError, decode_error_body, error_detail
 from listen.httpheaders import parse_rate_limit, parse_retry_after, safe_url
 from listen.httplimits import (
     DEFAULT_MAX_BODY,
@@ -48,6 +49,15 @@ class DeadlineReached(BudgetExhausted):
 
     Sources stop as for a used-up budget; the deadline's `hit` flag lets the run say so.
     """
+
+
+def note_stop(log: logging.Logger, stop: BudgetExhausted) -> None:
+    """Say why a source stopped early: a used-up budget always (no -v needed), the deadline
+    only at -v (the run itself says it stopped at --max-duration)."""
+    if isinstance(stop, DeadlineReached):
+        log.info("%s", stop)
+    else:
+        log.warning("%s", stop)
 
 
 class HttpClient:
@@ -346,9 +356,14 @@ class HttpClient:
                 "source's credentials (`earmark sources` shows which are set)"
             )
         if status not in RETRY_STATUSES:
-            raise SourceError(
-                f"{self.source_name}: HTTP {status} {response.reason} from {where}; check "
-                "base_url and the source's settings"
+            payload = decode_error_body(response.content)
+            detail = error_detail(payload)
+            said = f" ({detail})" if detail else ""
+            raise PlatformError(
+                f"{self.source_name}: HTTP {status} {response.reason} from {where}{said}; "
+                "check base_url and the source's settings",
+                status=status,
+                payload=payload,
             )
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock())
         raise _Transient(f"HTTP {status} {response.reason}", retry_after)
@@ -406,6 +421,8 @@ __all__ = [
     "BudgetExhausted",
     "DeadlineReached",
     "HttpClient",
+    "PlatformError",
+    "note_stop",
     "parse_rate_limit",
     "parse_retry_after",
     "safe_url",
