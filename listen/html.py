@@ -81,3 +81,15 @@ def html_to_text(markup: str | None) -> str:
 def _tidy(text: str) -> str:
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+_BASIC_ESCAPE = re.compile(r"&(amp|lt|gt);")
+_BASIC_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def unescape_basic(text: str) -> str:
+    """Undo the only escaping X applies to post text (`&amp;`, `&lt;`, `&gt;`), in one pass.
+
+    One pass keeps what the author typed: `&amp;lt;` (they wrote `&lt;`) stays `&lt;`.
+    """
+    return _BASIC_ESCAPE.sub(lambda match: _BASIC_CHARS[match.group(1)], text)
