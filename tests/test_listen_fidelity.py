@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -170,3 +171,37 @@ def test_hacker_news_budget_used_up_mid_retry_is_an_error():
         f"hackernews: HTTP 502 Bad Gateway from {where}; the request budget of 1 is used up, "
         "so no retry this run (raise max_requests)"
     )
+
+
+# -- every recorded item --------------------------------------------------------------------------
+
+ROOT = Path(__file__).parent / "fixtures"
+LEFTOVER_MARKUP = re.compile(r"<[a-zA-Z/][^>]*>|&(?:[a-zA-Z]{2,8}|#x?[0-9a-fA-F]+);")
+
+
+def recorded_posts():
+    from listen import hackernews, stackexchange, x
+    from listen.rss import parse_feed
+
+    now = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    for path in sorted((ROOT / "rss").iterdir()):
+        yield from parse_feed(path.read_bytes(), feed_url="https://feeds.test/f", fallback=now)
+    for path in sorted((ROOT / "hackernews").glob("search_*.json")):
+        yield from hackernews.parse_search_page(json.loads(path.read_text()))[0]
+    for path in sorted((ROOT / "stackexchange").glob("*.json")):
+        yield from stackexchange.parse_search_page(json.loads(path.read_text()), "stackoverflow")[0]
+    for name in ("search_recent_tweepy_2022.json", "search_recent_expansions.json"):
+        yield from x.parse_search_page(json.loads((ROOT / "x_twitter" / name).read_text()))[0]
+
+
+def test_every_recorded_item_becomes_a_clean_post():
+    """No HTML or entities left, a permalink, the platform's own time in UTC, a native id."""
+    posts = list(recorded_posts())
+    assert len(posts) == 35
+    for post in posts:
+        assert post.text.strip() and not LEFTOVER_MARKUP.search(post.text), post.id
+        assert post.url and post.url.startswith(("http://", "https://")), post.id
+        assert post.created_at.utcoffset() == timedelta(0), post.id
+        assert post.created_at.year < 2030, post.id  # never the run's time: each one is dated
+        assert post.native_id, post.id
+        assert post.lang is None or (post.lang.isalpha() and post.lang.islower()), post.id
