@@ -263,7 +263,7 @@ class XSource:
                 try:
                     payload, _ = self.client.get_json(url, query, headers)
                 except PlatformError as error:
-                    if next_token or not _refuses_since_id(error):
+                    if next_token or "since_id" not in params or not _refuses_since_id(error):
                         raise
                     # The cursor fell out of the 7-day window (X says so): start at the window.
                     log.info("x: the stored cursor is older than recent search reaches")
