@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from earmark.models import Post
 from listen.base import Batch, HttpSourceSettings, SourceError
 from listen.html import html_to_text
-from listen.http import BudgetExhausted
+from listen.http import BudgetExhausted, note_stop
 from listen.httpsource import HttpSource
 from listen.records import parse_each
 from listen.search_terms import plain_terms, search_terms
@@ -118,6 +118,9 @@ class HackerNewsSource(HttpSource):
         with the last batch, once every page down to the old cursor was read. If the request
         budget or `limit` stops the run earlier, the cursor only moves on a first run (no
         cursor yet): otherwise the next run would skip the unread older posts.
+
+        A first run without `since` reads the newest page only, as every source does (listening
+        starts now); `--since` reads back that far.
         """
         old = int(cursor) if cursor else 0
         floor = old if since is None else max(old, int(since.timestamp()) - 1)
@@ -162,6 +165,11 @@ class HackerNewsSource(HttpSource):
                     page += 1
                     if not posts or page >= pages:
                         break
+                    if not cursor and since is None:
+                        complete = True  # a first run: the newest page only
+                        break
+                if complete:
+                    break
                 # Algolia serves at most ~1000 hits per query: go on below the oldest one seen.
                 nb_hits = _count(data.get("nbHits"))
                 complete = (
@@ -170,7 +178,9 @@ class HackerNewsSource(HttpSource):
                     or ceiling == oldest
                 )
                 ceiling = oldest
-        except (BudgetExhausted, _LimitReached) as stop:
+        except BudgetExhausted as stop:
+            note_stop(log, stop)
+        except _LimitReached as stop:
             log.info("%s", stop)
         # Newest first: moving the cursor past unread older posts would skip them for good,
         # so after an early stop it only moves on a first run.

@@ -44,8 +44,13 @@ class _TextCollector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.links: list[tuple[int, str]] = []  # open <a>: where its text starts, its href
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if isinstance(href, str) and href.startswith(("http://", "https://")):
+                self.links.append((len(self.parts), href))
         if tag in _SKIP:
             self.skipping += 1
         elif tag in _BLOCKS:
@@ -56,6 +61,10 @@ class _TextCollector(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.links:
+            start, href = self.links.pop()
+            if is_shortened(href, "".join(self.parts[start:])):
+                self.parts[start:] = [href]
         if tag in _SKIP:
             self.skipping = max(0, self.skipping - 1)
         elif tag in _BLOCKS:
@@ -64,6 +73,19 @@ class _TextCollector(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.skipping:
             self.parts.append(data)
+
+
+def is_shortened(href: str, text: str) -> bool:
+    """Whether a link's text is its URL cut short for display ("drive.google.com/fi...")."""
+    shown = text.strip()
+    for mark in ("...", "\u2026"):
+        if shown.endswith(mark):
+            shown = shown[: -len(mark)].rstrip()
+            break
+    else:
+        return False
+    bare = href.split("://", 1)[-1]
+    return len(shown) >= 4 and (href.startswith(shown) or bare.startswith(shown))
 
 
 def html_to_text(markup: str | None) -> str:
@@ -81,3 +103,15 @@ def html_to_text(markup: str | None) -> str:
 def _tidy(text: str) -> str:
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+_BASIC_ESCAPE = re.compile(r"&(amp|lt|gt);")
+_BASIC_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def unescape_basic(text: str) -> str:
+    """Undo the only escaping X applies to post text (`&amp;`, `&lt;`, `&gt;`), in one pass.
+
+    One pass keeps what the author typed: `&amp;lt;` (they wrote `&lt;`) stays `&lt;`.
+    """
+    return _BASIC_ESCAPE.sub(lambda match: _BASIC_CHARS[match.group(1)], text)

@@ -16,6 +16,7 @@ from urllib3.exceptions import ReadTimeoutError
 from earmark import __version__
 from listen.base import AuthError, SourceError
 from listen.deadline import Deadline, Watch, current_deadline, watched_session
+from listen.httperrors import PlatformError, decode_error_body, error_detail
 from listen.httpheaders import parse_rate_limit, parse_retry_after, safe_url
 from listen.httplimits import (
     DEFAULT_MAX_BODY,
@@ -27,27 +28,13 @@ from listen.httplimits import (
     read_body,
     redirect_target,
 )
+from listen.stops import BudgetExhausted, DeadlineReached, note_stop
 
 log = logging.getLogger("earmark.listen")
 
 USER_AGENT = f"earmark/{__version__} (+https://github.com/earmark; social listening)"
 # 408 and 429 are the only 4xx another try may cure.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-
-
-class BudgetExhausted(Exception):  # noqa: N818 - a stop signal, not an error
-    """Stop fetching for this run: the request budget or the rate-limit window is used up.
-
-    Not an error: sources catch it, keep what they already yielded and end their fetch.
-    Raised only before a fetch starts: a fetch that fails halfway raises SourceError.
-    """
-
-
-class DeadlineReached(BudgetExhausted):
-    """Stop fetching for this run: the run's deadline (`--max-duration`) has come.
-
-    Sources stop as for a used-up budget; the deadline's `hit` flag lets the run say so.
-    """
 
 
 class HttpClient:
@@ -346,9 +333,14 @@ class HttpClient:
                 "source's credentials (`earmark sources` shows which are set)"
             )
         if status not in RETRY_STATUSES:
-            raise SourceError(
-                f"{self.source_name}: HTTP {status} {response.reason} from {where}; check "
-                "base_url and the source's settings"
+            payload = decode_error_body(response.content)
+            detail = error_detail(payload)
+            said = f" ({detail})" if detail else ""
+            raise PlatformError(
+                f"{self.source_name}: HTTP {status} {response.reason} from {where}{said}; "
+                "check base_url and the source's settings",
+                status=status,
+                payload=payload,
             )
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock())
         raise _Transient(f"HTTP {status} {response.reason}", retry_after)
@@ -406,6 +398,8 @@ __all__ = [
     "BudgetExhausted",
     "DeadlineReached",
     "HttpClient",
+    "PlatformError",
+    "note_stop",
     "parse_rate_limit",
     "parse_retry_after",
     "safe_url",

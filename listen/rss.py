@@ -14,8 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from earmark.models import Post, parse_iso, to_iso
 from listen.base import Batch, HttpSourceSettings, SourceError
+from listen.feeddates import parse_feed_date
 from listen.html import html_to_text
-from listen.http import BudgetExhausted, HttpClient, safe_url
+from listen.http import BudgetExhausted, HttpClient, note_stop, safe_url
+from listen.languages import to_bcp47
 from listen.records import parse_each
 from listen.streams import dump_positions, load_positions
 
@@ -32,6 +34,10 @@ ACCEPT = (
 # Feeds often show an entry some time after its published time: entries this much older than
 # the cursor are read again (the store ignores the ones it has), so late arrivals are not lost.
 GRACE = timedelta(days=1)
+# Bytes some servers put before `<?xml` (a blank line from a template, a BOM after it): XML
+# forbids them, feedparser then reports the feed as broken although it reads every entry.
+_LEADING_JUNK = b" \t\r\n"
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -61,12 +67,42 @@ def entry_native_id(entry: Mapping[str, Any]) -> str | None:
 
 
 def entry_time(entry: Mapping[str, Any]) -> datetime | None:
-    """Return the entry's published (else updated) time in UTC, or None when undated."""
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+    """Return the entry's published (else updated) time in UTC, or None when undated.
+
+    Dates feedparser cannot read (day and month names in Portuguese, German...) are read by
+    parse_feed_date.
+    """
+    for key in ("published", "updated", "created"):
+        parsed = entry.get(f"{key}_parsed")
         if parsed:
             return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+        moment = parse_feed_date(entry.get(key))
+        if moment is not None:
+            return moment
     return None
+
+
+def strip_leading_junk(content: bytes) -> bytes:
+    """Return a feed without the whitespace (and stray BOMs) some servers send before `<?xml`."""
+    start, bom = 0, False
+    while True:
+        if content.startswith(_UTF8_BOM, start):
+            start, bom = start + len(_UTF8_BOM), True
+        elif start < len(content) and content[start] in _LEADING_JUNK:
+            start += 1
+        else:
+            break
+    if not start or not content.startswith(b"<", start):
+        return content
+    return (_UTF8_BOM if bom else b"") + content[start:]
+
+
+def entry_link(entry: Mapping[str, Any]) -> str | None:
+    """Return the article's link: FeedBurner's original link over its redirector."""
+    original = entry.get("feedburner_origlink")
+    if isinstance(original, str) and original.startswith(("http://", "https://")):
+        return original
+    return unwrap_link(entry.get("link"))
 
 
 def unwrap_link(link: str | None) -> str | None:
@@ -102,8 +138,9 @@ def parse_entry(
     if body.startswith(title):
         title = ""
     detail = dict(contents[0]) if contents else dict(entry.get("summary_detail") or {})
-    language = detail.get("language") or feed_language
+    language = to_bcp47(detail.get("language") or feed_language)
     author = entry.get("author") or feed_author or None
+    created = entry_time(entry)
     raw = {
         "feed": feed_url,
         "id": entry.get("id"),
@@ -115,16 +152,18 @@ def parse_entry(
         "summary": entry.get("summary"),
         "content": [dict(item) for item in contents] or None,
         "tags": [tag.get("term") for tag in entry.get("tags") or []] or None,
+        # No readable time in the entry: created_at is the time of the run, and says so.
+        "created_at_from": "run" if created is None else None,
     }
     return Post(
         platform=PLATFORM,
         native_id=native_id,
         text="\n\n".join(part for part in (title, body) if part),
-        created_at=entry_time(entry) or fallback,
-        url=unwrap_link(entry.get("link")),
+        created_at=created or fallback,
+        url=entry_link(entry),
         author=author,
         author_name=author,
-        lang=language.split("-")[0].lower() if language else None,
+        lang=language,
         source=PLATFORM,
         raw={key: value for key, value in raw.items() if value is not None},
     )
@@ -152,7 +191,7 @@ def parse_feed(
     import feedparser
 
     lowered = {name.lower(): value for name, value in (headers or {}).items()}
-    parsed = feedparser.parse(content, response_headers=lowered)
+    parsed = feedparser.parse(strip_leading_junk(content), response_headers=lowered)
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         error = parsed.get("bozo_exception")
         reason = str(error).splitlines()[0] if error else "no RSS or Atom elements"
@@ -241,7 +280,7 @@ class RssSource:
             try:
                 posts = self._load(url)
             except BudgetExhausted as stop:
-                log.info("%s", stop)
+                note_stop(log, stop)
                 break
             except SourceError as error:
                 failures.append(error)
@@ -279,7 +318,7 @@ class RssSource:
 
 
 def _is_dated(post: Post) -> bool:
-    return any(key in (post.raw or {}) for key in ("published", "updated"))
+    return (post.raw or {}).get("created_at_from") != "run"
 
 
 def _stored(position: str | None) -> list[datetime]:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from earmark.models import Post
 from listen.base import Batch, HttpSourceSettings, SourceError
 from listen.html import html_to_text
-from listen.http import BudgetExhausted
+from listen.http import BudgetExhausted, DeadlineReached, PlatformError
+from listen.httperrors import error_detail
 from listen.httpsource import HttpSource
 from listen.records import parse_each
 from listen.search_terms import plain_terms, search_terms
@@ -106,6 +107,7 @@ class StackExchangeSource(HttpSource):
     settings_class: ClassVar[type] = StackExchangeSettings
     env_keys: ClassVar[tuple[str, ...]] = ("STACKEXCHANGE_KEY",)
     note: ClassVar[str] = "free; an optional app key raises the daily quota (300 -> 10,000)"
+    quota_used_up = False  # the API said quota_remaining: 0 (per source, for the whole run)
 
     def fetch(
         self,
@@ -117,73 +119,148 @@ class StackExchangeSource(HttpSource):
     ) -> Iterator[Batch]:
         """Yield questions per site and term, oldest first from the cursor {site|term: time}.
 
-        `/search/advanced` ANDs the words of `q`, so each term is its own stream. A stream with
-        no position yet reads only the newest page (listening starts now) unless `since` is
-        given; after that, `fromdate` (inclusive) and ascending creation order let every batch
-        carry its cursor.
+        `/search/advanced` ANDs the words of `q`, so each site and term is its own stream. A
+        stream with no position yet reads only the newest page (listening starts now) unless
+        `since` is given; after that, `fromdate` (inclusive) and ascending creation order let
+        every batch carry its cursor. The request budget is shared fairly: every stream gets
+        its first page before any gets a second, and a run the budget stops records where it
+        stopped, so the next run starts with the streams left out.
         """
         positions = load_positions(cursor)
+        resume = positions.pop(RESUME_KEY, None)
         key = self.secret("key_env")
         terms = plain_terms(search_terms(topic))
+        streams = [(site, term) for site in self.settings.sites for term in terms]
+        names = [_stream_name(site, term) for site, term in streams]
+        if resume in names:
+            at = names.index(resume)
+            streams = streams[at:] + streams[:at]
+        todo = [_Stream(site, term, positions, since) for site, term in streams]
         count = 0
         try:
-            for site in self.settings.sites:
-                for term in terms:
-                    stream = f"{site}|{term.lower()}"
-                    for batch in self._read(site, term, stream, positions, since, key):
-                        if limit is not None:
-                            batch.posts = batch.posts[: max(0, limit - count)]
-                        count += len(batch.posts)
-                        yield batch
-                        if limit is not None and count >= limit:
-                            return
+            while todo:
+                stream = todo[0]
+                batch, more = self._read_page(stream, positions, key)
+                todo.pop(0)
+                if more:
+                    todo.append(stream)  # its next page waits until every stream had one
+                if batch is not None:
+                    if limit is not None:
+                        batch.posts = batch.posts[: max(0, limit - count)]
+                    count += len(batch.posts)
+                    yield batch
+                    if limit is not None and count >= limit:
+                        return
         except BudgetExhausted as stop:
-            log.info("%s", stop)
+            said = None if isinstance(stop, DeadlineReached) else str(stop)
+            if said is None:
+                log.info("%s", stop)
+            yield self._stopped_short(topic, todo, len(streams), positions, said)
+        except _QuotaUsedUp as used_up:
+            yield self._stopped_short(topic, todo, len(streams), positions)
+            raise SourceError(f"{used_up}; {_unread(todo, len(streams))}") from None
+        except PlatformError as error:
+            if not _is_throttled(error):
+                raise
+            yield self._stopped_short(topic, todo, len(streams), positions)
+            detail = error_detail(error.payload)
+            raise SourceError(
+                f"{PLATFORM}: Stack Exchange is throttling this address ({detail}); "
+                f"{_unread(todo, len(streams))}, read when it lifts (an app key in the "
+                "variable named by key_env gives a larger quota)"
+            ) from None
 
-    def _read(
+    def _stopped_short(
         self,
-        site: str,
-        term: str,
-        stream: str,
+        topic: Topic,
+        todo: list[_Stream],
+        total: int,
         positions: dict[str, str],
-        since: datetime | None,
-        key: str | None,
-    ) -> Iterator[Batch]:
-        start = positions.get(stream)
-        if not start and since is not None:
-            start = str(int(since.timestamp()))
+        why: str | None = None,
+    ) -> Batch:
+        """Return the cursor-only batch that makes the next run start with what was left.
+
+        With `why`, the stop is said without -v (the run does not fail for it).
+        """
+        if todo:
+            if why:
+                unread = _unread(todo, total)
+                log.warning("%s (topic %s: %s; they go first next run)", why, topic.name, unread)
+            positions = {**positions, RESUME_KEY: todo[0].name}
+        return Batch([], dump_positions(positions))
+
+    def _read_page(
+        self, stream: _Stream, positions: dict[str, str], key: str | None
+    ) -> tuple[Batch | None, bool]:
+        """Read the stream's next page; return its batch (None if empty) and whether more follow."""
+        if self.quota_used_up:
+            raise _QuotaUsedUp(
+                f"{PLATFORM}: the daily API quota is used up (it resets at midnight UTC; an app "
+                "key in the variable named by key_env gives a larger one)"
+            )
         params = {
-            "site": site,
-            "q": term,
+            "site": stream.site,
+            "q": stream.term,
             "sort": "creation",
-            "order": "asc" if start else "desc",
+            "order": "asc" if stream.start else "desc",
             "pagesize": str(self.settings.page_size),
             "filter": self.settings.filter,
+            "page": str(stream.page),
         }
-        if start:
-            params["fromdate"] = start
+        if stream.start:
+            params["fromdate"] = stream.start
         if key:
             params["key"] = key
-        page = 1
-        while True:
-            data, _ = self.http.get_json(
-                f"{self.base_url}/search/advanced", {**params, "page": str(page)}
-            )
-            posts, has_more = parse_search_page(data, site, self.warnings)
-            backoff = data.get("backoff")
-            if isinstance(backoff, (int, float)) and backoff > 0:
-                # The API asks clients to wait this long before calling the same method again.
-                self.http.pause(float(backoff))
-            if posts:
-                newest = max(int(post.created_at.timestamp()) for post in posts)
-                positions[stream] = str(max(newest, int(start or 0)))
-                posts.sort(key=lambda post: post.created_at)
-                yield Batch(posts, dump_positions(positions))
-            if data.get("quota_remaining") == 0:
-                raise BudgetExhausted(
-                    f"{PLATFORM}: the daily API quota is used up; stopping with what was fetched"
-                    " (an app key in the variable named by key_env gives a larger quota)"
-                )
-            if not start or not has_more:  # a first run reads only the newest page
-                return
-            page += 1
+        data, _ = self.http.get_json(f"{self.base_url}/search/advanced", params)
+        posts, has_more = parse_search_page(data, stream.site, self.warnings)
+        backoff = data.get("backoff")
+        if isinstance(backoff, (int, float)) and backoff > 0:
+            # The API asks clients to wait this long before calling the same method again.
+            self.http.pause(float(backoff))
+        if data.get("quota_remaining") == 0:
+            self.quota_used_up = True
+        stream.page += 1
+        batch = None
+        if posts:
+            newest = max(int(post.created_at.timestamp()) for post in posts)
+            positions[stream.name] = str(max(newest, int(stream.start or 0)))
+            posts.sort(key=lambda post: post.created_at)
+            batch = Batch(posts, dump_positions(positions))
+        # A stream's first run reads only the newest page.
+        return batch, bool(stream.start) and has_more
+
+
+RESUME_KEY = "~resume"  # in the cursor: the site|term stream the next run starts with
+
+
+class _Stream:
+    """One site and term: where it starts and the page to read next."""
+
+    def __init__(self, site: str, term: str, positions: dict[str, str], since: datetime | None):
+        self.site, self.term = site, term
+        self.name = _stream_name(site, term)
+        self.start = positions.get(self.name)
+        if not self.start and since is not None:
+            self.start = str(int(since.timestamp()))
+        self.page = 1
+
+
+class _QuotaUsedUp(Exception):  # noqa: N818 - internal stop signal, turned into a SourceError
+    pass
+
+
+def _stream_name(site: str, term: str) -> str:
+    return f"{site}|{term.lower()}"
+
+
+def _unread(todo: list[_Stream], total: int) -> str:
+    """Say what a run stopped short of: searches not started, or pages left."""
+    unread = sum(1 for stream in todo if stream.page == 1)
+    if unread:
+        return f"{unread} of {total} site/term searches not read this run"
+    return f"{len(todo)} site/term searches have more pages"
+
+
+def _is_throttled(error: PlatformError) -> bool:
+    payload = error.payload if isinstance(error.payload, dict) else {}
+    return payload.get("error_name") == "throttle_violation" or payload.get("error_id") == 502

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from earmark.configload import FieldError
 from earmark.models import Post, parse_iso, to_iso, utcnow
 from listen.base import Batch, HttpSourceSettings, MissingCredentials, SourceError
-from listen.http import BudgetExhausted, HttpClient
+from listen.html import unescape_basic
+from listen.http import BudgetExhausted, HttpClient, PlatformError, note_stop
+from listen.languages import to_bcp47, to_platform_code
 from listen.records import parse_each
 from listen.search_terms import search_terms
 from listen.secrets import check_env_names, read_secret
@@ -33,8 +35,10 @@ MIN_RESULTS, MAX_RESULTS = 10, 100  # what recent search accepts per request
 BATCH_SIZE = 100
 RECENT_WINDOW = timedelta(days=7)  # recent search only reaches back this far
 TWITTER_EPOCH_MS = 1288834974657  # snowflake ids carry their creation time since this
+# note_tweet holds the whole text of posts longer than 280 characters (`text` is cut).
 TWEET_FIELDS = (
-    "created_at,lang,conversation_id,referenced_tweets,in_reply_to_user_id,public_metrics"
+    "created_at,lang,conversation_id,referenced_tweets,in_reply_to_user_id,public_metrics,"
+    "note_tweet"
 )
 USER_FIELDS = "public_metrics,username,name"
 
@@ -81,18 +85,20 @@ def parse_tweet(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]
         None,
     )
     conversation = tweet.get("conversation_id") or tweet_id
-    lang = tweet.get("lang")
+    note = tweet.get("note_tweet")
+    long_text = note.get("text") if isinstance(note, dict) else None
+    text = long_text if isinstance(long_text, str) and long_text else tweet["text"]
     path = f"{username}/status/{tweet_id}" if username else f"i/web/status/{tweet_id}"
     return Post(
         platform=PLATFORM,
         native_id=tweet_id,
-        text=str(tweet["text"]),
+        text=unescape_basic(str(text)),  # X escapes &, < and > in post text
         created_at=parse_iso(created) if isinstance(created, str) else snowflake_time(tweet_id),
         url=f"{WEB_URL}/{path}",
         author=username,
         author_name=user.get("name"),
         author_reach=metrics.get("followers_count"),
-        lang=lang if isinstance(lang, str) and lang not in ("und", "") else None,
+        lang=to_bcp47(tweet.get("lang")),
         parent_id=f"{PLATFORM}:{parent}" if parent else None,
         thread_id=f"{PLATFORM}:{conversation}",
         source=PLATFORM,
@@ -135,7 +141,7 @@ def to_search_query(topic: Topic, *, exclude_retweets: bool = True) -> str:
     if len(terms) > 1:
         query = f"({query})"
     if len(topic.languages) == 1:
-        query += f" lang:{topic.languages[0]}"
+        query += f" lang:{to_platform_code(topic.languages[0], PLATFORM)}"
     if exclude_retweets:
         query += " -is:retweet"
     return query
@@ -189,7 +195,7 @@ class XSource:
         limit: int | None = None,
     ) -> Iterator[Batch]:
         """Yield batches of posts for the topic newer than cursor/since, oldest batch first."""
-        token = self._token()
+        self._token()  # missing credentials fail before any request
         if cursor is not None and not cursor.isdigit():
             raise SourceError(
                 "x: the stored cursor is not a tweet id; delete the x rows of the cursors table "
@@ -203,30 +209,67 @@ class XSource:
             "tweet.fields": TWEET_FIELDS,
             "user.fields": USER_FIELDS,
         }
-        if cursor:
+        now = self.now or utcnow()
+        earliest = now - RECENT_WINDOW + timedelta(minutes=1)
+        if cursor and _id_time(cursor) > earliest:
             params["since_id"] = cursor
-        elif since:
-            earliest = (self.now or utcnow()) - RECENT_WINDOW + timedelta(minutes=1)
-            params["start_time"] = to_iso(max(since, earliest))
+        elif cursor or since:
+            # X refuses a since_id older than its 7-day window: start at the window instead.
+            params["start_time"] = to_iso(max(since or earliest, earliest))
         found: dict[str, Post] = {}
+        complete = self._search(url, params, earliest, since, limit, found, first=not cursor)
+        posts = sorted(found.values(), key=lambda post: int(post.native_id))
+        if not complete and cursor:
+            # Pages run newest first: moving the cursor now would skip the unread older posts.
+            for start in range(0, len(posts), BATCH_SIZE):
+                yield Batch(posts[start : start + BATCH_SIZE])
+            return
+        if limit is not None:
+            posts = posts[-limit:] if limit > 0 else []
+        for start in range(0, len(posts), BATCH_SIZE):
+            chunk = posts[start : start + BATCH_SIZE]
+            yield Batch(chunk, chunk[-1].native_id)
+
+    def _search(
+        self,
+        url: str,
+        params: dict[str, str],
+        earliest: datetime,
+        since: datetime | None,
+        limit: int | None,
+        found: dict[str, Post],
+        *,
+        first: bool,
+    ) -> bool:
+        """Read pages into found; return whether every page down to the cursor was read."""
+        headers = {"Authorization": f"Bearer {self._token()}"}
         next_token = None
         try:
             while True:
                 budget_left = self.settings.max_posts - self.posts_read
                 if budget_left < MIN_RESULTS:  # the API cannot be asked for fewer than 10
-                    log.info(
-                        "x: post budget of %d per run reached (max_posts); stopping",
+                    log.warning(
+                        "x: post budget of %d per run reached (max_posts); the rest is read "
+                        "next run (raise max_posts to read more per run)",
                         self.settings.max_posts,
                     )
-                    break
+                    return False
                 size = min(MAX_RESULTS, budget_left)
                 if limit is not None:
                     size = min(size, max(MIN_RESULTS, limit - len(found)))
                 query = {**params, "max_results": str(size)}
                 if next_token:
                     query["next_token"] = next_token
-                headers = {"Authorization": f"Bearer {token}"}
-                payload, _ = self.client.get_json(url, query, headers)
+                try:
+                    payload, _ = self.client.get_json(url, query, headers)
+                except PlatformError as error:
+                    if next_token or "since_id" not in params or not _refuses_since_id(error):
+                        raise
+                    # The cursor fell out of the 7-day window (X says so): start at the window.
+                    log.info("x: the stored cursor is older than recent search reaches")
+                    params.pop("since_id", None)
+                    params["start_time"] = to_iso(max(since or earliest, earliest))
+                    continue
                 posts, next_token = parse_search_page(payload, self.warnings)
                 self.posts_read += len(posts)
                 for post in posts:
@@ -234,18 +277,31 @@ class XSource:
                     if since is None or post.created_at >= since:
                         found.setdefault(post.native_id, post)
                 # A first run without --since reads the newest page only.
-                if next_token is None or (cursor is None and since is None):
-                    break
+                if next_token is None or (first and since is None):
+                    return True
                 if limit is not None and len(found) >= limit:
-                    break
+                    return True
         except BudgetExhausted as stop:
-            log.info("%s", stop)
-        posts = sorted(found.values(), key=lambda post: int(post.native_id))
-        if limit is not None:
-            posts = posts[-limit:] if limit > 0 else []
-        for start in range(0, len(posts), BATCH_SIZE):
-            chunk = posts[start : start + BATCH_SIZE]
-            yield Batch(chunk, chunk[-1].native_id)
+            note_stop(log, stop)
+            return False
+
+
+def _refuses_since_id(error: PlatformError) -> bool:
+    """Whether X refused the request for its since_id (too old for recent search)."""
+    payload = error.payload if isinstance(error.payload, dict) else {}
+    problems = payload.get("errors") if isinstance(payload.get("errors"), list) else []
+    for problem in problems:
+        parameters = problem.get("parameters") if isinstance(problem, dict) else None
+        if isinstance(parameters, dict) and "since_id" in parameters:
+            return error.status == 400
+    return False
+
+
+def _id_time(tweet_id: str) -> datetime:
+    try:
+        return snowflake_time(tweet_id)
+    except (OverflowError, OSError, ValueError):
+        return datetime.min.replace(tzinfo=timezone.utc)  # no usable time: treated as too old
 
 
 __all__ = [

@@ -4,9 +4,9 @@ runs table records it, nothing is stored half-way and the next healthy run loses
 Sources talk to real HTTP servers on 127.0.0.1 (tests/httpserver.py). The HTTP client's retry
 waits (1s, 2s, 4s, 8s, or what Retry-After asks) are recorded instead of slept so the suite
 stays fast: the `slept` fixture swaps the client's default `sleep` and `jitter` only.
-Responses are the recordings in tests/fixtures/ (see SOURCES.md); the Hacker News pages are
-served as one three-page search, as in test_source_hackernews.py (only `nbPages`, `page` and
-`nbHits` changed). The database-lock test uses a real second process.
+Responses are the recordings in tests/fixtures/ (see SOURCES.md); the three recorded Hacker
+News hits are served as the one newest page a first run reads (only `hits`, `nbPages`, `page`
+and `nbHits` changed). The database-lock test uses a real second process.
 """
 
 from __future__ import annotations
@@ -61,10 +61,11 @@ def page_of(recording: dict, *, pages: int, page: int) -> dict:
 
 
 def serve_hackernews(server: LocalServer) -> None:
-    """Serve the healthy three-page search (and nothing newer on the next run)."""
-    server.add(SEARCH, json_body=page_of(COMMENT, pages=3, page=0), query={"page": "0"})
-    server.add(SEARCH, json_body=page_of(ASK_HN, pages=3, page=1), query={"page": "1"})
-    server.add(SEARCH, json_body=page_of(STORY, pages=3, page=2), query={"page": "2"})
+    """Serve the healthy search: the newest page, the one a first run reads, holds all three."""
+    newest = page_of(COMMENT, pages=1, page=0)
+    newest["hits"] = [*COMMENT["hits"], *ASK_HN["hits"], *STORY["hits"]]
+    newest["nbHits"] = len(newest["hits"])
+    server.add(SEARCH, json_body=newest, query={"page": "0"})
 
 
 def hn_config(tmp_path: Path, server: LocalServer, *, timeout: float = 20) -> Path:
@@ -189,7 +190,7 @@ def test_500s_are_retried_then_reported(tmp_path, server, slept):
 
 
 def test_a_500_then_success_loses_nothing(tmp_path, server, slept):
-    server.add(SEARCH, status=503, query={"page": "1"})
+    server.add(SEARCH, status=503, query={"page": "0"})
     serve_hackernews(server)
     result = invoke(hn_config(tmp_path, server), "run")
     assert (result.exit_code, result.stdout) == (0, "")

@@ -138,7 +138,7 @@ def test_build_query_ors_the_terms():
 
 def test_fetch_follows_pages_and_puts_the_cursor_on_the_last_batch(server, slept):
     serve_three_pages(server)
-    batches = list(make_source(server, slept).fetch(TOPIC, None))
+    batches = list(make_source(server, slept).fetch(TOPIC, "1200000000"))
     assert [[post.native_id for post in batch.posts] for batch in batches] == [
         ["7919418"],
         ["1256391"],
@@ -150,11 +150,32 @@ def test_fetch_follows_pages_and_puts_the_cursor_on_the_last_batch(server, slept
         "query": ['apple iphone "steve jobs"'],
         "optionalWords": ["apple iphone steve jobs"],
         "tags": ["(story,comment)"],
-        "numericFilters": ["created_at_i>0"],
+        "numericFilters": ["created_at_i>1200000000"],
         "hitsPerPage": ["100"],
         "page": ["0"],
     }
     assert [request.param("page") for request in server.requests] == ["0", "1", "2"]
+
+
+def test_a_first_run_reads_the_newest_page_only(server, slept):
+    serve_three_pages(server)
+    batches = list(make_source(server, slept).fetch(TOPIC, None))
+    assert [([post.native_id for post in b.posts], b.cursor) for b in batches] == [
+        (["7919418"], "1403235154")
+    ]  # listening starts now, as on every source; --since reads back further
+    assert [request.param("numericFilters") for request in server.requests] == ["created_at_i>0"]
+
+
+def test_a_first_run_with_since_reads_back_that_far(server, slept):
+    serve_three_pages(server)
+    since = datetime(2008, 1, 1, tzinfo=timezone.utc)
+    batches = list(make_source(server, slept).fetch(TOPIC, None, since=since))
+    assert [post.native_id for batch in batches for post in batch.posts] == [
+        "7919418",
+        "1256391",
+        "2922756",
+    ]
+    assert batches[-1].cursor == "1403235154"
 
 
 def test_fetch_from_a_cursor_asks_only_for_newer_posts(server, slept):
@@ -199,7 +220,8 @@ def test_budget_stop_on_the_first_run_starts_listening_from_the_newest(server, s
 
 def test_limit_stops_after_that_many_posts(server, slept):
     serve_three_pages(server)
-    batches = list(make_source(server, slept).fetch(TOPIC, None, limit=2))
+    since = datetime(2008, 1, 1, tzinfo=timezone.utc)
+    batches = list(make_source(server, slept).fetch(TOPIC, None, since=since, limit=2))
     assert [post.native_id for batch in batches for post in batch.posts] == ["7919418", "1256391"]
     assert batches[-1].cursor == "1403235154"
     assert len(server.requests) == 2
@@ -233,7 +255,7 @@ def test_malformed_page_fails_after_yielding_only_cursorless_batches(server, sle
     source = make_source(server, slept)
     seen = []
     with pytest.raises(SourceError) as caught:
-        for batch in source.fetch(TOPIC, None):
+        for batch in source.fetch(TOPIC, "1200000000"):
             seen.append(batch)
     assert str(caught.value) == (
         f"hackernews: malformed JSON from {server.url(SEARCH)}: "
@@ -269,7 +291,7 @@ def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp
     newer = {"numericFilters": "created_at_i>1403235154", "page": "0"}
     server.add(SEARCH, json_body=empty_page(), query=newer)
 
-    first = run_cli(tmp_path, server, "--source", "hackernews")
+    first = run_cli(tmp_path, server, "--source", "hackernews", "--since", "8000d")
     assert (first.exit_code, first.stdout) == (0, "")
     assert first.stderr == "hackernews: 2 new posts (apple 2)\n"
     # The comment only matched Algolia's prefix search ("applauded"): the local match drops it.

@@ -161,13 +161,31 @@ def test_backoff_field_delays_the_next_request(server, slept):
     assert slept == [10.0]
 
 
-def test_used_up_quota_stops_after_keeping_the_page(server, slept):
+def test_used_up_quota_keeps_the_page_and_fails_for_what_is_left(server, slept):
     exhausted = {**RECORDED, "quota_remaining": 0}
     server.add(SEARCH, json_body=exhausted)
     source = make_source(server, slept)
-    batches = list(source.fetch(Topic(name="py", terms=["yield", "generator"]), None))
-    assert len(batches) == 1
+    batches = []
+    with pytest.raises(SourceError) as caught:
+        for batch in source.fetch(Topic(name="py", terms=["yield", "generator"]), None):
+            batches.append(batch)
+    assert str(caught.value) == (
+        "stackexchange: the daily API quota is used up (it resets at midnight UTC; an app key "
+        "in the variable named by key_env gives a larger one); 1 of 2 site/term searches not "
+        "read this run"
+    )
+    assert [len(batch.posts) for batch in batches] == [1, 0]
+    assert json.loads(batches[-1].cursor) == {
+        "stackoverflow|yield": CREATED,
+        "~resume": "stackoverflow|generator",  # the next run starts with the one left out
+    }
     assert len(server.requests) == 1
+
+
+def test_used_up_quota_on_the_last_request_needed_is_no_failure(server, slept):
+    server.add(SEARCH, json_body={**RECORDED, "quota_remaining": 0})
+    batches = list(make_source(server, slept).fetch(TOPIC, None))
+    assert [len(batch.posts) for batch in batches] == [1]
 
 
 def test_limit_caps_the_posts(server, slept):
@@ -183,7 +201,8 @@ def test_request_budget_stops_cleanly(server, slept):
     server.add(SEARCH, json_body=RECORDED)
     source = make_source(server, slept, max_requests=1)
     batches = list(source.fetch(Topic(name="p", terms=["a", "b"]), None))
-    assert len(batches) == 1
+    assert [len(batch.posts) for batch in batches] == [1, 0]
+    assert json.loads(batches[-1].cursor)["~resume"] == "stackoverflow|b"
     assert len(server.requests) == 1
 
 

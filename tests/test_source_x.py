@@ -162,7 +162,8 @@ def test_fetch_sends_the_bearer_token_fields_and_expansions(server, sleeps):
         "query": ["tweepy -is:retweet"],
         "expansions": ["author_id"],
         "tweet.fields": [
-            "created_at,lang,conversation_id,referenced_tweets,in_reply_to_user_id,public_metrics"
+            "created_at,lang,conversation_id,referenced_tweets,in_reply_to_user_id,public_metrics,"
+            "note_tweet"
         ],
         "user.fields": ["public_metrics,username,name"],
         "max_results": ["100"],
@@ -180,7 +181,9 @@ def test_fetch_follows_next_token_from_the_cursor(server, sleeps):
         query={"next_token": NEXT},
         content_type="application/json",
     )
-    (batch,) = make_source(server, sleeps).fetch(TOPIC, "1270000000000000000")
+    # The cursor (a tweet of 2020-06-08) is inside the 7-day window of that "now".
+    now = datetime(2020, 6, 10, tzinfo=timezone.utc)
+    (batch,) = make_source(server, sleeps, now=now).fetch(TOPIC, "1270000000000000000")
     requests = server.requests_to(SEARCH)
     assert [r.param("next_token") for r in requests] == [
         None,
@@ -253,7 +256,9 @@ def test_a_429_with_a_distant_reset_stops_with_what_was_read(server, sleeps):
     )
     (batch,) = make_source(server, sleeps).fetch(TOPIC, "1")
     assert len(batch.posts) == 10
-    assert batch.cursor == "1578516068309794817"
+    # Pages run newest first: the older posts of the next page are unread, so the cursor stays
+    # where it was (moving it to the newest post read would skip them for good).
+    assert batch.cursor is None
     assert sleeps == [1.0]  # one backoff, then the 15-minute window is not waited for
 
 
@@ -316,8 +321,10 @@ def test_since_still_bounds_the_posts_kept_when_a_cursor_exists(server, sleeps):
         SEARCH, FIXTURES / "search_recent_expansions.json", content_type="application/json"
     )
     since = datetime(2020, 6, 24, 12, 0, tzinfo=timezone.utc)
-    (batch,) = make_source(server, sleeps).fetch(TOPIC, "1", since=since)
-    assert server.requests_to(SEARCH)[0].param("since_id") == "1"
+    now = datetime(2020, 6, 26, tzinfo=timezone.utc)
+    cursor = "1275000000000000000"  # a tweet of 2020-06-22, within 7 days of now
+    (batch,) = make_source(server, sleeps, now=now).fetch(TOPIC, cursor, since=since)
+    assert server.requests_to(SEARCH)[0].param("since_id") == cursor
     assert [p.native_id for p in batch.posts] == [
         "1275763727908798470",
         "1275882613572583424",
