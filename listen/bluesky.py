@@ -1,26 +1,33 @@
 """Bluesky: `app.bsky.feed.searchPosts` with an app-password session, authors' reach batched.
 
 A session comes from `com.atproto.server.createSession` (handle + app password from the env)
-and is refreshed with `com.atproto.server.refreshSession` when the server says ExpiredToken.
+and is refreshed with `com.atproto.server.refreshSession` when it expires; it is kept between
+runs in a private file (listen/bluesky_session.py), so cron runs do not log in every time.
 Bluesky search has no OR, so each of a topic's terms is searched (sort=latest, since the
 cursor) and the topic's full rules run locally afterwards.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
-
-import requests
 
 from earmark.models import Post
 from listen.base import AuthError, Batch, HttpSourceSettings, MissingCredentials, SourceError
+from listen.bluesky_session import (
+    SessionFile,
+    XrpcError,
+    XrpcSession,
+    default_session_path,
+    expires_soon,
+)
+from listen.bluesky_text import post_text
 from listen.http import BudgetExhausted, HttpClient, safe_url
 from listen.records import parse_each
 from listen.search_terms import search_terms
@@ -50,6 +57,10 @@ class BlueskySettings(HttpSourceSettings):
     base_url: str | None = "https://bsky.social"
     lang: str | None = None  # search only this language (default: the topic's, if just one)
     reach: bool = True  # look up authors' follower counts (one call per 25 authors)
+    # Keep the session between runs (createSession is rate limited), in a file only you can
+    # read: by default $XDG_STATE_HOME/earmark/bluesky-session.json (~/.local/state/earmark/).
+    keep_session: bool = True
+    session_file: str | None = None
 
     def validate(self) -> None:
         check_env_names(self, ("handle_env", "app_password_env"))
@@ -103,7 +114,7 @@ def parse_post_view(view: Mapping[str, Any]) -> Post:
     return Post(
         platform=PLATFORM,
         native_id=uri,
-        text=(record.get("text") or "").strip(),
+        text=post_text(record),
         created_at=parse_time(record["createdAt"]),
         url=post_url(uri, author.get("handle")),
         author=author.get("handle"),
@@ -150,50 +161,6 @@ def parse_profiles(payload: Any) -> dict[str, int]:
     return reach
 
 
-# -- XRPC errors ----------------------------------------------------------------------------------
-
-
-class _XrpcError(Exception):
-    """A 400/401 with an XRPC error body ({"error": "ExpiredToken", "message": ...})."""
-
-    def __init__(self, name: str, message: str, status: int):
-        super().__init__(name)
-        self.name, self.message, self.status = name, message, status
-
-
-def _xrpc_error(response: requests.Response) -> tuple[str, str] | None:
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        message = body.get("message")
-        return body["error"], message if isinstance(message, str) else ""
-    return None
-
-
-class _XrpcSession:
-    """Wrap a requests session so XRPC 400/401 errors reach the source with their names.
-
-    The shared client reports every 400 alike and 401 as bad credentials; ExpiredToken must
-    instead refresh the session, and BadQueryString deserves its own message.
-    """
-
-    def __init__(self, inner: requests.Session):
-        self.inner = inner
-
-    def get(self, url: str, **options: Any) -> requests.Response:
-        response = self.inner.get(url, **options)
-        if response.status_code in (400, 401):
-            error = _xrpc_error(response)
-            if error and (response.status_code == 400 or error[0] == "ExpiredToken"):
-                raise _XrpcError(error[0], error[1], response.status_code)
-        return response
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
 # -- fetching -------------------------------------------------------------------------------------
 
 
@@ -215,10 +182,14 @@ class BlueskySource:
         self.settings = settings
         self.env = env
         self.client = client or HttpClient.for_settings(self.name, settings)
-        if not isinstance(self.client.session, _XrpcSession):
-            self.client.session = _XrpcSession(self.client.session)
+        if not isinstance(self.client.session, XrpcSession):
+            self.client.session = XrpcSession(self.client.session)
         self._access: str | None = None
         self._refresh: str | None = None
+        path = settings.session_file or default_session_path(env)
+        kept = Path(os.path.expanduser(str(path))) if path and settings.keep_session else None
+        self._kept = SessionFile(kept)
+        self._from_file = False  # the tokens in use were read back from the session file
         self.warnings: list[str] = []  # records skipped, one line each, drained by the runner
 
     @property
@@ -234,6 +205,27 @@ class BlueskySource:
 
     def _login_names(self) -> str:
         return f"{self.settings.handle_env}/{self.settings.app_password_env}"
+
+    def _session_key(self) -> str:
+        handle = (self.env.get(self.settings.handle_env) or "").strip().lower()
+        return f"{self.base}|{handle}"
+
+    def _start_session(self) -> None:
+        """Use the kept session if there is one (refreshed if it expires soon), else log in."""
+        kept = self._kept.load(self._session_key()) if self._session_key()[-1] != "|" else None
+        if kept is None:
+            self._create_session()
+            return
+        self._access, self._refresh = kept["accessJwt"], kept.get("refreshJwt")
+        self._from_file = True
+        if expires_soon(self._access):
+            self._refresh_session()
+
+    def _forget_session(self) -> None:
+        log.debug("bluesky: the kept session was refused, logging in again")
+        self._kept.save(self._session_key(), None)
+        self._from_file = False
+        self._create_session()
 
     def _create_session(self) -> None:
         s = self.settings
@@ -279,21 +271,31 @@ class BlueskySource:
         register_secret(access)
         register_secret(refresh if isinstance(refresh, str) else None)
         self._access, self._refresh = access, refresh if isinstance(refresh, str) else None
+        self._from_file = False
+        self._kept.save(self._session_key(), body)
 
     def _get(self, method: str, params: Any) -> Any:
         """GET an XRPC query with the session, refreshing it once if it expired."""
         if self._access is None:
-            self._create_session()
+            self._start_session()
         url = f"{self.base}/xrpc/{method}"
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self._access}"}
             try:
                 payload, _ = self.client.get_json(url, params, headers)
                 return payload
-            except _XrpcError as error:
+            except AuthError:
+                if not (self._from_file and attempt == 1):
+                    raise
+                self._forget_session()  # revoked or from another server: log in afresh
+                continue
+            except XrpcError as error:
                 if error.name == "ExpiredToken" and attempt == 1:
                     log.debug("bluesky: session expired, refreshing it")
                     self._refresh_session()
+                    continue
+                if self._from_file and attempt == 1 and error.name == "InvalidToken":
+                    self._forget_session()
                     continue
                 if error.status == 401 or error.name in ("ExpiredToken", "InvalidToken"):
                     raise AuthError(
