@@ -26,6 +26,27 @@ def _full_id(fullname: str | None) -> str | None:
     return f"{PLATFORM}:{fullname}" if fullname else None
 
 
+def permalink_url(kind: str, data: Mapping[str, Any]) -> str | None:
+    """Return a Thing's permalink on www.reddit.com, built from its ids when it has none.
+
+    Older and some current listings (comment search, /api/info) give comments without
+    `permalink`; `/r/<subreddit>/comments/<post id>/_/<comment id>/` is the same page.
+    """
+    permalink = data.get("permalink")
+    if isinstance(permalink, str) and permalink:
+        return WEB_URL + permalink.split("?")[0] if permalink.startswith("/") else permalink
+    subreddit = data.get("subreddit")
+    native = data.get("id")
+    if not isinstance(subreddit, str) or not subreddit or not isinstance(native, str):
+        return None
+    if kind == "t3":
+        return f"{WEB_URL}/r/{subreddit}/comments/{native}/"
+    link_id = data.get("link_id")
+    if not isinstance(link_id, str) or not link_id.startswith("t3_"):
+        return None
+    return f"{WEB_URL}/r/{subreddit}/comments/{link_id[3:]}/_/{native}/"
+
+
 def parse_thing(thing: Mapping[str, Any]) -> Post | None:
     """Map a t3 (post) or t1 (comment) Thing to a Post; other kinds give None."""
     kind = thing.get("kind")
@@ -36,8 +57,7 @@ def parse_thing(thing: Mapping[str, Any]) -> Post | None:
     author = data.get("author")
     if author in ("[deleted]", "[removed]"):
         author = None
-    permalink = data.get("permalink") or ""
-    url = WEB_URL + permalink.split("?")[0] if permalink.startswith("/") else permalink or None
+    url = permalink_url(kind, data)
     if kind == "t3":
         title = (data.get("title") or "").strip()
         body = (data.get("selftext") or "").strip()
