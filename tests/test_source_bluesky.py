@@ -490,3 +490,12 @@ def test_any_text_around_a_shortened_link_keeps_its_characters(before, after, re
     from listen.bluesky_text import post_text
 
     assert post_text(record) == f"{before}{uri}{after}".strip()
+
+
+def test_a_record_without_a_readable_createdat_takes_the_servers_time_not_the_runs():
+    view = post_view("3knotime", "2024-05-01T10:00:00.000Z", "acme")
+    view["record"]["createdAt"] = "yesterday"
+    assert parse_post_view(view).created_at == datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
+    del view["indexedAt"]
+    with pytest.raises(SourceError, match="malformed postView"):
+        parse_search_page(search_body([view]))
