@@ -18,6 +18,13 @@ _COMMENTS_PATH = re.compile(r"/comments/([a-z0-9]+)(?:/[^/]*/([a-z0-9]+))?/?", r
 _FULLNAME = re.compile(r"^t[13]_[a-z0-9]+$", re.I)
 
 
+def _unescape(text: Any) -> str:
+    """Undo the &lt; &gt; &amp; escaping of listings fetched without raw_json=1."""
+    if not isinstance(text, str):
+        return ""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
 def _utc(seconds: Any) -> datetime:
     return datetime.fromtimestamp(float(seconds), timezone.utc)
 
@@ -59,12 +66,12 @@ def parse_thing(thing: Mapping[str, Any]) -> Post | None:
         author = None
     url = permalink_url(kind, data)
     if kind == "t3":
-        title = (data.get("title") or "").strip()
-        body = (data.get("selftext") or "").strip()
+        title = _unescape(data.get("title"))
+        body = _unescape(data.get("selftext"))
         text = f"{title}\n\n{body}" if body else title
         parent_id, thread_id = None, _full_id(fullname)
     else:
-        text = (data.get("body") or "").strip()
+        text = _unescape(data.get("body"))
         parent_id = _full_id(data.get("parent_id"))
         thread_id = _full_id(data.get("link_id"))
     raw = dict(thing)
