@@ -67,7 +67,8 @@ def parse_status(status: Mapping[str, Any], thread_root: str | None = None) -> P
     account = status.get("account") or {}
     spoiler = (status.get("spoiler_text") or "").strip()
     content = html_to_text(status.get("content"))
-    text = f"{spoiler}\n\n{content}" if spoiler and content else spoiler or content
+    text = "\n\n".join(part for part in (spoiler, content, _poll_text(status)) if part)
+    text = text or _media_text(status)
     reach = account.get("followers_count")
     parent = status.get("in_reply_to_id")
     root = native_id if not parent else thread_root
@@ -86,6 +87,29 @@ def parse_status(status: Mapping[str, Any], thread_root: str | None = None) -> P
         source=PLATFORM,
         raw=dict(status),
     )
+
+
+def _poll_text(status: Mapping[str, Any]) -> str:
+    poll = status.get("poll")
+    options = poll.get("options") if isinstance(poll, dict) else None
+    titles = [o.get("title") for o in options or [] if isinstance(o, dict)]
+    return "\n".join(f"- {title.strip()}" for title in titles if isinstance(title, str) and title)
+
+
+def _media_text(status: Mapping[str, Any]) -> str:
+    """Return `[image: description]`-style markers for a status with media and no text."""
+    markers = []
+    for media in status.get("media_attachments") or []:
+        if not isinstance(media, dict):
+            continue
+        kind = {"gifv": "video"}.get(str(media.get("type")), str(media.get("type") or "media"))
+        about = media.get("description")
+        markers.append(
+            f"[{kind}: {about.strip()}]"
+            if isinstance(about, str) and about.strip()
+            else f"[{kind}]"
+        )
+    return " ".join(markers)
 
 
 def parse_statuses(data: Any, where: str, skipped: list[str] | None = None) -> list[Post]:

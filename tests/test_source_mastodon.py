@@ -350,3 +350,37 @@ def test_a_failed_or_unaffordable_lookup_keeps_the_reply_with_its_parent(server,
     server.requests.clear()
     [batch] = make_source(server, slept, threads=False).fetch(TOPIC, None)
     assert [request.path for request in server.requests] == [TAG]
+
+
+# --- more recorded statuses (Mastodon.py cassettes, see SOURCES.md) -----------------------------
+
+
+def recorded(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def test_link_text_shortened_by_mastodon_is_stored_whole():
+    post = parse_status(recorded("status_link_card.json"))
+    assert post.text == "http://example.org/"
+    assert post.thread_id == "mastodon:117020609135389699"
+
+
+def test_a_poll_keeps_its_options_and_media_give_markers_when_there_is_no_text():
+    poll = parse_status(recorded("status_poll.json"))
+    assert poll.text == "nice\n\n- four twenty\n- sixty-nine"
+    images = recorded("status_two_images.json")
+    assert parse_status(images).text == "LOL check this out"
+    images["content"] = ""  # the same status without its text (derived)
+    assert parse_status(images).text == (
+        "[image: John Lennon doing a funny walk] [image: hololives #1 detective, watson ameliachan]"
+    )
+    images["media_attachments"][0]["description"] = None
+    assert parse_status(images).text.startswith("[image] [image: hololives")
+
+
+def test_a_recorded_boost_is_read_as_the_status_it_boosts():
+    boost = recorded("status_reblog.json")
+    post = parse_status(boost)
+    assert post.native_id == boost["reblog"]["id"] != boost["id"]
+    assert post.author == boost["reblog"]["account"]["acct"]
+    assert post.text == parse_status(boost["reblog"]).text != ""
