@@ -656,3 +656,25 @@ def test_earmark_sources_says_how_to_set_the_user_agent(tmp_path):
         "set `username:` (your Reddit name) so the User-Agent says `(by /u/name)` as Reddit's "
         "rules ask"
     )
+
+
+def test_recorded_comments_without_permalink_get_their_page():
+    # /api/info and ?context= responses recorded by PRAW (2016, 2017) carry no permalink.
+    [comment], _ = parse_listing(load("api_info_comment_2016.json"))
+    assert comment.url == "https://www.reddit.com/r/redditdev/comments/2gmzqe/_/cklhv0f/"
+    assert comment.thread_id == "reddit:t3_2gmzqe"
+    post_listing, comments_listing = load("comment_chain_context_2017.json")
+    [post], _ = parse_listing(post_listing)
+    assert post.url == "https://www.reddit.com/r/<TEST_SUBREDDIT>/comments/6otocc/comment_chain/"
+    [top], _ = parse_listing(comments_listing)
+    assert top.url == "https://www.reddit.com/r/<TEST_SUBREDDIT>/comments/6otocc/_/dkk4qc2/"
+    assert (top.parent_id, top.thread_id) == ("reddit:t1_dkk4q9z", "reddit:t3_6otocc")
+
+
+def test_legacy_escaping_without_raw_json_is_undone():
+    # Derived: the recorded listing escaped as Reddit does without raw_json=1 (& < > only).
+    payload = load("search_r_all_2016.json")
+    data = payload["data"]["children"][0]["data"]
+    data["title"] = "Q&amp;A: &lt;module&gt; &amp;amp; more"
+    [first, *_], _ = parse_listing(payload)
+    assert first.text.startswith("Q&A: <module> &amp; more\n\n")
