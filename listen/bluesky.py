@@ -78,7 +78,10 @@ class BlueskySource:
     name: ClassVar[str] = "bluesky"
     settings_class: ClassVar[type] = BlueskySettings
     env_keys: ClassVar[tuple[str, ...]] = ("handle_env", "app_password_env")
-    note: ClassVar[str] = "needs a handle and an app password"
+    note: ClassVar[str] = (
+        "needs a handle and an app password; keeps its session (not the password) in "
+        "$XDG_STATE_HOME/earmark/bluesky-session.json, mode 0600"
+    )
 
     def __init__(
         self,
