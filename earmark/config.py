@@ -57,7 +57,7 @@ class Topic:
             from listen.query import QueryError, parse_query
 
             try:
-                parse_query(self.query)
+                parse_query(self.query, topic=self.name)
             except QueryError as error:
                 raise FieldError("query", str(error)) from None
 

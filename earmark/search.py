@@ -30,9 +30,11 @@ class SearchResult:
 
 def search_config(query: str, config: Config, source_names: list[str]) -> Config:
     """Build the one-topic config a search runs with, reusing configured source settings."""
+    from listen.query import parse_query
     from listen.registry import SOURCE_NAMES, settings_class
 
     try:
+        parse_query(query)  # first, so the error is about QUERY, not a topic named "search"
         topic = Topic(name=SEARCH_TOPIC, kind="brand", query=query)
         topic.validate()
     except (ConfigError, ValueError) as error:

@@ -1,28 +1,41 @@
 """Bluesky: `app.bsky.feed.searchPosts` with an app-password session, authors' reach batched.
 
 A session comes from `com.atproto.server.createSession` (handle + app password from the env)
-and is refreshed with `com.atproto.server.refreshSession` when the server says ExpiredToken.
+and is refreshed with `com.atproto.server.refreshSession` when it expires; it is kept between
+runs in a private file (listen/bluesky_session.py), so cron runs do not log in every time.
 Bluesky search has no OR, so each of a topic's terms is searched (sort=latest, since the
 cursor) and the topic's full rules run locally afterwards.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
-
-import requests
 
 from earmark.models import Post
 from listen.base import AuthError, Batch, HttpSourceSettings, MissingCredentials, SourceError
+from listen.bluesky_parse import (
+    format_time,
+    parse_post_view,
+    parse_profiles,
+    parse_search_page,
+    parse_time,
+    post_url,
+    sort_time,
+)
+from listen.bluesky_session import (
+    SessionFile,
+    XrpcError,
+    XrpcSession,
+    default_session_path,
+    expires_soon,
+)
 from listen.http import BudgetExhausted, HttpClient, safe_url
-from listen.records import parse_each
 from listen.search_terms import search_terms
 from listen.secrets import check_env_names, read_secret, redact, register_secret
 from listen.tokens import post_json
@@ -32,12 +45,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("earmark.listen.bluesky")
 
-PLATFORM = "bluesky"
-WEB_URL = "https://bsky.app"
 PAGE_SIZE = 100  # searchPosts allows 1-100
 PROFILES_PER_CALL = 25  # getProfiles takes at most 25 actors
 BATCH_SIZE = 100
-_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$")
 
 
 @dataclass
@@ -50,148 +60,13 @@ class BlueskySettings(HttpSourceSettings):
     base_url: str | None = "https://bsky.social"
     lang: str | None = None  # search only this language (default: the topic's, if just one)
     reach: bool = True  # look up authors' follower counts (one call per 25 authors)
+    # Keep the session between runs (createSession is rate limited), in a file only you can
+    # read: by default $XDG_STATE_HOME/earmark/bluesky-session.json (~/.local/state/earmark/).
+    keep_session: bool = True
+    session_file: str | None = None
 
     def validate(self) -> None:
         check_env_names(self, ("handle_env", "app_password_env"))
-
-
-# -- parsing (pure) -------------------------------------------------------------------------------
-
-
-def parse_time(value: str) -> datetime:
-    """Parse an atproto datetime (any number of fraction digits, Z or offset) to UTC."""
-    match = _TIME.match(value.strip())
-    if not match:
-        raise ValueError(f"not a datetime: {value!r}")
-    whole, fraction, zone = match.groups()
-    micro = (fraction or ".0")[1:7].ljust(6, "0")
-    offset = "+00:00" if zone in (None, "Z") else zone
-    if len(offset) == 5:  # +0100
-        offset = f"{offset[:3]}:{offset[3:]}"
-    moment = datetime.fromisoformat(f"{whole}.{micro}{offset}")
-    return moment.astimezone(timezone.utc)
-
-
-def format_time(moment: datetime) -> str:
-    """Render a datetime the way atproto writes them: UTC, milliseconds, Z."""
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def sort_time(view: Mapping[str, Any]) -> datetime:
-    """Return the time search sorts a postView by: the earlier of createdAt and indexedAt."""
-    created = parse_time(view["record"]["createdAt"])
-    indexed = view.get("indexedAt")
-    return min(created, parse_time(indexed)) if isinstance(indexed, str) else created
-
-
-def post_url(uri: str, handle: str | None) -> str:
-    """Return the bsky.app link of a post's at:// URI."""
-    repo, _, rkey = uri.removeprefix("at://").partition("/app.bsky.feed.post/")
-    return f"{WEB_URL}/profile/{handle or repo}/post/{rkey}"
-
-
-def parse_post_view(view: Mapping[str, Any]) -> Post:
-    """Map an app.bsky.feed.defs#postView to a Post (reach is filled in later)."""
-    uri = view["uri"]
-    record = view["record"]
-    author = view.get("author") or {}
-    reply = record.get("reply") or {}
-    parent = (reply.get("parent") or {}).get("uri")
-    root = (reply.get("root") or {}).get("uri")
-    langs = record.get("langs") or []
-    return Post(
-        platform=PLATFORM,
-        native_id=uri,
-        text=(record.get("text") or "").strip(),
-        created_at=parse_time(record["createdAt"]),
-        url=post_url(uri, author.get("handle")),
-        author=author.get("handle"),
-        author_name=author.get("displayName") or None,
-        lang=langs[0] if langs and isinstance(langs[0], str) else None,
-        parent_id=f"{PLATFORM}:{parent}" if parent else None,
-        thread_id=f"{PLATFORM}:{root or uri}",
-        source=PLATFORM,
-        raw=dict(view),
-    )
-
-
-def parse_search_page(
-    payload: Any, skipped: list[str] | None = None
-) -> tuple[list[tuple[Post, datetime]], str | None]:
-    """Return the (post, sort time) pairs of a searchPosts response and its next cursor.
-
-    With a skipped list, a postView that cannot be read is left out with a reason added there.
-    """
-    if not isinstance(payload, dict) or not isinstance(payload.get("posts"), list):
-        raise SourceError("bluesky: unexpected searchPosts response (no `posts` list)")
-    found = parse_each(payload["posts"], _parse_view, PLATFORM, skipped)
-    cursor = payload.get("cursor")
-    return found, cursor if isinstance(cursor, str) and cursor else None
-
-
-def _parse_view(view: Any) -> tuple[Post, datetime]:
-    try:
-        return parse_post_view(view), sort_time(view)
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
-        raise SourceError(
-            f"bluesky: malformed postView in the searchPosts response ({error!r})"
-        ) from None
-
-
-def parse_profiles(payload: Any) -> dict[str, int]:
-    """Return {did: followersCount} from a getProfiles response."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("profiles"), list):
-        raise SourceError("bluesky: unexpected getProfiles response (no `profiles` list)")
-    reach = {}
-    for profile in payload["profiles"]:
-        if isinstance(profile, dict) and isinstance(profile.get("followersCount"), int):
-            reach[profile.get("did")] = profile["followersCount"]
-    return reach
-
-
-# -- XRPC errors ----------------------------------------------------------------------------------
-
-
-class _XrpcError(Exception):
-    """A 400/401 with an XRPC error body ({"error": "ExpiredToken", "message": ...})."""
-
-    def __init__(self, name: str, message: str, status: int):
-        super().__init__(name)
-        self.name, self.message, self.status = name, message, status
-
-
-def _xrpc_error(response: requests.Response) -> tuple[str, str] | None:
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        message = body.get("message")
-        return body["error"], message if isinstance(message, str) else ""
-    return None
-
-
-class _XrpcSession:
-    """Wrap a requests session so XRPC 400/401 errors reach the source with their names.
-
-    The shared client reports every 400 alike and 401 as bad credentials; ExpiredToken must
-    instead refresh the session, and BadQueryString deserves its own message.
-    """
-
-    def __init__(self, inner: requests.Session):
-        self.inner = inner
-
-    def get(self, url: str, **options: Any) -> requests.Response:
-        response = self.inner.get(url, **options)
-        if response.status_code in (400, 401):
-            error = _xrpc_error(response)
-            if error and (response.status_code == 400 or error[0] == "ExpiredToken"):
-                raise _XrpcError(error[0], error[1], response.status_code)
-        return response
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 # -- fetching -------------------------------------------------------------------------------------
@@ -203,7 +78,10 @@ class BlueskySource:
     name: ClassVar[str] = "bluesky"
     settings_class: ClassVar[type] = BlueskySettings
     env_keys: ClassVar[tuple[str, ...]] = ("handle_env", "app_password_env")
-    note: ClassVar[str] = "needs a handle and an app password"
+    note: ClassVar[str] = (
+        "needs a handle and an app password; keeps its session (not the password) in "
+        "$XDG_STATE_HOME/earmark/bluesky-session.json, mode 0600"
+    )
 
     def __init__(
         self,
@@ -215,10 +93,14 @@ class BlueskySource:
         self.settings = settings
         self.env = env
         self.client = client or HttpClient.for_settings(self.name, settings)
-        if not isinstance(self.client.session, _XrpcSession):
-            self.client.session = _XrpcSession(self.client.session)
+        if not isinstance(self.client.session, XrpcSession):
+            self.client.session = XrpcSession(self.client.session)
         self._access: str | None = None
         self._refresh: str | None = None
+        path = settings.session_file or default_session_path(env)
+        kept = Path(os.path.expanduser(str(path))) if path and settings.keep_session else None
+        self._kept = SessionFile(kept)
+        self._from_file = False  # the tokens in use were read back from the session file
         self.warnings: list[str] = []  # records skipped, one line each, drained by the runner
 
     @property
@@ -234,6 +116,27 @@ class BlueskySource:
 
     def _login_names(self) -> str:
         return f"{self.settings.handle_env}/{self.settings.app_password_env}"
+
+    def _session_key(self) -> str:
+        handle = (self.env.get(self.settings.handle_env) or "").strip().lower()
+        return f"{self.base}|{handle}"
+
+    def _start_session(self) -> None:
+        """Use the kept session if there is one (refreshed if it expires soon), else log in."""
+        kept = self._kept.load(self._session_key()) if self._session_key()[-1] != "|" else None
+        if kept is None:
+            self._create_session()
+            return
+        self._access, self._refresh = kept["accessJwt"], kept.get("refreshJwt")
+        self._from_file = True
+        if expires_soon(self._access):
+            self._refresh_session()
+
+    def _forget_session(self) -> None:
+        log.debug("bluesky: the kept session was refused, logging in again")
+        self._kept.save(self._session_key(), None)
+        self._from_file = False
+        self._create_session()
 
     def _create_session(self) -> None:
         s = self.settings
@@ -279,21 +182,31 @@ class BlueskySource:
         register_secret(access)
         register_secret(refresh if isinstance(refresh, str) else None)
         self._access, self._refresh = access, refresh if isinstance(refresh, str) else None
+        self._from_file = False
+        self._kept.save(self._session_key(), body)
 
     def _get(self, method: str, params: Any) -> Any:
         """GET an XRPC query with the session, refreshing it once if it expired."""
         if self._access is None:
-            self._create_session()
+            self._start_session()
         url = f"{self.base}/xrpc/{method}"
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self._access}"}
             try:
                 payload, _ = self.client.get_json(url, params, headers)
                 return payload
-            except _XrpcError as error:
+            except AuthError:
+                if not (self._from_file and attempt == 1):
+                    raise
+                self._forget_session()  # revoked or from another server: log in afresh
+                continue
+            except XrpcError as error:
                 if error.name == "ExpiredToken" and attempt == 1:
                     log.debug("bluesky: session expired, refreshing it")
                     self._refresh_session()
+                    continue
+                if self._from_file and attempt == 1 and error.name == "InvalidToken":
+                    self._forget_session()
                     continue
                 if error.status == 401 or error.name in ("ExpiredToken", "InvalidToken"):
                     raise AuthError(

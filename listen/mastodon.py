@@ -37,6 +37,9 @@ class MastodonSettings(HttpSourceSettings):
     hashtags: list[str] = field(default_factory=list)
     token_env: str | None = "MASTODON_TOKEN"  # with a token, statuses are searched too
     page_size: int = PAGE_SIZE
+    # Look up the first post of a reply's thread (one statuses/:id/context request per thread
+    # not seen yet in the run), so follow-ups join their thread even when its start is unseen.
+    threads: bool = True
 
     def validate(self) -> None:
         from earmark.configload import FieldError
@@ -45,8 +48,13 @@ class MastodonSettings(HttpSourceSettings):
             raise FieldError("page_size", f"must be between 1 and {PAGE_SIZE}")
 
 
-def parse_status(status: Mapping[str, Any]) -> Post:
-    """Map a Mastodon Status object to a Post (a boost is read as the status it boosts)."""
+def parse_status(status: Mapping[str, Any], thread_root: str | None = None) -> Post:
+    """Map a Mastodon Status object to a Post (a boost is read as the status it boosts).
+
+    A status that replies to nothing starts its own thread. A reply's thread is the first
+    status of its context (`thread_root`, looked up by the source); without it the thread is
+    left unknown and the parent chain (`parent_id`) still links the reply to its thread.
+    """
     if status.get("reblog"):
         status = status["reblog"]
     try:
@@ -59,9 +67,11 @@ def parse_status(status: Mapping[str, Any]) -> Post:
     account = status.get("account") or {}
     spoiler = (status.get("spoiler_text") or "").strip()
     content = html_to_text(status.get("content"))
-    text = f"{spoiler}\n\n{content}" if spoiler and content else spoiler or content
+    text = "\n\n".join(part for part in (spoiler, content, _poll_text(status)) if part)
+    text = text or _media_text(status)
     reach = account.get("followers_count")
     parent = status.get("in_reply_to_id")
+    root = native_id if not parent else thread_root
     return Post(
         platform=PLATFORM,
         native_id=native_id,
@@ -73,9 +83,33 @@ def parse_status(status: Mapping[str, Any]) -> Post:
         author_reach=reach if isinstance(reach, int) else None,
         lang=status.get("language") or None,
         parent_id=f"{PLATFORM}:{parent}" if parent else None,
+        thread_id=f"{PLATFORM}:{root}" if root else None,
         source=PLATFORM,
         raw=dict(status),
     )
+
+
+def _poll_text(status: Mapping[str, Any]) -> str:
+    poll = status.get("poll")
+    options = poll.get("options") if isinstance(poll, dict) else None
+    titles = [o.get("title") for o in options or [] if isinstance(o, dict)]
+    return "\n".join(f"- {title.strip()}" for title in titles if isinstance(title, str) and title)
+
+
+def _media_text(status: Mapping[str, Any]) -> str:
+    """Return `[image: description]`-style markers for a status with media and no text."""
+    markers = []
+    for media in status.get("media_attachments") or []:
+        if not isinstance(media, dict):
+            continue
+        kind = {"gifv": "video"}.get(str(media.get("type")), str(media.get("type") or "media"))
+        about = media.get("description")
+        markers.append(
+            f"[{kind}: {about.strip()}]"
+            if isinstance(about, str) and about.strip()
+            else f"[{kind}]"
+        )
+    return " ".join(markers)
 
 
 def parse_statuses(data: Any, where: str, skipped: list[str] | None = None) -> list[Post]:
@@ -90,6 +124,15 @@ def parse_search(data: Any, skipped: list[str] | None = None) -> list[Post]:
     if not isinstance(data, dict) or not isinstance(data.get("statuses"), list):
         raise SourceError(f"{PLATFORM}: unexpected search response (no `statuses` list)")
     return parse_each(data["statuses"], parse_status, PLATFORM, skipped)
+
+
+def parse_context_root(data: Any) -> str | None:
+    """Return the id of the first status of a statuses/:id/context response, or None."""
+    ancestors = data.get("ancestors") if isinstance(data, dict) else None
+    if not isinstance(ancestors, list) or not ancestors or not isinstance(ancestors[0], dict):
+        return None
+    first = str(ancestors[0].get("id") or "")
+    return first if first.isdigit() and first.isascii() else None
 
 
 def parse_link_header(value: str | None) -> dict[str, str]:
@@ -170,6 +213,47 @@ class MastodonSource(HttpSource):
         except BudgetExhausted as stop:
             log.info("%s", stop)
 
+    def __init__(self, settings, **options):
+        super().__init__(settings, **options)
+        self._roots: dict[str, str] = {}  # status id -> id of its thread's first status
+        self._lookups = settings.threads
+
+    def _add_threads(self, posts: list[Post], headers: Mapping[str, str]) -> None:
+        """Set each reply's thread_id from its context (cached per run); keep going on errors."""
+        roots = self._roots
+        for post in sorted(posts, key=lambda post: int(post.native_id)):
+            if post.thread_id:
+                roots.setdefault(post.native_id, post.native_id)
+                continue
+            parent = post.parent_id.removeprefix(f"{PLATFORM}:") if post.parent_id else None
+            root = roots.get(parent or "")
+            if root is None and self._lookups and self._budget_left() > 1:
+                root = self._thread_root(post, headers)
+            if root:
+                roots[post.native_id] = root
+                post.thread_id = f"{PLATFORM}:{root}"
+
+    def _thread_root(self, post: Post, headers: Mapping[str, str]) -> str | None:
+        url = f"{self.base_url}/api/v1/statuses/{post.native_id}/context"
+        try:
+            data, _ = self.http.get_json(url, None, headers)
+        except BudgetExhausted:
+            self._lookups = False
+            return None
+        except SourceError as error:  # a deleted or private ancestor: the parent still links
+            log.info("%s: no thread for status %s (%s)", PLATFORM, post.native_id, error)
+            return None
+        root = parse_context_root(data)
+        if root is not None:
+            for ancestor in data["ancestors"]:
+                if isinstance(ancestor, dict) and ancestor.get("id"):
+                    self._roots[str(ancestor["id"])] = root
+        return root
+
+    def _budget_left(self) -> int:
+        # Pages come first: a lookup never takes the request the next page needs.
+        return self.http.max_requests - self.http.requests_made
+
     def _hashtag_pages(self, tag: str, headers: Mapping[str, str]):
         url = f"{self.base_url}/api/v1/timelines/tag/{quote(tag, safe='')}"
 
@@ -184,6 +268,7 @@ class MastodonSource(HttpSource):
                 posts = parse_statuses(data, url, self.warnings)
                 if not posts:
                     return
+                self._add_threads(posts, headers)
                 full_page = len(posts) >= size
                 posts.sort(key=lambda post: int(post.native_id))
                 if limit is not None:
@@ -214,6 +299,7 @@ class MastodonSource(HttpSource):
                 while True:
                     data, _ = self.http.get_json(url, {**params, "offset": str(offset)}, headers)
                     posts = parse_search(data, self.warnings)
+                    self._add_threads(posts, headers)
                     offset += len(posts)
                     full_page = len(posts) >= size
                     if limit is not None:

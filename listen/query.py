@@ -26,20 +26,25 @@ FIELDS = ("author", "lang", "site", "url", "platform")
 MAX_DEPTH = 60
 _NEAR = re.compile(r"^(O?NEAR)(?:/(\d+))?$")
 _FIELD = re.compile(r"^(author|lang|site|url|platform):(.*)$", re.DOTALL)
+# `word:` at the start of a term, word being letters: a field operator, known or mistyped.
+# A scheme's `://` ("http://x") and times ("10:30") are not fields; a quoted phrase never is.
+_FIELD_LIKE = re.compile(r"^([^\W\d_]+):(?!//)", re.UNICODE)
+_NEAR_LIKE = re.compile(r"^(O?NEAR)/", re.IGNORECASE)
 _BREAK = set(' \t\r\n\f\v()"')
 
 
 class QueryError(ConfigError):
     """A query has a syntax error; the message gives the column and shows it with a caret."""
 
-    def __init__(self, query: str, column: int, reason: str):
-        self.query, self.column, self.reason = query, column, reason
+    def __init__(self, query: str, column: int, reason: str, topic: str | None = None):
+        self.query, self.column, self.reason, self.topic = query, column, reason, topic
         line = query.count("\n", 0, column - 1) + 1
         if line > 1:
             at = f"line {line}, column {column - query.rfind(chr(10), 0, column - 1) - 1}"
         else:
             at = f"column {column}"
-        message = f"query error at {at}: {reason}"
+        named = f"topic {topic!r}: " if topic else ""
+        message = f"{named}query error at {at}: {reason}"
         if "\n" not in query and len(query) <= 200:
             message += f"\n  {query}\n  {' ' * (column - 1)}^"
         super().__init__(message)
@@ -111,9 +116,28 @@ def _word_token(query: str, word: str, column: int) -> _Token:
         if distance > 1000:
             raise QueryError(query, column, f"{near.group(1)} distance must be at most 1000")
         return _Token("NEAR", column, word, distance=distance, ordered=word.startswith("O"))
+    if _NEAR_LIKE.match(word):
+        operator = _NEAR_LIKE.match(word).group(1).upper()
+        raise QueryError(
+            query,
+            column,
+            f"{word!r} is not a proximity operator: write {operator}/ and a number of words, "
+            f'e.g. {operator}/3; to search for the text, quote it: "{word}"',
+        )
     field_match = _FIELD.match(word)
     if field_match:
         return _Token("FIELD", column, field_match.group(2), field_name=field_match.group(1))
+    field_like = _FIELD_LIKE.match(word)
+    if field_like:
+        name = field_like.group(1)
+        known = name.lower() in FIELDS
+        hint = f"write {name.lower()}:" if known else f"fields: {', '.join(FIELDS)}"
+        raise QueryError(
+            query,
+            column,
+            f"{name + ':'!r} in {word!r} is not a field ({hint}); "
+            f'to search for the text, quote it: "{word}"',
+        )
     return _Token("TERM", column, word)
 
 
@@ -222,9 +246,17 @@ class _Parser:
             raise self.error(f"the query nests more than {MAX_DEPTH} levels deep")
 
 
-def parse_query(query: str) -> Node:
-    """Parse a query into a tree; raise QueryError pointing at the column of a syntax error."""
-    return _Parser(query).parse()
+def parse_query(query: str, *, topic: str | None = None) -> Node:
+    """Parse a query into a tree; raise QueryError pointing at the column of a syntax error.
+
+    With a topic name, the error message starts by naming the topic.
+    """
+    try:
+        return _Parser(query).parse()
+    except QueryError as error:
+        if topic is None or error.topic is not None:
+            raise
+        raise QueryError(error.query, error.column, error.reason, topic) from None
 
 
 def render(node: Node) -> str:

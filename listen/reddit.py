@@ -37,6 +37,7 @@ PLATFORM = "reddit"
 PAGE_SIZE = 100
 BATCH_SIZE = 100
 _SUBREDDIT = re.compile(r"^[A-Za-z0-9_]{2,21}$")
+_USERNAME = re.compile(r"^[A-Za-z0-9_-]{3,20}$")
 
 
 @dataclass
@@ -52,14 +53,30 @@ class RedditSettings(HttpSourceSettings):
     base_url: str | None = "https://oauth.reddit.com"
     auth_url: str = "https://www.reddit.com/api/v1/access_token"
     rss_base_url: str = WEB_URL
-    # Reddit blocks generic User-Agents; put your own username in it: "... (by /u/you)".
-    user_agent: str = f"python:earmark:{__version__} (social listening for customer care)"
+    # Reddit's API rules ask for `<platform>:<app id>:<version> (by /u/<reddit username>)`:
+    # set `username` (the account that owns the app) and earmark writes that User-Agent, or
+    # give a whole `user_agent` of your own.
+    username: str | None = None
+    user_agent: str | None = None
 
     def __post_init__(self) -> None:
         self.subreddits = [re.sub(r"^/?r/", "", name.strip()) for name in self.subreddits]
+        if self.username:
+            self.username = re.sub(r"^/?u/", "", self.username.strip())
+
+    @property
+    def agent(self) -> str:
+        """Return the User-Agent: `user_agent`, else one in Reddit's format from `username`."""
+        if self.user_agent:
+            return self.user_agent
+        if self.username:
+            return f"python:earmark:{__version__} (by /u/{self.username})"
+        return f"python:earmark:{__version__} (social listening; set reddit username)"
 
     def validate(self) -> None:
         check_env_names(self, ("client_id_env", "client_secret_env", "refresh_token_env"))
+        if self.username is not None and not _USERNAME.match(self.username):
+            raise FieldError("username", f"{self.username!r} is not a Reddit username")
         for name in self.subreddits:
             if not _SUBREDDIT.match(name):
                 raise FieldError("subreddits", f"{name!r} is not a subreddit name")
@@ -103,7 +120,10 @@ class RedditSource:
         "client_secret_env",
         "refresh_token_env",
     )
-    note: ClassVar[str] = "OAuth app credentials; without them reads the public RSS feeds"
+    note: ClassVar[str] = (
+        "OAuth app credentials; without them reads the public RSS feeds; set `username:` "
+        "(your Reddit name) so the User-Agent says `(by /u/name)` as Reddit's rules ask"
+    )
 
     def __init__(
         self,
@@ -116,9 +136,9 @@ class RedditSource:
         self.settings = settings
         self.env = env
         self.client = client or HttpClient.for_settings(
-            self.name, settings, user_agent=settings.user_agent
+            self.name, settings, user_agent=settings.agent
         )
-        self.client.user_agent = settings.user_agent
+        self.client.user_agent = settings.agent
         self.clock = clock
         self._token: str | None = None
         self._token_expires = 0.0

@@ -18,12 +18,40 @@ _COMMENTS_PATH = re.compile(r"/comments/([a-z0-9]+)(?:/[^/]*/([a-z0-9]+))?/?", r
 _FULLNAME = re.compile(r"^t[13]_[a-z0-9]+$", re.I)
 
 
+def _unescape(text: Any) -> str:
+    """Undo the &lt; &gt; &amp; escaping of listings fetched without raw_json=1."""
+    if not isinstance(text, str):
+        return ""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
 def _utc(seconds: Any) -> datetime:
     return datetime.fromtimestamp(float(seconds), timezone.utc)
 
 
 def _full_id(fullname: str | None) -> str | None:
     return f"{PLATFORM}:{fullname}" if fullname else None
+
+
+def permalink_url(kind: str, data: Mapping[str, Any]) -> str | None:
+    """Return a Thing's permalink on www.reddit.com, built from its ids when it has none.
+
+    Older and some current listings (comment search, /api/info) give comments without
+    `permalink`; `/r/<subreddit>/comments/<post id>/_/<comment id>/` is the same page.
+    """
+    permalink = data.get("permalink")
+    if isinstance(permalink, str) and permalink:
+        return WEB_URL + permalink.split("?")[0] if permalink.startswith("/") else permalink
+    subreddit = data.get("subreddit")
+    native = data.get("id")
+    if not isinstance(subreddit, str) or not subreddit or not isinstance(native, str):
+        return None
+    if kind == "t3":
+        return f"{WEB_URL}/r/{subreddit}/comments/{native}/"
+    link_id = data.get("link_id")
+    if not isinstance(link_id, str) or not link_id.startswith("t3_"):
+        return None
+    return f"{WEB_URL}/r/{subreddit}/comments/{link_id[3:]}/_/{native}/"
 
 
 def parse_thing(thing: Mapping[str, Any]) -> Post | None:
@@ -36,15 +64,14 @@ def parse_thing(thing: Mapping[str, Any]) -> Post | None:
     author = data.get("author")
     if author in ("[deleted]", "[removed]"):
         author = None
-    permalink = data.get("permalink") or ""
-    url = WEB_URL + permalink.split("?")[0] if permalink.startswith("/") else permalink or None
+    url = permalink_url(kind, data)
     if kind == "t3":
-        title = (data.get("title") or "").strip()
-        body = (data.get("selftext") or "").strip()
+        title = _unescape(data.get("title"))
+        body = _unescape(data.get("selftext"))
         text = f"{title}\n\n{body}" if body else title
         parent_id, thread_id = None, _full_id(fullname)
     else:
-        text = (data.get("body") or "").strip()
+        text = _unescape(data.get("body"))
         parent_id = _full_id(data.get("parent_id"))
         thread_id = _full_id(data.get("link_id"))
     raw = dict(thing)

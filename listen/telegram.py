@@ -87,13 +87,79 @@ def message_id(url: str) -> tuple[str, int]:
         raise SourceError(f"{PLATFORM}: unexpected message URL {url!r}") from None
 
 
-def parse_message(item: Any, *, title: str | None = None, members: int | None = None) -> Post:
-    """Map a snscrape TelegramPost to a Post (channel title and subscribers when known)."""
+# Media a message can carry instead of (or besides) text, by the class of its element in the
+# t.me/s/ preview; a media-only message is stored as its marker so it is never empty.
+MEDIA_MARKERS = (
+    ("tgme_widget_message_photo_wrap", "photo"),
+    ("tgme_widget_message_video_player", "video"),
+    ("tgme_widget_message_roundvideo_player", "video message"),
+    ("tgme_widget_message_voice", "voice message"),
+    ("tgme_widget_message_document", "file"),
+    ("tgme_widget_message_sticker_wrap", "sticker"),
+    ("tgme_widget_message_location_wrap", "location"),
+)
+
+
+def parse_media(message: Any) -> dict[str, Any]:
+    """Return {"kinds": [...], "poll": {...}} of a t.me/s/ message element (bs4 Tag)."""
+    kinds: list[str] = []
+    for css_class, kind in MEDIA_MARKERS:
+        if message.find(class_=css_class) is not None and kind not in kinds:
+            kinds.append(kind)
+    found: dict[str, Any] = {"kinds": kinds}
+    document = message.find(class_="tgme_widget_message_document_title")
+    if document is not None and document.get_text(strip=True):
+        found["file"] = document.get_text(" ", strip=True)
+    poll = message.find(class_="tgme_widget_message_poll")
+    if poll is not None:
+        question = poll.find(class_="tgme_widget_message_poll_question")
+        options = poll.find_all(class_="tgme_widget_message_poll_option_text")
+        found["poll"] = {
+            "question": question.get_text(" ", strip=True) if question is not None else "",
+            "options": [option.get_text(" ", strip=True) for option in options],
+        }
+    return found
+
+
+def media_text(media: dict[str, Any] | None) -> str:
+    """Return the text that stands for a message without text: a poll, or `[photo]` markers."""
+    if not media:
+        return ""
+    poll = media.get("poll")
+    if poll and poll.get("question"):
+        return "\n".join([poll["question"], *(f"- {option}" for option in poll["options"])])
+    markers = []
+    for kind in media.get("kinds", []):
+        if kind == "file" and media.get("file"):
+            markers.append(f"[file: {media['file']}]")
+        else:
+            markers.append(f"[{kind}]")
+    return " ".join(markers)
+
+
+def parse_message(
+    item: Any,
+    *,
+    title: str | None = None,
+    members: int | None = None,
+    media: dict[str, Any] | None = None,
+) -> Post:
+    """Map a snscrape TelegramPost to a Post (channel title, subscribers and media when known).
+
+    A message's text is its text or caption; without one, a link preview's title and
+    description, else a poll's question and options, else markers such as `[photo]` (`[media]`
+    when the preview does not say which).
+    """
     channel, number = message_id(item.url)
     content = (item.content or "").strip()
     preview = item.linkPreview
     if not content and preview is not None:
         content = "\n\n".join(part for part in (preview.title, preview.description) if part)
+    if not content or (media or {}).get("poll"):
+        content = "\n\n".join(part for part in (content, media_text(media)) if part)
+    # Every channel message has text or media; media the preview does not describe (every
+    # message carries a hidden "not supported in your browser" block) is still media.
+    content = content or "[media]"
     raw = {
         "url": item.url,
         "date": item.date.isoformat(),
@@ -101,6 +167,8 @@ def parse_message(item: Any, *, title: str | None = None, members: int | None = 
         "outlinks": list(item.outlinks or []),
         "linkPreview": vars(preview).copy() if preview is not None else None,
     }
+    if media and (media.get("kinds") or media.get("poll")):
+        raw["media"] = media
     return Post(
         platform=PLATFORM,
         native_id=f"{channel}/{number}",
@@ -122,13 +190,23 @@ class _PageLimit(Exception):  # noqa: N818 - internal stop signal
 def make_scraper(
     module: types.ModuleType, channel: str, http: HttpClient, base_url: str, pages: int
 ):
-    """Return a TelegramChannelScraper whose requests go through `http`, rooted at base_url."""
+    """Return a TelegramChannelScraper whose requests go through `http`, rooted at base_url.
+
+    snscrape only ever sees t.me URLs: requests are sent to base_url (which may have a path)
+    and each response's URL is mapped back to t.me, so the "more" link and relative outlinks
+    resolve against t.me, and the next page is again sent to base_url with its path.
+    """
+    base_url = base_url.rstrip("/")
 
     class Scraper(module.TelegramChannelScraper):
         def _soup_to_items(self, soup, pageUrl, onlyUsername=False):  # noqa: N803 - snscrape's name
             # snscrape joins a message's text without its line breaks ("end.Next"): keep them.
             for br in soup.find_all("br"):
                 br.replace_with("\n")
+            if not onlyUsername:
+                for message in soup.find_all("div", attrs={"class": "tgme_widget_message"}):
+                    if message.get("data-post"):
+                        self.media[message["data-post"].lower()] = parse_media(message)
             return super()._soup_to_items(soup, pageUrl, onlyUsername)
 
         def _get(self, url, params=None, headers=None, **kwargs):
@@ -139,10 +217,14 @@ def make_scraper(
                 self.pages_read += 1
                 if self.pages_read >= pages:
                     raise _PageLimit
-            return http.get(url, params)
+            response = http.get(url, params)
+            if response.url.startswith(base_url):
+                response.url = TELEGRAM_ORIGIN + response.url[len(base_url) :]
+            return response
 
     scraper = Scraper(channel, retries=0)
     scraper.pages_read = 0
+    scraper.media = {}
     return scraper
 
 
@@ -158,7 +240,6 @@ class TelegramSource(HttpSource):
 
     def __init__(self, settings, **options):
         super().__init__(settings, **options)
-        self._channels: dict[str, tuple[list[Post], bool]] = {}  # read once per run
         self._channels: dict[str, tuple[list[Post], bool]] = {}  # read once per run
 
     def fetch(
@@ -213,7 +294,7 @@ class TelegramSource(HttpSource):
         try:
             for number, item in enumerate(scraper.get_items(), start=1):
                 try:
-                    post = parse_message(item)
+                    post = parse_message(item, media=scraper.media.get(_post_key(item)))
                 except Exception as error:  # noqa: BLE001 - one odd message must not stop the page
                     where = getattr(item, "url", None) or f"#{number} of the page"
                     self.warnings.append(f"record {str(where)[:80]}: unreadable ({error!r:.120})")
@@ -252,6 +333,11 @@ class TelegramSource(HttpSource):
         if entity is None:
             return None, None
         return entity.title, entity.members
+
+
+def _post_key(item: Any) -> str:
+    channel, number = message_id(item.url)
+    return f"{channel}/{number}".lower()
 
 
 def _newer(post: Post, known: int | None, since: datetime | None) -> bool:

@@ -54,3 +54,12 @@ def _forget_secrets():
     forget_secrets()
     yield
     forget_secrets()
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(monkeypatch, tmp_path_factory, request):
+    """Keep state files (the Bluesky session) out of the developer's home, one dir per test."""
+    import hashlib
+
+    name = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.getbasetemp() / f"state-{name}"))

@@ -165,8 +165,8 @@ def test_a_query_syntax_error_points_at_the_column(tmp_path):
     assert result.exit_code == 1
     # Checked when the config loads, so the message names the file and the key path.
     assert result.stderr == (
-        f"Error: {tmp_path / 'earmark.yaml'}: topics[0].query: query error at column 15: "
-        "expected ')'\n"
+        f"Error: {tmp_path / 'earmark.yaml'}: topics[0].query: topic 'acme': query error at "
+        "column 15: expected ')'\n"
         "  acme AND (down\n"
         "                ^\n"
     )

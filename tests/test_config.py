@@ -149,7 +149,7 @@ def test_config_command_shows_secret_status_never_values(tmp_path):
 def test_query_syntax_error_points_at_the_column(tmp_path):
     message = error_of(tmp_path, 'topics:\n  - name: a\n    query: "(acme OR globex"\n')
     assert message == (
-        "earmark.yaml: topics[0].query: query error at column 16: expected ')'\n"
+        "earmark.yaml: topics[0].query: topic 'a': query error at column 16: expected ')'\n"
         "  (acme OR globex\n"
         "                 ^"
     )

@@ -223,3 +223,103 @@ def test_rendered_queries_evaluate_like_the_tree(tree, text):
     post = Post(platform="x", native_id="1", text=text, created_at=NOW)
     view = PostView(post)
     assert parse_query(render(tree)).evaluate(view) == tree.evaluate(view)
+
+
+# --- mistyped fields and proximity operators (issue #16, item 13) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("acme NOT autor:acmehelp",
+         "query error at column 10: 'autor:' in 'autor:acmehelp' is not a field (fields: "
+         "author, lang, site, url, platform); to search for the text, quote it: "
+         "\"autor:acmehelp\"\n  acme NOT autor:acmehelp\n           ^"),
+        ("foo:bar acme",
+         "query error at column 1: 'foo:' in 'foo:bar' is not a field (fields: author, lang, "
+         "site, url, platform); to search for the text, quote it: \"foo:bar\"\n"
+         "  foo:bar acme\n  ^"),
+        ("Lang:en acme",
+         "query error at column 1: 'Lang:' in 'Lang:en' is not a field (write lang:); to search "
+         "for the text, quote it: \"Lang:en\"\n  Lang:en acme\n  ^"),
+        ('acme autor:"Acme Help"',
+         "query error at column 6: 'autor:' in 'autor:' is not a field (fields: author, lang, "
+         "site, url, platform); to search for the text, quote it: \"autor:\"\n"
+         "  acme autor:\"Acme Help\"\n       ^"),
+        ("acme NEAR/x down",
+         "query error at column 6: 'NEAR/x' is not a proximity operator: write NEAR/ and a "
+         "number of words, e.g. NEAR/3; to search for the text, quote it: \"NEAR/x\"\n"
+         "  acme NEAR/x down\n       ^"),
+        ("acme ONEAR/3x down",
+         "query error at column 6: 'ONEAR/3x' is not a proximity operator: write ONEAR/ and a "
+         "number of words, e.g. ONEAR/3; to search for the text, quote it: \"ONEAR/3x\"\n"
+         "  acme ONEAR/3x down\n       ^"),
+        ("acme near/2 down",
+         "query error at column 6: 'near/2' is not a proximity operator: write NEAR/ and a "
+         "number of words, e.g. NEAR/3; to search for the text, quote it: \"near/2\"\n"
+         "  acme near/2 down\n       ^"),
+    ],
+)  # fmt: skip
+def test_mistyped_fields_and_proximity_operators_are_errors(query, message):
+    with pytest.raises(QueryError) as error:
+        parse_query(query)
+    assert str(error.value) == message
+
+
+def test_the_error_names_the_topic_in_the_config(tmp_path):
+    from earmark.config import load_config
+
+    path = tmp_path / "earmark.yaml"
+    path.write_text('topics:\n  - name: acme\n    query: "acme autor:acmehelp"\n', "utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(error.value).startswith(
+        f"{path}: topics[0].query: topic 'acme': query error at column 6: 'autor:' in "
+        "'autor:acmehelp' is not a field"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("acme 10:30", ["acme", "10:30"]),
+        ("acme https://acme.example/status", ["acme", "https://acme.example/status"]),
+        ('"foo:bar" acme', ["foo:bar", "acme"]),
+        ('"NEAR/x"', ["NEAR/x"]),
+        ("@acme: #acme:", ["@acme:", "#acme:"]),
+        ("2024:q3", ["2024:q3"]),
+    ],
+)
+def test_times_urls_and_quoted_text_with_colons_stay_terms(query, terms):
+    assert query_terms(parse_query(query)) == terms
+
+
+@settings(max_examples=60)
+@given(
+    st.one_of(
+        st.builds("{:02d}:{:02d}".format, st.integers(0, 23), st.integers(0, 59)),
+        st.builds(
+            "{}://{}.example/{}".format,
+            st.sampled_from(["http", "https", "ftp", "Http"]),
+            WORDS,
+            WORDS,
+        ),
+        st.builds('"{}:{}"'.format, WORDS, WORDS),
+    )
+)
+def test_no_time_url_or_quoted_colon_is_a_field_error(word):
+    assert query_terms(parse_query(f"acme {word}")) == ["acme", word.strip('"')]
+
+
+@settings(max_examples=60)
+@given(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzé", min_size=1, max_size=10).filter(
+        lambda name: name not in ("author", "lang", "site", "url", "platform")
+    ),
+    WORDS,
+)
+def test_any_unknown_letters_prefix_is_an_error(name, value):
+    with pytest.raises(QueryError) as error:
+        parse_query(f"acme {name}:{value}")
+    assert error.value.column == 6
+    assert error.value.reason.startswith(f"'{name}:' in '{name}:{value}' is not a field")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from httpserver import LocalServer
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from earmark.config import Topic
@@ -125,7 +125,8 @@ def test_parse_the_recorded_post_view():
     assert post.id == f"bluesky:at://{DID}/app.bsky.feed.post/3kaheyt6vpc22"
     assert post.url == "https://bsky.app/profile/test.marshal.dev/post/3kaheyt6vpc22"
     assert (post.author, post.author_name) == ("test.marshal.dev", "Python SDK")
-    assert post.text == ""  # an image quote-post without text of its own
+    # An image quote-post without text of its own is stored as its media, never empty.
+    assert post.text == "[image]"
     assert post.lang == "en"
     assert post.created_at == datetime(2023, 9, 28, 12, 49, 36, 735000, tzinfo=timezone.utc)
     assert post.parent_id is None
@@ -424,3 +425,77 @@ def test_format_then_parse_keeps_the_millisecond(moment):
     parsed = parse_time(format_time(moment))
     assert parsed == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     assert format_time(parsed) == format_time(moment)
+
+
+# -- link facets: the full URL, not the shortened text (issue #16, item 9) -------------------
+
+
+def link_facet(text: str, shown: str, uri: str) -> dict:
+    """An app.bsky.richtext.facet (published lexicon): a UTF-8 byte range and a #link feature."""
+    start = len(text[: text.index(shown)].encode("utf-8"))
+    return {
+        "$type": "app.bsky.richtext.facet",
+        "index": {"byteStart": start, "byteEnd": start + len(shown.encode("utf-8"))},
+        "features": [{"$type": "app.bsky.richtext.facet#link", "uri": uri}],
+    }
+
+
+def view_with_facets(text: str, facets: list) -> dict:
+    """The recorded postView with this text and facets (clients write both this way)."""
+    view = post_view("3kfacets", "2024-05-01T10:00:00.000Z", text)
+    view["record"]["facets"] = facets
+    return view
+
+
+def test_shortened_link_text_is_stored_as_the_full_url():
+    text = "Café 🎉 notes: drive.google.com/fi... and docs.example.com/a/very/lo…"
+    full = "https://drive.google.com/file/d/1AbC/view?usp=sharing"
+    other = "https://docs.example.com/a/very/long/path"
+    facets = [
+        link_facet(text, "drive.google.com/fi...", full),
+        link_facet(text, "docs.example.com/a/very/lo…", other),
+    ]
+    post = parse_post_view(view_with_facets(text, facets))
+    assert post.text == f"Café 🎉 notes: {full} and {other}"
+
+
+def test_link_facets_keep_other_words_and_skip_bad_ranges():
+    text = "read this post now"
+    named = link_facet(text, "this post", "https://acme.example/status")
+    bad = {**link_facet(text, "now", "https://x.example"), "index": {"byteStart": 9, "byteEnd": 99}}
+    mention = {
+        "index": {"byteStart": 0, "byteEnd": 4},
+        "features": [{"$type": "app.bsky.richtext.facet#mention", "did": DID}],
+    }
+    post = parse_post_view(view_with_facets(text, [named, bad, mention]))
+    assert post.text == "read this post (https://acme.example/status) now"
+
+
+@settings(max_examples=60)
+@given(
+    st.text(max_size=20),
+    st.text(max_size=20),
+    st.from_regex(r"[a-z]{1,10}\.example/[a-z0-9]{0,12}", fullmatch=True),
+)
+def test_any_text_around_a_shortened_link_keeps_its_characters(before, after, rest):
+    uri = f"https://{rest}"
+    shown = rest[: max(1, len(rest) // 2)] + "..."
+    text = f"{before}{shown}{after}"
+    start = len(before.encode("utf-8"))
+    facet = {
+        "index": {"byteStart": start, "byteEnd": start + len(shown.encode("utf-8"))},
+        "features": [{"$type": "app.bsky.richtext.facet#link", "uri": uri}],
+    }
+    record = {"text": text, "facets": [facet]}
+    from listen.bluesky_text import post_text
+
+    assert post_text(record) == f"{before}{uri}{after}".strip()
+
+
+def test_a_record_without_a_readable_createdat_takes_the_servers_time_not_the_runs():
+    view = post_view("3knotime", "2024-05-01T10:00:00.000Z", "acme")
+    view["record"]["createdAt"] = "yesterday"
+    assert parse_post_view(view).created_at == datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
+    del view["indexedAt"]
+    with pytest.raises(SourceError, match="malformed postView"):
+        parse_search_page(search_body([view]))

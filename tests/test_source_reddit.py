@@ -587,3 +587,94 @@ def test_a_refused_refresh_token_names_its_variable(server, sleeps):
         f"reddit: HTTP 400 Bad Request from {server.url('/api/v1/access_token')}; invalid_grant; "
         "check the credentials in REDDIT_CLIENT_ID/REDDIT_REFRESH_TOKEN and base_url"
     )
+
+
+# --- issue #16: permalinks built from ids, Reddit's User-Agent format ---------------------------
+
+
+def without_permalinks(name: str) -> dict:
+    """The recorded Listing with `permalink` removed from every item (derived, not recorded:
+    comment search and /api/info listings, and older recordings, come without it)."""
+    payload = load(name)
+    for child in payload["data"]["children"]:
+        child["data"].pop("permalink", None)
+    return payload
+
+
+def test_items_without_permalink_get_one_built_from_their_ids():
+    recorded, _ = parse_listing(load("subreddit_comments_listing_2023.json"))
+    built, _ = parse_listing(without_permalinks("subreddit_comments_listing_2023.json"))
+    assert [post.url for post in built] == [
+        "https://www.reddit.com/r/<TEST_SUBREDDIT>/comments/agi5zf/_/k3yrfii/",
+        "https://www.reddit.com/r/<TEST_SUBREDDIT>/comments/172thsp/_/k3ynwqb/",
+        "https://www.reddit.com/r/<TEST_SUBREDDIT>/comments/172thsp/_/k3ynm7c/",
+    ]
+    # Same post id and comment id as the recorded permalink; only the title slug differs.
+    for old, new in zip(recorded, built, strict=True):
+        assert old.url.split("/")[:7] == new.url.split("/")[:7]
+        assert old.url.split("/")[-2] == new.url.split("/")[-2]
+    posts, _ = parse_listing(without_permalinks("search_r_all_2016.json"))
+    assert posts[0].url == "https://www.reddit.com/r/redditdev/comments/3gpbiu/"
+
+
+def test_recorded_permalinks_are_used_without_their_query():
+    posts, _ = parse_listing(load("search_r_all_2016.json"))
+    assert posts[0].url == (
+        "https://www.reddit.com/r/redditdev/comments/3gpbiu/"
+        "prawoauth2util_problem_using_get_banned_raise/"
+    )
+
+
+def test_username_gives_the_user_agent_reddit_asks_for(server, sleeps):
+    from earmark import __version__
+
+    add_token(server)
+    add_listing(server, "/search", "search_r_all_2016.json")
+    list(make_source(server, sleeps, username="/u/acme_care").fetch(TOPIC, None))
+    agents = {request.headers["User-Agent"] for request in server.requests}
+    assert agents == {f"python:earmark:{__version__} (by /u/acme_care)"}
+    own = RedditSettings(username="acme_care", user_agent="web:acme-listener:2.0 (by /u/x)")
+    assert own.agent == "web:acme-listener:2.0 (by /u/x)"
+    with pytest.raises(ValueError, match="is not a Reddit username"):
+        RedditSettings(username="not a name").validate()
+
+
+def test_earmark_sources_says_how_to_set_the_user_agent(tmp_path):
+    from click.testing import CliRunner
+
+    from earmark.cli import cli
+
+    (tmp_path / "earmark.yaml").write_text("topics:\n  - name: a\n    terms: [a]\n", "utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["-c", str(tmp_path / "earmark.yaml"), "--db", str(tmp_path / "x.db"), "sources"]
+        + ["-f", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    [reddit] = [row for row in json.loads(result.stdout) if row["source"] == "reddit"]
+    assert reddit["note"].endswith(
+        "set `username:` (your Reddit name) so the User-Agent says `(by /u/name)` as Reddit's "
+        "rules ask"
+    )
+
+
+def test_recorded_comments_without_permalink_get_their_page():
+    # /api/info and ?context= responses recorded by PRAW (2016, 2017) carry no permalink.
+    [comment], _ = parse_listing(load("api_info_comment_2016.json"))
+    assert comment.url == "https://www.reddit.com/r/redditdev/comments/2gmzqe/_/cklhv0f/"
+    assert comment.thread_id == "reddit:t3_2gmzqe"
+    post_listing, comments_listing = load("comment_chain_context_2017.json")
+    [post], _ = parse_listing(post_listing)
+    assert post.url == "https://www.reddit.com/r/<TEST_SUBREDDIT>/comments/6otocc/comment_chain/"
+    [top], _ = parse_listing(comments_listing)
+    assert top.url == "https://www.reddit.com/r/<TEST_SUBREDDIT>/comments/6otocc/_/dkk4qc2/"
+    assert (top.parent_id, top.thread_id) == ("reddit:t1_dkk4q9z", "reddit:t3_6otocc")
+
+
+def test_legacy_escaping_without_raw_json_is_undone():
+    # Derived: the recorded listing escaped as Reddit does without raw_json=1 (& < > only).
+    payload = load("search_r_all_2016.json")
+    data = payload["data"]["children"][0]["data"]
+    data["title"] = "Q&amp;A: &lt;module&gt; &amp;amp; more"
+    [first, *_], _ = parse_listing(payload)
+    assert first.text.startswith("Q&A: <module> &amp; more\n\n")

@@ -138,7 +138,12 @@ def test_first_run_reads_one_page_with_the_channel_card(server, slept):
         "privacy-claims-2026-05-21/"
     ]
     photo_only = batches[0].posts[3]
-    assert (photo_only.native_id, photo_only.text) == ("durov/522", "")
+    # A photo without a caption is stored as a marker, never as an empty text (issue #16).
+    assert (photo_only.native_id, photo_only.text) == ("durov/522", "[photo]")
+    assert photo_only.raw["media"] == {"kinds": ["photo"]}
+    video_with_caption = batches[0].posts[0]
+    assert video_with_caption.raw["media"] == {"kinds": ["video"]}
+    assert video_with_caption.text == video_with_caption.raw["content"].strip()
     # The next page is not requested on a first run; the card is.
     assert [(request.path, request.query) for request in server.requests] == [
         ("/s/durov", {}),
@@ -260,3 +265,89 @@ def test_cli_listen_stores_matching_posts_and_a_second_run_is_silent(server, tmp
     assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
     assert stored_ids(tmp_path) == ["telegram:durov/520"]
     assert [request.path for request in server.requests] == ["/s/durov", "/durov", "/s/durov"]
+
+
+# --- issue #16: a base_url with a path, and messages without text ------------------------------
+
+
+def test_base_url_with_a_path_keeps_it_on_the_next_page(server, slept):
+    # A mirror or proxy under a path: before the fix the "more" link (/s/durov?before=519) was
+    # resolved against the response URL, dropping /mirror, and the second page was a 404.
+    server.add("/mirror/s/durov", PREVIEW, content_type=HTML, query={})
+    server.add(
+        "/mirror/s/durov", first_page_of_channel(), content_type=HTML, query={"before": "519"}
+    )
+    server.add("/mirror/durov", CARD, content_type=HTML)
+    options = TelegramSettings(base_url=server.url("/mirror/"), channels=["durov"])
+    http = HttpClient("telegram", max_requests=10, sleep=slept.append, jitter=lambda: 0)
+    source = TelegramSource(options, env={}, http=http)
+    batches = list(source.fetch(TOPIC, json.dumps({"durov": "100"})))
+    assert native_ids(batches) == ["durov/519", "durov/520", "durov/521", "durov/522", "durov/539"]
+    assert json.loads(batches[-1].cursor) == {"durov": "539"}
+    assert [(request.path, request.param("before")) for request in server.requests] == [
+        ("/mirror/s/durov", None),
+        ("/mirror/s/durov", "519"),
+        ("/mirror/durov", None),
+    ]
+    # Links are about t.me, never about the server the pages came from.
+    for post in batches[0].posts:
+        assert post.url.startswith("https://t.me/durov/")
+        assert not any("127.0.0.1" in link for link in post.raw["outlinks"])
+
+
+def page_with_media(number: int, media_html: str) -> str:
+    """Return the recorded preview with one more message, durov/<number>, carrying media_html.
+
+    Derived, not recorded: the recorded photo-only message durov/522 is copied with its photo
+    replaced by media_html (markup as t.me/s/ serves polls, files and voice messages; no
+    recording of those was found) and its number and date link changed.
+    """
+    start = PREVIEW.index('<div class="tgme_widget_message_wrap', PREVIEW.index('durov/521"'))
+    end = PREVIEW.index('<div class="tgme_widget_message_wrap', start + 1)
+    block = PREVIEW[start:end].replace("durov/522", f"durov/{number}")
+    block = re.sub(
+        r'<a class="tgme_widget_message_photo_wrap.*?</a>', lambda _: media_html, block, flags=re.S
+    )
+    assert "photo_wrap" not in block and f"durov/{number}" in block
+    closing = PREVIEW.rindex("</section>")
+    return PREVIEW[:closing] + block + PREVIEW[closing:]
+
+
+OPTION = (
+    '<div class="tgme_widget_message_poll_option">'
+    '<div class="tgme_widget_message_poll_option_value">'
+    '<div class="tgme_widget_message_poll_option_text">{}</div></div></div>'
+)
+POLL = (
+    '<div class="tgme_widget_message_poll js-poll">'
+    '<div class="tgme_widget_message_poll_question">Should encryption be &amp; stay legal?</div>'
+    '<div class="tgme_widget_message_poll_type">anonymous poll</div>'
+    + OPTION.format("Yes")
+    + OPTION.format("No")
+    + "</div>"
+)
+DOCUMENT = (
+    '<div class="tgme_widget_message_document_wrap"><div class="tgme_widget_message_document">'
+    '<div class="tgme_widget_message_document_title accent_color">whitepaper.pdf</div>'
+    '<div class="tgme_widget_message_document_extra">1.2 MB</div></div></div>'
+)
+VOICE = '<audio class="tgme_widget_message_voice" src="https://cdn4.telesco.pe/v.ogg"></audio>'
+
+
+@pytest.mark.parametrize(
+    ("media_html", "text"),
+    [
+        (POLL, "Should encryption be & stay legal?\n- Yes\n- No"),
+        (DOCUMENT, "[file: whitepaper.pdf]"),
+        (VOICE, "[voice message]"),
+        ("", "[media]"),
+    ],
+)
+def test_message_without_text_keeps_its_poll_or_a_media_marker(server, slept, media_html, text):
+    server.add("/s/durov", page_with_media(540, media_html), content_type=HTML)
+    server.add("/durov", CARD, content_type=HTML)
+    batches = list(make_source(server, slept).fetch(TOPIC, json.dumps({"durov": "539"})))
+    [post] = [post for batch in batches for post in batch.posts]
+    assert (post.native_id, post.text) == ("durov/540", text)
+    # The time is the page's (copied from durov/522), not the time of the run.
+    assert post.created_at == datetime(2026, 6, 1, 15, 46, 12, tzinfo=timezone.utc)
