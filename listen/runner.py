@@ -187,9 +187,13 @@ def collect(
     env: Mapping[str, str] = os.environ,
     get_cursor: Callable[[str, str], str | None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    last_read: Callable[[str], Mapping[str, str]] | None = None,
 ) -> Iterator[Collected]:
     """Fetch and match posts, yielding each batch, then an `end` item per source; store nothing.
 
+    last_read(source) gives, per topic, when its cursor last moved: topics are then fetched
+    longest-waiting first, so a request budget used up by the first topics of one run serves
+    the others first in the next (never-read topics first; config order among equals).
     Without get_cursor every source starts from scratch (a live search). When should_stop()
     turns true, fetching ends between two batches (sources not started are left out).
     """
@@ -205,7 +209,7 @@ def collect(
         try:
             yield from _collect_source(
                 name, config.sources[name], topics, compiled, limit, since,
-                source_factory, env, get_cursor, base_dir, stop,
+                source_factory, env, get_cursor, base_dir, stop, last_read,
             )  # fmt: skip
         except _SourceFailed as failure:
             error = failure.message
@@ -219,7 +223,18 @@ class _SourceFailed(Exception):
 
 
 def _collect_source(
-    name, settings, topics, compiled, limit, since, source_factory, env, get_cursor, base_dir, stop
+    name,
+    settings,
+    topics,
+    compiled,
+    limit,
+    since,
+    source_factory,
+    env,
+    get_cursor,
+    base_dir,
+    stop,
+    last_read=None,
 ) -> Iterator[Collected]:
     try:
         cls = source_factory(name)
@@ -233,6 +248,9 @@ def _collect_source(
         plan = [(None, ALL_TOPICS)]
     else:
         plan = [(topic, topic.name) for topic in topics]
+        if last_read is not None:
+            moved = last_read(name)
+            plan.sort(key=lambda item: moved.get(item[1], ""))  # stable: config order on ties
     for topic, key in plan:
         if stop():
             return
@@ -330,6 +348,11 @@ def run_listen(
         source_factory=source_factory,
         env=env,
         get_cursor=store.get_cursor,
+        last_read=lambda source: {
+            row["topic"]: row["updated_at"] or ""
+            for row in store.cursors()
+            if row["source"] == source
+        },
         should_stop=stop,
     ):
         source = report.source(item.source)

@@ -317,3 +317,31 @@ def test_should_stop_ends_between_batches_and_the_next_run_resumes(store):
     assert store.get_cursor("hackernews", "globex") is None
     report = run_listen(store, config("hackernews"), source_factory=lambda name: source)
     assert (report.stopped, report.new) == (False, 3)
+
+
+def test_a_budget_used_up_by_one_topic_serves_the_other_topics_first_next_run(store):
+    # A source whose per-run budget covers one topic's fetch: without fair ordering, the
+    # second topic would never be read. Topics whose cursor waited longest go first.
+    texts = {"acme": ["acme one"], "globex": ["globex one"]}
+    served: list[list[str]] = []
+
+    class OneTopicPerRun(make_source(texts)):
+        def __init__(self, settings, *, env):
+            super().__init__(settings, env=env)
+            self.spent = False
+            served.append([])
+
+        def fetch(self, topic, cursor, *, since=None, limit=None):
+            if self.spent:
+                return  # the budget is used up: nothing more this run
+            self.spent = True
+            served[-1].append(topic.name)
+            yield from super().fetch(topic, cursor, since=since, limit=limit)
+
+    for minute in range(3):
+        run_listen(
+            store, config("fake"), source_factory=lambda name: OneTopicPerRun,
+            now=T0 + timedelta(minutes=minute),
+        )  # fmt: skip
+    assert served == [["acme"], ["globex"], ["acme"]]
+    assert stored_ids(store) == ["hn:acme-0", "hn:globex-0"]
