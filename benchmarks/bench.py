@@ -358,7 +358,7 @@ def run_route(db: Path, config) -> dict:
 
 
 def run_full(db: Path, config, now: datetime) -> dict:
-    from earmark.pipeline import run_pipeline
+    from earmark.cli.pipeline import run_pipeline
     from earmark.store import Store
 
     with Store(db) as store:

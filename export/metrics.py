@@ -235,7 +235,7 @@ def render_stats(
     """Write stats records as the readable table `earmark stats` shows on a terminal."""
     import sys
 
-    from earmark.output import write_records
+    from earmark.cli.output import write_records
 
     write_records(
         to_table_rows(records, by), "table", table_columns(by), title=title, out=out or sys.stdout

@@ -8,9 +8,9 @@ import sys
 from datetime import datetime
 from typing import IO
 
+from earmark.cli.output import write_records, write_table
 from earmark.config import Config
 from earmark.models import format_duration, parse_iso
-from earmark.output import write_records, write_table
 from earmark.safetext import terminal_text
 from export.assign import consider, load_agents
 from export.escape import one_line

@@ -158,7 +158,7 @@ def write_config(tmp_path, alerts, **extra) -> str:
 @pytest.fixture
 def cli_store(tmp_path, monkeypatch):
     """The CLI's database with a spike in it (the CLI opens a Store with AlertsMixin)."""
-    monkeypatch.setattr("earmark.app.Store", AlertStore)
+    monkeypatch.setattr("earmark.cli.app.Store", AlertStore)
     path = tmp_path / "e.db"
     with AlertStore(path) as opened:
         spike(opened)

@@ -15,7 +15,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from earmark.output import safe_csv_cell, write_records
+from earmark.cli.output import safe_csv_cell, write_records
 from export.formats.records import RECORD_COLUMNS, write_csv
 
 FORMULA_SIGNS = "=+-@"

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from queue_fixtures import add_post, make_store
 
 from earmark.cli import cli
-from earmark.output import write_records, write_table
+from earmark.cli.output import write_records, write_table
 from export.formats.records import RECORD_COLUMNS
 from export.formats.records import write_table as write_export_table
 from export.metrics import render_stats
@@ -265,8 +265,8 @@ def test_every_human_command_prints_hostile_posts_safely(tmp_path):
 
 def test_messages_on_stderr_carry_no_control_or_bidi_characters(capsys):
     # Errors, summaries and log lines quote posts, paths and servers: the same cleaning applies.
-    from earmark.app import App
     from earmark.cli import redact
+    from earmark.cli.app import App
 
     hostile = "a\x1b]0;title\x07b\x1b[31mc\u202ed\x9be"
     assert redact(hostile) == "a]0;titleb[31mcde"

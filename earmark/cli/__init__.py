@@ -11,7 +11,7 @@ import sys
 import click
 
 from earmark import __version__
-from earmark.app import App
+from earmark.cli.app import App
 from earmark.errors import EarmarkError, UsageError
 from earmark.redaction import redact as _redact
 from earmark.safetext import terminal_text
@@ -19,14 +19,14 @@ from earmark.store import StoreError
 
 # Each module defines COMMANDS, a list of click commands; the stages never import this file.
 COMMAND_MODULES = (
-    "earmark.commands.setup",
-    "earmark.commands.demo",
-    "earmark.commands.listen",
-    "earmark.commands.classify",
-    "earmark.commands.queues",
-    "earmark.commands.export",
-    "earmark.commands.run",
-    "earmark.commands.alerts",
+    "earmark.cli.commands.cmd_setup",
+    "earmark.cli.commands.cmd_demo",
+    "earmark.cli.commands.cmd_listen",
+    "earmark.cli.commands.cmd_classify",
+    "earmark.cli.commands.cmd_queues",
+    "earmark.cli.commands.cmd_export",
+    "earmark.cli.commands.cmd_run",
+    "earmark.cli.commands.cmd_alerts",
 )
 
 

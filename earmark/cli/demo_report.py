@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import IO
 
-from earmark.output import write_records
+from earmark.cli.output import write_records
 
 
 def write_demo_report(store, config, *, now: datetime, out: IO) -> None:

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import IO
 
+from earmark.cli.output import csv_writer
 from earmark.models import format_duration, parse_iso
-from earmark.output import csv_writer
 from export.escape import csv_cell, one_line
 from export.formats import ExportError
 
@@ -209,7 +209,7 @@ def to_table_row(record: dict) -> dict:
 
 def write_table(records: list[dict], out: IO[str], *, title: str | None = None) -> list:
     """Write a Rich table for people; return the ids written."""
-    from earmark.output import write_table as render_table
+    from earmark.cli.output import write_table as render_table
 
     render_table([to_table_row(r) for r in records], TABLE_COLUMNS, title=title, out=out)
     return [r["id"] for r in records]

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from earmark.app import App, pass_app
-from earmark.output import format_option, resolve_format, write_records
+from earmark.cli.app import App, pass_app
+from earmark.cli.output import format_option, resolve_format, write_records
 
 # Distinct from 1 (error), 2 (usage) and 3 (partial failure): cron can chain on it.
 ALERT_EXIT_CODE = 4

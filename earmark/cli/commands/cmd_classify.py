@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from earmark.app import App, pass_app
+from earmark.cli.app import App, pass_app
+from earmark.cli.output import csv_writer
 from earmark.errors import UsageError
 from earmark.models import INTENTS, SENTIMENTS
-from earmark.output import csv_writer
 
 
 @click.command()

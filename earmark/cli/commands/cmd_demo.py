@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import yaml
 
-from earmark.app import App, pass_app
+from earmark.cli.app import App, pass_app
 
 # The sample conversations end at 2026-11-20 12:00 UTC; the demo looks at them half an hour
 # later, so ages and SLA clocks read as they would have on that day.
@@ -43,7 +43,7 @@ def demo(app: App, demo_db: str | None) -> None:
     opportunities to the example agents, then prints each agent's queue and a summary.
     """
     from classify.stage import classify_posts
-    from earmark.demo_report import write_demo_report
+    from earmark.cli.demo_report import write_demo_report
     from earmark.store import Store
     from export.routing import route_opportunities
     from listen.runner import run_listen

@@ -7,7 +7,7 @@ from contextlib import nullcontext
 
 import click
 
-from earmark.app import App, pass_app
+from earmark.cli.app import App, pass_app
 from earmark.errors import UsageError
 from earmark.models import CLOSED_STATUSES, OPEN_STATUSES, parse_duration
 
@@ -69,8 +69,8 @@ def export(
     html, slack (a Block Kit payload for `curl -d @- $WEBHOOK`), email (a MIME message for
     `sendmail -t`).
     """
+    from earmark.cli.output import resolve_format
     from earmark.lock import EXIT_LOCKED, LockedError
-    from earmark.output import resolve_format
     from export.formats.writer import ExportFilters, write_export
     from export.notify import delivery_lock
 

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from earmark.app import App, pass_app
+from earmark.cli.app import App, pass_app
+from earmark.cli.output import format_option, resolve_format, write_records
 from earmark.errors import UsageError
-from earmark.output import format_option, resolve_format, write_records
 
 MAX_WARNINGS_SHOWN = 10
 SOURCE_COLUMNS = (

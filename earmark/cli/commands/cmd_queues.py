@@ -8,10 +8,10 @@ import sys
 
 import click
 
-from earmark.app import App, pass_app
+from earmark.cli.app import App, pass_app
+from earmark.cli.output import format_option, resolve_format, write_records
 from earmark.errors import UsageError
 from earmark.models import OPEN_STATUSES, parse_duration
-from earmark.output import format_option, resolve_format, write_records
 
 
 def actor_option(

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import click
 
-from earmark.app import App, pass_app
+from earmark.cli.app import App, pass_app
+from earmark.cli.output import format_option, resolve_format, write_records
 from earmark.errors import EarmarkError, UsageError
 from earmark.models import INTENTS, SENTIMENTS, format_duration, parse_duration, parse_iso, to_iso
-from earmark.output import format_option, resolve_format, write_records
 
 POST_COLUMNS = (
     "id",
@@ -132,8 +132,8 @@ def run(app: App, max_duration: str | None) -> None:
     Silent when nothing is new; otherwise a short summary on stderr. One run at a time per
     database: an overlapping start exits at once with code 75.
     """
+    from earmark.cli.pipeline import run_pipeline
     from earmark.lock import EXIT_LOCKED, LockedError, RunLock
-    from earmark.pipeline import run_pipeline
 
     config = app.require_config()
     seconds = None
@@ -216,7 +216,7 @@ def search(app: App, query, sources, limit, since, save, fmt) -> None:
     QUERY uses the topic query syntax: words, "phrases", AND, OR, NOT, NEAR/n, refund*,
     author:, lang:, site:, platform:. No config file is needed; nothing is stored unless --save.
     """
-    from earmark.search import DEFAULT_SOURCES, run_search, save_search
+    from earmark.cli.search import DEFAULT_SOURCES, run_search, save_search
 
     config = app.config
     since_at = parse_iso(since_to_iso(app, since)) if since else None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from earmark.app import App, pass_app
+from earmark.cli.app import App, pass_app
 from earmark.errors import EarmarkError
 from earmark.redaction import redact_data
 
