@@ -344,7 +344,7 @@ def copy_db(source: Path, target: Path) -> None:
 
 def run_route(db: Path, config) -> dict:
     from earmark.store import Store
-    from export.routing import route_opportunities
+    from export.queues.routing import route_opportunities
 
     with Store(db) as store:
         seconds, report = timed(lambda: route_opportunities(store, config, now=NOW))
@@ -376,8 +376,8 @@ def run_full(db: Path, config, now: datetime) -> dict:
 def latency(db: Path, config, config_path: Path, repeat: int) -> dict:
     """Time queue and stats in process (median of repeat) and as whole commands."""
     from earmark.store import Store
-    from export.metrics import compute_stats
-    from export.queue_views import item_record
+    from export.queues.metrics import compute_stats
+    from export.queues.views import item_record
 
     out = {}
     with Store(db) as store:

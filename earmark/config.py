@@ -12,7 +12,7 @@ import yaml
 from classify.settings import ClassifySettings
 from earmark.configload import ConfigError, FieldError, load_dataclass
 from earmark.models import INTENTS, SENTIMENTS, TOPIC_KINDS, parse_duration
-from export.alerts import AlertSettings
+from export.alerts.detect import AlertSettings
 
 DEFAULT_CONFIG = "earmark.yaml"
 DEFAULT_DB = "earmark.db"

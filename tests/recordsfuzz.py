@@ -20,7 +20,7 @@ from earmark.config import parse_config
 from earmark.models import OPEN_STATUSES, parse_iso
 from earmark.store import Store
 from export.formats.writer import ExportFilters, write_export
-from export.routing import route_opportunities
+from export.queues.routing import route_opportunities
 from listen.base import Batch
 from listen.runner import run_listen
 

@@ -23,7 +23,7 @@ from smtpserver import LocalSMTP
 
 from earmark.cli import cli
 from earmark.models import to_iso
-from export.alert_stage import run_alerts
+from export.alerts.stage import run_alerts
 
 HOOK = "/services/T000/B000/XXXX"
 HOSTILE = "acme login down <!channel> <http://evil.example|click> & more"

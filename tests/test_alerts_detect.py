@@ -10,8 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from earmark.configload import ConfigError
-from export.alert_terms import pick_examples, tokenize, top_terms
-from export.alerts import (
+from export.alerts.detect import (
     AlertSettings,
     AlertWindow,
     baseline_stats,
@@ -20,6 +19,7 @@ from export.alerts import (
     next_state,
     z_score,
 )
+from export.alerts.terms import pick_examples, tokenize, top_terms
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 COOLDOWN = timedelta(hours=2)

@@ -28,8 +28,8 @@ from earmark.cli import cli
 from earmark.cli.output import write_records, write_table
 from export.formats.records import RECORD_COLUMNS
 from export.formats.records import write_table as write_export_table
-from export.metrics import render_stats
-from export.queue_views import QUEUE_COLUMNS, for_table, render_explanation, render_item
+from export.queues.metrics import render_stats
+from export.queues.views import QUEUE_COLUMNS, for_table, render_explanation, render_item
 
 # PropList.txt, Bidi_Control (Unicode 15): ALM, LRM, RLM, LRE..RLO, LRI..PDI.
 BIDI_CONTROL = {"\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F))}

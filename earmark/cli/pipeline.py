@@ -18,7 +18,7 @@ class RunReport:
 
     listen: object | None = None  # listen.runner.ListenReport
     classified: int = 0
-    route: object | None = None  # export.routing.RouteReport
+    route: object | None = None  # export.queues.routing.RouteReport
     notified: list = field(default_factory=list)  # export.notify.delivery.NotifyReport
     alerts: list = field(default_factory=list)  # export.alerts.Alert
     health: list = field(default_factory=list)  # listen.health.HealthChange
@@ -99,7 +99,7 @@ def run_pipeline(
 ) -> RunReport:
     """Run every stage once; a failing stage or source is recorded and the rest still runs."""
     from classify.stage import classify_posts
-    from export.routing import route_opportunities
+    from export.queues.routing import route_opportunities
     from listen.deadline import Deadline, deadline_scope
     from listen.health import check_health
     from listen.runner import run_listen
@@ -189,7 +189,7 @@ def _notify(report: RunReport, store, config, *, now, env, should_stop=None) -> 
 
 
 def _alerts(report: RunReport, store, config, *, now, env) -> None:
-    from export.alert_stage import run_alerts
+    from export.alerts.stage import run_alerts
 
     try:
         result = run_alerts(store, config, now=now, env=dict(env))
@@ -207,8 +207,8 @@ def _deliver_health(report: RunReport, store, config, env, now: datetime) -> Non
     When a channel fails, the health state goes back to what it was, so the next run reports
     the change again (a channel that did accept it may then get it twice: at least once).
     """
-    from export.alert_delivery import deliver_alert
-    from export.alerts import Alert
+    from export.alerts.channels import deliver_alert
+    from export.alerts.detect import Alert
 
     channels = [c for c in ("slack", "email", "webhook") if getattr(config.notify, c)]
     for change in report.health:

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 
 from earmark.config import Config
-from export.alert_messages import render_email, render_slack
-from export.alerts import CHANNELS, Alert, AlertError
+from export.alerts.detect import CHANNELS, Alert, AlertError
+from export.alerts.messages import render_email, render_slack
 from export.notify.delivery import Attempt, NotifyError, Sleep, send_with_retry
 
 # sender(alert, config, env, sleep) sends once-with-retries and raises AlertError on failure.

@@ -369,7 +369,7 @@ def spike_key(topic: str, breakdown: str | None, window: AlertWindow) -> str:
 
 
 def run_alerts(store, config, *, now: datetime, notify: bool = True, **options: Any):
-    """Evaluate and deliver alerts (see export.alert_stage.run_alerts); return an AlertRun."""
-    from export.alert_stage import run_alerts as run
+    """Evaluate and deliver alerts (see export.alerts.stage.run_alerts); return an AlertRun."""
+    from export.alerts.stage import run_alerts as run
 
     return run(store, config, now=now, notify=notify, **options)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from earmark.models import format_duration, to_iso
-from export.alerts import ALL_CLEAR, Alert
-from export.escape import header_value, one_line, slack_link, slack_text
+from export.alerts.detect import ALL_CLEAR, Alert
+from export.formats.escape import header_value, one_line, slack_link, slack_text
 
 TABLE_COLUMNS = ("status", "subject", "observed", "baseline", "z", "terms")
 

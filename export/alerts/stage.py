@@ -9,9 +9,8 @@ from datetime import datetime
 
 from earmark.config import Config
 from earmark.models import INTENTS, parse_iso
-from export.alert_delivery import Sender, configured_channels, deliver_alert
-from export.alert_terms import pick_examples, top_terms
-from export.alerts import (
+from export.alerts.channels import Sender, configured_channels, deliver_alert
+from export.alerts.detect import (
     ALL_CLEAR,
     FIRING,
     Alert,
@@ -27,6 +26,7 @@ from export.alerts import (
     parse_breakdown,
     spike_key,
 )
+from export.alerts.terms import pick_examples, top_terms
 from export.notify.delivery import Sleep
 
 RECENT_SAMPLE = 500  # recent posts read for terms and examples

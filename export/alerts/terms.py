@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from export.escape import one_line
+from export.formats.escape import one_line
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _TOKEN = re.compile(r"[#@]?[^\W_][\w'’-]*[^\W_]", re.UNICODE)

@@ -9,8 +9,8 @@ from typing import IO
 
 from earmark.cli.output import csv_writer
 from earmark.models import format_duration, parse_iso
-from export.escape import csv_cell, one_line
 from export.formats import ExportError
+from export.formats.escape import csv_cell, one_line
 
 Redactor = Callable[[str], str]
 

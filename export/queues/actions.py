@@ -13,7 +13,7 @@ from datetime import datetime
 
 from earmark.errors import EarmarkError
 from earmark.models import CLOSED_STATUSES, OPEN_STATUSES, to_iso
-from export.assign import SYSTEM_ACTOR, AgentInfo, consider, load_agents, pick_least_loaded
+from export.queues.assign import SYSTEM_ACTOR, AgentInfo, consider, load_agents, pick_least_loaded
 
 ALLOWED_FROM = {
     "claim": ("open", "assigned"),

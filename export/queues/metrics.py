@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from earmark.config import Config
 from earmark.models import to_iso
-from export.assign import load_agents
-from export.sparkline import render_sparkline
+from export.queues.assign import load_agents
+from export.queues.sparkline import render_sparkline
 
 GROUPINGS = ("queue", "agent", "topic", "platform")
 POOL = "(pool)"

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from earmark.config import Config, Queue, QueueMatch
 from earmark.models import parse_duration, to_iso
-from export.actions import return_to_pool
-from export.assign import SYSTEM_ACTOR, assign_pending, normalize_language
-from export.sla import refresh_sla
+from export.queues.actions import return_to_pool
+from export.queues.assign import SYSTEM_ACTOR, assign_pending, normalize_language
+from export.queues.sla import refresh_sla
 
 MAX_THREAD_DEPTH = 50
 

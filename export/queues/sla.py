@@ -16,8 +16,8 @@ from itertools import islice
 
 from earmark.config import Config
 from earmark.models import parse_duration, parse_iso, to_iso
-from export.actions import return_to_pool
-from export.assign import SYSTEM_ACTOR
+from export.queues.actions import return_to_pool
+from export.queues.assign import SYSTEM_ACTOR
 
 SLA_BUMPS = {"at_risk": 10, "breached": 20}
 SLA_BATCH = 1000  # items checked per step of refresh_sla (memory stays flat at any backlog)

@@ -12,9 +12,9 @@ from earmark.cli.output import write_records, write_table
 from earmark.config import Config
 from earmark.models import format_duration, parse_iso
 from earmark.safetext import terminal_text
-from export.assign import consider, load_agents
-from export.escape import one_line
-from export.sla import sla_state, time_left
+from export.formats.escape import one_line
+from export.queues.assign import consider, load_agents
+from export.queues.sla import sla_state, time_left
 
 POOL = "(pool)"
 QUEUE_COLUMNS = [
@@ -96,7 +96,7 @@ def for_table(records: list[dict]) -> list[dict]:
 def next_item(store, config: Config, agent_name: str, now: datetime) -> tuple[dict, bool] | None:
     """Return the agent's single most urgent item (theirs first, else a pool's) and whether
     it is theirs; None when there is nothing for them."""
-    from export.actions import QueueError
+    from export.queues.actions import QueueError
 
     agents = {a.name: a for a in load_agents(store, config)}
     agent = agents.get(agent_name)
@@ -285,7 +285,7 @@ def render_candidates(candidates: list[dict]) -> str:
 
 def explain(store, config: Config, opportunity_id: int, now: datetime) -> dict:
     """Return the item, its posts, its event timeline and, while pooled, who could take it now."""
-    from export.actions import load_item
+    from export.queues.actions import load_item
 
     item = load_item(store, "explain", opportunity_id)
     events = store.events_for(opportunity_id)

@@ -40,8 +40,8 @@ def alerts_command(
     Exit codes: 0 no alert fired (all-clears alone exit 0), 4 an alert fired,
     3 an alert could not be delivered (it is retried next run), 1 error.
     """
-    from export.alert_messages import TABLE_COLUMNS, render_row
-    from export.alert_stage import explain_alerts, run_alerts
+    from export.alerts.messages import TABLE_COLUMNS, render_row
+    from export.alerts.stage import explain_alerts, run_alerts
 
     config = app.require_config()
     if explain:

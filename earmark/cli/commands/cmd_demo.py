@@ -45,7 +45,7 @@ def demo(app: App, demo_db: str | None) -> None:
     from classify.stage import classify_posts
     from earmark.cli.demo_report import write_demo_report
     from earmark.store import Store
-    from export.routing import route_opportunities
+    from export.queues.routing import route_opportunities
     from listen.runner import run_listen
 
     app.env.setdefault("EARMARK_NOW", DEMO_NOW)

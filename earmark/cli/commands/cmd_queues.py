@@ -21,14 +21,14 @@ def actor_option(
 
 
 def _actor(app: App, option: str | None) -> str:
-    from export.actions import resolve_actor
+    from export.queues.actions import resolve_actor
 
     return resolve_actor(option, app.env)
 
 
 def _synced(app: App):
     """Return the config after mirroring its agents into the DB (actions need them there)."""
-    from export.routing import sync_agents
+    from export.queues.routing import sync_agents
 
     config = app.config
     if config.agents:
@@ -50,7 +50,7 @@ def route(app: App) -> None:
     Also syncs agents from the config, re-prioritises items near or past their SLA and
     returns unanswered assignments to the pool. Silent when nothing changed.
     """
-    from export.routing import route_opportunities
+    from export.queues.routing import route_opportunities
 
     report = route_opportunities(app.store, app.require_config(), now=app.now())
     if report.changed:
@@ -81,7 +81,7 @@ def queue(
     fmt: str | None,
 ) -> None:
     """List open work by priority, then age, with the time left to each SLA."""
-    from export.queue_views import QUEUE_COLUMNS, for_table, item_record
+    from export.queues.views import QUEUE_COLUMNS, for_table, item_record
 
     config = app.config
     known = {q.name for q in config.queues}
@@ -106,7 +106,7 @@ def queue(
 @pass_app
 def next_(app: App, actor: str | None, fmt: str | None) -> None:
     """Show the agent's single most urgent item: their own first, else the top of a pool."""
-    from export.queue_views import next_item, render_item
+    from export.queues.views import next_item, render_item
 
     name = _actor(app, actor)
     found = next_item(app.store, _synced(app), name, app.now())
@@ -131,7 +131,7 @@ def _id_argument(func):
 @pass_app
 def claim(app: App, opportunity_id: int, actor: str | None) -> None:
     """Take an item from the pool, or accept one assigned to you."""
-    from export.actions import claim as do_claim
+    from export.queues.actions import claim as do_claim
 
     item = do_claim(
         app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
@@ -145,7 +145,7 @@ def claim(app: App, opportunity_id: int, actor: str | None) -> None:
 @pass_app
 def respond(app: App, opportunity_id: int, actor: str | None) -> None:
     """Record that you answered the customer (the first answer stops the SLA clock)."""
-    from export.actions import respond as do_respond
+    from export.queues.actions import respond as do_respond
 
     item = do_respond(
         app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
@@ -160,7 +160,7 @@ def respond(app: App, opportunity_id: int, actor: str | None) -> None:
 @pass_app
 def resolve(app: App, opportunity_id: int, note: str | None, actor: str | None) -> None:
     """Close an item as handled."""
-    from export.actions import resolve as do_resolve
+    from export.queues.actions import resolve as do_resolve
 
     item = do_resolve(app.store, opportunity_id, actor=_actor(app, actor), now=app.now(), note=note)
     _done(app, item, "resolve")
@@ -173,7 +173,7 @@ def resolve(app: App, opportunity_id: int, note: str | None, actor: str | None) 
 @pass_app
 def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None) -> None:
     """Close an item that needs no answer, saying why."""
-    from export.actions import dismiss as do_dismiss
+    from export.queues.actions import dismiss as do_dismiss
 
     item = do_dismiss(
         app.store, opportunity_id, actor=_actor(app, actor), now=app.now(), reason=reason
@@ -189,7 +189,7 @@ def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None) -> No
 @pass_app
 def reassign(app: App, opportunity_id: int, to: str, force: bool, actor: str | None) -> None:
     """Hand an open item to another agent."""
-    from export.actions import reassign as do_reassign
+    from export.queues.actions import reassign as do_reassign
 
     item = do_reassign(
         app.store,
@@ -210,7 +210,7 @@ def reassign(app: App, opportunity_id: int, to: str, force: bool, actor: str | N
 @pass_app
 def escalate(app: App, opportunity_id: int, to: str | None, actor: str | None) -> None:
     """Hand an item to an expert (the named one, or the least-loaded fitting expert)."""
-    from export.actions import escalate as do_escalate
+    from export.queues.actions import escalate as do_escalate
 
     item = do_escalate(
         app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now(), to=to
@@ -224,7 +224,7 @@ def escalate(app: App, opportunity_id: int, to: str | None, actor: str | None) -
 @pass_app
 def reopen(app: App, opportunity_id: int, actor: str | None) -> None:
     """Reopen a resolved or dismissed item (back to its agent if still active)."""
-    from export.actions import reopen as do_reopen
+    from export.queues.actions import reopen as do_reopen
 
     item = do_reopen(
         app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
@@ -239,8 +239,8 @@ def reopen(app: App, opportunity_id: int, actor: str | None) -> None:
 def explain(app: App, opportunity_id: int, fmt: str | None) -> None:
     """Show why an item is where it is: the rule that matched, every assignment and its
     candidates, and every event since."""
-    from export.queue_views import explain as do_explain
-    from export.queue_views import render_explanation
+    from export.queues.views import explain as do_explain
+    from export.queues.views import render_explanation
 
     record = do_explain(app.store, _synced(app), opportunity_id, app.now())
     if resolve_format(fmt) == "json":
@@ -257,7 +257,7 @@ def explain(app: App, opportunity_id: int, fmt: str | None) -> None:
 def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
     """Team metrics from the event log: volume, backlog, time to assignment and first
     response (median, p90), SLA breaches, resolution rate and agent load."""
-    from export.metrics import compute_stats, render_stats
+    from export.queues.metrics import compute_stats, render_stats
 
     try:
         window = parse_duration(since)
@@ -278,7 +278,7 @@ def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
 @pass_app
 def agents(app: App, fmt: str | None) -> None:
     """List agents with their open load against their effective capacity."""
-    from export.queue_views import AGENT_COLUMNS, agent_records
+    from export.queues.views import AGENT_COLUMNS, agent_records
 
     config = _synced(app)
     records = agent_records(app.store, config)
