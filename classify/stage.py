@@ -15,7 +15,11 @@ from classify import CLASSIFIER_VERSION, Classifier, ClassifyError, TextResult, 
 from classify.priority import add_context, content_part, to_opportunity
 from classify.settings import ClassifySettings
 from earmark.models import parse_iso
-from earmark.store.posts import content_values
+from earmark.store.classification_rows import (
+    classification_row,
+    content_columns,
+    outcome_columns,
+)
 
 # When a post matches several topics, the kind that decides its opportunity: our own support
 # handle first, then the brand, then competitors.
@@ -80,7 +84,7 @@ class ClassifyStream:
                 parse_iso(created_at) if created_at else None,
                 now,
             )
-            values.append((post_id, *parts.head, *priority, *parts.tail))
+            values.append(classification_row(post_id, parts.head, priority, parts.tail))
         return values
 
 
@@ -95,9 +99,11 @@ class _RowParts(NamedTuple):
 def _row_parts(content: TextResult, kind: str | None) -> _RowParts:
     """Split the row of a post with this content and topic kind (as classify.finish does)."""
     return _RowParts(
-        content_values(content, bool(content.pii)),
+        content_columns(content, bool(content.pii)),
         content_part(content.intents, content.sentiment, content.compound, kind),
-        (*to_opportunity(content.intents, kind, unread_language(content)), CLASSIFIER_VERSION),
+        outcome_columns(
+            *to_opportunity(content.intents, kind, unread_language(content)), CLASSIFIER_VERSION
+        ),
     )
 
 
