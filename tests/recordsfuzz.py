@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from classify.stage import classify_posts
+from earmark.cli.output import write_table
 from earmark.config import parse_config
 from earmark.models import OPEN_STATUSES, parse_iso
 from earmark.store import Store
@@ -117,7 +118,12 @@ def run_stages(store, config, **listen_options):
     for fmt in FORMATS:
         out = io.StringIO()
         write_export(
-            store, out, fmt=fmt, now=NOW, filters=ExportFilters(status=list(OPEN_STATUSES))
+            store,
+            out,
+            fmt=fmt,
+            now=NOW,
+            filters=ExportFilters(status=list(OPEN_STATUSES)),
+            render_table=write_table,
         )
         out.getvalue().encode("utf-8")  # what reaches a terminal, a pipe or Slack
     return report

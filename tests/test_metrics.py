@@ -255,7 +255,7 @@ def test_sparkline():
 def test_render_stats_for_the_demo(store):
     import io
 
-    from export.queues.metrics import render_stats
+    from earmark.cli.queue_tables import render_stats
 
     out = io.StringIO()
     records = compute_stats(

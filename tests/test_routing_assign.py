@@ -209,7 +209,8 @@ def test_skills_naming_a_queue_count_as_serving_it(store):
 def test_agent_queues_for_the_demo(store):
     import io
 
-    from export.queues.views import agent_queues, write_agent_queues
+    from earmark.cli.queue_tables import write_agent_queues
+    from export.queues.views import agent_queues
 
     config = make_config(
         agents=[

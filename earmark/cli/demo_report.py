@@ -10,8 +10,8 @@ from earmark.cli.output import write_records
 
 def write_demo_report(store, config, *, now: datetime, out: IO) -> None:
     """Print the agent queues, counts by topic/sentiment/intent/queue, and stats by queue."""
-    from export.queues.metrics import compute_stats, render_stats
-    from export.queues.views import write_agent_queues
+    from earmark.cli.queue_tables import render_stats, write_agent_queues
+    from export.queues.metrics import compute_stats
 
     write_agent_queues(store, config, now, out=out, limit=8)
     counts = store.label_counts()

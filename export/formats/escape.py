@@ -12,7 +12,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from earmark.cli.output import safe_csv_cell
+from earmark.csvsafe import safe_csv_cell
 from earmark.safetext import terminal_text
 
 ELLIPSIS = "…"
@@ -115,7 +115,7 @@ def markdown_url(url: Any) -> str | None:
     return quote(target, safe=_URL_SAFE)
 
 
-# One implementation for every CSV writer: earmark.cli.output.safe_csv_cell (rules in
+# One implementation for every CSV writer: earmark.csvsafe.safe_csv_cell (rules in
 # earmark.safetext.starts_formula).
 csv_cell = safe_csv_cell
 

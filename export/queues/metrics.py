@@ -227,16 +227,3 @@ def table_columns(by: str | None) -> list[str]:
     if by in (None, "agent"):
         columns.append("load")
     return columns
-
-
-def render_stats(
-    records: list[dict], by: str | None = None, *, title: str | None = None, out=None
-) -> None:
-    """Write stats records as the readable table `earmark stats` shows on a terminal."""
-    import sys
-
-    from earmark.cli.output import write_records
-
-    write_records(
-        to_table_rows(records, by), "table", table_columns(by), title=title, out=out or sys.stdout
-    )

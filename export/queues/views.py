@@ -4,11 +4,8 @@ demo, an opportunity's explanation and the agents' load."""
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
-from typing import IO
 
-from earmark.cli.output import write_records, write_table
 from earmark.config import Config
 from earmark.models import format_duration, parse_iso
 from earmark.safetext import terminal_text
@@ -31,6 +28,8 @@ QUEUE_COLUMNS = [
     "text",
 ]
 TABLE_TEXT_CHARS = 80
+# The columns of each agent's table in the demo and `earmark queues` overview.
+AGENT_QUEUE_COLUMNS = ["id", "queue", "status", "priority", "sla", "sla_left", "platform", "text"]
 AGENT_COLUMNS = [
     "name",
     "role",
@@ -125,8 +124,8 @@ def next_item(store, config: Config, agent_name: str, now: datetime) -> tuple[di
         offset += 50
 
 
-def render_item(record: dict, *, mine: bool, out: IO | None = None) -> None:
-    """Show one item as a two-column table: everything an agent needs to answer it."""
+def item_fields(record: dict, *, mine: bool) -> list[dict]:
+    """Return one item as field/value rows: everything an agent needs to answer it."""
     rows = [
         ("id", record["id"]),
         ("from", "your queue" if mine else f"pool of {record['queue']}"),
@@ -148,9 +147,7 @@ def render_item(record: dict, *, mine: bool, out: IO | None = None) -> None:
         ),
         ("text", record["text"]),
     ]
-    write_table(
-        [{"field": k, "value": v} for k, v in rows], ["field", "value"], out=out or sys.stdout
-    )
+    return [{"field": k, "value": v} for k, v in rows]
 
 
 def agent_queues(store, config: Config, now: datetime, *, limit: int = 10) -> dict[str, list[dict]]:
@@ -167,13 +164,13 @@ def agent_queues(store, config: Config, now: datetime, *, limit: int = 10) -> di
     return queues
 
 
-def render_agent_queues(
-    store, config: Config, queues: dict[str, list[dict]], out: IO | None = None
-) -> None:
-    """Print one table per agent (title: name and load/capacity), then the pool."""
+def agent_queue_tables(
+    store, config: Config, queues: dict[str, list[dict]]
+) -> list[tuple[str, list[dict]]]:
+    """Return one (title, rows) table per agent (title: name and load/capacity), then the pool."""
     agents = {a.name: a for a in load_agents(store, config)}
     loads = store.agent_loads()
-    columns = ["id", "queue", "status", "priority", "sla", "sla_left", "platform", "text"]
+    tables = []
     for name, records in queues.items():
         agent = agents.get(name)
         if agent is None:
@@ -182,14 +179,8 @@ def render_agent_queues(
             title = f"{name}: {loads.get(name, 0)}/{agent.effective_capacity} open"
             if agent.role == "expert":
                 title += " (expert)"
-        write_records(for_table(records), "table", columns, title=title, out=out or sys.stdout)
-
-
-def write_agent_queues(
-    store, config: Config, now: datetime, out: IO | None = None, *, limit: int = 10
-) -> None:
-    """Print each agent's queue (up to limit items) and the pool, as the demo shows them."""
-    render_agent_queues(store, config, agent_queues(store, config, now, limit=limit), out=out)
+        tables.append((title, for_table(records)))
+    return tables
 
 
 def agent_records(store, config: Config) -> list[dict]:

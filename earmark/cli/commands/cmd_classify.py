@@ -7,7 +7,7 @@ import sys
 import click
 
 from earmark.cli.app import App, pass_app
-from earmark.cli.output import csv_writer
+from earmark.csvsafe import csv_writer
 from earmark.errors import UsageError
 from earmark.models import INTENTS, SENTIMENTS
 
@@ -63,7 +63,8 @@ def classify(app: App, everything: bool, workers: int) -> None:
 @pass_app
 def evaluate(app: App, path: str, task: str | None, baseline: str | None, fmt: str) -> None:
     """Measure the classifier on a labeled CSV (id,text,sentiment or id,text,intents)."""
-    from classify.evaluate import evaluate_file, render_evaluation
+    from classify.evaluate import evaluate_file
+    from earmark.cli.evaluation_report import render_evaluation
 
     result = evaluate_file(
         path,

@@ -69,7 +69,7 @@ def export(
     html, slack (a Block Kit payload for `curl -d @- $WEBHOOK`), email (a MIME message for
     `sendmail -t`).
     """
-    from earmark.cli.output import resolve_format
+    from earmark.cli.output import resolve_format, write_table
     from earmark.lock import EXIT_LOCKED, LockedError
     from export.formats.writer import ExportFilters, write_export
     from export.notify import delivery_lock
@@ -103,6 +103,7 @@ def export(
                 destination=dest,
                 redact=redact,
                 email=email,
+                render_table=write_table,
             )
     except LockedError as error:
         app.say(f"earmark export: {error}")

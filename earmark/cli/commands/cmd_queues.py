@@ -106,7 +106,8 @@ def queue(
 @pass_app
 def next_(app: App, actor: str | None, fmt: str | None) -> None:
     """Show the agent's single most urgent item: their own first, else the top of a pool."""
-    from export.queues.views import next_item, render_item
+    from earmark.cli.queue_tables import render_item
+    from export.queues.views import next_item
 
     name = _actor(app, actor)
     found = next_item(app.store, _synced(app), name, app.now())
@@ -257,7 +258,8 @@ def explain(app: App, opportunity_id: int, fmt: str | None) -> None:
 def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
     """Team metrics from the event log: volume, backlog, time to assignment and first
     response (median, p90), SLA breaches, resolution rate and agent load."""
-    from export.queues.metrics import compute_stats, render_stats
+    from earmark.cli.queue_tables import render_stats
+    from export.queues.metrics import compute_stats
 
     try:
         window = parse_duration(since)
