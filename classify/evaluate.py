@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TextIO
 
 from classify.errors import EvaluateError
-from classify.settings import ClassifySettings
 from earmark.models import INTENTS, SENTIMENTS
+from earmark.settings.classify import ClassifySettings
 
 # Label spellings seen in public data sets that mean one of our intents.
 INTENT_ALIASES = {"outage_bug": "outage", "bug": "outage"}

@@ -19,9 +19,9 @@ from functools import lru_cache
 
 from classify.cues import Cue, CueIndex
 from classify.intent_cues import CUES
-from classify.settings import IntentRule
 from classify.text import to_words
 from earmark.models import INTENT_PRECEDENCE
+from earmark.settings.classify import IntentRule
 
 NEGATIVE_COMPLAINT_SCORE = 0.6  # negative post with no complaint cue: still most likely one
 POSITIVE_PRAISE_SCORE = 0.6

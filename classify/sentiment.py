@@ -20,9 +20,9 @@ from typing import NamedTuple
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from classify.cues import Cue, CueIndex, cue
-from classify.settings import ClassifySettings
 from classify.text import to_words
 from classify.vader import score_valence, token_valences
+from earmark.settings.classify import ClassifySettings
 
 # Words of customer-care register whose general-lexicon valence is misleading in posts to a brand.
 CARE_LEXICON = {

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 from classify import CLASSIFIER_VERSION, Classifier, ClassifyError, TextResult, unread_language
 from classify.priority import add_context, content_part, to_opportunity
-from classify.settings import ClassifySettings
 from earmark.models import parse_iso
+from earmark.settings.classify import ClassifySettings
 from earmark.store.classification_rows import (
     classification_row,
     content_columns,

@@ -9,10 +9,10 @@ from typing import Any
 
 import yaml
 
-from classify.settings import ClassifySettings
 from earmark.configload import ConfigError, FieldError, load_dataclass
 from earmark.models import INTENTS, SENTIMENTS, TOPIC_KINDS, parse_duration
-from export.alerts.detect import AlertSettings
+from earmark.settings.alerts import AlertSettings
+from earmark.settings.classify import ClassifySettings
 
 DEFAULT_CONFIG = "earmark.yaml"
 DEFAULT_DB = "earmark.db"
@@ -170,7 +170,7 @@ class WebhookNotify:
     batch_size: int = 20
 
     def validate(self) -> None:
-        from listen.secrets import check_env_names
+        from earmark.secrets import check_env_names
 
         check_env_names(self, ["url_env", "signing_secret_env"])
         if not 1 <= self.batch_size <= 1000:

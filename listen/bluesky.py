@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import requests
 
 from earmark.models import Post
+from earmark.secrets import check_env_names, read_secret, redact, register_secret
 from listen.base import AuthError, Batch, HttpSourceSettings, MissingCredentials, SourceError
 from listen.http import BudgetExhausted, HttpClient, safe_url
 from listen.records import parse_each
 from listen.search_terms import search_terms
-from listen.secrets import check_env_names, read_secret, redact, register_secret
 from listen.tokens import post_json
 
 if TYPE_CHECKING:

@@ -14,11 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_source_bluesky import post_view, search_body, session_body
 
+from earmark import secrets as secrets_module
 from earmark.cli import cli
 from earmark.config import load_config
 from earmark.configload import ConfigError
-from listen import secrets as secrets_module
-from listen.secrets import (
+from earmark.secrets import (
     REDACTED,
     RedactingFilter,
     read_secret,

@@ -36,7 +36,7 @@ class App:
     def config(self) -> Config:
         """Return the config, or an empty one when no config file exists."""
         if not self._config_loaded:
-            from listen.secrets import register_named_secrets
+            from earmark.secrets import register_named_secrets
 
             path = self.config_path
             self._config = load_config(path) if path else Config()
@@ -69,7 +69,7 @@ class App:
         """Send earmark's warnings to stderr, INFO too at -v and DEBUG at -vv, secrets scrubbed."""
         import logging
 
-        from listen.secrets import RedactingFilter
+        from earmark.secrets import RedactingFilter
 
         # Other libraries' warnings reach stderr through logging's last-resort handler.
         last_resort = logging.lastResort

@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 
 from earmark.config import Config
-from export.alerts.detect import CHANNELS, Alert, AlertError
+from earmark.settings.alerts import CHANNELS
+from export.alerts.detect import Alert, AlertError
 from export.alerts.messages import render_email, render_slack
 from export.notify.delivery import Attempt, NotifyError, Sleep, send_with_retry
 

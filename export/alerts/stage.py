@@ -9,21 +9,23 @@ from datetime import datetime
 
 from earmark.config import Config
 from earmark.models import INTENTS, parse_iso
+from earmark.settings.alerts import (
+    AlertSettings,
+    AlertWindow,
+    ThresholdRule,
+    load_alert_settings,
+    parse_breakdown,
+)
 from export.alerts.channels import Sender, configured_channels, deliver_alert
 from export.alerts.detect import (
     ALL_CLEAR,
     FIRING,
     Alert,
     AlertError,
-    AlertSettings,
-    AlertWindow,
     SpikeCheck,
-    ThresholdRule,
     Transition,
     check_spike,
-    load_alert_settings,
     next_state,
-    parse_breakdown,
     spike_key,
 )
 from export.alerts.terms import pick_examples, top_terms
