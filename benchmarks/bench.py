@@ -110,7 +110,7 @@ def _platform_query() -> str:
 
 def write_config(corpus_file: Path, db: Path, mode: str, path: Path):
     """Write the config file (JSON is YAML) and return the parsed Config."""
-    from earmark.config import parse_config
+    from earmark.cli.configfile import parse_config
 
     data = bench_config_data(corpus_file, db, mode)
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")

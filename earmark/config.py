@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,13 +54,7 @@ class Topic:
         _check_choice("kind", self.kind, TOPIC_KINDS)
         if not self.terms and not self.query:
             raise FieldError("terms", "give at least one term (or a query)")
-        if self.query:
-            from listen.query import QueryError, parse_query
-
-            try:
-                parse_query(self.query)
-            except QueryError as error:
-                raise FieldError("query", str(error)) from None
+        # The query's syntax is the listen stage's to check: see StageChecks.
 
 
 @dataclass
@@ -228,7 +223,18 @@ def _unique(key: str, names: list[str]) -> None:
         seen.add(name)
 
 
-def parse_config(data: Any, origin: str = "<config>") -> Config:
+@dataclass(frozen=True)
+class StageChecks:
+    """What only the stages know, handed to the loader by the application (cli/configfile.py)."""
+
+    source_names: Sequence[str]
+    # The settings dataclass of a source, by name.
+    settings_class: Callable[[str], type]
+    # Raise ValueError, with a one-line message, when a topic's query does not parse.
+    check_query: Callable[[str], None]
+
+
+def parse_config(data: Any, origin: str = "<config>", *, checks: StageChecks) -> Config:
     """Validate already-parsed YAML data into a Config; errors are prefixed with origin."""
     if data is None:
         data = {}
@@ -236,32 +242,41 @@ def parse_config(data: Any, origin: str = "<config>") -> Config:
         raise ConfigError(f"{origin}: the top level must be a mapping of keys")
     try:
         config = load_dataclass(Config, data)
-        config.sources = _load_sources(config.sources)
+        _check_queries(config.topics, checks)
+        config.sources = _load_sources(config.sources, checks)
     except ConfigError as error:
         raise ConfigError(f"{origin}: {error}") from None
     config.path = origin
     return config
 
 
-def _load_sources(sources: dict[str, Any]) -> dict[str, Any]:
-    """Validate each listed source's options against that source's settings class."""
-    from listen.registry import SOURCE_NAMES, settings_class
+def _check_queries(topics: list[Topic], checks: StageChecks) -> None:
+    for i, topic in enumerate(topics):
+        if topic.query:
+            try:
+                checks.check_query(topic.query)
+            except ValueError as error:
+                raise ConfigError(f"topics[{i}].query: {error}") from None
 
+
+def _load_sources(sources: dict[str, Any], checks: StageChecks) -> dict[str, Any]:
+    """Validate each listed source's options against that source's settings class."""
+    names = list(checks.source_names)
     loaded = {}
     for name, options in sources.items():
-        if name not in SOURCE_NAMES:
+        if name not in names:
             import difflib
 
-            hint = difflib.get_close_matches(name, SOURCE_NAMES, n=1)
+            hint = difflib.get_close_matches(name, names, n=1)
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise ConfigError(
-                f"sources.{name}: unknown source{suggestion}; known: {', '.join(SOURCE_NAMES)}"
+                f"sources.{name}: unknown source{suggestion}; known: {', '.join(names)}"
             )
-        loaded[name] = load_dataclass(settings_class(name), options, f"sources.{name}")
+        loaded[name] = load_dataclass(checks.settings_class(name), options, f"sources.{name}")
     return loaded
 
 
-def load_config(path: str | os.PathLike) -> Config:
+def load_config(path: str | os.PathLike, *, checks: StageChecks) -> Config:
     """Read and validate a YAML config file."""
     origin = str(path)
     try:
@@ -279,7 +294,7 @@ def load_config(path: str | os.PathLike) -> Config:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ConfigError(f"{origin}: invalid YAML{where}: {problem}") from None
-    return parse_config(data, origin)
+    return parse_config(data, origin, checks=checks)
 
 
 def resolve_config_path(option: str | None, env: dict | None = None) -> str | None:

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from classify.stage import classify_posts
+from earmark.cli.configfile import parse_config
 from earmark.cli.output import write_table
-from earmark.config import parse_config
 from earmark.models import OPEN_STATUSES, parse_iso
 from earmark.store import Store
 from export.formats.writer import ExportFilters, write_export

@@ -16,7 +16,7 @@ from classify.stage import (
     effective_settings,
     topic_kind,
 )
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
 from earmark.models import Post, TopicMatch, parse_iso
 from earmark.store import Store
 from earmark.store.posts import TO_CLASSIFY_COLUMNS, classification_values

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from smtpserver import LocalSMTP
 
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
 from earmark.configload import ConfigError
 from earmark.models import parse_iso
 from earmark.store import Store

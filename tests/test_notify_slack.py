@@ -17,7 +17,7 @@ from exportdata import NOW, add_calm, add_hostile, add_many
 from httpserver import LocalServer
 
 from earmark.cli import cli
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
 from earmark.models import parse_iso
 from earmark.store import Store
 from export.notify import NotifyError, notify_new

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from earmark.cli import cli
+from earmark.cli.configfile import parse_config
 from earmark.cli.pipeline import run_pipeline
-from earmark.config import parse_config
 from earmark.models import Post, parse_iso
 from earmark.store import Store
 from listen.file import FileSettings, FileSource

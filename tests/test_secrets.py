@@ -16,7 +16,7 @@ from test_source_bluesky import post_view, search_body, session_body
 
 from earmark import secrets as secrets_module
 from earmark.cli import cli
-from earmark.config import load_config
+from earmark.cli.configfile import load_config
 from earmark.configload import ConfigError
 from earmark.secrets import (
     REDACTED,

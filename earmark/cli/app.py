@@ -10,7 +10,8 @@ from datetime import datetime
 
 import click
 
-from earmark.config import Config, load_config, resolve_config_path, resolve_db_path
+from earmark.cli.configfile import load_config
+from earmark.config import Config, resolve_config_path, resolve_db_path
 from earmark.configload import ConfigError
 from earmark.models import parse_iso, utcnow
 from earmark.store import Store

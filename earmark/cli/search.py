@@ -30,11 +30,13 @@ class SearchResult:
 
 def search_config(query: str, config: Config, source_names: list[str]) -> Config:
     """Build the one-topic config a search runs with, reusing configured source settings."""
+    from earmark.cli.configfile import check_query
     from listen.registry import SOURCE_NAMES, settings_class
 
     try:
         topic = Topic(name=SEARCH_TOPIC, kind="brand", query=query)
         topic.validate()
+        check_query(query)
     except (ConfigError, ValueError) as error:
         raise UsageError(f"QUERY: {error}") from None
     for name in source_names:

@@ -19,7 +19,7 @@ DEMO_NOW = "2026-11-20T12:30:00Z"
 
 def load_demo_config(sample_path: str):
     """Return the demo Config, reading the bundled sample file."""
-    from earmark.config import parse_config
+    from earmark.cli.configfile import parse_config
 
     text = resources.files("earmark").joinpath("data/demo.yaml").read_text("utf-8")
     data = yaml.safe_load(text)
