@@ -1,4 +1,4 @@
-"""Measure the classifier against a labeled CSV (the format of ../shared/eval/).
+"""Measure the classifier against a labeled CSV.
 
 Files: `id,text,sentiment`, `id,text,intents` (`|`-separated, primary first) or
 `id,text,sentiment,intents`. The CSV is streamed; only labels are kept in memory. With
