@@ -310,7 +310,9 @@ def run_classify(db: Path, config, workers: int) -> dict:
     from earmark.store import Store
 
     with Store(db) as store:
-        seconds, done = timed(lambda: classify_posts(store, config, now=NOW, workers=workers))
+        seconds, done = timed(
+            lambda: classify_posts(store, config.classify_settings(), now=NOW, workers=workers)
+        )
         distinct = store.conn.execute("SELECT count(DISTINCT text) FROM posts").fetchone()[0]
     return {"posts": done, "seconds": seconds, "distinct": distinct}
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
-import re
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, nullcontext
 from datetime import datetime
@@ -24,19 +22,6 @@ from earmark.store.classification_rows import (
 # When a post matches several topics, the kind that decides its opportunity: our own support
 # handle first, then the brand, then competitors.
 KIND_PRECEDENCE = ("support", "brand", "competitor")
-_TERM_DECORATION = re.compile(r'^[@#"\']+|["\'*]+$')
-
-
-def effective_settings(config) -> ClassifySettings:
-    """Return the classify settings with every topic's terms added as neutral terms."""
-    settings = config.classify
-    terms = list(settings.neutral_terms)
-    for topic in config.topics:
-        for term in [*topic.terms, *topic.all]:
-            bare = _TERM_DECORATION.sub("", term).strip()
-            if bare and bare.lower() not in (t.lower() for t in terms):
-                terms.append(bare)
-    return dataclasses.replace(settings, neutral_terms=terms)
 
 
 def topic_kind(kinds: list[str]) -> str | None:
@@ -126,7 +111,7 @@ def collector_paused() -> Iterator[None]:
 
 def classify_posts(
     store,
-    config,
+    settings: ClassifySettings,
     *,
     now: datetime,
     everything: bool = False,
@@ -138,9 +123,9 @@ def classify_posts(
     Each batch is saved in its own transaction, so a killed run resumes where it stopped.
     `should_stop` is checked between batches (run --max-duration). Only this thread reads
     and writes the store; with workers > 1 this process and workers-1 others classify, each
-    distinct text always in the same process so it is scored once.
+    distinct text always in the same process so it is scored once. settings come from
+    Config.classify_settings() (the classify section plus every topic's terms).
     """
-    settings = effective_settings(config)
     if workers > 1 and store.count_posts_to_classify(everything=everything) < MIN_PARALLEL_POSTS:
         workers = 1  # starting another process costs more than it saves on few posts
     batches = store.iter_posts_to_classify(settings.batch_size, everything=everything)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ DEFAULT_DB = "earmark.db"
 STRATEGIES = ("least_loaded", "round_robin", "manual")
 AGENT_MODELS = ("designated", "blended")
 AGENT_ROLES = ("agent", "expert")
+_TERM_DECORATION = re.compile(r'^[@#"\']+|["\'*]+$')
 
 
 def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
@@ -207,6 +210,17 @@ class Config:
             for intent in queue.match.intents:
                 if intent not in INTENTS and intent not in {r.name for r in self.classify.intents}:
                     raise FieldError(f"queues[{i}].match.intents", f"unknown intent {intent!r}")
+
+    def classify_settings(self) -> ClassifySettings:
+        """Return the classify stage's settings: every topic's terms added as neutral terms."""
+        settings = self.classify
+        terms = list(settings.neutral_terms)
+        for topic in self.topics:
+            for term in [*topic.terms, *topic.all]:
+                bare = _TERM_DECORATION.sub("", term).strip()
+                if bare and bare.lower() not in (t.lower() for t in terms):
+                    terms.append(bare)
+        return dataclasses.replace(settings, neutral_terms=terms)
 
     def topic(self, name: str) -> Topic:
         for topic in self.topics:

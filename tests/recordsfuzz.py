@@ -113,7 +113,7 @@ def page_source(parse, page):
 def run_stages(store, config, **listen_options):
     """Listen, classify, route and export every format; return the listen report."""
     report = run_listen(store, config, env={}, now=NOW, **listen_options)
-    classify_posts(store, config, now=NOW)
+    classify_posts(store, config.classify_settings(), now=NOW)
     route_opportunities(store, config, now=NOW)
     for fmt in FORMATS:
         out = io.StringIO()

@@ -133,7 +133,7 @@ def run_pipeline(
         lambda: _set(
             report,
             "classified",
-            classify_posts(store, config, now=now, should_stop=out_of_time),
+            classify_posts(store, config.classify_settings(), now=now, should_stop=out_of_time),
         ),
     )
     if config.queues:

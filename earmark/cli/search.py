@@ -65,7 +65,6 @@ def run_search(
 ) -> SearchResult:
     """Query the sources live, match locally, classify; store nothing."""
     from classify import classify_many
-    from classify.stage import effective_settings
     from listen.runner import collect
 
     live = search_config(query, config, source_names)
@@ -86,7 +85,7 @@ def run_search(
         for post in item.posts:
             found.setdefault(post.id, (post, by_post.get(post.id, [])))
     posts = list(found.values())
-    settings = effective_settings(live)
+    settings = live.classify_settings()
     labels = classify_many(((post, "brand") for post, _ in posts), settings, now=now)
     result.posts = [
         (post, matches, label) for (post, matches), label in zip(posts, labels, strict=True)

@@ -32,7 +32,11 @@ def classify(app: App, everything: bool, workers: int) -> None:
     from classify.stage import classify_posts
 
     done = classify_posts(
-        app.store, app.config, now=app.now(), everything=everything, workers=workers
+        app.store,
+        app.config.classify_settings(),
+        now=app.now(),
+        everything=everything,
+        workers=workers,
     )
     if done:
         app.say(f"classified {done} posts")

@@ -56,7 +56,7 @@ def demo(app: App, demo_db: str | None) -> None:
         with resources.as_file(sample) as sample_path, Store(db_path) as store:
             config = load_demo_config(str(sample_path))
             listened = run_listen(store, config)
-            classified = classify_posts(store, config, now=now)
+            classified = classify_posts(store, config.classify_settings(), now=now)
             routed = route_opportunities(store, config, now=now)
             app.say(
                 f"earmark demo: fictional sample data as of {DEMO_NOW} "
