@@ -172,7 +172,7 @@ def _notify(report: RunReport, store, config, *, now, env, should_stop=None) -> 
             continue
         try:
             result = notify_new(
-                store, config, channel, now=now, env=dict(env), should_stop=should_stop
+                store, config.notify, channel, now=now, env=dict(env), should_stop=should_stop
             )
         except LockedError as error:
             # Another process (`earmark notify`, `export --new`) is delivering from this

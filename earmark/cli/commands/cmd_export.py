@@ -143,7 +143,7 @@ def notify(
     try:
         report = notify_new(
             app.store,
-            config,
+            config.notify,
             channel,
             now=app.now(),
             dry_run=dry_run,
