@@ -110,7 +110,7 @@ def _platform_query() -> str:
 
 def write_config(corpus_file: Path, db: Path, mode: str, path: Path):
     """Write the config file (JSON is YAML) and return the parsed Config."""
-    from earmark.config import parse_config
+    from earmark.cli.configfile import parse_config
 
     data = bench_config_data(corpus_file, db, mode)
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
@@ -310,7 +310,9 @@ def run_classify(db: Path, config, workers: int) -> dict:
     from earmark.store import Store
 
     with Store(db) as store:
-        seconds, done = timed(lambda: classify_posts(store, config, now=NOW, workers=workers))
+        seconds, done = timed(
+            lambda: classify_posts(store, config.classify_settings(), now=NOW, workers=workers)
+        )
         distinct = store.conn.execute("SELECT count(DISTINCT text) FROM posts").fetchone()[0]
     return {"posts": done, "seconds": seconds, "distinct": distinct}
 
@@ -344,7 +346,7 @@ def copy_db(source: Path, target: Path) -> None:
 
 def run_route(db: Path, config) -> dict:
     from earmark.store import Store
-    from export.routing import route_opportunities
+    from export.queues.routing import route_opportunities
 
     with Store(db) as store:
         seconds, report = timed(lambda: route_opportunities(store, config, now=NOW))
@@ -358,7 +360,7 @@ def run_route(db: Path, config) -> dict:
 
 
 def run_full(db: Path, config, now: datetime) -> dict:
-    from earmark.pipeline import run_pipeline
+    from earmark.cli.pipeline import run_pipeline
     from earmark.store import Store
 
     with Store(db) as store:
@@ -376,8 +378,8 @@ def run_full(db: Path, config, now: datetime) -> dict:
 def latency(db: Path, config, config_path: Path, repeat: int) -> dict:
     """Time queue and stats in process (median of repeat) and as whole commands."""
     from earmark.store import Store
-    from export.metrics import compute_stats
-    from export.queue_views import item_record
+    from export.queues.metrics import compute_stats
+    from export.queues.views import item_record
 
     out = {}
     with Store(db) as store:

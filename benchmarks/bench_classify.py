@@ -68,7 +68,7 @@ def one_round(base: Path, workdir: Path, config_path: Path, mode: str, corpus_fi
     with Store(db) as store:
         interleave_vader(store, analyzer, vader)
         started = time.perf_counter()
-        done = classify_posts(store, config, now=bench.NOW, workers=1)
+        done = classify_posts(store, config.classify_settings(), now=bench.NOW, workers=1)
         total = time.perf_counter() - started
     stage = total - vader[0]
     return {"posts": done, "stage_s": stage, "vader_s": vader[0], "ratio": vader[0] / stage}

@@ -18,9 +18,9 @@ from classify.language import detect_language
 from classify.pii import find_pii
 from classify.priority import score_priority, to_opportunity
 from classify.sentiment import score_sentiment
-from classify.settings import ClassifySettings, IntentRule
 from classify.text import compile_terms, to_scoring_text, to_words
 from earmark.models import UNSUPPORTED_LANGUAGE, Classification, Post
+from earmark.settings.classify import ClassifySettings, IntentRule
 
 # Bump whenever a rule, lexicon or threshold changes: stored classifications record it.
 CLASSIFIER_VERSION = "care-rules-3"

@@ -163,7 +163,7 @@ COMPLAINT: list[Cue] = [
         r"\bstill (?:no|not|hasn't|haven't|hasnt|havent|isn't|isnt|can't|cant|won't)\b|\byet "
         r"again\b|\bagain\?|\bwtf\b|\bsmh\b",
     ),
-    # Questions that reveal a problem (LABELING.md: question + complaint).
+    # Questions that reveal a problem are a question and a complaint.
     cue(
         0.7,
         "why how what what's whats",

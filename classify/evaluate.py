@@ -1,4 +1,4 @@
-"""Measure the classifier against a labeled CSV (the format of ../shared/eval/).
+"""Measure the classifier against a labeled CSV.
 
 Files: `id,text,sentiment`, `id,text,intents` (`|`-separated, primary first) or
 `id,text,sentiment,intents`. The CSV is streamed; only labels are kept in memory. With
@@ -9,7 +9,6 @@ raw text; for intents: negative -> complaint, positive -> praise, else other).
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -18,8 +17,8 @@ from pathlib import Path
 from typing import TextIO
 
 from classify.errors import EvaluateError
-from classify.settings import ClassifySettings
 from earmark.models import INTENTS, SENTIMENTS
+from earmark.settings.classify import ClassifySettings
 
 # Label spellings seen in public data sets that mean one of our intents.
 INTENT_ALIASES = {"outage_bug": "outage", "bug": "outage"}
@@ -270,94 +269,3 @@ def _intent_metrics(gold: list[list[str]], predicted: list[list[str]]) -> dict:
         "primary": score_labels(primary_gold, primary_pred, classes),
         "labels": score_multilabel(gold, predicted),
     }
-
-
-def render_evaluation_table(result: dict):
-    """Build a Rich renderable: summary, per-class scores and the sentiment confusion matrix."""
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    systems = ["ours"] + (["vader"] if result.get("baseline") else [])
-    heading = f"{result['file']}: {result['rows']} rows, classifier {result['classifier_version']}"
-    parts = [Text(heading)]
-    for task, metrics in (
-        ("sentiment", result.get("sentiment")),
-        ("intents", result.get("intents")),
-    ):
-        if not metrics:
-            continue
-        summary = Table(title=task, title_justify="left")
-        summary.add_column("metric")
-        for system in systems:
-            summary.add_column(system, justify="right")
-        if task == "sentiment":
-            rows = [("accuracy", ("accuracy",)), ("macro-F1", ("macro_f1",))]
-            views = {system: metrics[system] for system in systems}
-        else:
-            rows = [
-                ("primary accuracy", ("primary", "accuracy")),
-                ("primary macro-F1", ("primary", "macro_f1")),
-                ("multi-label macro-F1", ("labels", "macro_f1")),
-                ("exact label set", ("labels", "exact_match")),
-            ]
-            views = {system: metrics[system] for system in systems}
-        for label, path in rows:
-            summary.add_row(label, *(f"{_dig(views[s], path):.3f}" for s in systems))
-        parts.append(summary)
-        per_class_source = (
-            {s: metrics[s]["per_class"] for s in systems}
-            if task == "sentiment"
-            else {s: metrics[s]["labels"]["per_class"] for s in systems}
-        )
-        detail = Table(title=f"{task}: per class" + (" (multi-label)" if task == "intents" else ""))
-        detail.add_column("class")
-        detail.add_column("support", justify="right")
-        for system in systems:
-            for column in ("P", "R", "F1"):
-                detail.add_column(f"{system} {column}", justify="right")
-        for name, scores in per_class_source["ours"].items():
-            cells = []
-            for system in systems:
-                other = per_class_source[system].get(name, {"precision": 0, "recall": 0, "f1": 0})
-                cells += [
-                    f"{other['precision']:.2f}",
-                    f"{other['recall']:.2f}",
-                    f"{other['f1']:.2f}",
-                ]
-            detail.add_row(name, str(scores["support"]), *cells)
-        parts.append(detail)
-        confusion_source = metrics["ours"] if task == "sentiment" else metrics["ours"]["primary"]
-        confusion = Table(
-            title=f"{task}: confusion (rows gold, columns ours"
-            + (", primary intent)" if task == "intents" else ")")
-        )
-        confusion.add_column("gold \\ predicted")
-        for label in confusion_source["labels"]:
-            confusion.add_column(label, justify="right")
-        for gold, counts in confusion_source["confusion"].items():
-            confusion.add_row(gold, *(str(counts[label]) for label in confusion_source["labels"]))
-        parts.append(confusion)
-    return Group(*parts)
-
-
-def _dig(data: dict, path: tuple[str, ...]) -> float:
-    """Follow keys into nested dicts."""
-    for key in path:
-        data = data[key]
-    return data
-
-
-def render_evaluation(result: dict, fmt: str = "table", out: TextIO | None = None) -> None:
-    """Write an evaluation result to `out` as a table (Rich) or as JSON."""
-    out = out or sys.stdout
-    if fmt == "json":
-        out.write(json.dumps(result, indent=2, sort_keys=False) + "\n")
-        return
-    if fmt != "table":
-        raise EvaluateError(f"evaluate: unknown format {fmt!r}; use table or json")
-    from rich.console import Console
-
-    Console(file=out, width=max(100, Console(file=out).width)).print(
-        render_evaluation_table(result)
-    )

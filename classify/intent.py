@@ -1,4 +1,4 @@
-"""Intents: a transparent rule and lexicon layer over the taxonomy of LABELING.md.
+"""Intents: a transparent rule and lexicon layer over the intent taxonomy (earmark.models.INTENTS).
 
 Each built-in intent has families of cues (CUES in classify/intent_cues.py): a score, trigger
 words and a regex over the lowercased post text with links and handles removed. The regex only
@@ -6,7 +6,7 @@ runs when one of the trigger words is in the post (that keeps the stage fast); a
 intent the family's score. Sentiment is a feature: a negative post with no other cue is a
 complaint (that is how people complain to brands: "another 2 hours at the gate. great."), a
 positive one is praise. Custom intents from the config (`classify.intents`) are case-insensitive
-regexes. Intents come back in LABELING.md's precedence order (INTENT_PRECEDENCE), so the first is
+regexes. Intents come back in precedence order (INTENT_PRECEDENCE), so the first is
 the primary one an agent should act on; custom intents rank just before `praise`. `other` is
 only ever alone.
 """
@@ -19,9 +19,9 @@ from functools import lru_cache
 
 from classify.cues import Cue, CueIndex
 from classify.intent_cues import CUES
-from classify.settings import IntentRule
 from classify.text import to_words
 from earmark.models import INTENT_PRECEDENCE
+from earmark.settings.classify import IntentRule
 
 NEGATIVE_COMPLAINT_SCORE = 0.6  # negative post with no complaint cue: still most likely one
 POSITIVE_PRAISE_SCORE = 0.6

@@ -1,4 +1,4 @@
-"""The intent rule table: cue families per intent of LABELING.md (see classify.intent).
+"""The intent rule table: cue families per built-in intent (see classify.intent).
 
 Outage and complaint, the largest families, live in classify.outage_cues and
 classify.complaint_cues.

@@ -5,7 +5,7 @@ Stock VADER misreads posts written to brands in three ways, each fixed here by a
   handles, links and neutral terms first (classify.text.to_scoring_text);
 - politeness inside complaints ("please help", "thanks", "hope") reads as praise: in a post with
   a complaint signal those words score 0;
-- plain questions with only a mild word in them are neutral, as LABELING.md says;
+- plain questions with only a mild word in them are neutral (the labeling rule);
 - care phrases ("still waiting", "no response", "cancelled", "lost my bag", "on hold", "refund")
   are neutral or mild in VADER's general lexicon but plainly negative toward a brand: each adds
   a negative valence, and praise words next to them are damped (mostly sarcasm: "great service,
@@ -20,9 +20,9 @@ from typing import NamedTuple
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from classify.cues import Cue, CueIndex, cue
-from classify.settings import ClassifySettings
 from classify.text import to_words
 from classify.vader import score_valence, token_valences
+from earmark.settings.classify import ClassifySettings
 
 # Words of customer-care register whose general-lexicon valence is misleading in posts to a brand.
 CARE_LEXICON = {
@@ -185,7 +185,7 @@ CARE_CUES: dict[str, tuple[Cue, ...]] = {
     ),
 }
 _CARE_INDEX = CueIndex([(name, rule) for name, rules in CARE_CUES.items() for rule in rules])
-# LABELING.md: plain questions and requests are neutral. VADER reads mild words in them ("can I
+# Plain questions and requests are neutral. VADER reads mild words in them ("can I
 # get a window seat please?") as feeling; below this |compound| a question with no care cue is
 # neutral.
 QUESTION_NEUTRAL_BELOW = 0.4

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
-import re
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, nullcontext
 from datetime import datetime
@@ -13,26 +11,17 @@ from typing import NamedTuple
 
 from classify import CLASSIFIER_VERSION, Classifier, ClassifyError, TextResult, unread_language
 from classify.priority import add_context, content_part, to_opportunity
-from classify.settings import ClassifySettings
 from earmark.models import parse_iso
-from earmark.store.posts import content_values
+from earmark.settings.classify import ClassifySettings
+from earmark.store.classification_rows import (
+    classification_row,
+    content_columns,
+    outcome_columns,
+)
 
 # When a post matches several topics, the kind that decides its opportunity: our own support
 # handle first, then the brand, then competitors.
 KIND_PRECEDENCE = ("support", "brand", "competitor")
-_TERM_DECORATION = re.compile(r'^[@#"\']+|["\'*]+$')
-
-
-def effective_settings(config) -> ClassifySettings:
-    """Return the classify settings with every topic's terms added as neutral terms."""
-    settings = config.classify
-    terms = list(settings.neutral_terms)
-    for topic in config.topics:
-        for term in [*topic.terms, *topic.all]:
-            bare = _TERM_DECORATION.sub("", term).strip()
-            if bare and bare.lower() not in (t.lower() for t in terms):
-                terms.append(bare)
-    return dataclasses.replace(settings, neutral_terms=terms)
 
 
 def topic_kind(kinds: list[str]) -> str | None:
@@ -80,7 +69,7 @@ class ClassifyStream:
                 parse_iso(created_at) if created_at else None,
                 now,
             )
-            values.append((post_id, *parts.head, *priority, *parts.tail))
+            values.append(classification_row(post_id, parts.head, priority, parts.tail))
         return values
 
 
@@ -95,9 +84,11 @@ class _RowParts(NamedTuple):
 def _row_parts(content: TextResult, kind: str | None) -> _RowParts:
     """Split the row of a post with this content and topic kind (as classify.finish does)."""
     return _RowParts(
-        content_values(content, bool(content.pii)),
+        content_columns(content, bool(content.pii)),
         content_part(content.intents, content.sentiment, content.compound, kind),
-        (*to_opportunity(content.intents, kind, unread_language(content)), CLASSIFIER_VERSION),
+        outcome_columns(
+            *to_opportunity(content.intents, kind, unread_language(content)), CLASSIFIER_VERSION
+        ),
     )
 
 
@@ -120,7 +111,7 @@ def collector_paused() -> Iterator[None]:
 
 def classify_posts(
     store,
-    config,
+    settings: ClassifySettings,
     *,
     now: datetime,
     everything: bool = False,
@@ -132,9 +123,9 @@ def classify_posts(
     Each batch is saved in its own transaction, so a killed run resumes where it stopped.
     `should_stop` is checked between batches (run --max-duration). Only this thread reads
     and writes the store; with workers > 1 this process and workers-1 others classify, each
-    distinct text always in the same process so it is scored once.
+    distinct text always in the same process so it is scored once. settings come from
+    Config.classify_settings() (the classify section plus every topic's terms).
     """
-    settings = effective_settings(config)
     if workers > 1 and store.count_posts_to_classify(everything=everything) < MIN_PARALLEL_POSTS:
         workers = 1  # starting another process costs more than it saves on few posts
     batches = store.iter_posts_to_classify(settings.batch_size, everything=everything)

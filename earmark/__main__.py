@@ -1,3 +1,6 @@
+"""`python -m earmark`: the same as the `earmark` command."""
+
 from earmark.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

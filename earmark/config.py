@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from classify.settings import ClassifySettings
 from earmark.configload import ConfigError, FieldError, load_dataclass
 from earmark.models import INTENTS, SENTIMENTS, TOPIC_KINDS, parse_duration
-from export.alerts import AlertSettings
+from earmark.settings.alerts import AlertSettings
+from earmark.settings.classify import ClassifySettings
 
 DEFAULT_CONFIG = "earmark.yaml"
 DEFAULT_DB = "earmark.db"
 STRATEGIES = ("least_loaded", "round_robin", "manual")
 AGENT_MODELS = ("designated", "blended")
 AGENT_ROLES = ("agent", "expert")
+_TERM_DECORATION = re.compile(r'^[@#"\']+|["\'*]+$')
 
 
 def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
@@ -53,13 +57,7 @@ class Topic:
         _check_choice("kind", self.kind, TOPIC_KINDS)
         if not self.terms and not self.query:
             raise FieldError("terms", "give at least one term (or a query)")
-        if self.query:
-            from listen.query import QueryError, parse_query
-
-            try:
-                parse_query(self.query, topic=self.name)
-            except QueryError as error:
-                raise FieldError("query", str(error)) from None
+        # The query's syntax is the listen stage's to check: see StageChecks.
 
 
 @dataclass
@@ -170,7 +168,7 @@ class WebhookNotify:
     batch_size: int = 20
 
     def validate(self) -> None:
-        from listen.secrets import check_env_names
+        from earmark.secrets import check_env_names
 
         check_env_names(self, ["url_env", "signing_secret_env"])
         if not 1 <= self.batch_size <= 1000:
@@ -213,6 +211,17 @@ class Config:
                 if intent not in INTENTS and intent not in {r.name for r in self.classify.intents}:
                     raise FieldError(f"queues[{i}].match.intents", f"unknown intent {intent!r}")
 
+    def classify_settings(self) -> ClassifySettings:
+        """Return the classify stage's settings: every topic's terms added as neutral terms."""
+        settings = self.classify
+        terms = list(settings.neutral_terms)
+        for topic in self.topics:
+            for term in [*topic.terms, *topic.all]:
+                bare = _TERM_DECORATION.sub("", term).strip()
+                if bare and bare.lower() not in (t.lower() for t in terms):
+                    terms.append(bare)
+        return dataclasses.replace(settings, neutral_terms=terms)
+
     def topic(self, name: str) -> Topic:
         for topic in self.topics:
             if topic.name == name:
@@ -228,7 +237,19 @@ def _unique(key: str, names: list[str]) -> None:
         seen.add(name)
 
 
-def parse_config(data: Any, origin: str = "<config>") -> Config:
+@dataclass(frozen=True)
+class StageChecks:
+    """What only the stages know, handed to the loader by the application (cli/configfile.py)."""
+
+    source_names: Sequence[str]
+    # The settings dataclass of a source, by name.
+    settings_class: Callable[[str], type]
+    # Raise ValueError, with a one-line message, when a topic's query does not parse.
+    # (the query, the topic's name).
+    check_query: Callable[[str, str], None]
+
+
+def parse_config(data: Any, origin: str = "<config>", *, checks: StageChecks) -> Config:
     """Validate already-parsed YAML data into a Config; errors are prefixed with origin."""
     if data is None:
         data = {}
@@ -236,32 +257,41 @@ def parse_config(data: Any, origin: str = "<config>") -> Config:
         raise ConfigError(f"{origin}: the top level must be a mapping of keys")
     try:
         config = load_dataclass(Config, data)
-        config.sources = _load_sources(config.sources)
+        _check_queries(config.topics, checks)
+        config.sources = _load_sources(config.sources, checks)
     except ConfigError as error:
         raise ConfigError(f"{origin}: {error}") from None
     config.path = origin
     return config
 
 
-def _load_sources(sources: dict[str, Any]) -> dict[str, Any]:
-    """Validate each listed source's options against that source's settings class."""
-    from listen.registry import SOURCE_NAMES, settings_class
+def _check_queries(topics: list[Topic], checks: StageChecks) -> None:
+    for i, topic in enumerate(topics):
+        if topic.query:
+            try:
+                checks.check_query(topic.query, topic.name)
+            except ValueError as error:
+                raise ConfigError(f"topics[{i}].query: {error}") from None
 
+
+def _load_sources(sources: dict[str, Any], checks: StageChecks) -> dict[str, Any]:
+    """Validate each listed source's options against that source's settings class."""
+    names = list(checks.source_names)
     loaded = {}
     for name, options in sources.items():
-        if name not in SOURCE_NAMES:
+        if name not in names:
             import difflib
 
-            hint = difflib.get_close_matches(name, SOURCE_NAMES, n=1)
+            hint = difflib.get_close_matches(name, names, n=1)
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise ConfigError(
-                f"sources.{name}: unknown source{suggestion}; known: {', '.join(SOURCE_NAMES)}"
+                f"sources.{name}: unknown source{suggestion}; known: {', '.join(names)}"
             )
-        loaded[name] = load_dataclass(settings_class(name), options, f"sources.{name}")
+        loaded[name] = load_dataclass(checks.settings_class(name), options, f"sources.{name}")
     return loaded
 
 
-def load_config(path: str | os.PathLike) -> Config:
+def load_config(path: str | os.PathLike, *, checks: StageChecks) -> Config:
     """Read and validate a YAML config file."""
     origin = str(path)
     try:
@@ -279,7 +309,7 @@ def load_config(path: str | os.PathLike) -> Config:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ConfigError(f"{origin}: invalid YAML{where}: {problem}") from None
-    return parse_config(data, origin)
+    return parse_config(data, origin, checks=checks)
 
 
 def resolve_config_path(option: str | None, env: dict | None = None) -> str | None:

@@ -22,7 +22,7 @@ INTENTS = (
     "spam",
     "other",
 )
-# LABELING.md: when in doubt, the primary intent is the first of these that applies.
+# When in doubt, the primary intent is the first of these that applies (docs/classification.md).
 INTENT_PRECEDENCE = (
     "outage",
     "churn_risk",
@@ -148,6 +148,23 @@ class Post:
         return f"{self.platform}:{self.native_id}"
 
 
+# The fields a post has in earmark's JSONL post format and in a file source's `mapping`.
+POST_FIELDS = (
+    "id",
+    "platform",
+    "native_id",
+    "url",
+    "author",
+    "author_name",
+    "author_reach",
+    "text",
+    "lang",
+    "created_at",
+    "parent_id",
+    "thread_id",
+)
+
+
 @dataclass
 class TopicMatch:
     """A post matched a topic, with the terms that made it match."""
@@ -168,7 +185,7 @@ class Classification:
     neu: float
     neg: float
     language: str | None
-    intents: list[tuple[str, float]]  # LABELING.md precedence order, primary first, scored
+    intents: list[tuple[str, float]]  # INTENT_PRECEDENCE order, primary first, scored
     pii: list[str]  # e.g. ["email", "order_number"]
     reply_privately: bool
     priority: int  # 0-100

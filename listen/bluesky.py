@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from earmark.models import Post
+from earmark.secrets import check_env_names, read_secret, redact, register_secret
 from listen.base import AuthError, Batch, HttpSourceSettings, MissingCredentials, SourceError
 from listen.bluesky_parse import (
     format_time,
@@ -37,7 +38,6 @@ from listen.bluesky_session import (
 )
 from listen.http import BudgetExhausted, HttpClient, safe_url
 from listen.search_terms import search_terms
-from listen.secrets import check_env_names, read_secret, redact, register_secret
 from listen.tokens import post_json
 
 if TYPE_CHECKING:

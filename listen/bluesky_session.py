@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-from listen.secrets import register_secret
+from earmark.secrets import register_secret
 
 log = logging.getLogger("earmark.listen.bluesky")
 

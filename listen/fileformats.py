@@ -13,22 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from earmark.models import Post, parse_iso
+from earmark.models import POST_FIELDS, Post, parse_iso
 
-POST_FIELDS = (
-    "id",
-    "platform",
-    "native_id",
-    "url",
-    "author",
-    "author_name",
-    "author_reach",
-    "text",
-    "lang",
-    "created_at",
-    "parent_id",
-    "thread_id",
-)
 # The header of the public "Customer Support on Twitter" dataset (Kaggle, thoughtvector).
 TWCS_COLUMNS = (
     "tweet_id",

@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import ClassVar
 
+from earmark.secrets import read_secret
 from listen.http import HttpClient
-from listen.secrets import read_secret
 
 
 class HttpSource:

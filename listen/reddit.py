@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, ClassVar
 from earmark import __version__
 from earmark.configload import FieldError
 from earmark.models import Post
+from earmark.secrets import check_env_names, read_secret, register_secret
 from listen.base import AuthError, Batch, HttpSourceSettings, MissingCredentials, SourceError
 from listen.http import BudgetExhausted, HttpClient
 from listen.reddit_parse import WEB_URL, parse_feed, parse_listing, parse_thing
 from listen.search_terms import search_terms
-from listen.secrets import check_env_names, read_secret, register_secret
 from listen.tokens import post_json
 
 if TYPE_CHECKING:

@@ -13,10 +13,10 @@ from typing import Any
 
 import requests
 
+from earmark.secrets import redact, register_basic_auth
 from listen.base import AuthError, SourceError
 from listen.deadline import Watch
 from listen.http import BudgetExhausted, DeadlineReached, HttpClient, safe_url
-from listen.secrets import redact, register_basic_auth
 
 
 def post_json(

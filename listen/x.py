@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from earmark.configload import FieldError
 from earmark.models import Post, parse_iso, to_iso, utcnow
+from earmark.secrets import check_env_names, read_secret
 from listen.base import Batch, HttpSourceSettings, MissingCredentials, SourceError
 from listen.html import unescape_basic
 from listen.http import BudgetExhausted, HttpClient, PlatformError, note_stop
 from listen.languages import to_bcp47, to_platform_code
 from listen.records import parse_each
 from listen.search_terms import search_terms
-from listen.secrets import check_env_names, read_secret
 
 if TYPE_CHECKING:
     from earmark.config import Topic

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import count
 
-from earmark.config import Config, parse_config
+from earmark.cli.configfile import parse_config
+from earmark.config import Config
 from earmark.models import Classification, Post, TopicMatch, to_iso
 from earmark.store import Store
 from earmark.store.alerts import AlertsMixin

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from earmark.config import Config, parse_config
+from earmark.cli.configfile import parse_config
+from earmark.config import Config
 from earmark.models import Classification, Post, TopicMatch
 from earmark.store import Store
 

@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from classify.stage import classify_posts
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
+from earmark.cli.output import write_table
 from earmark.models import OPEN_STATUSES, parse_iso
 from earmark.store import Store
 from export.formats.writer import ExportFilters, write_export
-from export.routing import route_opportunities
+from export.queues.routing import route_opportunities
 from listen.base import Batch
 from listen.runner import run_listen
 
@@ -112,12 +113,17 @@ def page_source(parse, page):
 def run_stages(store, config, **listen_options):
     """Listen, classify, route and export every format; return the listen report."""
     report = run_listen(store, config, env={}, now=NOW, **listen_options)
-    classify_posts(store, config, now=NOW)
+    classify_posts(store, config.classify_settings(), now=NOW)
     route_opportunities(store, config, now=NOW)
     for fmt in FORMATS:
         out = io.StringIO()
         write_export(
-            store, out, fmt=fmt, now=NOW, filters=ExportFilters(status=list(OPEN_STATUSES))
+            store,
+            out,
+            fmt=fmt,
+            now=NOW,
+            filters=ExportFilters(status=list(OPEN_STATUSES)),
+            render_table=write_table,
         )
         out.getvalue().encode("utf-8")  # what reaches a terminal, a pipe or Slack
     return report

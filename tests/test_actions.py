@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from queue_fixtures import NOW, add_post, events, make_config, make_store
 
-from export import actions
-from export.actions import QueueError, resolve_actor
-from export.queue_views import next_item
-from export.routing import route_opportunities
+from export.queues import actions
+from export.queues.actions import QueueError, resolve_actor
+from export.queues.routing import route_opportunities
+from export.queues.views import next_item
 
 LATER = NOW + timedelta(minutes=10)
 CONFIG = make_config(

@@ -23,7 +23,7 @@ from smtpserver import LocalSMTP
 
 from earmark.cli import cli
 from earmark.models import to_iso
-from export.alert_stage import run_alerts
+from export.alerts.stage import run_alerts
 
 HOOK = "/services/T000/B000/XXXX"
 HOSTILE = "acme login down <!channel> <http://evil.example|click> & more"
@@ -158,7 +158,7 @@ def write_config(tmp_path, alerts, **extra) -> str:
 @pytest.fixture
 def cli_store(tmp_path, monkeypatch):
     """The CLI's database with a spike in it (the CLI opens a Store with AlertsMixin)."""
-    monkeypatch.setattr("earmark.app.Store", AlertStore)
+    monkeypatch.setattr("earmark.cli.app.Store", AlertStore)
     path = tmp_path / "e.db"
     with AlertStore(path) as opened:
         spike(opened)

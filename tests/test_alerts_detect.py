@@ -10,16 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from earmark.configload import ConfigError
-from export.alert_terms import pick_examples, tokenize, top_terms
-from export.alerts import (
-    AlertSettings,
-    AlertWindow,
-    baseline_stats,
-    check_spike,
-    load_alert_settings,
-    next_state,
-    z_score,
-)
+from earmark.settings.alerts import AlertSettings, AlertWindow, load_alert_settings
+from export.alerts.detect import baseline_stats, check_spike, next_state, z_score
+from export.alerts.terms import pick_examples, tokenize, top_terms
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 COOLDOWN = timedelta(hours=2)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from export.alert_messages import render_email, render_row, render_slack, render_text
-from export.alerts import Alert
+from export.alerts.detect import Alert
+from export.alerts.messages import render_email, render_row, render_slack, render_text
 
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
 

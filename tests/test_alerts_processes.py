@@ -19,7 +19,7 @@ from killhelpers import spawn_earmark, subprocess_env
 from test_delivery_processes import finish
 
 from earmark.models import to_iso
-from export.alert_delivery import alert_delivery_id
+from export.alerts.channels import alert_delivery_id
 
 SECRET = "whsec-alerts-test-0123456789"
 CONFIG = """\

@@ -19,8 +19,8 @@ from alertseries import (
     make_config,
 )
 
-from export.alert_stage import explain_alerts, run_alerts
-from export.alerts import AlertError
+from export.alerts.detect import AlertError
+from export.alerts.stage import explain_alerts, run_alerts
 
 
 @pytest.fixture

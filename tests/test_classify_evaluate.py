@@ -11,10 +11,10 @@ from classify.evaluate import (
     EvaluateError,
     evaluate_file,
     load_labeled,
-    render_evaluation,
     score_labels,
     score_multilabel,
 )
+from earmark.cli.evaluation_report import render_evaluation
 
 SENTIMENT_CSV = """id,text,sentiment
 1,"Thank you so much, the crew was wonderful!",positive

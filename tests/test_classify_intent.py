@@ -6,8 +6,8 @@ import pytest
 
 from classify import classify_text
 from classify.intent import detect_intents
-from classify.settings import ClassifySettings, IntentRule
 from earmark.models import INTENT_PRECEDENCE
+from earmark.settings.classify import ClassifySettings, IntentRule
 
 
 def names(text: str, **kwargs) -> list[str]:

@@ -6,8 +6,8 @@ import pytest
 
 from classify import classify_text
 from classify.cues import CueIndex, cue
-from classify.settings import ClassifySettings
 from classify.text import to_words
+from earmark.settings.classify import ClassifySettings
 
 # Brand names a team would list as topic terms: the classifier sees them as "@user".
 BRANDS = ClassifySettings(neutral_terms=["Zapnet", "Kestrel Mobile", "Orbitel"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from classify import classify_text
 from classify.language import detect_language, looks_english
-from classify.settings import ClassifySettings
 from earmark.models import UNSUPPORTED_LANGUAGE
+from earmark.settings.classify import ClassifySettings
 
 
 def test_english_fast_path():

@@ -11,8 +11,8 @@ from classify.sentiment import (
     score_stock,
     to_label,
 )
-from classify.settings import ClassifySettings
 from classify.text import compile_terms, to_scoring_text
+from earmark.settings.classify import ClassifySettings
 
 
 def score(text: str, terms: tuple[str, ...] = ()) -> str:

@@ -13,10 +13,9 @@ from classify.stage import (
     ClassifyStream,
     _worker,
     classify_posts,
-    effective_settings,
     topic_kind,
 )
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
 from earmark.models import Post, TopicMatch, parse_iso
 from earmark.store import Store
 from earmark.store.posts import TO_CLASSIFY_COLUMNS, classification_values
@@ -77,16 +76,16 @@ def labels(store: Store) -> list[tuple]:
 def test_classify_posts_labels_every_post_once_and_is_silent_after(tmp_path):
     store = Store(tmp_path / "a.db")
     ids = fill(store, 20)
-    assert classify_posts(store, make_config(), now=NOW) == 20
+    assert classify_posts(store, make_config().classify_settings(), now=NOW) == 20
     assert [row[0] for row in labels(store)] == sorted(ids)
-    assert classify_posts(store, make_config(), now=NOW) == 0
+    assert classify_posts(store, make_config().classify_settings(), now=NOW) == 0
 
 
 def test_classify_posts_matches_classify_text(tmp_path):
     store = Store(tmp_path / "a.db")
     fill(store, 8)
     config = make_config()
-    classify_posts(store, config, now=NOW)
+    classify_posts(store, config.classify_settings(), now=NOW)
     row = store.conn.execute(
         "SELECT sentiment, primary_intent, priority, opportunity FROM classifications "
         "WHERE post_id = 'x:0'"
@@ -96,7 +95,7 @@ def test_classify_posts_matches_classify_text(tmp_path):
         topic_kind="support",
         author_reach=0,
         created_at=NOW - timedelta(minutes=8),
-        settings=effective_settings(config),
+        settings=config.classify_settings(),
         now=NOW,
     )
     assert row == (
@@ -112,10 +111,10 @@ def test_two_workers_store_exactly_what_one_worker_stores(tmp_path, monkeypatch)
     one, two = Store(tmp_path / "one.db"), Store(tmp_path / "two.db")
     fill(one, 30)
     fill(two, 30)
-    assert classify_posts(one, make_config(), now=NOW, workers=1) == 30
-    assert classify_posts(two, make_config(), now=NOW, workers=2) == 30
+    assert classify_posts(one, make_config().classify_settings(), now=NOW, workers=1) == 30
+    assert classify_posts(two, make_config().classify_settings(), now=NOW, workers=2) == 30
     assert labels(two) == labels(one)
-    assert classify_posts(two, make_config(), now=NOW, workers=2) == 0
+    assert classify_posts(two, make_config().classify_settings(), now=NOW, workers=2) == 0
 
 
 def test_repeated_texts_are_scored_once_across_batches(tmp_path, monkeypatch):
@@ -129,28 +128,33 @@ def test_repeated_texts_are_scored_once_across_batches(tmp_path, monkeypatch):
         return real(text, lang, settings, *cache)
 
     monkeypatch.setattr(classify, "_classify_content", counting)
-    assert classify_posts(store, make_config(batch_size=3), now=NOW) == 40
+    assert classify_posts(store, make_config(batch_size=3).classify_settings(), now=NOW) == 40
     assert sorted(scored) == sorted(TEXTS)
 
 
 def test_a_stopped_run_resumes_where_it_stopped(tmp_path):
     store = Store(tmp_path / "a.db")
     fill(store, 10)
-    assert classify_posts(store, make_config(batch_size=4), now=NOW, should_stop=lambda: True) == 4
-    assert classify_posts(store, make_config(batch_size=4), now=NOW) == 6
+    assert (
+        classify_posts(
+            store, make_config(batch_size=4).classify_settings(), now=NOW, should_stop=lambda: True
+        )
+        == 4
+    )
+    assert classify_posts(store, make_config(batch_size=4).classify_settings(), now=NOW) == 6
     assert len(labels(store)) == 10
 
 
 def test_everything_relabels_every_post(tmp_path):
     store = Store(tmp_path / "a.db")
     fill(store, 7)
-    classify_posts(store, make_config(), now=NOW)
-    assert classify_posts(store, make_config(), now=NOW, everything=True) == 7
+    classify_posts(store, make_config().classify_settings(), now=NOW)
+    assert classify_posts(store, make_config().classify_settings(), now=NOW, everything=True) == 7
     assert len(labels(store)) == 7
 
 
 def test_stream_keeps_order_across_calls():
-    stream = ClassifyStream(effective_settings(make_config()), NOW)
+    stream = ClassifyStream(make_config().classify_settings(), NOW)
     rows = [(f"x:{i}", t, None, 1, None, "brand", i) for i, t in enumerate(TEXTS)]
     first = stream.rows(rows[:5])
     second = stream.rows(rows[5:])
@@ -161,7 +165,7 @@ def test_a_failing_task_comes_back_as_a_classify_error():
     inbox, outbox = queue.Queue(), queue.Queue()
     inbox.put((0, 1, [("x:1", None)]))  # a malformed row: the worker cannot classify it
     inbox.put(None)
-    _worker(inbox, outbox, effective_settings(make_config()), NOW)
+    _worker(inbox, outbox, make_config().classify_settings(), NOW)
     seq, part, result = outbox.get_nowait()
     assert (seq, part) == (0, 1)
     assert isinstance(result, ClassifyError)
@@ -171,15 +175,15 @@ def test_a_failing_task_comes_back_as_a_classify_error():
 def test_new_posts_and_an_unlabelled_old_post_are_all_found(tmp_path):
     store = Store(tmp_path / "a.db")
     fill(store, 12)
-    classify_posts(store, make_config(), now=NOW)
+    classify_posts(store, make_config().classify_settings(), now=NOW)
     store.conn.execute("DELETE FROM classifications WHERE post_id = 'x:2'")
     store.save_posts(
         [Post(platform="x", native_id="new", text="acme is down again", created_at=NOW)],
         [TopicMatch("x:new", "acme", "brand", [])],
     )
-    assert classify_posts(store, make_config(), now=NOW) == 2
+    assert classify_posts(store, make_config().classify_settings(), now=NOW) == 2
     assert {row[0] for row in labels(store)} >= {"x:2", "x:new"}
-    assert classify_posts(store, make_config(), now=NOW) == 0
+    assert classify_posts(store, make_config().classify_settings(), now=NOW) == 0
 
 
 def test_few_posts_are_classified_without_starting_workers(tmp_path, monkeypatch):
@@ -190,7 +194,7 @@ def test_few_posts_are_classified_without_starting_workers(tmp_path, monkeypatch
         raise AssertionError("a worker process was started for 5 posts")
 
     monkeypatch.setattr("classify.stage._in_workers", no_workers)
-    assert classify_posts(store, make_config(), now=NOW, workers=2) == 5
+    assert classify_posts(store, make_config().classify_settings(), now=NOW, workers=2) == 5
     assert store.count_posts_to_classify() == 0
     assert store.count_posts_to_classify(everything=True) == 5
 
@@ -218,7 +222,7 @@ def test_classify_many_keeps_a_text_repeated_all_through_the_stream_cached(monke
 
 
 def test_stream_rows_are_what_classify_text_gives_each_post():
-    stream = ClassifyStream(effective_settings(make_config()), NOW)
+    stream = ClassifyStream(make_config().classify_settings(), NOW)
     rows = [
         dict(zip(TO_CLASSIFY_COLUMNS, (
             f"x:{i}", t, ("en", None, "fr")[i % 3], i * 900,
@@ -227,7 +231,7 @@ def test_stream_rows_are_what_classify_text_gives_each_post():
         ), strict=True))
         for i, t in enumerate(TEXTS * 2)
     ]  # fmt: skip
-    settings = effective_settings(make_config())
+    settings = make_config().classify_settings()
     expected = [
         classification_values(
             dataclasses.replace(

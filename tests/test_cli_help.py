@@ -47,3 +47,17 @@ def test_python_dash_m_earmark_runs(tmp_path):
         [sys.executable, "-m", "earmark", "--version"], capture_output=True, text=True, check=True
     )
     assert done.stdout == f"earmark, version {__version__}\n"
+
+
+def test_python_dash_m_earmark_runs_the_same_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "earmark", "--version"], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        f"earmark, version {__version__}\n",
+        "",
+    )

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from earmark.cli import cli
-from earmark.config import load_config, parse_config
+from earmark.cli.configfile import load_config, parse_config
 from earmark.configload import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent

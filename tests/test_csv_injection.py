@@ -15,7 +15,8 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from earmark.output import safe_csv_cell, write_records
+from earmark.cli.output import write_records
+from earmark.csvsafe import safe_csv_cell
 from export.formats.records import RECORD_COLUMNS, write_csv
 
 FORMULA_SIGNS = "=+-@"

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from smtpserver import LocalSMTP
 
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
 from earmark.configload import ConfigError
 from earmark.models import parse_iso
 from earmark.store import Store
@@ -45,7 +45,7 @@ def store(tmp_path):
 def notify(store, channel, settings, env, **options):
     config = parse_config({"notify": {channel: settings}})
     return notify_new(
-        store, config, channel, now=parse_iso(NOW), sleep=lambda s: None, env=env, **options
+        store, config.notify, channel, now=parse_iso(NOW), sleep=lambda s: None, env=env, **options
     )
 
 
@@ -164,7 +164,7 @@ def test_an_email_digest_keeps_its_message_id_when_sent_again_later(tmp_path):
         config = parse_config({"notify": {"email": settings}})
         for now in ("2026-03-02T12:00:00Z", "2026-03-02T12:05:00Z"):
             store.conn.execute("DELETE FROM exports")  # as if the first was never recorded
-            notify_new(store, config, "email", now=parse_iso(now), env={})
+            notify_new(store, config.notify, "email", now=parse_iso(now), env={})
         first, second = (m.parsed for m in smtp.messages)
     assert first["Date"] != second["Date"]
     assert first["Message-ID"] == second["Message-ID"]

@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from export.escape import (
+from export.formats.escape import (
     clean_text,
     csv_cell,
     header_value,

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from queue_fixtures import NOW, add_post, make_config, make_store
 
-from export import actions
-from export.metrics import compute_stats, percentile, table_columns, to_table_rows
-from export.routing import route_opportunities
-from export.sparkline import render_sparkline
+from export.queues import actions
+from export.queues.metrics import compute_stats, percentile, table_columns, to_table_rows
+from export.queues.routing import route_opportunities
+from export.queues.sparkline import render_sparkline
 
 CONFIG = make_config(
     queues=[
@@ -255,7 +255,7 @@ def test_sparkline():
 def test_render_stats_for_the_demo(store):
     import io
 
-    from export.metrics import render_stats
+    from earmark.cli.queue_tables import render_stats
 
     out = io.StringIO()
     records = compute_stats(

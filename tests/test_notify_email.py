@@ -10,7 +10,7 @@ from exportdata import NOW, add_calm, add_hostile, add_many
 from smtpserver import LocalSMTP
 
 from earmark.cli import cli
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
 from earmark.models import parse_iso
 from earmark.store import Store
 from export.notify import NotifyError, notify_new
@@ -54,7 +54,13 @@ def send(store, smtp, env=None, **options):
     sleeps = Sleeps()
     env = {"TEST_SMTP_PASSWORD": PASSWORD} if env is None else env
     report = notify_new(
-        store, email_config(smtp), "email", now=parse_iso(NOW), sleep=sleeps, env=env, **options
+        store,
+        email_config(smtp).notify,
+        "email",
+        now=parse_iso(NOW),
+        sleep=sleeps,
+        env=env,
+        **options,
     )
     return report, sleeps
 
@@ -168,7 +174,7 @@ def test_unreachable_server_is_retried(store):
         {"notify": {"email": {"smtp_host": "127.0.0.1", "smtp_port": 9, "to": ["a@b.example"]}}}
     )
     sleeps = Sleeps()
-    report = notify_new(store, config, "email", now=parse_iso(NOW), sleep=sleeps, env={})
+    report = notify_new(store, config.notify, "email", now=parse_iso(NOW), sleep=sleeps, env={})
     assert sleeps == [2.0, 4.0, 8.0]
     assert report.errors[0].startswith("email: cannot deliver through SMTP 127.0.0.1:9 (")
 
@@ -237,5 +243,5 @@ def send_with(store, server, **settings):
     )
     sleeps = Sleeps()
     env = {"TEST_SMTP_PASSWORD": PASSWORD}
-    report = notify_new(store, config, "email", now=parse_iso(NOW), sleep=sleeps, env=env)
+    report = notify_new(store, config.notify, "email", now=parse_iso(NOW), sleep=sleeps, env=env)
     return report, sleeps

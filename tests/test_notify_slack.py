@@ -17,7 +17,7 @@ from exportdata import NOW, add_calm, add_hostile, add_many
 from httpserver import LocalServer
 
 from earmark.cli import cli
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
 from earmark.models import parse_iso
 from earmark.store import Store
 from export.notify import NotifyError, notify_new
@@ -52,7 +52,9 @@ def send(store, server, **options):
     sleeps = Sleeps()
     if "env" not in options:
         options["env"] = {"TEST_SLACK_HOOK": server.url(HOOK)}
-    report = notify_new(store, config(), "slack", now=parse_iso(NOW), sleep=sleeps, **options)
+    report = notify_new(
+        store, config().notify, "slack", now=parse_iso(NOW), sleep=sleeps, **options
+    )
     return report, sleeps
 
 
@@ -170,18 +172,18 @@ def test_filters_from_settings_and_arguments(store, server):
 
 def test_missing_or_bad_webhook_is_a_clear_error(store):
     with pytest.raises(NotifyError) as missing:
-        notify_new(store, config(), "slack", now=parse_iso(NOW), env={})
+        notify_new(store, config().notify, "slack", now=parse_iso(NOW), env={})
     assert str(missing.value) == (
         "slack: $TEST_SLACK_HOOK is not set; export the incoming-webhook URL there"
     )
     with pytest.raises(NotifyError) as bad:
         notify_new(
-            store, config(), "slack", now=parse_iso(NOW), env={"TEST_SLACK_HOOK": "x:secret"}
+            store, config().notify, "slack", now=parse_iso(NOW), env={"TEST_SLACK_HOOK": "x:secret"}
         )
     assert str(bad.value) == "slack: $TEST_SLACK_HOOK does not hold an http(s) URL; check its value"
     assert "secret" not in str(bad.value)
     with pytest.raises(NotifyError) as unconfigured:
-        notify_new(store, parse_config({}), "slack", now=parse_iso(NOW), env={})
+        notify_new(store, parse_config({}).notify, "slack", now=parse_iso(NOW), env={})
     assert str(unconfigured.value) == (
         "notify.slack is not configured; add a notify.slack section to the config"
     )

@@ -8,7 +8,7 @@ import pytest
 from exportdata import NOW, add_calm, add_hostile, add_many
 from httpserver import LocalServer
 
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
 from earmark.models import parse_iso
 from earmark.store import Store
 from export.notify import NotifyError, notify_new
@@ -41,7 +41,7 @@ def send(store, server, settings=None, env=None, **options):
     config = parse_config({"notify": {"webhook": webhook}})
     env = {"TEST_HOOK": server.url(PATH), **(env or {})}
     report = notify_new(
-        store, config, "webhook", now=parse_iso(NOW), sleep=sleeps, env=env, **options
+        store, config.notify, "webhook", now=parse_iso(NOW), sleep=sleeps, env=env, **options
     )
     return report, sleeps
 
@@ -95,7 +95,7 @@ def test_batches_of_20_or_batch_size(tmp_path, server):
 def test_missing_url(store):
     config = parse_config({"notify": {"webhook": {}}})
     with pytest.raises(NotifyError) as error:
-        notify_new(store, config, "webhook", now=parse_iso(NOW), env={})
+        notify_new(store, config.notify, "webhook", now=parse_iso(NOW), env={})
     assert str(error.value) == (
         "webhook: $EARMARK_WEBHOOK_URL is not set; export the endpoint URL there"
     )

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from earmark.cli import cli
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
+from earmark.cli.pipeline import run_pipeline
 from earmark.models import Post, parse_iso
-from earmark.pipeline import run_pipeline
 from earmark.store import Store
 from listen.file import FileSettings, FileSource
 from listen.fileformats import POST_FIELDS, TWCS_COLUMNS, RowError, to_post

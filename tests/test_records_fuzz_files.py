@@ -26,7 +26,7 @@ from recordsfuzz import (
     run_stages,
 )
 
-from earmark.config import parse_config
+from earmark.cli.configfile import parse_config
 from earmark.store import Store
 from listen.file import FileSettings, FileSource
 

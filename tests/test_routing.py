@@ -8,7 +8,7 @@ import pytest
 from queue_fixtures import NOW, add_post, events, make_config, make_store, opportunities
 
 from earmark.config import QueueMatch
-from export.routing import match_rule, route_opportunities, thread_key
+from export.queues.routing import match_rule, route_opportunities, thread_key
 
 
 @pytest.fixture
@@ -190,8 +190,8 @@ def test_sync_agents_keeps_removed_agents_and_returns_their_work(store):
 
 
 def test_a_follow_up_after_our_answer_is_new_work_for_the_same_agent(store):
-    from export.actions import respond
-    from export.metrics import compute_stats
+    from export.queues.actions import respond
+    from export.queues.metrics import compute_stats
 
     config = make_config(agents=[{"name": "ana", "queues": ["support"]}])
     add_post(store, "1", thread_id="t", created_at=NOW - timedelta(minutes=9))

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from queue_fixtures import NOW, add_post, agent_of, events, make_config, make_store, opportunities
 
-from export.assign import effective_capacity
-from export.routing import route_opportunities
+from export.queues.assign import effective_capacity
+from export.queues.routing import route_opportunities
 
 
 @pytest.fixture
@@ -177,7 +177,7 @@ def test_language_inactive_expert_and_queue_constraints(store):
 
 
 def test_language_rejection_is_recorded_for_explain(store):
-    from export.queue_views import explain, render_explanation
+    from export.queues.views import explain, render_explanation
 
     config = make_config(agents=[{"name": "ana", "queues": ["support"], "languages": ["en"]}])
     add_post(store, "es", language="es")
@@ -209,7 +209,8 @@ def test_skills_naming_a_queue_count_as_serving_it(store):
 def test_agent_queues_for_the_demo(store):
     import io
 
-    from export.queue_views import agent_queues, write_agent_queues
+    from earmark.cli.queue_tables import write_agent_queues
+    from export.queues.views import agent_queues
 
     config = make_config(
         agents=[

@@ -10,7 +10,7 @@ from queue_fixtures import NOW, make_config, make_store
 
 from earmark.models import to_iso
 from earmark.store import Store
-from export.assign import (
+from export.queues.assign import (
     SYSTEM_ACTOR,
     assign_pending,
     consider,
@@ -18,7 +18,7 @@ from export.assign import (
     pick_least_loaded,
     pick_round_robin,
 )
-from export.routing import sync_agents
+from export.queues.routing import sync_agents
 
 
 def _full_scan(store, config, *, now):

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from queue_fixtures import NOW, add_post, events, make_config, make_store, opportunities
 
-from export.actions import claim
-from export.routing import route_opportunities
-from export.sla import sla_state
+from export.queues.actions import claim
+from export.queues.routing import route_opportunities
+from export.queues.sla import sla_state
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_inactive_agents_work_goes_back_to_the_pool(store):
 
 
 def test_render_sla_reads_naturally():
-    from export.queue_views import render_sla
+    from export.queues.views import render_sla
 
     assert render_sla({"sla": "on_track", "sla_left": "47m"}) == "on_track (47m left)"
     assert render_sla({"sla": "breached", "sla_left": "-1h05m"}) == "breached (1h05m overdue)"

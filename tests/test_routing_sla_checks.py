@@ -10,8 +10,8 @@ from queue_fixtures import NOW, make_config, make_store
 
 from earmark.models import OPEN_STATUSES, parse_duration, parse_iso, to_iso
 from earmark.store import queues as store_queues
-from export.actions import return_to_pool
-from export.sla import SLA_BUMPS, _bump, refresh_sla, sla_state
+from export.queues.actions import return_to_pool
+from export.queues.sla import SLA_BUMPS, _bump, refresh_sla, sla_state
 
 
 def _full_scan(store, config, *, now):

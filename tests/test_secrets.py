@@ -14,11 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_source_bluesky import post_view, search_body, session_body
 
+from earmark import secrets as secrets_module
 from earmark.cli import cli
-from earmark.config import load_config
+from earmark.cli.configfile import load_config
 from earmark.configload import ConfigError
-from listen import secrets as secrets_module
-from listen.secrets import (
+from earmark.secrets import (
     REDACTED,
     RedactingFilter,
     read_secret,
@@ -281,7 +281,7 @@ def test_missing_credentials_are_one_line_naming_the_variables(tmp_path, server)
     assert server.requests == []
 
 
-# earmark/output.py still calls click.get_text_stream (deprecated in click 8.5): not ours to fix.
+# earmark/cli/output.py still calls click.get_text_stream (deprecated in click 8.5): not ours.
 @pytest.mark.filterwarnings("ignore:'get_text_stream' is deprecated:DeprecationWarning")
 def test_sources_command_shows_whether_set_never_the_value(tmp_path):
     config = tmp_path / "earmark.yaml"

@@ -301,7 +301,7 @@ def test_runs_and_sources_scrub_rows_written_before_scrubbing_existed(tmp_path):
 def test_other_libraries_warnings_reach_stderr_scrubbed(capsys):
     import logging
 
-    from earmark.app import App
+    from earmark.cli.app import App
     from earmark.redaction import register_secret
 
     App(verbose=0).configure_logging()

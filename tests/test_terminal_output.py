@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 from queue_fixtures import add_post, make_store
 
 from earmark.cli import cli
-from earmark.output import write_records, write_table
+from earmark.cli.output import write_records, write_table
+from earmark.cli.queue_tables import render_item, render_stats
 from export.formats.records import RECORD_COLUMNS
 from export.formats.records import write_table as write_export_table
-from export.metrics import render_stats
-from export.queue_views import QUEUE_COLUMNS, for_table, render_explanation, render_item
+from export.queues.views import QUEUE_COLUMNS, for_table, render_explanation
 
 # PropList.txt, Bidi_Control (Unicode 15): ALM, LRM, RLM, LRE..RLO, LRI..PDI.
 BIDI_CONTROL = {"\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F))}
@@ -153,7 +153,9 @@ def test_list_tables_show_no_control_or_bidi_characters(text, other, title, widt
 def test_export_and_next_tables_show_no_control_or_bidi_characters(text, other, title, width):
     record = {column: other for column in RECORD_COLUMNS}
     record.update(id=1, text=text, reply_privately=True)
-    output = render(width, lambda out: write_export_table([record], out, title=title))
+    output = render(
+        width, lambda out: write_export_table([record], out, title=title, render_table=write_table)
+    )
     assert unsafe_characters(output) == []
     item = queue_record(text, other)
     output = render(width, lambda out: render_item(item, mine=False, out=out))
@@ -265,8 +267,8 @@ def test_every_human_command_prints_hostile_posts_safely(tmp_path):
 
 def test_messages_on_stderr_carry_no_control_or_bidi_characters(capsys):
     # Errors, summaries and log lines quote posts, paths and servers: the same cleaning applies.
-    from earmark.app import App
     from earmark.cli import redact
+    from earmark.cli.app import App
 
     hostile = "a\x1b]0;title\x07b\x1b[31mc\u202ed\x9be"
     assert redact(hostile) == "a]0;titleb[31mcde"

@@ -1,5 +1,5 @@
 """Counts for alerting (posts per topic per time bucket, open items, SLA breaches) and the
-alert_state table that keeps cooldowns between cron runs (owned by the alerts work)."""
+alert_state table that keeps cooldowns between cron runs."""
 
 from __future__ import annotations
 

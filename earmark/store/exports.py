@@ -1,4 +1,4 @@
-"""What was exported or delivered where (owned by the export work)."""
+"""What was exported or delivered where."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Opportunities, agents, thread membership and the event log (owned by the queues work).
+"""Opportunities, agents, thread membership and the event log.
 
 Every read and write of `agents`, `opportunities`, `opportunity_posts` and `events` is here;
-export/routing.py, assign.py, actions.py, sla.py and metrics.py decide, this file stores.
+export/queues/ (routing, assign, actions, sla, metrics) decides, this file stores.
 """
 
 from __future__ import annotations

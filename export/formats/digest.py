@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from export.escape import one_line
+from export.formats.escape import one_line
 
 # Priority bands within a queue, highest first: (lowest priority in the band, label).
 PRIORITY_BANDS = ((70, "High priority (70+)"), (40, "Medium priority (40-69)"), (0, "Low priority"))

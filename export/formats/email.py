@@ -16,9 +16,9 @@ from typing import IO
 
 from earmark.config import EmailNotify
 from earmark.models import to_iso
-from export.escape import header_value, one_line, safe_url
 from export.formats import ExportError
 from export.formats.digest import group_records, meta_parts, private_label
+from export.formats.escape import header_value, one_line, safe_url
 from export.formats.html import render_html
 
 EXCERPT_LIMIT = 1000

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO
 
-from export.escape import html_text, safe_url
 from export.formats.digest import group_records, meta_parts, private_label
+from export.formats.escape import html_text, safe_url
 
 EXCERPT_LIMIT = 1000
 _FONT = "-apple-system,'Segoe UI',Helvetica,Arial,sans-serif"

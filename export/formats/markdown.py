@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO
 
-from export.escape import markdown_text, markdown_url
 from export.formats.digest import group_records, meta_parts, private_label
+from export.formats.escape import markdown_text, markdown_url
 
 EXCERPT_LIMIT = 500
 

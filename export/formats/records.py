@@ -7,12 +7,15 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import IO
 
+from earmark.csvsafe import csv_writer
 from earmark.models import format_duration, parse_iso
-from earmark.output import csv_writer
-from export.escape import csv_cell, one_line
 from export.formats import ExportError
+from export.formats.escape import csv_cell, one_line
 
 Redactor = Callable[[str], str]
+# Renders rows as a table for people: (rows, columns, title=..., out=...). The application
+# passes its Rich writer in, so this stage never imports a terminal library.
+TableWriter = Callable[..., None]
 
 # The public shape of an exported opportunity (json/jsonl keys, csv columns, in this order).
 RECORD_COLUMNS = (
@@ -207,9 +210,9 @@ def to_table_row(record: dict) -> dict:
     return row
 
 
-def write_table(records: list[dict], out: IO[str], *, title: str | None = None) -> list:
-    """Write a Rich table for people; return the ids written."""
-    from earmark.output import write_table as render_table
-
+def write_table(
+    records: list[dict], out: IO[str], *, title: str | None = None, render_table: TableWriter
+) -> list:
+    """Write records as a table for people with render_table; return the ids written."""
     render_table([to_table_row(r) for r in records], TABLE_COLUMNS, title=title, out=out)
     return [r["id"] for r in records]

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
-from export.escape import safe_url, slack_link, slack_text
 from export.formats.digest import QueueGroup, group_records, meta_parts, private_label
+from export.formats.escape import safe_url, slack_link, slack_text
 
 MAX_BLOCKS = 50  # per message
 MAX_SECTION_TEXT = 3000  # characters of a section's text

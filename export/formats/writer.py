@@ -10,7 +10,14 @@ from earmark.config import EmailNotify
 from earmark.models import to_iso
 from export.formats import FORMATS
 from export.formats.digest import digest_title
-from export.formats.records import iter_records, load_redactor, write_csv, write_json, write_jsonl
+from export.formats.records import (
+    TableWriter,
+    iter_records,
+    load_redactor,
+    write_csv,
+    write_json,
+    write_jsonl,
+)
 
 STREAMED = {"jsonl": write_jsonl, "json": write_json, "csv": write_csv}
 
@@ -42,15 +49,18 @@ def write_export(
     destination: str | None = None,
     redact: bool = False,
     email: EmailNotify | None = None,
+    render_table: TableWriter | None = None,
 ) -> ExportResult:
     """Write matching opportunities to out in fmt; with a destination, only new ones.
 
     The export is recorded for the destination only after out was written and flushed, so a
     broken pipe (which raises) leaves everything to be sent again next time. Nothing matching
-    means nothing is written.
+    means nothing is written. The table format needs render_table (the application's writer).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
+    if fmt == "table" and render_table is None:
+        raise ValueError("the table format needs render_table")
     filters = filters or ExportFilters()
     redactor = load_redactor() if redact else None
     rows = store.iter_export_rows(
@@ -66,7 +76,7 @@ def write_export(
         if fmt in STREAMED:  # row by row: memory stays flat at any size
             written = STREAMED[fmt](records, out)
         else:  # tables and digests are for people: they need the count (title) first
-            written = _write_all(list(records), out, fmt, now, destination, email)
+            written = _write_all(list(records), out, fmt, now, destination, email, render_table)
     finally:
         rows.close()  # a write that failed half-way must not leave the query open
     if not written:
@@ -76,7 +86,7 @@ def write_export(
     return ExportResult(written=written, recorded=recorded)
 
 
-def _write_all(records, out, fmt, now, destination, email) -> list:
+def _write_all(records, out, fmt, now, destination, email, render_table) -> list:
     if not records:
         return []
     title = digest_title(len(records), new=destination is not None)
@@ -84,7 +94,7 @@ def _write_all(records, out, fmt, now, destination, email) -> list:
     if fmt == "table":
         from export.formats.records import write_table
 
-        return write_table(records, out, title=title)
+        return write_table(records, out, title=title, render_table=render_table)
     if fmt == "markdown":
         from export.formats.markdown import write_markdown
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
+from earmark.config import Notify
 from earmark.models import OPEN_STATUSES
 from export.notify.delivery import (
     NotifyError,
@@ -31,10 +32,10 @@ PAGE = 500  # opportunities read at a time for Slack (its messages hold about 47
 __all__ = ["CHANNELS", "NotifyError", "NotifyReport", "delivery_lock", "notify_new"]
 
 
-def _settings(config, channel: str):
+def _settings(notify: Notify, channel: str):
     if channel not in CHANNELS:
         raise NotifyError(f"notify: unknown channel {channel!r}; use {', '.join(CHANNELS)}")
-    settings = getattr(config.notify, channel, None)
+    settings = getattr(notify, channel, None)
     if settings is None:
         raise NotifyError(
             f"notify.{channel} is not configured; add a notify.{channel} section to the config"
@@ -90,7 +91,7 @@ class Selection:
 
 def notify_new(
     store,
-    config,
+    notify: Notify,
     channel: str,
     *,
     now: datetime,
@@ -109,6 +110,7 @@ def notify_new(
 ) -> NotifyReport:
     """Deliver open opportunities not yet sent to channel; record each message once accepted.
 
+    notify is the config's `notify:` section (Config.notify).
     queue and min_priority default to the channel's settings. With dry_run the messages are
     written to out (default stdout) and nothing is sent or recorded. Misconfiguration raises
     NotifyError, another process delivering from the database (for longer than lock_wait,
@@ -116,7 +118,7 @@ def notify_new(
     errors (the rest waits for next run). should_stop (run --max-duration) is checked between
     messages.
     """
-    settings = _settings(config, channel)
+    settings = _settings(notify, channel)
     env = os.environ if env is None else env
     filters = {
         "queue": list(queue or settings.queues or []) or None,

@@ -49,7 +49,7 @@ def webhook_url(env: dict, variable: str) -> str:
 
 def signing_secret(env: dict, variable: str | None) -> str | None:
     """Return the signing secret named by signing_secret_env (registered for redaction)."""
-    from listen.secrets import read_secret
+    from earmark.secrets import read_secret
 
     if not variable:
         return None

@@ -1,0 +1,310 @@
+"""Commands: route, queue, next, claim, respond, resolve, dismiss, reassign, escalate, reopen,
+explain, stats, agents."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from earmark.cli.app import App, pass_app
+from earmark.cli.output import format_option, resolve_format, write_records
+from earmark.errors import UsageError
+from earmark.models import OPEN_STATUSES, parse_duration
+
+
+def actor_option(
+    help_text: str = "Who is acting [default: $EARMARK_AGENT, else $USER].",
+) -> callable:
+    return click.option("--agent", "--as", "actor", default=None, metavar="NAME", help=help_text)
+
+
+def _actor(app: App, option: str | None) -> str:
+    from export.queues.actions import resolve_actor
+
+    return resolve_actor(option, app.env)
+
+
+def _synced(app: App):
+    """Return the config after mirroring its agents into the DB (actions need them there)."""
+    from export.queues.routing import sync_agents
+
+    config = app.config
+    if config.agents:
+        with app.store.transaction():
+            sync_agents(app.store, config, now=app.now())
+    return config
+
+
+def _done(app: App, item: dict, verb: str) -> None:
+    holder = f" ({item['agent']})" if item["agent"] else ""
+    app.say(f"{verb} {item['id']}: now {item['status']}{holder}")
+
+
+@click.command()
+@pass_app
+def route(app: App) -> None:
+    """Turn classified opportunities into queued items and assign them to agents.
+
+    Also syncs agents from the config, re-prioritises items near or past their SLA and
+    returns unanswered assignments to the pool. Silent when nothing changed.
+    """
+    from export.queues.routing import route_opportunities
+
+    report = route_opportunities(app.store, app.require_config(), now=app.now())
+    if report.changed:
+        app.say(report.summary())
+    elif report.unrouted:
+        app.debug(f"route: {report.unrouted} opportunities match no queue")
+
+
+@click.command()
+@click.argument("queue_name", metavar="[QUEUE]", required=False)
+@click.option("--agent", default=None, metavar="NAME", help="Only items held by this agent.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(OPEN_STATUSES),
+    help="Only these statuses (repeatable) [default: every open status].",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+@format_option()
+@pass_app
+def queue(
+    app: App,
+    queue_name: str | None,
+    agent: str | None,
+    statuses: tuple,
+    limit: int,
+    fmt: str | None,
+) -> None:
+    """List open work by priority, then age, with the time left to each SLA."""
+    from export.queues.views import QUEUE_COLUMNS, for_table, item_record
+
+    config = app.config
+    known = {q.name for q in config.queues}
+    if queue_name and known and queue_name not in known:
+        raise UsageError(f"unknown queue {queue_name!r} (queues: {', '.join(sorted(known))})")
+    items = app.store.open_items(
+        queue=queue_name, agent=agent, statuses=statuses or OPEN_STATUSES, limit=limit
+    )
+    now = app.now()
+    records = [item_record(i, now, config.routing.at_risk_fraction) for i in items]
+    fmt = resolve_format(fmt)
+    if fmt == "table":
+        if records:
+            write_records(for_table(records), fmt, QUEUE_COLUMNS, out=sys.stdout)
+        return
+    write_records(records, fmt, out=sys.stdout)
+
+
+@click.command(name="next")
+@actor_option("The agent asking [default: $EARMARK_AGENT, else $USER].")
+@format_option(("table", "json", "jsonl"))
+@pass_app
+def next_(app: App, actor: str | None, fmt: str | None) -> None:
+    """Show the agent's single most urgent item: their own first, else the top of a pool."""
+    from earmark.cli.queue_tables import render_item
+    from export.queues.views import next_item
+
+    name = _actor(app, actor)
+    found = next_item(app.store, _synced(app), name, app.now())
+    if found is None:
+        app.say(f"next: nothing waiting for {name}")
+        return
+    record, mine = found
+    fmt = resolve_format(fmt)
+    if fmt == "table":
+        render_item(record, mine=mine, out=sys.stdout)
+    else:
+        write_records([{**record, "mine": mine}], fmt, out=sys.stdout)
+
+
+def _id_argument(func):
+    return click.argument("opportunity_id", metavar="ID", type=int)(func)
+
+
+@click.command()
+@_id_argument
+@actor_option("The agent claiming it [default: $EARMARK_AGENT, else $USER].")
+@pass_app
+def claim(app: App, opportunity_id: int, actor: str | None) -> None:
+    """Take an item from the pool, or accept one assigned to you."""
+    from export.queues.actions import claim as do_claim
+
+    item = do_claim(
+        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
+    )
+    _done(app, item, "claim")
+
+
+@click.command()
+@_id_argument
+@actor_option("The agent who answered [default: $EARMARK_AGENT, else $USER].")
+@pass_app
+def respond(app: App, opportunity_id: int, actor: str | None) -> None:
+    """Record that you answered the customer (the first answer stops the SLA clock)."""
+    from export.queues.actions import respond as do_respond
+
+    item = do_respond(
+        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
+    )
+    _done(app, item, "respond")
+
+
+@click.command()
+@_id_argument
+@click.option("--note", default=None, help="What was done, kept in the event log.")
+@actor_option()
+@pass_app
+def resolve(app: App, opportunity_id: int, note: str | None, actor: str | None) -> None:
+    """Close an item as handled."""
+    from export.queues.actions import resolve as do_resolve
+
+    item = do_resolve(app.store, opportunity_id, actor=_actor(app, actor), now=app.now(), note=note)
+    _done(app, item, "resolve")
+
+
+@click.command()
+@_id_argument
+@click.option("--reason", required=True, help="Why it needs no answer (spam, duplicate, ...).")
+@actor_option()
+@pass_app
+def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None) -> None:
+    """Close an item that needs no answer, saying why."""
+    from export.queues.actions import dismiss as do_dismiss
+
+    item = do_dismiss(
+        app.store, opportunity_id, actor=_actor(app, actor), now=app.now(), reason=reason
+    )
+    _done(app, item, "dismiss")
+
+
+@click.command()
+@_id_argument
+@click.option("--to", "to", required=True, metavar="NAME", help="The agent taking it over.")
+@click.option("--force", is_flag=True, help="Assign even beyond the agent's capacity.")
+@actor_option()
+@pass_app
+def reassign(app: App, opportunity_id: int, to: str, force: bool, actor: str | None) -> None:
+    """Hand an open item to another agent."""
+    from export.queues.actions import reassign as do_reassign
+
+    item = do_reassign(
+        app.store,
+        _synced(app),
+        opportunity_id,
+        to=to,
+        actor=_actor(app, actor),
+        now=app.now(),
+        force=force,
+    )
+    _done(app, item, "reassign")
+
+
+@click.command()
+@_id_argument
+@click.option("--to", "to", default=None, metavar="EXPERT", help="The expert [default: best fit].")
+@actor_option()
+@pass_app
+def escalate(app: App, opportunity_id: int, to: str | None, actor: str | None) -> None:
+    """Hand an item to an expert (the named one, or the least-loaded fitting expert)."""
+    from export.queues.actions import escalate as do_escalate
+
+    item = do_escalate(
+        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now(), to=to
+    )
+    _done(app, item, "escalate")
+
+
+@click.command()
+@_id_argument
+@actor_option()
+@pass_app
+def reopen(app: App, opportunity_id: int, actor: str | None) -> None:
+    """Reopen a resolved or dismissed item (back to its agent if still active)."""
+    from export.queues.actions import reopen as do_reopen
+
+    item = do_reopen(
+        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
+    )
+    _done(app, item, "reopen")
+
+
+@click.command()
+@_id_argument
+@format_option(("table", "json"))
+@pass_app
+def explain(app: App, opportunity_id: int, fmt: str | None) -> None:
+    """Show why an item is where it is: the rule that matched, every assignment and its
+    candidates, and every event since."""
+    from export.queues.views import explain as do_explain
+    from export.queues.views import render_explanation
+
+    record = do_explain(app.store, _synced(app), opportunity_id, app.now())
+    if resolve_format(fmt) == "json":
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo("\n".join(render_explanation(record)))
+
+
+@click.command()
+@click.option("--since", default="7d", show_default=True, help="The window (15m, 2h, 1d, 1w).")
+@click.option("--by", type=click.Choice(["queue", "agent", "topic", "platform"]), default=None)
+@format_option()
+@pass_app
+def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
+    """Team metrics from the event log: volume, backlog, time to assignment and first
+    response (median, p90), SLA breaches, resolution rate and agent load."""
+    from earmark.cli.queue_tables import render_stats
+    from export.queues.metrics import compute_stats
+
+    try:
+        window = parse_duration(since)
+    except ValueError as error:
+        raise UsageError(f"--since: {error}") from None
+    now = app.now()
+    records = compute_stats(app.store, app.config, now=now, since=now - window, by=by)
+    fmt = resolve_format(fmt)
+    if fmt == "table":
+        title = f"earmark stats, last {since}" + (f", by {by}" if by else "")
+        render_stats(records, by, title=title, out=sys.stdout)
+    else:
+        write_records(records, fmt, out=sys.stdout)
+
+
+@click.command()
+@format_option()
+@pass_app
+def agents(app: App, fmt: str | None) -> None:
+    """List agents with their open load against their effective capacity."""
+    from export.queues.views import AGENT_COLUMNS, agent_records
+
+    config = _synced(app)
+    records = agent_records(app.store, config)
+    fmt = resolve_format(fmt)
+    if fmt == "table":
+        for record in records:
+            record["load"] = f"{record['load']}/{record['capacity']}"
+        write_records(records, fmt, AGENT_COLUMNS, out=sys.stdout)
+    else:
+        write_records(records, fmt, out=sys.stdout)
+
+
+COMMANDS = [
+    route,
+    queue,
+    next_,
+    claim,
+    respond,
+    resolve,
+    dismiss,
+    reassign,
+    escalate,
+    reopen,
+    explain,
+    stats,
+    agents,
+]

@@ -1,0 +1,28 @@
+"""What `earmark demo` prints: each agent's queue, a summary of counts, and the team stats."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import IO
+
+from earmark.cli.output import write_records
+
+
+def write_demo_report(store, config, *, now: datetime, out: IO) -> None:
+    """Print the agent queues, counts by topic/sentiment/intent/queue, and stats by queue."""
+    from earmark.cli.queue_tables import render_stats, write_agent_queues
+    from export.queues.metrics import compute_stats
+
+    write_agent_queues(store, config, now, out=out, limit=8)
+    counts = store.label_counts()
+    rows = []
+    for dimension in ("topic", "sentiment", "intent", "queue"):
+        rows.extend(
+            {"by": dimension, "value": value, "count": count}
+            for value, count in counts[dimension].items()
+        )
+    write_records(rows, "table", ["by", "value", "count"], title="summary", out=out)
+    since = now - timedelta(days=7)
+    for by in ("queue", "topic"):
+        records = compute_stats(store, config, now=now, since=since, by=by)
+        render_stats(records, by, title=f"stats by {by} (last 7 days)", out=out)

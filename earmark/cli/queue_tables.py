@@ -1,0 +1,41 @@
+"""Render the queues' views as tables: an agent's next item, every agent's queue, team stats."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import IO
+
+from earmark.cli.output import write_records, write_table
+from earmark.config import Config
+from export.queues.metrics import table_columns, to_table_rows
+from export.queues.views import AGENT_QUEUE_COLUMNS, agent_queue_tables, agent_queues, item_fields
+
+
+def render_item(record: dict, *, mine: bool, out: IO | None = None) -> None:
+    """Show one item as a two-column table: everything an agent needs to answer it."""
+    write_table(item_fields(record, mine=mine), ["field", "value"], out=out or sys.stdout)
+
+
+def render_agent_queues(
+    store, config: Config, queues: dict[str, list[dict]], out: IO | None = None
+) -> None:
+    """Print one table per agent (title: name and load/capacity), then the pool."""
+    for title, rows in agent_queue_tables(store, config, queues):
+        write_records(rows, "table", AGENT_QUEUE_COLUMNS, title=title, out=out or sys.stdout)
+
+
+def write_agent_queues(
+    store, config: Config, now: datetime, out: IO | None = None, *, limit: int = 10
+) -> None:
+    """Print each agent's queue (up to limit items) and the pool, as the demo shows them."""
+    render_agent_queues(store, config, agent_queues(store, config, now, limit=limit), out=out)
+
+
+def render_stats(
+    records: list[dict], by: str | None = None, *, title: str | None = None, out=None
+) -> None:
+    """Write stats records as the readable table `earmark stats` shows on a terminal."""
+    write_records(
+        to_table_rows(records, by), "table", table_columns(by), title=title, out=out or sys.stdout
+    )

@@ -1,0 +1,1 @@
+"""The settings types of the stages, as plain dataclasses: the config loader builds them."""

@@ -1,0 +1,309 @@
+"""What agents do to an item, as a state machine whose every move is an event.
+
+Statuses: open (in the queue's pool), assigned, claimed, responded, escalated (all open) and
+resolved, dismissed (closed). Each action lists the statuses it may start from; anything else is
+a QueueError that says what to do instead. Claiming or answering is for the item's holder (or
+anyone, while it sits in the pool); leads may resolve, dismiss, reassign, escalate and reopen.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from earmark.errors import EarmarkError
+from earmark.models import CLOSED_STATUSES, OPEN_STATUSES, to_iso
+from export.queues.assign import SYSTEM_ACTOR, AgentInfo, consider, load_agents, pick_least_loaded
+
+ALLOWED_FROM = {
+    "claim": ("open", "assigned"),
+    "respond": ("open", "assigned", "claimed", "responded", "escalated"),
+    "resolve": OPEN_STATUSES,
+    "dismiss": OPEN_STATUSES,
+    "reassign": OPEN_STATUSES,
+    "escalate": ("open", "assigned", "claimed", "responded", "escalated"),
+    "reopen": CLOSED_STATUSES,
+}
+# The past tense each action is logged under.
+EVENT_TYPES = {
+    "claim": "claimed",
+    "respond": "responded",
+    "resolve": "resolved",
+    "dismiss": "dismissed",
+    "reassign": "reassigned",
+    "escalate": "escalated",
+    "reopen": "reopened",
+}
+
+
+class QueueError(EarmarkError):
+    """An opportunity or agent action that cannot be done (unknown id, invalid transition)."""
+
+
+def resolve_actor(option: str | None, env: dict) -> str:
+    """Return who is acting: --agent/--as, then $EARMARK_AGENT, then $USER."""
+    actor = option or env.get("EARMARK_AGENT") or env.get("USER")
+    if not actor:
+        raise QueueError("no agent name: pass --agent NAME (or --as NAME) or set EARMARK_AGENT")
+    return actor
+
+
+def _article(status: str) -> str:
+    return "an" if status[0] in "aeiou" else "a"
+
+
+def load_item(store, action: str, opportunity_id: int) -> dict:
+    """Return the opportunity or fail saying how to find valid ids."""
+    item = store.get_opportunity(opportunity_id)
+    if item is None:
+        raise QueueError(
+            f"{action} {opportunity_id}: no such opportunity (list open ones with `earmark queue`)"
+        )
+    return item
+
+
+def check_transition(action: str, item: dict) -> None:
+    """Fail unless action may start from the item's status."""
+    status = item["status"]
+    if status in ALLOWED_FROM[action]:
+        return
+    ident = item["id"]
+    message = f"{action} {ident}: cannot {action} {_article(status)} {status} item"
+    if status in CLOSED_STATUSES:
+        message += f"; reopen it first with `earmark reopen {ident}`"
+    elif action == "reopen":
+        message += "; only resolved or dismissed items can be reopened"
+    elif action == "claim":
+        holder = item["agent"] or "nobody"
+        message += f" (held by {holder})"
+    raise QueueError(message)
+
+
+def current_agent(store, config, action: str, ident: int, name: str) -> AgentInfo:
+    """Return a current, active agent by name or fail listing the known ones."""
+    agents = {a.name: a for a in load_agents(store, config)}
+    agent = agents.get(name)
+    if agent is None or agent.removed:
+        known = ", ".join(a.name for a in agents.values() if not a.removed) or "none configured"
+        state = "was removed from the config" if agent else "is not a known agent"
+        raise QueueError(f"{action} {ident}: {name!r} {state} (agents: {known})")
+    if not agent.active:
+        raise QueueError(
+            f"{action} {ident}: agent {name} is inactive (active: false in the config)"
+        )
+    return agent
+
+
+def _move(store, item: dict, action: str, actor: str, at: str, detail: dict, **fields) -> dict:
+    store.update_opportunity(item["id"], updated_at=at, **fields)
+    detail = {"from_status": item["status"], **detail}
+    store.add_event(item["id"], EVENT_TYPES[action], actor, at, detail)
+    return store.get_opportunity(item["id"])
+
+
+def _check_holder(action: str, item: dict, actor: str) -> None:
+    holder = item["agent"]
+    if holder is not None and holder != actor:
+        raise QueueError(
+            f"{action} {item['id']}: assigned to {holder}, not {actor}; "
+            f"ask a lead to run `earmark reassign {item['id']} --to {actor}`"
+        )
+
+
+def claim(store, config, opportunity_id: int, *, actor: str, now: datetime) -> dict:
+    """Take an item from the pool, or accept one assigned to you."""
+    with store.transaction():
+        item = load_item(store, "claim", opportunity_id)
+        if item["status"] == "claimed" and item["agent"] == actor:
+            raise QueueError(f"claim {opportunity_id}: already claimed by you ({actor})")
+        if item["status"] == "claimed":
+            raise QueueError(f"claim {opportunity_id}: already claimed by {item['agent']}")
+        check_transition("claim", item)
+        _check_holder("claim", item, actor)
+        current_agent(store, config, "claim", opportunity_id, actor)
+        at = to_iso(now)
+        return _move(
+            store,
+            item,
+            "claim",
+            actor,
+            at,
+            {"agent": actor, "queue": item["queue"]},
+            status="claimed",
+            agent=actor,
+            assigned_at=item["assigned_at"] or at,
+        )
+
+
+def respond(store, config, opportunity_id: int, *, actor: str, now: datetime) -> dict:
+    """Record that the holder answered the customer (the first time marks first response)."""
+    with store.transaction():
+        item = load_item(store, "respond", opportunity_id)
+        check_transition("respond", item)
+        _check_holder("respond", item, actor)
+        current_agent(store, config, "respond", opportunity_id, actor)
+        at = to_iso(now)
+        first = item["first_response_at"] is None
+        detail = {"agent": actor, "first": first, "sla_due": item["sla_due"]}
+        if first and item["sla_due"]:
+            detail["within_sla"] = at <= item["sla_due"]
+        return _move(
+            store,
+            item,
+            "respond",
+            actor,
+            at,
+            detail,
+            status="responded",
+            agent=actor,
+            assigned_at=item["assigned_at"] or at,
+            first_response_at=item["first_response_at"] or at,
+        )
+
+
+def resolve(
+    store, opportunity_id: int, *, actor: str, now: datetime, note: str | None = None
+) -> dict:
+    """Close an item as handled."""
+    with store.transaction():
+        item = load_item(store, "resolve", opportunity_id)
+        check_transition("resolve", item)
+        at = to_iso(now)
+        detail = {"agent": item["agent"], "note": note} if note else {"agent": item["agent"]}
+        return _move(store, item, "resolve", actor, at, detail, status="resolved", closed_at=at)
+
+
+def dismiss(store, opportunity_id: int, *, actor: str, now: datetime, reason: str) -> dict:
+    """Close an item that needs no answer (spam, not for us, duplicate), saying why."""
+    if not reason or not reason.strip():
+        raise QueueError(f"dismiss {opportunity_id}: give a reason with --reason")
+    with store.transaction():
+        item = load_item(store, "dismiss", opportunity_id)
+        check_transition("dismiss", item)
+        at = to_iso(now)
+        detail = {"agent": item["agent"], "reason": reason.strip()}
+        return _move(store, item, "dismiss", actor, at, detail, status="dismissed", closed_at=at)
+
+
+def reassign(
+    store, config, opportunity_id: int, *, to: str, actor: str, now: datetime, force: bool = False
+) -> dict:
+    """Hand an open item to another agent (who must be active and speak its language)."""
+    with store.transaction():
+        item = load_item(store, "reassign", opportunity_id)
+        check_transition("reassign", item)
+        if item["agent"] == to:
+            raise QueueError(f"reassign {opportunity_id}: already with {to}")
+        target = current_agent(store, config, "reassign", opportunity_id, to)
+        _check_fit("reassign", item, target, store.agent_loads().get(to, 0), force)
+        at = to_iso(now)
+        return _move(
+            store,
+            item,
+            "reassign",
+            actor,
+            at,
+            {"agent": to, "from_agent": item["agent"], "queue": item["queue"]},
+            status="assigned",
+            agent=to,
+            assigned_at=at,
+        )
+
+
+def _check_fit(action: str, item: dict, agent: AgentInfo, load: int, force: bool) -> None:
+    language = item.get("language")
+    if not agent.speaks(language):
+        raise QueueError(f"{action} {item['id']}: {agent.name} does not speak {language}")
+    if load >= agent.effective_capacity and not force:
+        raise QueueError(
+            f"{action} {item['id']}: {agent.name} is at capacity "
+            f"({load}/{agent.effective_capacity}); add --force to assign anyway"
+        )
+
+
+def escalate(
+    store, config, opportunity_id: int, *, actor: str, now: datetime, to: str | None = None
+) -> dict:
+    """Hand an item to an expert: the one named, or the least-loaded fitting expert."""
+    with store.transaction():
+        item = load_item(store, "escalate", opportunity_id)
+        check_transition("escalate", item)
+        loads = store.agent_loads()
+        detail: dict = {"from_agent": item["agent"], "queue": item["queue"]}
+        if to is not None:
+            if item["status"] == "escalated" and item["agent"] == to:
+                raise QueueError(f"escalate {opportunity_id}: already escalated to {to}")
+            target = current_agent(store, config, "escalate", opportunity_id, to)
+            _check_fit("escalate", item, target, loads.get(to, 0), force=True)
+        else:
+            to, why, candidates = _pick_expert(store, config, item, loads)
+            detail.update(candidates=candidates, tie_break=why)
+        at = to_iso(now)
+        detail["agent"] = to
+        return _move(
+            store, item, "escalate", actor, at, detail, status="escalated", agent=to, assigned_at=at
+        )
+
+
+def _pick_expert(store, config, item: dict, loads: dict) -> tuple[str, str, list[dict]]:
+    intents = set(_intent_names(item))
+    experts = [
+        a
+        for a in load_agents(store, config)
+        if a.role == "expert" and not a.removed and a.name != item["agent"]
+    ]
+    candidates = consider(experts, item, loads, allow_experts=True)
+    for candidate, agent in zip(candidates, experts, strict=True):
+        skilled = intents & set(agent.skills) or item["queue"] in agent.skills
+        if candidate["rejected"] is None and agent.skills and not skilled:
+            candidate["rejected"] = "no matching skill"
+    if not any(c["rejected"] is None for c in candidates):
+        # No skilled expert free: any fitting expert will do.
+        candidates = consider(experts, item, loads, allow_experts=True)
+    if not any(c["rejected"] is None for c in candidates):
+        why = "; ".join(f"{c['agent']}: {c['rejected']}" for c in candidates) or "none configured"
+        raise QueueError(
+            f"escalate {item['id']}: no expert available ({why}); name one with --to NAME"
+        )
+    name, why = pick_least_loaded(candidates, store.last_assigned_at())
+    return name, why, candidates
+
+
+def _intent_names(item: dict) -> list[str]:
+    return [name for name, _ in json.loads(item.get("intents") or "[]")]
+
+
+def reopen(store, config, opportunity_id: int, *, actor: str, now: datetime) -> dict:
+    """Reopen a closed item: back to its last agent if still active, else to the pool."""
+    with store.transaction():
+        item = load_item(store, "reopen", opportunity_id)
+        check_transition("reopen", item)
+        agents = {a.name: a for a in load_agents(store, config)}
+        holder = agents.get(item["agent"] or "")
+        at = to_iso(now)
+        if holder is not None and holder.active and not holder.removed:
+            fields = {"status": "assigned", "agent": holder.name, "assigned_at": at}
+        else:
+            fields = {"status": "open", "agent": None, "assigned_at": None}
+        return _move(
+            store,
+            item,
+            "reopen",
+            actor,
+            at,
+            {"agent": fields["agent"], "to_status": fields["status"]},
+            closed_at=None,
+            **fields,
+        )
+
+
+def return_to_pool(store, item: dict, *, at: str, reason: str, detail: dict | None = None) -> None:
+    """Put a held item back in its queue's pool (event `returned`, actor earmark)."""
+    store.update_opportunity(item["id"], status="open", agent=None, assigned_at=None, updated_at=at)
+    store.add_event(
+        item["id"],
+        "returned",
+        SYSTEM_ACTOR,
+        at,
+        {"agent": item["agent"], "reason": reason, "from_status": item["status"], **(detail or {})},
+    )

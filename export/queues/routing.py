@@ -1,0 +1,298 @@
+"""Turn classified opportunity posts into queued, assigned opportunities.
+
+`route_opportunities` runs in one transaction: sync agents from the config, create one
+opportunity per new opportunity post (in the first queue whose rule matches) or attach it to the
+open opportunity of the same thread and author, refresh SLA states, then assign the pool.
+Re-running it never duplicates anything: a post belongs to at most one opportunity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from earmark.config import Config, Queue, QueueMatch
+from earmark.models import parse_duration, to_iso
+from export.queues.actions import return_to_pool
+from export.queues.assign import SYSTEM_ACTOR, assign_pending, normalize_language
+from export.queues.sla import refresh_sla
+
+MAX_THREAD_DEPTH = 50
+
+
+@dataclass
+class RouteReport:
+    """What one routing pass did."""
+
+    created: int = 0
+    by_queue: Counter = field(default_factory=Counter)  # new opportunities per queue
+    joined: int = 0
+    unrouted: int = 0
+    assigned: int = 0
+    waiting: int = 0
+    returned: int = 0
+    at_risk: int = 0
+    breached: int = 0
+    agents_added: list[str] = field(default_factory=list)
+    agents_removed: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything new happened (cron stays silent otherwise)."""
+        return bool(
+            self.created
+            or self.joined
+            or self.assigned
+            or self.returned
+            or self.at_risk
+            or self.breached
+            or self.agents_added
+            or self.agents_removed
+        )
+
+    def summary(self) -> str:
+        """Return one line for stderr: `route: 3 new opportunities, ...`."""
+        return "route: " + self.summary_line()
+
+    def summary_line(self) -> str:
+        """Return the counts as one line without a prefix."""
+        created = f"{self.created} new opportunities"
+        if self.by_queue:
+            created += " (" + ", ".join(f"{q} {n}" for q, n in self.by_queue.most_common()) + ")"
+        parts = [
+            created,
+            f"{self.joined} joined a thread",
+            f"{self.assigned} assigned",
+            f"{self.waiting} waiting in pools",
+        ]
+        # Unrouted posts are looked at again every run (a config change may route them), so
+        # their count is not news: it is left out of the summary.
+        for name in ("returned", "at_risk", "breached"):
+            if getattr(self, name):
+                parts.append(f"{getattr(self, name)} {name.replace('_', ' ')}")
+        if self.agents_added:
+            parts.append(f"agents added: {', '.join(self.agents_added)}")
+        if self.agents_removed:
+            parts.append(f"agents removed: {', '.join(self.agents_removed)}")
+        return ", ".join(parts)
+
+
+def term_pattern(term: str) -> re.Pattern:
+    """Match term as a whole word (or handle/hashtag), case-insensitively."""
+    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+
+
+def match_rule(rule: QueueMatch, post: dict) -> dict | None:
+    """Return the conditions that held (each with what matched), or None if one failed."""
+    matched: dict = {}
+
+    def overlap(key: str, wanted: list[str], have: list[str]) -> bool:
+        if not wanted:
+            return True
+        hits = [value for value in wanted if value in have]
+        if hits:
+            matched[key] = hits
+        return bool(hits)
+
+    language = normalize_language(post.get("language"))
+    terms = [t for t in rule.terms if term_pattern(t).search(post.get("text") or "")]
+    checks = [
+        overlap("kinds", rule.kinds, post.get("kinds") or []),
+        overlap("topics", rule.topics, post.get("topics") or []),
+        overlap("intents", rule.intents, post.get("intents") or []),
+        overlap("sentiments", rule.sentiments, [post.get("sentiment")]),
+        overlap("opportunities", rule.opportunities, [post.get("opportunity")]),
+        overlap("platforms", rule.platforms, [post.get("platform")]),
+        overlap("languages", [normalize_language(x) for x in rule.languages], [language]),
+        not rule.terms or bool(terms),
+    ]
+    if terms:
+        matched["terms"] = terms
+    if rule.min_priority:
+        checks.append((post.get("priority") or 0) >= rule.min_priority)
+        matched["min_priority"] = f"{post.get('priority')} >= {rule.min_priority}"
+    return matched if all(checks) else None
+
+
+def match_queue(queues: list[Queue], post: dict) -> tuple[Queue, dict] | None:
+    """Return the first queue whose rule the post meets, with what matched."""
+    for queue in queues:
+        matched = match_rule(queue.match, post)
+        if matched is not None:
+            return queue, matched
+    return None
+
+
+def _full_id(platform: str, value: str) -> str:
+    return value if value.startswith(f"{platform}:") else f"{platform}:{value}"
+
+
+def thread_root(store, post: dict) -> str:
+    """Return the id of the post's thread: its thread_id, else the top of its parent chain."""
+    platform = post["platform"]
+    if post.get("thread_id"):
+        return _full_id(platform, post["thread_id"])
+    current = {"id": post.get("id") or post["post_id"], "parent_id": post.get("parent_id")}
+    seen = {current["id"]}
+    for _ in range(MAX_THREAD_DEPTH):
+        if not current.get("parent_id"):
+            break
+        parent_id = _full_id(platform, current["parent_id"])
+        if parent_id in seen:
+            break
+        seen.add(parent_id)
+        parent = store.post_thread_link(parent_id)
+        if parent is None:
+            return parent_id
+        if parent["thread_id"]:
+            return _full_id(platform, parent["thread_id"])
+        current = parent
+    return current["id"]
+
+
+def thread_key(store, post: dict) -> str | None:
+    """Return `thread root|author`: posts sharing it join one open opportunity."""
+    if not post.get("author"):
+        return None
+    return f"{thread_root(store, post)}|{post['author']}"
+
+
+def sync_agents(store, config: Config, *, now: datetime) -> tuple[list[str], list[str], int]:
+    """Mirror config agents into the DB; return (added, removed, items returned to the pool).
+
+    Removed agents keep their row (with removed_at) and history; open items held by removed
+    or inactive agents go back to their queue's pool.
+    """
+    at = to_iso(now)
+    stored = {row["name"]: row for row in store.agent_rows()}
+    added, removed = [], []
+    for agent in config.agents:
+        previous = stored.get(agent.name)
+        store.save_agent(
+            {
+                "name": agent.name,
+                "role": agent.role,
+                "queues": agent.queues,
+                "skills": agent.skills,
+                "languages": agent.languages,
+                "capacity": agent.capacity,
+                "model": agent.model,
+                "share": agent.share,
+                "active": agent.active,
+                "synced_at": at,
+            }
+        )
+        if previous is None or previous["removed_at"] is not None:
+            added.append(agent.name)
+            store.add_event(None, "agent_added", SYSTEM_ACTOR, at, {"agent": agent.name})
+    names = {agent.name for agent in config.agents}
+    for name, row in stored.items():
+        if name not in names and row["removed_at"] is None:
+            store.mark_agent_removed(name, at)
+            store.add_event(None, "agent_removed", SYSTEM_ACTOR, at, {"agent": name})
+            removed.append(name)
+    returned = 0
+    reasons = {a.name: "agent inactive" for a in config.agents if not a.active}
+    reasons.update({name: "agent removed" for name in stored if name not in names})
+    for name in sorted(reasons):
+        for item in store.held_opportunities(name):
+            return_to_pool(store, item, at=at, reason=reasons[name])
+            returned += 1
+    return added, removed, returned
+
+
+def _create(store, queue: Queue, matched: dict, post: dict, key: str | None, at: str, now) -> None:
+    due = to_iso(now + parse_duration(queue.sla))
+    opportunity_id = store.insert_opportunity(
+        {
+            "post_id": post["post_id"],
+            "kind": post["opportunity"],
+            "queue": queue.name,
+            "status": "open",
+            "priority": post["priority"] or 0,
+            "base_priority": post["priority"] or 0,
+            "language": normalize_language(post.get("language")),
+            "thread_key": key,
+            "created_at": at,
+            "sla_due": due,
+            "updated_at": at,
+        }
+    )
+    store.add_event(
+        opportunity_id,
+        "created",
+        SYSTEM_ACTOR,
+        at,
+        {
+            "post_id": post["post_id"],
+            "queue": queue.name,
+            "matched": matched,
+            "strategy": queue.strategy,
+            "sla": queue.sla,
+            "sla_due": due,
+            "priority": post["priority"] or 0,
+            "kind": post["opportunity"],
+            "post_created_at": post["created_at"],
+        },
+    )
+
+
+def _join(store, existing: dict, post: dict, at: str) -> None:
+    store.add_opportunity_post(post["post_id"], existing["id"])
+    raise_by = max(0, (post["priority"] or 0) - (existing["base_priority"] or 0))
+    priority = min(100, existing["priority"] + raise_by)
+    fields = {}
+    if existing["status"] == "responded":
+        # The customer wrote again after our answer: that is new work for the same agent.
+        fields["status"] = "claimed"
+    store.update_opportunity(
+        existing["id"],
+        base_priority=(existing["base_priority"] or 0) + raise_by,
+        priority=priority,
+        updated_at=at,
+        **fields,
+    )
+    store.add_event(
+        existing["id"],
+        "joined",
+        SYSTEM_ACTOR,
+        at,
+        {
+            "post_id": post["post_id"],
+            "queue": existing["queue"],
+            "agent": existing["agent"],
+            "priority_before": existing["priority"],
+            "priority": priority,
+            **({"from_status": "responded", "to_status": "claimed"} if fields else {}),
+        },
+    )
+
+
+def route_opportunities(store, config: Config, *, now: datetime) -> RouteReport:
+    """Create, group, re-prioritise and assign opportunities; safe to re-run any time."""
+    report = RouteReport()
+    at = to_iso(now)
+    with store.transaction():
+        report.agents_added, report.agents_removed, returned = sync_agents(store, config, now=now)
+        report.returned += returned
+        for post in store.unrouted_opportunity_posts():
+            key = thread_key(store, post)
+            existing = store.open_opportunity_for_thread(key) if key else None
+            if existing is not None:
+                _join(store, existing, post, at)
+                report.joined += 1
+                continue
+            hit = match_queue(config.queues, post)
+            if hit is None:
+                report.unrouted += 1
+                continue
+            _create(store, hit[0], hit[1], post, key, at, now)
+            report.created += 1
+            report.by_queue[hit[0].name] += 1
+        sla = refresh_sla(store, config, now=now)
+        report.at_risk, report.breached = sla.at_risk, sla.breached
+        report.returned += sla.returned
+        report.assigned, report.waiting = assign_pending(store, config, now=now)
+    return report
