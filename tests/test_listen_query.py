@@ -267,7 +267,7 @@ def test_mistyped_fields_and_proximity_operators_are_errors(query, message):
 
 
 def test_the_error_names_the_topic_in_the_config(tmp_path):
-    from earmark.config import load_config
+    from earmark.cli.configfile import load_config
 
     path = tmp_path / "earmark.yaml"
     path.write_text('topics:\n  - name: acme\n    query: "acme autor:acmehelp"\n', "utf-8")
