@@ -28,7 +28,7 @@ from earmark.store.faults import (
 from earmark.store.posts import PostsMixin
 from earmark.store.queues import QueuesMixin
 from earmark.store.runlog import RunLogMixin
-from earmark.store.runs import RunsMixin
+from earmark.store.health import RunsMixin
 from earmark.store.schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 
 __all__ = ["BUSY_TIMEOUT_MS", "Store", "StoreCorruptError", "StoreError", "StoreLockedError"]
