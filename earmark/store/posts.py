@@ -17,6 +17,7 @@ from earmark.models import (
     to_iso,
     utcnow,
 )
+from earmark.store.connection import Part
 
 # What iter_posts_to_classify yields per post, in this order.
 TO_CLASSIFY_COLUMNS = ("id", "text", "lang", "author_reach", "created_at", "kinds", "rowid")
@@ -164,7 +165,9 @@ def row_to_post(row: dict) -> Post:
     )
 
 
-class PostsMixin:
+class SQLitePosts(Part):
+    """Posts, their topic matches, cursors, classifications and feedback, in SQLite."""
+
     def existing_post_ids(self, ids: Iterable[str]) -> set[str]:
         """Return which of these post ids are already stored."""
         ids = list(ids)
@@ -230,9 +233,11 @@ class PostsMixin:
         return [dict(r) for r in self.db.query("SELECT * FROM cursors ORDER BY source, topic")]
 
     def count_posts(self) -> int:
+        """Return how many posts are stored."""
         return self.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
 
     def get_post(self, post_id: str) -> Post | None:
+        """Return one stored post, or None."""
         rows = list(self.db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
         return row_to_post(rows[0]) if rows else None
 
