@@ -135,9 +135,12 @@ def classify_posts(
     distinct text always in the same process so it is scored once.
     """
     settings = effective_settings(config)
-    if workers > 1 and store.count_posts_to_classify(everything=everything) < MIN_PARALLEL_POSTS:
+    if (
+        workers > 1
+        and store.posts.count_posts_to_classify(everything=everything) < MIN_PARALLEL_POSTS
+    ):
         workers = 1  # starting another process costs more than it saves on few posts
-    batches = store.iter_posts_to_classify(settings.batch_size, everything=everything)
+    batches = store.posts.iter_posts_to_classify(settings.batch_size, everything=everything)
     if workers <= 1:
         results: Iterator[list[tuple]] = map(ClassifyStream(settings, now).rows, batches)
     else:
@@ -146,7 +149,7 @@ def classify_posts(
     with collector_paused():
         with closing(results) if hasattr(results, "close") else nullcontext():
             for rows in results:
-                done += store.save_classification_rows(rows)
+                done += store.posts.save_classification_rows(rows)
                 if should_stop():
                     break
         # Free the classifier and its caches while the collector is still paused: re-enabled

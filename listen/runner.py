@@ -329,14 +329,14 @@ def run_listen(
         since=since,
         source_factory=source_factory,
         env=env,
-        get_cursor=store.get_cursor,
+        get_cursor=store.posts.get_cursor,
         should_stop=stop,
     ):
         source = report.source(item.source)
         progressed = True
         if item.end:
             source.error = item.error
-            store.save_source_health(
+            store.health.save_source_health(
                 item.source, ok=item.error is None, new=source.new, error=item.error,
                 at=now or utcnow(),
             )  # fmt: skip

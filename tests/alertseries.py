@@ -54,9 +54,9 @@ def add_hour(
             )
         )
         matches.append(TopicMatch(f"x:{native}", topic, "brand", ["acme"]))
-    store.save_posts(posts, matches)
+    store.posts.save_posts(posts, matches)
     if intent or sentiment:
-        store.save_classifications([classification(p.id, intent, sentiment) for p in posts])
+        store.posts.save_classifications([classification(p.id, intent, sentiment) for p in posts])
     return [p.id for p in posts]
 
 

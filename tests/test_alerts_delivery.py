@@ -104,7 +104,7 @@ def test_failed_delivery_is_kept_and_retried_next_run(store, server):
     assert server.requests[0].body == server.requests[4].body
     run_alerts(store, config, now=later, env=env)
     assert len(server.requests) == 5
-    assert store.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"] == []
+    assert store.alerts.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"] == []
 
 
 def test_missing_webhook_variable_is_reported_without_losing_the_alert(store):
@@ -112,7 +112,7 @@ def test_missing_webhook_variable_is_reported_without_losing_the_alert(store):
     config = make_config(ALERTS, notify={"slack": {"webhook_env": "HOOK"}})
     alerts = run_alerts(store, config, now=NOW, env={})
     assert alerts.errors == ["slack: $HOOK is not set; export the incoming-webhook URL there"]
-    pending = store.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"]
+    pending = store.alerts.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"]
     assert [p["channels"] for p in pending] == [["slack"]]
 
 
@@ -229,7 +229,7 @@ def test_a_channel_removed_from_the_config_is_no_longer_retried(store, server):
     config = make_config(ALERTS, notify={"webhook": {"url_env": "WEBHOOK"}})
     later = run_alerts(store, config, now=NOW, env={"WEBHOOK": server.url("/hook")})
     assert (list(later), later.errors, server.requests) == ([], [], [])
-    assert store.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"] == []
+    assert store.alerts.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"] == []
 
 
 def test_cli_explain_prints_the_numbers_and_exits_0(tmp_path, cli_store):

@@ -120,7 +120,7 @@ def test_a_redirected_webhook_post_is_not_delivered(store, server, status):
         "set $TEST_HOOK to the address it redirects to; 7 left for the next run"
     ]
     assert [(r.method, r.path) for r in server.requests] == [("POST", PATH)]  # once, no GET
-    assert store.exported_ids("webhook") == set()
+    assert store.exports.exported_ids("webhook") == set()
 
 
 @pytest.mark.parametrize("status", [302, 308])
@@ -135,7 +135,7 @@ def test_a_redirected_slack_post_is_not_delivered(store, server, status):
         "set $TEST_SLACK to the address it redirects to; 7 left for the next run"
     ]
     assert [(r.method, r.path) for r in server.requests] == [("POST", SLACK)]
-    assert store.exported_ids("slack") == set()
+    assert store.exports.exported_ids("slack") == set()
 
 
 def test_slack_messages_carry_a_delivery_header(store, server):
@@ -154,7 +154,7 @@ def test_a_webhook_dry_run_needs_no_url_and_shows_the_delivery_ids(store):
     bodies = [json.loads(line) for line in out.getvalue().splitlines()]
     assert report.pending == 7 and [b["count"] for b in bodies] == [5, 2]
     assert all(b["delivery_id"] == delivery_id("webhook", b["opportunities"]) for b in bodies)
-    assert store.exported_ids("webhook") == set()
+    assert store.exports.exported_ids("webhook") == set()
 
 
 def test_an_email_digest_keeps_its_message_id_when_sent_again_later(tmp_path):

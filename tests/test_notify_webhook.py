@@ -75,7 +75,7 @@ def test_a_4xx_is_not_retried_and_hides_the_url(store, server):
     assert report.errors == [
         "webhook: the webhook answered HTTP 400 bad request; 5 left for the next run"
     ]
-    assert store.exported_ids("webhook") == set()
+    assert store.exports.exported_ids("webhook") == set()
 
 
 def test_batches_of_20_or_batch_size(tmp_path, server):
