@@ -9,20 +9,11 @@ from itertools import count
 from earmark.config import Config, parse_config
 from earmark.models import Classification, Post, TopicMatch, to_iso
 from earmark.store import Store
-from earmark.store.alerts import AlertsMixin
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
 # Steady traffic: 5-7 posts an hour, never flat, so the baseline has a real deviation.
 STEADY = [6, 5, 7, 6, 5, 6, 7, 5, 6, 6, 7, 5]
-
-if issubclass(Store, AlertsMixin):
-    AlertStore = Store
-else:  # until the lead adds AlertsMixin to Store
-
-    class AlertStore(Store, AlertsMixin):
-        pass
-
 
 _ids = count(1)
 

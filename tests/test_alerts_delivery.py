@@ -11,7 +11,6 @@ from alertseries import (
     HOUR,
     NOW,
     STEADY,
-    AlertStore,
     add_history,
     add_hour,
     add_series,
@@ -23,6 +22,7 @@ from smtpserver import LocalSMTP
 
 from earmark.cli import cli
 from earmark.models import to_iso
+from earmark.store import Store
 from export.alert_stage import run_alerts
 
 HOOK = "/services/T000/B000/XXXX"
@@ -43,7 +43,7 @@ def server():
 
 @pytest.fixture
 def store(tmp_path):
-    with AlertStore(tmp_path / "a.db") as opened:
+    with Store(tmp_path / "a.db") as opened:
         yield opened
 
 
@@ -156,11 +156,10 @@ def write_config(tmp_path, alerts, **extra) -> str:
 
 
 @pytest.fixture
-def cli_store(tmp_path, monkeypatch):
-    """The CLI's database with a spike in it (the CLI opens a Store with AlertsMixin)."""
-    monkeypatch.setattr("earmark.app.Store", AlertStore)
+def cli_store(tmp_path):
+    """The CLI's database with a spike in it."""
     path = tmp_path / "e.db"
-    with AlertStore(path) as opened:
+    with Store(path) as opened:
         spike(opened)
     return str(path)
 

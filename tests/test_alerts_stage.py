@@ -11,7 +11,6 @@ from alertseries import (
     NOW,
     ONE_HOUR,
     STEADY,
-    AlertStore,
     add_history,
     add_hour,
     add_opportunity,
@@ -19,13 +18,14 @@ from alertseries import (
     make_config,
 )
 
+from earmark.store import Store
 from export.alert_stage import explain_alerts, run_alerts
 from export.alerts import AlertError
 
 
 @pytest.fixture
 def store(tmp_path):
-    with AlertStore(tmp_path / "a.db") as opened:
+    with Store(tmp_path / "a.db") as opened:
         yield opened
 
 

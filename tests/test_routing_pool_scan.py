@@ -10,6 +10,7 @@ from queue_fixtures import NOW, make_config, make_store
 
 from earmark.models import to_iso
 from earmark.store import Store
+from earmark.store.queues import SQLiteQueues
 from export.assign import (
     SYSTEM_ACTOR,
     assign_pending,
@@ -141,9 +142,11 @@ def test_reachable_pools_assign_like_a_full_scan(tmp_path, seed, monkeypatch):
     fast, _ = _build(tmp_path / "b", seed)
     with reference.transaction():
         expected = _full_scan(reference, config, now=NOW)
-    small_batches = Store.iter_pool_opportunities
+    small_batches = SQLiteQueues.iter_pool_opportunities
     monkeypatch.setattr(
-        Store, "iter_pool_opportunities", lambda self, queues: small_batches(self, queues, batch=2)
+        SQLiteQueues,
+        "iter_pool_opportunities",
+        lambda self, queues: small_batches(self, queues, batch=2),
     )
     with fast.transaction():
         got = assign_pending(fast, config, now=NOW)
