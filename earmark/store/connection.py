@@ -11,6 +11,13 @@ import sqlite_utils
 from earmark.store.faults import explain_fault, fault_kind
 
 
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """Return the rowid of the row the INSERT just run on cursor created."""
+    if cursor.lastrowid is None:  # only before any INSERT: a bug, not a database fault
+        raise RuntimeError("no row was inserted")
+    return cursor.lastrowid
+
+
 class Connection:
     """One open SQLite database: its path, its sqlite-utils handle and its transactions."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from earmark.store.connection import Part
+from earmark.store.connection import Part, inserted_id
 
 
 def _event_row(row: dict) -> dict:
@@ -31,7 +31,7 @@ class SQLiteEvents(Part):
                 json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
             ),
         )
-        return cur.lastrowid
+        return inserted_id(cur)
 
     def events_for(self, opportunity_id: int) -> list[dict]:
         """Return an opportunity's events in order, detail decoded."""

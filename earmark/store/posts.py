@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Protocol
 
 from earmark.models import (
     Classification,
@@ -17,7 +18,7 @@ from earmark.models import (
     to_iso,
     utcnow,
 )
-from earmark.store.connection import Part
+from earmark.store.connection import Part, inserted_id
 
 # What iter_posts_to_classify yields per post, in this order.
 TO_CLASSIFY_COLUMNS = ("id", "text", "lang", "author_reach", "created_at", "kinds", "rowid")
@@ -95,7 +96,29 @@ def classification_values(c: Classification) -> tuple:
     )
 
 
-def content_values(c, reply_privately: bool) -> tuple:
+class Labels(Protocol):
+    """What a post's labels row is made of: a Classification has them, and so has the
+    classifier's per-text result (shared by reposts)."""
+
+    @property
+    def sentiment(self) -> str: ...
+    @property
+    def compound(self) -> float: ...
+    @property
+    def pos(self) -> float: ...
+    @property
+    def neu(self) -> float: ...
+    @property
+    def neg(self) -> float: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def intents(self) -> Sequence[Sequence[Any]]: ...
+    @property
+    def pii(self) -> Sequence[str]: ...
+
+
+def content_values(c: Labels, reply_privately: bool) -> tuple:
     """Return the row values from sentiment to reply_privately.
 
     `c` is a Classification or anything with its sentiment, scores, language, intents and pii
@@ -326,7 +349,7 @@ class SQLitePosts(Part):
                 "VALUES (?, ?, ?, ?, ?)",
                 (post_id, sentiment, "|".join(intents), actor, to_iso(utcnow())),
             )
-        return cur.lastrowid
+        return inserted_id(cur)
 
     def iter_feedback(self) -> Iterator[dict]:
         """Yield the latest correction per post joined with the post text."""
@@ -348,7 +371,8 @@ class SQLitePosts(Part):
         limit: int = 50,
     ) -> list[dict]:
         """Return stored posts with their labels, newest first, filtered (FTS for match)."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         if match:
             clauses.append("p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
             params.append(match)

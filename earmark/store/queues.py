@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 
 from earmark.models import OPEN_STATUSES
-from earmark.store.connection import Part
+from earmark.store.connection import Part, inserted_id
 
 # Statuses that count against an agent's capacity (open and held by someone).
 HELD_STATUSES = ("assigned", "claimed", "responded", "escalated")
@@ -131,8 +131,9 @@ class SQLiteQueues(Part):
             f"VALUES ({', '.join(marks)})",
             values,
         )
-        self.add_opportunity_post(row["post_id"], cur.lastrowid)
-        return cur.lastrowid
+        opportunity_id = inserted_id(cur)
+        self.add_opportunity_post(row["post_id"], opportunity_id)
+        return opportunity_id
 
     def add_opportunity_post(self, post_id: str, opportunity_id: int) -> None:
         """Attach a post to an opportunity (its own post or a thread follow-up)."""
@@ -197,13 +198,15 @@ class SQLiteQueues(Part):
             common_params.append(agent)
         if unassigned:
             common.append("agent IS NULL")
+        groups: list[tuple[str | None, str | None]]
         if agent is not None:  # an agent holds a handful of items: (agent, status) finds them
             groups = [(None, q) for q in _distinct_or_none(queues)]
         else:
             groups = [(s, q) for s in dict.fromkeys(statuses) for q in _distinct_or_none(queues)]
         if not groups:
             return []
-        parts, params = [], []
+        parts: list[str] = []
+        params: list[object] = []
         for status, one_queue in groups:
             if status is None:
                 clauses = [f"status IN ({','.join('?' for _ in statuses)})", *common]

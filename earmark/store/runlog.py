@@ -7,7 +7,7 @@ from datetime import datetime
 
 from earmark.models import to_iso, utcnow
 from earmark.redaction import redact_data
-from earmark.store.connection import Part
+from earmark.store.connection import Part, inserted_id
 
 
 class SQLiteRuns(Part):
@@ -28,7 +28,7 @@ class SQLiteRuns(Part):
                 "INSERT INTO runs (command, started_at, status) VALUES (?, ?, 'running')",
                 (command, to_iso(started_at or utcnow())),
             )
-        return cur.lastrowid
+        return inserted_id(cur)
 
     def finish_run(
         self,
