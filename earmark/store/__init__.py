@@ -1,9 +1,11 @@
 """The SQLite store: the only place that knows table names and writes SQL.
 
-`Store` opens and migrates the database and holds its parts, one per group of tables
-(`store.posts`, `store.queues`, `store.agents`, `store.events`, `store.metrics`,
-`store.exports`, `store.alerts`, `store.runs`, `store.health`), each typed by its protocol in
-interface.py and sharing one connection, so `store.transaction()` spans them all.
+`Store` opens and migrates the database and holds its parts, one module and one class per
+group of tables: `store.posts` (posts.py), `store.classifications`, `store.queues`,
+`store.agents`, `store.events`, `store.metrics` (queue_metrics.py), `store.exports`,
+`store.alerts`, `store.runs` (runlog.py) and `store.health`. Each is typed by its protocol in
+interface.py, and all share one connection, so `store.transaction()` spans them. The schema and
+its migrations are in schema.py.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sqlite_utils
 from earmark.models import to_iso, utcnow
 from earmark.store.agents import SQLiteAgents
 from earmark.store.alerts import SQLiteAlerts
+from earmark.store.classifications import SQLiteClassifications
 from earmark.store.connection import Connection
 from earmark.store.events import SQLiteEvents
 from earmark.store.exports import SQLiteExports
@@ -34,6 +37,7 @@ from earmark.store.health import SQLiteSourceHealth
 from earmark.store.interface import (
     AgentStore,
     AlertStore,
+    ClassificationStore,
     EventStore,
     ExportStore,
     HealthStore,
@@ -57,6 +61,7 @@ class Store:
     """An earmark database in SQLite: open it, migrate it, and read and write it by its parts."""
 
     posts: PostStore
+    classifications: ClassificationStore
     queues: QueueStore
     agents: AgentStore
     events: EventStore
@@ -96,6 +101,7 @@ class Store:
             self.db = sqlite_utils.Database(conn)
             self._connection = connection = Connection(self.path, self.db)
             self.posts = SQLitePosts(connection)
+            self.classifications = SQLiteClassifications(connection)
             self.queues = SQLiteQueues(connection)
             self.agents = SQLiteAgents(connection)
             self.events = SQLiteEvents(connection)

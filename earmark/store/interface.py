@@ -18,7 +18,7 @@ from earmark.store.posts import CursorUpdate
 
 
 class PostStore(Protocol):
-    """Posts, their topic matches, cursors, classifications and feedback."""
+    """Posts, their topic matches and the sources' cursors."""
 
     def existing_post_ids(self, ids: Iterable[str]) -> set[str]:
         """Return which of these post ids are already stored."""
@@ -46,6 +46,25 @@ class PostStore(Protocol):
     def get_post(self, post_id: str) -> Post | None:
         """Return one stored post, or None."""
 
+    def search_posts(
+        self,
+        *,
+        match: str | None = None,
+        topic: str | None = None,
+        intent: str | None = None,
+        sentiment: str | None = None,
+        since: str | None = None,
+        limit: int = 50,
+    ) -> list[dict]:
+        """Return stored posts with their labels, newest first, filtered (FTS for match)."""
+
+    def label_counts(self) -> dict[str, dict[str, int]]:
+        """Count stored posts by topic, sentiment and primary intent, and opportunities by queue."""
+
+
+class ClassificationStore(Protocol):
+    """The labels of posts (classifications) and people's corrections of them (feedback)."""
+
     def iter_posts_to_classify(
         self, batch_size: int, *, everything: bool = False
     ) -> Iterator[list[tuple]]:
@@ -67,21 +86,6 @@ class PostStore(Protocol):
 
     def iter_feedback(self) -> Iterator[dict]:
         """Yield the latest correction per post joined with the post text."""
-
-    def search_posts(
-        self,
-        *,
-        match: str | None = None,
-        topic: str | None = None,
-        intent: str | None = None,
-        sentiment: str | None = None,
-        since: str | None = None,
-        limit: int = 50,
-    ) -> list[dict]:
-        """Return stored posts with their labels, newest first, filtered (FTS for match)."""
-
-    def label_counts(self) -> dict[str, dict[str, int]]:
-        """Count stored posts by topic, sentiment and primary intent, and opportunities by queue."""
 
 
 class QueueStore(Protocol):
@@ -355,6 +359,7 @@ class StoreInterface(Protocol):
 
     path: str
     posts: PostStore
+    classifications: ClassificationStore
     queues: QueueStore
     agents: AgentStore
     events: EventStore
