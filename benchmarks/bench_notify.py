@@ -50,7 +50,7 @@ def fill(db: Path, count: int) -> None:
             store.posts.save_posts(
                 posts, [TopicMatch(p.id, "acme", "brand", ["acme"]) for p in posts]
             )
-            store.posts.save_classifications(
+            store.classifications.save_classifications(
                 [
                     Classification(
                         sentiment="neutral",

@@ -15,7 +15,7 @@ from classify import CLASSIFIER_VERSION, Classifier, ClassifyError, TextResult, 
 from classify.priority import add_context, content_part, to_opportunity
 from classify.settings import ClassifySettings
 from earmark.models import parse_iso
-from earmark.store.posts import content_values
+from earmark.store.classifications import content_values
 
 # When a post matches several topics, the kind that decides its opportunity: our own support
 # handle first, then the brand, then competitors.
@@ -137,10 +137,13 @@ def classify_posts(
     settings = effective_settings(config)
     if (
         workers > 1
-        and store.posts.count_posts_to_classify(everything=everything) < MIN_PARALLEL_POSTS
+        and store.classifications.count_posts_to_classify(everything=everything)
+        < MIN_PARALLEL_POSTS
     ):
         workers = 1  # starting another process costs more than it saves on few posts
-    batches = store.posts.iter_posts_to_classify(settings.batch_size, everything=everything)
+    batches = store.classifications.iter_posts_to_classify(
+        settings.batch_size, everything=everything
+    )
     if workers <= 1:
         results: Iterator[list[tuple]] = map(ClassifyStream(settings, now).rows, batches)
     else:
@@ -149,7 +152,7 @@ def classify_posts(
     with collector_paused():
         with closing(results) if hasattr(results, "close") else nullcontext():
             for rows in results:
-                done += store.posts.save_classification_rows(rows)
+                done += store.classifications.save_classification_rows(rows)
                 if should_stop():
                     break
         # Free the classifier and its caches while the collector is still paused: re-enabled

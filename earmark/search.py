@@ -102,5 +102,5 @@ def save_search(store, result: SearchResult) -> list[str]:
     for post, _, label in result.posts:
         label.post_id = post.id
         labels.append(label)
-    store.posts.save_classifications(labels)
+    store.classifications.save_classifications(labels)
     return new

@@ -47,7 +47,9 @@ def add_hour(
         matches.append(TopicMatch(f"x:{native}", topic, "brand", ["acme"]))
     store.posts.save_posts(posts, matches)
     if intent or sentiment:
-        store.posts.save_classifications([classification(p.id, intent, sentiment) for p in posts])
+        store.classifications.save_classifications(
+            [classification(p.id, intent, sentiment) for p in posts]
+        )
     return [p.id for p in posts]
 
 

@@ -1,7 +1,8 @@
 """Fixed opportunities for the export and notify tests, built through the store.
 
-Posts and classifications go in with store.posts.save_posts / store.posts.save_classifications, the
-opportunities with the queues mixin's store.queues.insert_opportunity (as routing would).
+Posts and classifications go in with store.posts.save_posts and
+store.classifications.save_classifications, the opportunities with
+store.queues.insert_opportunity (as routing would).
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def add_rows(store, rows, *, queue_topic="acme") -> list[int]:
     """Insert posts, labels and opportunities; return the opportunity ids in order."""
     posts = [r[0] for r in rows]
     store.posts.save_posts(posts, [TopicMatch(p.id, queue_topic, "brand", ["acme"]) for p in posts])
-    store.posts.save_classifications([r[1] for r in rows])
+    store.classifications.save_classifications([r[1] for r in rows])
     ids = []
     for post, label, queue, status, agent, sla in rows:
         ids.append(

@@ -46,7 +46,7 @@ def add_post(
         parent_id=parent_id,
     )
     store.posts.save_posts([post], [TopicMatch(post.id, topic, kind)])
-    store.posts.save_classifications(
+    store.classifications.save_classifications(
         [
             Classification(
                 sentiment=sentiment,

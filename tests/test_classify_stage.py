@@ -19,7 +19,7 @@ from classify.stage import (
 from earmark.config import parse_config
 from earmark.models import Post, TopicMatch, parse_iso
 from earmark.store import Store
-from earmark.store.posts import TO_CLASSIFY_COLUMNS, classification_values
+from earmark.store.classifications import TO_CLASSIFY_COLUMNS, classification_values
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 TEXTS = [
@@ -191,8 +191,8 @@ def test_few_posts_are_classified_without_starting_workers(tmp_path, monkeypatch
 
     monkeypatch.setattr("classify.stage._in_workers", no_workers)
     assert classify_posts(store, make_config(), now=NOW, workers=2) == 5
-    assert store.posts.count_posts_to_classify() == 0
-    assert store.posts.count_posts_to_classify(everything=True) == 5
+    assert store.classifications.count_posts_to_classify() == 0
+    assert store.classifications.count_posts_to_classify(everything=True) == 5
 
 
 def test_classify_many_keeps_a_text_repeated_all_through_the_stream_cached(monkeypatch):

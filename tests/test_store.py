@@ -140,7 +140,9 @@ def test_parse_iso_reads_what_to_iso_writes_and_other_offsets(moment):
 
 
 def _batched_ids(store, size=2):
-    return [[row[0] for row in batch] for batch in store.posts.iter_posts_to_classify(size)]
+    return [
+        [row[0] for row in batch] for batch in store.classifications.iter_posts_to_classify(size)
+    ]
 
 
 def test_posts_to_classify_come_in_rowid_batches_from_the_first_unlabelled(tmp_path):
@@ -150,10 +152,12 @@ def test_posts_to_classify_come_in_rowid_batches_from_the_first_unlabelled(tmp_p
         # Nothing labelled yet (a first import): every post, oldest first.
         assert _batched_ids(store) == [ids[0:2], ids[2:4], ids[4:]]
         row = ("neutral", 0.0, 0.0, 1.0, 0.0, "en", "[]", "other", "[]", 0, 50, "other")
-        store.posts.save_classification_rows(
+        store.classifications.save_classification_rows(
             [(pid, *row, None, "other", "v") for pid in (ids[0], ids[1], ids[3])]
         )
         # Only the unlabelled ones, whatever lies between them.
         assert _batched_ids(store) == [[ids[2], ids[4]]]
-        store.posts.save_classification_rows([(pid, *row, None, "other", "v") for pid in ids])
+        store.classifications.save_classification_rows(
+            [(pid, *row, None, "other", "v") for pid in ids]
+        )
         assert _batched_ids(store) == []

@@ -114,7 +114,7 @@ def feedback(
     if app.store.posts.get_post(post_id) is None:
         raise UsageError(f"no post {post_id!r} in {app.db_path}")
     who = actor or app.env.get("EARMARK_AGENT") or app.env.get("USER") or "unknown"
-    app.store.posts.save_feedback(post_id, sentiment, list(intents), who)
+    app.store.classifications.save_feedback(post_id, sentiment, list(intents), who)
     app.say(f"{post_id}: correction stored")
 
 
@@ -126,7 +126,7 @@ def _export_feedback(app: App, path: str) -> None:
         writer = csv_writer(out)
         writer.writerow(["id", "text", "sentiment", "intents"])
         count = 0
-        for row in app.store.posts.iter_feedback():
+        for row in app.store.classifications.iter_feedback():
             writer.writerow([row["id"], row["text"], row["sentiment"] or "", row["intents"] or ""])
             count += 1
     finally:
