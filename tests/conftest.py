@@ -54,3 +54,18 @@ def _forget_secrets():
     forget_secrets()
     yield
     forget_secrets()
+
+
+@pytest.fixture
+def server():
+    """An HTTP server on 127.0.0.1 serving what the test adds (see httpserver.LocalServer)."""
+    from httpserver import LocalServer
+
+    with LocalServer() as running:
+        yield running
+
+
+@pytest.fixture
+def slept() -> list[float]:
+    """The waits an HttpClient asked for: pass `sleep=slept.append` (nothing really sleeps)."""
+    return []

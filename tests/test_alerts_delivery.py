@@ -17,7 +17,6 @@ from alertseries import (
     make_config,
 )
 from click.testing import CliRunner
-from httpserver import LocalServer
 from smtpserver import LocalSMTP
 
 from earmark.cli import cli
@@ -33,12 +32,6 @@ HOSTILE = "acme login down <!channel> <http://evil.example|click> & more"
 def smtp():
     with LocalSMTP() as server:
         yield server
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 @pytest.fixture

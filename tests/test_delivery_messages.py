@@ -10,7 +10,6 @@ import json
 import pytest
 from deliveryhook import verify
 from exportdata import NOW, add_calm, add_hostile, add_many
-from httpserver import LocalServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from smtpserver import LocalSMTP
@@ -26,12 +25,6 @@ from export.notify.webhook import sign
 PATH = "/hooks/in"
 SLACK = "/services/T1/B1/t0k3n"
 SECRET = "whsec-test-signing-0123"
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import re
 import pytest
 from click.testing import CliRunner
 from exportdata import NOW, add_calm, add_hostile, add_many
-from httpserver import LocalServer
 
 from earmark.cli import cli
 from earmark.config import parse_config
@@ -23,12 +22,6 @@ from earmark.store import Store
 from export.notify import NotifyError, notify_new
 
 HOOK = "/services/T0001/B0001/s3cr3tT0k3n"
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 @pytest.fixture

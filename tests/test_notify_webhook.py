@@ -6,7 +6,6 @@ import json
 
 import pytest
 from exportdata import NOW, add_calm, add_hostile, add_many
-from httpserver import LocalServer
 
 from earmark.config import parse_config
 from earmark.models import parse_iso
@@ -14,12 +13,6 @@ from earmark.store import Store
 from export.notify import NotifyError, notify_new
 
 PATH = "/hooks/earmark-s3cret"
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 @pytest.fixture
