@@ -12,6 +12,7 @@ import threading
 import time
 from collections import Counter
 
+import pytest
 from alertseries import HOUR, NOW, STEADY, add_history, add_hour, add_series
 from deliveryhook import verify
 from httpserver import LocalServer
@@ -21,6 +22,9 @@ from test_delivery_processes import finish
 from earmark.models import to_iso
 from earmark.store import Store
 from export.alert_delivery import alert_delivery_id
+
+# Real earmark processes racing each other.
+pytestmark = pytest.mark.slow
 
 SECRET = "whsec-alerts-test-0123456789"
 CONFIG = """\
