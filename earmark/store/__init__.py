@@ -45,6 +45,7 @@ from earmark.store.interface import (
     PostStore,
     QueueStore,
     RunStore,
+    StoreInterface,
 )
 from earmark.store.posts import SQLitePosts
 from earmark.store.queue_metrics import SQLiteQueueMetrics
@@ -219,3 +220,8 @@ class Store:
             )
             applied += 1
         return applied
+
+
+def _as_interface(store: Store) -> StoreInterface:
+    """Never called: mypy checks here that Store implements the interface a backend must."""
+    return store

@@ -1,9 +1,9 @@
 """The store's typed interface: one Protocol per part, and the Store that holds the parts.
 
 earmark's stages see the database only through these: the SQLite store (earmark/store/) is one
-implementation, and a second backend (PostgreSQL, say) implements the same protocols. Every
-method is atomic on its own; a caller that needs several in one transaction wraps them in
-`store.transaction()`, which every part joins.
+implementation, and a second backend (PostgreSQL, say) implements the same protocols. The
+methods that say "in one transaction" open their own; writes that must land together (a routing
+pass, an agent's action) run inside `store.transaction()`, which every part joins.
 """
 
 from __future__ import annotations
@@ -349,9 +349,7 @@ class HealthStore(Protocol):
         """Record a source's attempt: success clears its error, failure starts unhealthy_since."""
 
     def source_health(self) -> dict[str, dict]:
-        """Return the source_health rows by source name (errors scrubbed again: rows may predate the
-        scrubbing on write).
-        """
+        """Return the source_health rows by source name (errors scrubbed of secrets again)."""
 
 
 class StoreInterface(Protocol):
