@@ -278,6 +278,7 @@ def test_a_stale_lock_from_a_killed_run_is_taken_over(tmp_path):
     assert (quiet.exit_code, quiet.stderr) == (0, "")
 
 
+@pytest.mark.slow
 def test_overlapping_real_runs_never_send_twice(tmp_path):
     """Two real `earmark run` processes: the second starts while the first is notifying."""
     write_posts(tmp_path / "posts.jsonl", 200)
