@@ -13,7 +13,7 @@ In one process, on one corpus (benchmarks/corpus.py, cached under /tmp/earmark-b
  4. classify: `classify_posts` with workers=1 and workers=2,
  5. route: `route_opportunities`, and a full `run_pipeline` over the imported corpus,
  6. a no-op `run_pipeline` when nothing is new,
- 7. `queue` (store.open_items + item_record) and `stats` (compute_stats) latency, in process
+ 7. `queue` (store.queues.open_items + item_record) and `stats` (compute_stats) latency, in process
     and as a whole `earmark` command (interpreter start included),
  8. peak RSS of import and classify, each in a child process, at 10k posts and at --size.
 
@@ -385,7 +385,7 @@ def latency(db: Path, config, config_path: Path, repeat: int) -> dict:
     with Store(db) as store:
 
         def queue() -> list:
-            items = store.open_items(limit=200)
+            items = store.queues.open_items(limit=200)
             return [item_record(i, NOW, config.routing.at_risk_fraction) for i in items]
 
         out["queue_items"] = len(queue())

@@ -33,9 +33,9 @@ import corpus  # noqa: E402
 
 def interleave_vader(store, analyzer, seconds: list[float]) -> None:
     """Make the store's batch reader score each batch with bare VADER before handing it on."""
-    from earmark.store.posts import TO_CLASSIFY_COLUMNS
+    from earmark.store.classifications import TO_CLASSIFY_COLUMNS
 
-    read = store.iter_posts_to_classify
+    read = store.classifications.iter_posts_to_classify
     text = TO_CLASSIFY_COLUMNS.index("text")
 
     def batches(*args, **kwargs):
@@ -46,7 +46,7 @@ def interleave_vader(store, analyzer, seconds: list[float]) -> None:
             seconds[0] += time.perf_counter() - started
             yield batch
 
-    store.iter_posts_to_classify = batches
+    store.classifications.iter_posts_to_classify = batches
 
 
 def one_round(base: Path, workdir: Path, config_path: Path, mode: str, corpus_file: Path) -> dict:

@@ -47,8 +47,10 @@ def fill(db: Path, count: int) -> None:
                 )
                 for n in range(start, min(start + 5000, count))
             ]
-            store.save_posts(posts, [TopicMatch(p.id, "acme", "brand", ["acme"]) for p in posts])
-            store.save_classifications(
+            store.posts.save_posts(
+                posts, [TopicMatch(p.id, "acme", "brand", ["acme"]) for p in posts]
+            )
+            store.classifications.save_classifications(
                 [
                     Classification(
                         sentiment="neutral",
@@ -72,7 +74,7 @@ def fill(db: Path, count: int) -> None:
             )
             with store.transaction():
                 for p in posts:
-                    store.insert_opportunity(
+                    store.queues.insert_opportunity(
                         {
                             "post_id": p.id,
                             "kind": "support",

@@ -13,7 +13,7 @@ from classify import CLASSIFIER_VERSION, Classifier, ClassifyError, TextResult, 
 from classify.priority import add_context, content_part, to_opportunity
 from earmark.models import parse_iso
 from earmark.settings.classify import ClassifySettings
-from earmark.store.classification_rows import (
+from earmark.store.classifications import (
     classification_row,
     content_columns,
     outcome_columns,
@@ -126,9 +126,15 @@ def classify_posts(
     distinct text always in the same process so it is scored once. settings come from
     Config.classify_settings() (the classify section plus every topic's terms).
     """
-    if workers > 1 and store.count_posts_to_classify(everything=everything) < MIN_PARALLEL_POSTS:
+    if (
+        workers > 1
+        and store.classifications.count_posts_to_classify(everything=everything)
+        < MIN_PARALLEL_POSTS
+    ):
         workers = 1  # starting another process costs more than it saves on few posts
-    batches = store.iter_posts_to_classify(settings.batch_size, everything=everything)
+    batches = store.classifications.iter_posts_to_classify(
+        settings.batch_size, everything=everything
+    )
     if workers <= 1:
         results: Iterator[list[tuple]] = map(ClassifyStream(settings, now).rows, batches)
     else:
@@ -137,7 +143,7 @@ def classify_posts(
     with collector_paused():
         with closing(results) if hasattr(results, "close") else nullcontext():
             for rows in results:
-                done += store.save_classification_rows(rows)
+                done += store.classifications.save_classification_rows(rows)
                 if should_stop():
                     break
         # Free the classifier and its caches while the collector is still paused: re-enabled

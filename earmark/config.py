@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,9 +203,9 @@ class Config:
         _unique("agents", [a.name for a in self.agents])
         queue_names = {q.name for q in self.queues}
         for i, agent in enumerate(self.agents):
-            for queue in agent.queues:
-                if queue not in queue_names:
-                    raise FieldError(f"agents[{i}].queues", f"unknown queue {queue!r}")
+            for name in agent.queues:
+                if name not in queue_names:
+                    raise FieldError(f"agents[{i}].queues", f"unknown queue {name!r}")
         for i, queue in enumerate(self.queues):
             for intent in queue.match.intents:
                 if intent not in INTENTS and intent not in {r.name for r in self.classify.intents}:
@@ -312,7 +312,7 @@ def load_config(path: str | os.PathLike, *, checks: StageChecks) -> Config:
     return parse_config(data, origin, checks=checks)
 
 
-def resolve_config_path(option: str | None, env: dict | None = None) -> str | None:
+def resolve_config_path(option: str | None, env: Mapping[str, str] | None = None) -> str | None:
     """Pick the config: -c/--config, then $EARMARK_CONFIG, then ./earmark.yaml if present."""
     env = os.environ if env is None else env
     if option:
@@ -322,7 +322,9 @@ def resolve_config_path(option: str | None, env: dict | None = None) -> str | No
     return DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None
 
 
-def resolve_db_path(option: str | None, config: Config | None, env: dict | None = None) -> str:
+def resolve_db_path(
+    option: str | None, config: Config | None, env: Mapping[str, str] | None = None
+) -> str:
     """Pick the database: --db, $EARMARK_DB, the config's `database`, then ./earmark.db."""
     env = os.environ if env is None else env
     if option:

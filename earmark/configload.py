@@ -110,7 +110,7 @@ def convert(tp: Any, value: Any, path: str) -> Any:
             raise _fail(path, f"must be a mapping, not {type(value).__name__}")
         _, value_type = get_args(tp) or (Any, Any)
         return {str(k): convert(value_type, v, f"{path}.{k}") for k, v in value.items()}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return load_dataclass(tp, value, path)
     if tp is bool:
         if not isinstance(value, bool):

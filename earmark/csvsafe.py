@@ -27,7 +27,7 @@ class _LineFeedRows:
         return self._out.write(row[:-2] + "\n" if row.endswith("\r\n") else row)
 
 
-def csv_writer(out: IO):
+def csv_writer(out: IO) -> Any:
     """Return a csv.writer with LF line ends that quotes every cell holding a CR or LF.
 
     The csv module quotes only the characters of its line terminator: with "\n" a bare CR in a

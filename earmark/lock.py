@@ -9,9 +9,14 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from earmark.errors import EarmarkError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 # sysexits.h EX_TEMPFAIL: "try again later", which is exactly what an overlapping cron run is.
 EXIT_LOCKED = 75
@@ -30,7 +35,7 @@ def lock_path(db_path: str, suffix: str) -> Path:
     return Path(f"{Path(db_path).resolve()}{suffix}")
 
 
-def delivery_wait(env) -> float:
+def delivery_wait(env: Mapping[str, str]) -> float:
     """Return the seconds to wait for the delivery lock ($EARMARK_LOCK_WAIT, else 60)."""
     value = (env.get(DELIVERY_WAIT_ENV) or "").strip()
     if not value:
@@ -56,7 +61,9 @@ class FileLock:
     suffix = ".lock"
     what = "run lock"
 
-    def __init__(self, db_path: str, *, wait: float = 0.0, sleep=time.sleep):
+    def __init__(
+        self, db_path: str, *, wait: float = 0.0, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.path = lock_path(db_path, self.suffix)
         self.wait = wait
         self._sleep = sleep
@@ -66,7 +73,7 @@ class FileLock:
     def busy_message(self, holder: str) -> str:
         return f"another earmark run (pid {holder}) is using this database; exiting"
 
-    def acquire(self):
+    def acquire(self) -> Self:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as error:
@@ -105,10 +112,10 @@ class FileLock:
         os.close(self._fd)
         self._fd = None
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self.acquire()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
 

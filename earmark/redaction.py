@@ -16,6 +16,7 @@ import html
 import json
 import re
 from collections.abc import Iterable
+from typing import TypeGuard
 from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
 REDACTED = "[redacted]"
@@ -35,12 +36,12 @@ _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://", re.ASCII)
 
 
-def _long_enough(value: str | None) -> bool:
-    return bool(value) and len(value) >= MIN_SECRET_LENGTH
+def _long_enough(value: str | None) -> TypeGuard[str]:
+    return value is not None and len(value) >= MIN_SECRET_LENGTH
 
 
 def _base64_forms(data: bytes) -> set[str]:
-    forms = set()
+    forms: set[str] = set()
     for encoded in (base64.b64encode(data), base64.urlsafe_b64encode(data)):
         text = encoded.decode("ascii")
         forms.update((text, text.rstrip("=")))
@@ -55,7 +56,7 @@ def _percent_forms(value: str) -> set[str]:
 
 
 def _escaped_forms(value: str) -> set[str]:
-    forms = set()
+    forms: set[str] = set()
     for ensure_ascii in (True, False):
         escaped = json.dumps(value, ensure_ascii=ensure_ascii)[1:-1]
         forms.update((escaped, escaped.replace("/", "\\/")))

@@ -31,7 +31,7 @@ class HealthChange:
         if self.previous is None:
             return
         fired = self.previous.get("last_fired_at")
-        store.save_alert_state(
+        store.alerts.save_alert_state(
             f"health:{self.source}",
             self.previous["state"],
             parse_iso(self.previous["since"]),
@@ -42,8 +42,8 @@ class HealthChange:
 
 def check_health(store, config, *, now: datetime) -> list[HealthChange]:
     """Compare each source's last new post with its expect_every; return the state changes."""
-    health = store.source_health()
-    states = store.alert_states()
+    health = store.health.source_health()
+    states = store.alerts.alert_states()
     changes = []
     for name, settings in config.sources.items():
         expect = getattr(settings, "expect_every", None)
@@ -55,7 +55,7 @@ def check_health(store, config, *, now: datetime) -> list[HealthChange]:
         state = states.get(key)
         if state is None:
             # First look: the clock starts now unless the source already brought posts.
-            store.save_alert_state(key, OK, now, None, {})
+            store.alerts.save_alert_state(key, OK, now, None, {})
             state = {"state": OK, "since": now.isoformat(), "last_fired_at": None, "detail": {}}
         last_new = parse_iso(row["last_new_at"]) if row.get("last_new_at") else None
         watched_since = parse_iso(state["since"]) if state["state"] == OK else None
@@ -70,9 +70,9 @@ def check_health(store, config, *, now: datetime) -> list[HealthChange]:
             what = (
                 f"no new posts for {format_duration(silent_for)} (expected every {expect}){error}"
             )
-            store.save_alert_state(key, SILENT, now, now, {"message": what})
+            store.alerts.save_alert_state(key, SILENT, now, now, {"message": what})
             changes.append(HealthChange(name, SILENT, f"{name}: {what}", state))
         elif state["state"] == SILENT and last_new and now - last_new <= window:
-            store.save_alert_state(key, OK, now, None, {})
+            store.alerts.save_alert_state(key, OK, now, None, {})
             changes.append(HealthChange(name, OK, f"{name}: recovered, new posts again", state))
     return changes

@@ -231,7 +231,7 @@ def save_batch(store, posts, matches, cursors) -> tuple[set[str], list[str]]:
     through still never stops the batch (nor, through the cursor, every later run).
     """
     try:
-        return set(store.save_posts(posts, matches, cursors)), []
+        return set(store.posts.save_posts(posts, matches, cursors)), []
     except (*_RECORD_ERRORS, sqlite3.InterfaceError, sqlite3.ProgrammingError):
         pass
     new_ids: set[str] = set()
@@ -239,8 +239,8 @@ def save_batch(store, posts, matches, cursors) -> tuple[set[str], list[str]]:
     for post in posts:
         own = [m for m in matches if m.post_id == post.id]
         try:
-            new_ids.update(store.save_posts([post], own))
+            new_ids.update(store.posts.save_posts([post], own))
         except (*_RECORD_ERRORS, sqlite3.InterfaceError, sqlite3.ProgrammingError) as error:
             refused.append(f"record {describe(post)}: cannot be stored ({_reason(error, '')})")
-    store.save_posts([], [], cursors)
+    store.posts.save_posts([], [], cursors)
     return new_ids, refused

@@ -347,10 +347,10 @@ def run_listen(
         since=since,
         source_factory=source_factory,
         env=env,
-        get_cursor=store.get_cursor,
+        get_cursor=store.posts.get_cursor,
         last_read=lambda source: {
             row["topic"]: row["updated_at"] or ""
-            for row in store.cursors()
+            for row in store.posts.cursors()
             if row["source"] == source
         },
         should_stop=stop,
@@ -359,7 +359,7 @@ def run_listen(
         progressed = True
         if item.end:
             source.error = item.error
-            store.save_source_health(
+            store.health.save_source_health(
                 item.source, ok=item.error is None, new=source.new, error=item.error,
                 at=now or utcnow(),
             )  # fmt: skip

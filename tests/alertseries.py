@@ -10,20 +10,11 @@ from earmark.cli.configfile import parse_config
 from earmark.config import Config
 from earmark.models import Classification, Post, TopicMatch, to_iso
 from earmark.store import Store
-from earmark.store.alerts import AlertsMixin
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
 # Steady traffic: 5-7 posts an hour, never flat, so the baseline has a real deviation.
 STEADY = [6, 5, 7, 6, 5, 6, 7, 5, 6, 6, 7, 5]
-
-if issubclass(Store, AlertsMixin):
-    AlertStore = Store
-else:  # until the lead adds AlertsMixin to Store
-
-    class AlertStore(Store, AlertsMixin):
-        pass
-
 
 _ids = count(1)
 
@@ -55,9 +46,11 @@ def add_hour(
             )
         )
         matches.append(TopicMatch(f"x:{native}", topic, "brand", ["acme"]))
-    store.save_posts(posts, matches)
+    store.posts.save_posts(posts, matches)
     if intent or sentiment:
-        store.save_classifications([classification(p.id, intent, sentiment) for p in posts])
+        store.classifications.save_classifications(
+            [classification(p.id, intent, sentiment) for p in posts]
+        )
     return [p.id for p in posts]
 
 

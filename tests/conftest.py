@@ -63,3 +63,18 @@ def _private_state_dir(monkeypatch, tmp_path_factory, request):
 
     name = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.getbasetemp() / f"state-{name}"))
+
+
+@pytest.fixture
+def server():
+    """An HTTP server on 127.0.0.1 serving what the test adds (see httpserver.LocalServer)."""
+    from httpserver import LocalServer
+
+    with LocalServer() as running:
+        yield running
+
+
+@pytest.fixture
+def slept() -> list[float]:
+    """The waits an HttpClient asked for: pass `sleep=slept.append` (nothing really sleeps)."""
+    return []

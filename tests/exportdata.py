@@ -1,7 +1,8 @@
 """Fixed opportunities for the export and notify tests, built through the store.
 
-Posts and classifications go in with store.save_posts / store.save_classifications, the
-opportunities with the queues mixin's store.insert_opportunity (as routing would).
+Posts and classifications go in with store.posts.save_posts and
+store.classifications.save_classifications, the opportunities with
+store.queues.insert_opportunity (as routing would).
 """
 
 from __future__ import annotations
@@ -160,12 +161,12 @@ def _hostile():
 def add_rows(store, rows, *, queue_topic="acme") -> list[int]:
     """Insert posts, labels and opportunities; return the opportunity ids in order."""
     posts = [r[0] for r in rows]
-    store.save_posts(posts, [TopicMatch(p.id, queue_topic, "brand", ["acme"]) for p in posts])
-    store.save_classifications([r[1] for r in rows])
+    store.posts.save_posts(posts, [TopicMatch(p.id, queue_topic, "brand", ["acme"]) for p in posts])
+    store.classifications.save_classifications([r[1] for r in rows])
     ids = []
     for post, label, queue, status, agent, sla in rows:
         ids.append(
-            store.insert_opportunity(
+            store.queues.insert_opportunity(
                 {
                     "post_id": post.id,
                     "kind": "support",

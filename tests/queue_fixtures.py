@@ -46,8 +46,8 @@ def add_post(
         thread_id=thread_id,
         parent_id=parent_id,
     )
-    store.save_posts([post], [TopicMatch(post.id, topic, kind)])
-    store.save_classifications(
+    store.posts.save_posts([post], [TopicMatch(post.id, topic, kind)])
+    store.classifications.save_classifications(
         [
             Classification(
                 sentiment=sentiment,
@@ -89,7 +89,7 @@ def events(store: Store, opportunity_id: int | None = None) -> list[dict]:
     if opportunity_id is None:
         rows = store.db.query("SELECT * FROM events WHERE opportunity_id IS NOT NULL ORDER BY id")
         return [dict(r) for r in rows]
-    return store.events_for(opportunity_id)
+    return store.events.events_for(opportunity_id)
 
 
 def agent_of(store: Store) -> dict[str, str | None]:

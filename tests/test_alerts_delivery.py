@@ -11,18 +11,17 @@ from alertseries import (
     HOUR,
     NOW,
     STEADY,
-    AlertStore,
     add_history,
     add_hour,
     add_series,
     make_config,
 )
 from click.testing import CliRunner
-from httpserver import LocalServer
 from smtpserver import LocalSMTP
 
 from earmark.cli import cli
 from earmark.models import to_iso
+from earmark.store import Store
 from export.alerts.stage import run_alerts
 
 HOOK = "/services/T000/B000/XXXX"
@@ -36,14 +35,8 @@ def smtp():
 
 
 @pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
-
-
-@pytest.fixture
 def store(tmp_path):
-    with AlertStore(tmp_path / "a.db") as opened:
+    with Store(tmp_path / "a.db") as opened:
         yield opened
 
 
@@ -104,7 +97,7 @@ def test_failed_delivery_is_kept_and_retried_next_run(store, server):
     assert server.requests[0].body == server.requests[4].body
     run_alerts(store, config, now=later, env=env)
     assert len(server.requests) == 5
-    assert store.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"] == []
+    assert store.alerts.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"] == []
 
 
 def test_missing_webhook_variable_is_reported_without_losing_the_alert(store):
@@ -112,7 +105,7 @@ def test_missing_webhook_variable_is_reported_without_losing_the_alert(store):
     config = make_config(ALERTS, notify={"slack": {"webhook_env": "HOOK"}})
     alerts = run_alerts(store, config, now=NOW, env={})
     assert alerts.errors == ["slack: $HOOK is not set; export the incoming-webhook URL there"]
-    pending = store.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"]
+    pending = store.alerts.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"]
     assert [p["channels"] for p in pending] == [["slack"]]
 
 
@@ -158,9 +151,8 @@ def write_config(tmp_path, alerts, **extra) -> str:
 @pytest.fixture
 def cli_store(tmp_path, monkeypatch):
     """The CLI's database with a spike in it (the CLI opens a Store with AlertsMixin)."""
-    monkeypatch.setattr("earmark.cli.app.Store", AlertStore)
     path = tmp_path / "e.db"
-    with AlertStore(path) as opened:
+    with Store(path) as opened:
         spike(opened)
     return str(path)
 
@@ -229,7 +221,7 @@ def test_a_channel_removed_from_the_config_is_no_longer_retried(store, server):
     config = make_config(ALERTS, notify={"webhook": {"url_env": "WEBHOOK"}})
     later = run_alerts(store, config, now=NOW, env={"WEBHOOK": server.url("/hook")})
     assert (list(later), later.errors, server.requests) == ([], [], [])
-    assert store.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"] == []
+    assert store.alerts.alert_states()["spike:acme:all:1h/12h"]["detail"]["pending"] == []
 
 
 def test_cli_explain_prints_the_numbers_and_exits_0(tmp_path, cli_store):

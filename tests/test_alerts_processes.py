@@ -12,14 +12,19 @@ import threading
 import time
 from collections import Counter
 
-from alertseries import HOUR, NOW, STEADY, AlertStore, add_history, add_hour, add_series
+import pytest
+from alertseries import HOUR, NOW, STEADY, add_history, add_hour, add_series
 from deliveryhook import verify
 from httpserver import LocalServer
 from killhelpers import spawn_earmark, subprocess_env
 from test_delivery_processes import finish
 
 from earmark.models import to_iso
+from earmark.store import Store
 from export.alerts.channels import alert_delivery_id
+
+# Real earmark processes racing each other.
+pytestmark = pytest.mark.slow
 
 SECRET = "whsec-alerts-test-0123456789"
 CONFIG = """\
@@ -54,7 +59,7 @@ class AlertHook:
 
 def test_three_alerts_at_once_send_the_spike_once(tmp_path):
     db = tmp_path / "x.db"
-    with AlertStore(db) as store:
+    with Store(db) as store:
         add_history(store, "acme", NOW - 14 * HOUR)
         add_series(store, "acme", NOW - HOUR, STEADY)
         add_hour(store, "acme", NOW, 30)

@@ -11,7 +11,6 @@ from alertseries import (
     NOW,
     ONE_HOUR,
     STEADY,
-    AlertStore,
     add_history,
     add_hour,
     add_opportunity,
@@ -19,13 +18,14 @@ from alertseries import (
     make_config,
 )
 
+from earmark.store import Store
 from export.alerts.detect import AlertError
 from export.alerts.stage import explain_alerts, run_alerts
 
 
 @pytest.fixture
 def store(tmp_path):
-    with AlertStore(tmp_path / "a.db") as opened:
+    with Store(tmp_path / "a.db") as opened:
         yield opened
 
 
@@ -44,21 +44,21 @@ def test_counts_per_bucket_put_each_post_in_its_hour(store):
     add_hour(store, "acme", NOW, 3)
     add_hour(store, "acme", NOW - 2 * HOUR, 2)
     add_hour(store, "other", NOW + HOUR, 4)  # in the future of NOW: not counted
-    counts = store.count_topic_buckets(NOW, HOUR, 4)
+    counts = store.alerts.count_topic_buckets(NOW, HOUR, 4)
     assert counts == {"acme": [3, 0, 2, 0]}
 
 
 def test_a_post_exactly_one_window_old_belongs_to_the_baseline(store):
     add_hour(store, "acme", NOW - HOUR + timedelta(minutes=30), 1)  # created at NOW - 1h
     add_hour(store, "acme", NOW + timedelta(minutes=30), 1)  # created at NOW
-    assert store.count_topic_buckets(NOW, HOUR, 2) == {"acme": [1, 1]}
+    assert store.alerts.count_topic_buckets(NOW, HOUR, 2) == {"acme": [1, 1]}
 
 
 def test_no_alert_on_steady_traffic(store):
     steady_history(store)
     add_hour(store, "acme", NOW, 7)
     assert run(store) == []
-    assert store.alert_states() == {}
+    assert store.alerts.alert_states() == {}
 
 
 def test_alert_on_a_spike_with_the_statistics_terms_and_examples(store):
@@ -115,7 +115,7 @@ def test_one_incident_one_alert_then_all_clear_once(store):
     assert run(store) == []
     add_hour(store, "acme", NOW + timedelta(minutes=20), 10, text="acme outage")
     assert run(store, now=NOW + timedelta(minutes=20)) == []
-    state = store.alert_states()["spike:acme:all:1h/12h"]
+    state = store.alerts.alert_states()["spike:acme:all:1h/12h"]
     assert state["state"] == "firing"
     assert state["since"] == "2026-11-20T12:00:00Z"
     # The next hour is calm: one all-clear, then silence.
@@ -127,7 +127,7 @@ def test_one_incident_one_alert_then_all_clear_once(store):
     assert record["observed"] == 6
     assert cleared.fired == []
     assert run(store, now=NOW + 2 * HOUR) == []
-    assert store.alert_states()["spike:acme:all:1h/12h"]["state"] == "ok"
+    assert store.alerts.alert_states()["spike:acme:all:1h/12h"]["state"] == "ok"
 
 
 def test_a_topic_gone_silent_gets_its_all_clear(store):
@@ -158,7 +158,7 @@ def test_dry_run_reports_but_keeps_no_state(store):
     steady_history(store)
     add_hour(store, "acme", NOW, 30)
     assert len(run(store, dry_run=True)) == 1
-    assert store.alert_states() == {}
+    assert store.alerts.alert_states() == {}
     assert len(run(store, dry_run=True)) == 1
 
 
@@ -268,7 +268,7 @@ def test_explain_lists_every_check_without_changing_state(store):
         ("threshold:open:all", 0, None, ""),
     ]
     assert rows[0]["buckets_with_data"] == "12/12"
-    assert store.alert_states() == {}
+    assert store.alerts.alert_states() == {}
 
 
 @pytest.fixture
@@ -284,4 +284,4 @@ def new_york(monkeypatch):
 def test_naive_now_is_taken_as_utc(store, new_york):
     add_hour(store, "acme", NOW, 3)
     naive = NOW.replace(tzinfo=None)
-    assert store.count_topic_buckets(naive, HOUR, 2) == {"acme": [3, 0]}
+    assert store.alerts.count_topic_buckets(naive, HOUR, 2) == {"acme": [3, 0]}

@@ -18,7 +18,7 @@ from classify.stage import (
 from earmark.cli.configfile import parse_config
 from earmark.models import Post, TopicMatch, parse_iso
 from earmark.store import Store
-from earmark.store.posts import TO_CLASSIFY_COLUMNS, classification_values
+from earmark.store.classifications import TO_CLASSIFY_COLUMNS, classification_values
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 TEXTS = [
@@ -62,7 +62,7 @@ def fill(store: Store, count: int) -> list[str]:
         posts.append(post)
         kind = "support" if "@AcmeHelp" in text else "brand"
         matches.append(TopicMatch(post.id, "acmehelp" if kind == "support" else "acme", kind, []))
-    return store.save_posts(posts, matches)
+    return store.posts.save_posts(posts, matches)
 
 
 def labels(store: Store) -> list[tuple]:
@@ -177,7 +177,7 @@ def test_new_posts_and_an_unlabelled_old_post_are_all_found(tmp_path):
     fill(store, 12)
     classify_posts(store, make_config().classify_settings(), now=NOW)
     store.conn.execute("DELETE FROM classifications WHERE post_id = 'x:2'")
-    store.save_posts(
+    store.posts.save_posts(
         [Post(platform="x", native_id="new", text="acme is down again", created_at=NOW)],
         [TopicMatch("x:new", "acme", "brand", [])],
     )
@@ -195,8 +195,8 @@ def test_few_posts_are_classified_without_starting_workers(tmp_path, monkeypatch
 
     monkeypatch.setattr("classify.stage._in_workers", no_workers)
     assert classify_posts(store, make_config().classify_settings(), now=NOW, workers=2) == 5
-    assert store.count_posts_to_classify() == 0
-    assert store.count_posts_to_classify(everything=True) == 5
+    assert store.classifications.count_posts_to_classify() == 0
+    assert store.classifications.count_posts_to_classify(everything=True) == 5
 
 
 def test_classify_many_keeps_a_text_repeated_all_through_the_stream_cached(monkeypatch):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from httpserver import LocalServer
 from killhelpers import spawn_earmark, subprocess_env, write_config, write_posts
 
@@ -25,6 +26,7 @@ COMMANDS = (
 )
 
 
+@pytest.mark.slow
 def test_commands_started_together_on_a_fresh_database_migrate_it_once(tmp_path):
     write_posts(tmp_path / "posts.jsonl", 20)
     config = write_config(

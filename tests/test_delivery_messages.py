@@ -10,7 +10,6 @@ import json
 import pytest
 from deliveryhook import verify
 from exportdata import NOW, add_calm, add_hostile, add_many
-from httpserver import LocalServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from smtpserver import LocalSMTP
@@ -26,12 +25,6 @@ from export.notify.webhook import sign
 PATH = "/hooks/in"
 SLACK = "/services/T1/B1/t0k3n"
 SECRET = "whsec-test-signing-0123"
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 @pytest.fixture
@@ -120,7 +113,7 @@ def test_a_redirected_webhook_post_is_not_delivered(store, server, status):
         "set $TEST_HOOK to the address it redirects to; 7 left for the next run"
     ]
     assert [(r.method, r.path) for r in server.requests] == [("POST", PATH)]  # once, no GET
-    assert store.exported_ids("webhook") == set()
+    assert store.exports.exported_ids("webhook") == set()
 
 
 @pytest.mark.parametrize("status", [302, 308])
@@ -135,7 +128,7 @@ def test_a_redirected_slack_post_is_not_delivered(store, server, status):
         "set $TEST_SLACK to the address it redirects to; 7 left for the next run"
     ]
     assert [(r.method, r.path) for r in server.requests] == [("POST", SLACK)]
-    assert store.exported_ids("slack") == set()
+    assert store.exports.exported_ids("slack") == set()
 
 
 def test_slack_messages_carry_a_delivery_header(store, server):
@@ -154,7 +147,7 @@ def test_a_webhook_dry_run_needs_no_url_and_shows_the_delivery_ids(store):
     bodies = [json.loads(line) for line in out.getvalue().splitlines()]
     assert report.pending == 7 and [b["count"] for b in bodies] == [5, 2]
     assert all(b["delivery_id"] == delivery_id("webhook", b["opportunities"]) for b in bodies)
-    assert store.exported_ids("webhook") == set()
+    assert store.exports.exported_ids("webhook") == set()
 
 
 def test_an_email_digest_keeps_its_message_id_when_sent_again_later(tmp_path):

@@ -16,6 +16,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from deliveryhook import DeliveryHook, hold_lock, release
 from exportdata import add_many
 from killhelpers import (
@@ -28,6 +29,9 @@ from killhelpers import (
 )
 
 from earmark.store import Store
+
+# Real earmark processes racing each other, one killed mid-delivery.
+pytestmark = pytest.mark.slow
 
 SECRET = "whsec-local-test-0123456789"
 WEBHOOK = "notify:\n  webhook: {url_env: TEST_HOOK, signing_secret_env: TEST_SIGNING}\n"

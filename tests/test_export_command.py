@@ -59,7 +59,7 @@ def test_filters(db, args, expected):
 
 def test_closed_items_only_with_status(db):
     with Store(db) as store:
-        store.update_opportunity(1, status="resolved", closed_at=NOW)
+        store.queues.update_opportunity(1, status="resolved", closed_at=NOW)
     assert 1 not in ids(export(db, "-f", "jsonl"))
     assert ids(export(db, "-f", "jsonl", "--status", "resolved")) == [1]
     assert 1 in ids(export(db, "-f", "jsonl", "--status", "all"))
@@ -76,7 +76,7 @@ def test_new_dest_sends_each_item_once_and_then_is_silent(db):
         (new_id,) = add_many(store, 1)
     assert ids(export(db, "--new", "--dest", "team", "-f", "jsonl")) == [new_id]
     with Store(db) as store:
-        assert store.exported_ids("team") == {1, 2, 3, 4, 5, 6, 7, new_id}
+        assert store.exports.exported_ids("team") == {1, 2, 3, 4, 5, 6, 7, new_id}
 
 
 def test_filters_combine_with_new(db):
@@ -121,11 +121,11 @@ def test_a_failed_write_records_nothing_and_the_next_run_resends(db, fmt):
     with Store(db) as store:
         with pytest.raises(BrokenPipeError):
             write_export(store, BrokenStream(), fmt=fmt, now=now, destination="pipe")
-        assert store.exported_ids("pipe") == set()
+        assert store.exports.exported_ids("pipe") == set()
         out = io.StringIO()
         result = write_export(store, out, fmt=fmt, now=now, destination="pipe")
         assert out.getvalue() and len(result.written) == 7 and result.recorded == 7
-        assert store.exported_ids("pipe") == {1, 2, 3, 4, 5, 6, 7}
+        assert store.exports.exported_ids("pipe") == {1, 2, 3, 4, 5, 6, 7}
         again = io.StringIO()
         assert write_export(store, again, fmt=fmt, now=now, destination="pipe").written == []
         assert again.getvalue() == ""
@@ -158,7 +158,7 @@ def test_a_closed_pipe_in_a_real_process_is_not_recorded(db):
     assert proc.returncode == 1
     assert b"Traceback" not in proc.stderr
     with Store(db) as store:
-        assert store.exported_ids("p") == set()
+        assert store.exports.exported_ids("p") == set()
     ok = subprocess.run(
         [sys.executable, "-m", "earmark", "--db", str(db), "export", "--new", "--dest", "p"],
         capture_output=True,
@@ -167,15 +167,15 @@ def test_a_closed_pipe_in_a_real_process_is_not_recorded(db):
     )
     assert ok.returncode == 0 and len(ok.stdout.splitlines()) == 7
     with Store(db) as store:
-        assert store.exported_ids("p") == {1, 2, 3, 4, 5, 6, 7}
+        assert store.exports.exported_ids("p") == {1, 2, 3, 4, 5, 6, 7}
 
 
 def test_store_mark_exported_is_idempotent(db):
     with Store(db) as store:
-        assert store.mark_exported("d", [1, 2, 2], parse_iso(NOW)) == 2
-        assert store.mark_exported("d", [2, 3], NOW) == 1
-        assert store.exported_ids("d") == {1, 2, 3}
-        assert store.exported_ids("elsewhere") == set()
-        rows = list(store.iter_export_rows(new_for_destination="d"))
+        assert store.exports.mark_exported("d", [1, 2, 2], parse_iso(NOW)) == 2
+        assert store.exports.mark_exported("d", [2, 3], NOW) == 1
+        assert store.exports.exported_ids("d") == {1, 2, 3}
+        assert store.exports.exported_ids("elsewhere") == set()
+        rows = list(store.exports.iter_export_rows(new_for_destination="d"))
         assert [r["id"] for r in rows] == [6, 7, 4, 5]
         assert rows[0]["topics"] == '["acme"]' and rows[0]["posted_at"] == "2026-03-02T11:50:00Z"

@@ -213,7 +213,7 @@ def test_slack_export_sends_one_payload_and_records_only_what_it_carried(tmp_pat
     )
     with Store(db) as store:
         # Oldest first within a priority: the 47 oldest went out.
-        assert store.exported_ids("slack") == set(ids[13:])
+        assert store.exports.exported_ids("slack") == set(ids[13:])
     second = json.loads(run(tmp_path, db, "-f", "slack", "--new", "--dest", "slack").stdout)
     assert second["text"] == "earmark: 13 new support opportunities"
     assert run(tmp_path, db, "-f", "slack", "--new", "--dest", "slack").stdout == ""

@@ -48,12 +48,6 @@ def slept(monkeypatch):
     return waits
 
 
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
-
-
 def page_of(recording: dict, *, pages: int, page: int) -> dict:
     data = copy.deepcopy(recording)
     data["nbPages"], data["page"], data["nbHits"] = pages, page, pages

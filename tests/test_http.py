@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-from httpserver import LocalServer
 
 from earmark import __version__
 from listen.base import AuthError, SourceError
@@ -19,17 +18,6 @@ from listen.http import (
 )
 
 NOW = 1_700_000_000.0  # a fixed clock for Unix-time and HTTP-date headers
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
-
-
-@pytest.fixture
-def slept():
-    return []
 
 
 def make_client(slept, **options) -> HttpClient:

@@ -25,11 +25,6 @@ def server():
         yield running
 
 
-@pytest.fixture
-def slept():
-    return []
-
-
 def client(slept, **options) -> HttpClient:
     options.setdefault("timeout", 20)
     options.setdefault("jitter", lambda: 0.0)

@@ -27,6 +27,9 @@ from killhelpers import (
     write_posts,
 )
 
+# Real earmark processes killed mid-run (SIGKILL), then re-run.
+pytestmark = pytest.mark.slow
+
 LINES = 20_000  # 20 listen batches of 1000 lines, 32 classify batches of 500 matched posts
 FILE_SOURCE = "  file: {path: posts.jsonl}\n"
 SLACK = "notify:\n  slack: {webhook_env: TEST_SLACK_HOOK}\n"

@@ -99,8 +99,8 @@ def test_posts_matching_any_topic_are_stored_with_every_match(store):
     assert (source.fetched, source.new, source.unmatched, source.error) == (6, 5, 1, None)
     assert source.summary_line() == "hackernews: 5 new posts (acme 4, globex 2)"
     assert report.exit_code() == 0
-    assert store.get_cursor("hackernews", "acme") == "5"
-    assert store.get_cursor("hackernews", "globex") == "1"
+    assert store.posts.get_cursor("hackernews", "acme") == "5"
+    assert store.posts.get_cursor("hackernews", "globex") == "1"
     assert (
         store.conn.execute(
             "SELECT post_id FROM topic_matches WHERE post_id = 'hn:acme-2'"
@@ -125,20 +125,20 @@ def test_a_source_failing_midway_keeps_posts_and_cursor_consistent(store):
     report = run_listen(store, config("hackernews"), source_factory=lambda name: failing)
     # Two batches were saved, each with its cursor; the third raised before being yielded.
     assert stored_ids(store) == [f"hn:acme-{i}" for i in range(4)]
-    assert store.get_cursor("hackernews", "acme") == "4"
+    assert store.posts.get_cursor("hackernews", "acme") == "4"
     assert report.sources["hackernews"].error == "503 after 4 tries, giving up"
     assert report.exit_code() == 1
     healthy = make_source(texts)
     report = run_listen(store, config("hackernews"), source_factory=lambda name: healthy)
     assert report.new == 3
     assert stored_ids(store) == [f"hn:acme-{i}" for i in range(7)]
-    assert store.get_cursor("hackernews", "acme") == "7"
+    assert store.posts.get_cursor("hackernews", "acme") == "7"
 
 
 def test_a_crash_while_saving_loses_the_batch_and_its_cursor_together(store, monkeypatch):
     texts = {"acme": [f"acme {i}" for i in range(4)]}
     source = make_source(texts)
-    real_set_cursor = store.set_cursor
+    real_set_cursor = store.posts.set_cursor
     calls = []
 
     def set_cursor(source_name, topic, value):
@@ -147,12 +147,12 @@ def test_a_crash_while_saving_loses_the_batch_and_its_cursor_together(store, mon
             raise KeyboardInterrupt  # killed in the middle of the second transaction
         real_set_cursor(source_name, topic, value)
 
-    monkeypatch.setattr(store, "set_cursor", set_cursor)
+    monkeypatch.setattr(store.posts, "set_cursor", set_cursor)
     with pytest.raises(KeyboardInterrupt):
         run_listen(store, config("hackernews"), source_factory=lambda name: source)
     assert stored_ids(store) == ["hn:acme-0", "hn:acme-1"]
-    assert store.get_cursor("hackernews", "acme") == "2"
-    monkeypatch.setattr(store, "set_cursor", real_set_cursor)
+    assert store.posts.get_cursor("hackernews", "acme") == "2"
+    monkeypatch.setattr(store.posts, "set_cursor", real_set_cursor)
     report = run_listen(store, config("hackernews"), source_factory=lambda name: source)
     assert report.new == 2
     assert stored_ids(store) == [f"hn:acme-{i}" for i in range(4)]
@@ -202,13 +202,13 @@ def test_source_health_is_recorded(store):
     run_listen(store, config("hackernews"), source_factory=lambda n: failing, now=T0)
     later = T0 + timedelta(hours=1)
     run_listen(store, config("hackernews"), source_factory=lambda n: failing, now=later)
-    health = store.source_health()["hackernews"]
+    health = store.health.source_health()["hackernews"]
     assert health["last_error"] == "503 after 4 tries, giving up"
     assert health["unhealthy_since"] == "2026-11-18T12:00:00Z"
     assert health["last_attempt_at"] == "2026-11-18T13:00:00Z"
     assert health["last_ok_at"] is None
     run_listen(store, config("hackernews"), source_factory=lambda n: ok, now=later)
-    health = store.source_health()["hackernews"]
+    health = store.health.source_health()["hackernews"]
     assert (health["last_error"], health["unhealthy_since"]) == (None, None)
     assert (health["last_ok_at"], health["last_new_at"]) == ("2026-11-18T13:00:00Z",) * 2
 
@@ -271,11 +271,11 @@ def test_topic_independent_sources_are_read_once_and_report_bad_rows(store):
 
     report = run_listen(store, config("file"), source_factory=lambda n: OneRead)
     assert OneRead.calls == [(None, None)]
-    assert store.get_cursor("file", ALL_TOPICS) == "offset-3"
+    assert store.posts.get_cursor("file", ALL_TOPICS) == "offset-3"
     source = report.sources["file"]
     assert source.summary_line() == "file: 1 new post (acme 1, globex 1); 1 bad row skipped"
     assert source.warnings == ["line 2: invalid JSON"]
-    assert store.get_post("x:1").source == "file"
+    assert store.posts.get_post("x:1").source == "file"
 
 
 def test_collect_stores_nothing():
@@ -296,13 +296,13 @@ def test_should_stop_ends_between_batches_and_the_next_run_resumes(store):
     texts = {"acme": [f"acme {i}" for i in range(6)], "globex": ["globex"]}
     source = make_source(texts)
     saved = []
-    real_save = store.save_posts
+    real_save = store.posts.save_posts
 
     def save_posts(posts, matches=(), cursors=()):
         saved.append(len(posts))
         return real_save(posts, matches, cursors)
 
-    store.save_posts = save_posts
+    store.posts.save_posts = save_posts
     report = run_listen(
         store,
         config("hackernews", "reddit"),
@@ -313,8 +313,8 @@ def test_should_stop_ends_between_batches_and_the_next_run_resumes(store):
     assert list(report.sources) == ["hackernews"]  # reddit was not started
     assert report.exit_code() == 0
     assert stored_ids(store) == [f"hn:acme-{i}" for i in range(4)]
-    assert store.get_cursor("hackernews", "acme") == "4"
-    assert store.get_cursor("hackernews", "globex") is None
+    assert store.posts.get_cursor("hackernews", "acme") == "4"
+    assert store.posts.get_cursor("hackernews", "globex") is None
     report = run_listen(store, config("hackernews"), source_factory=lambda name: source)
     assert (report.stopped, report.new) == (False, 3)
 

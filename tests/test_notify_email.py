@@ -79,7 +79,7 @@ def test_delivers_one_digest_to_every_recipient_once(store, smtp):
     html = message.get_body(("html",)).get_content()
     assert "Acme checkout is down again" in plain and "Acme checkout is down again" in html
     assert "<script" not in html.lower()
-    assert store.exported_ids("email") == {1, 2, 3, 4, 5, 6, 7}
+    assert store.exports.exported_ids("email") == {1, 2, 3, 4, 5, 6, 7}
     again, _ = send(store, smtp)
     assert again.delivered == 0 and len(smtp.messages) == 1
 
@@ -121,7 +121,7 @@ def test_a_permanent_refusal_waits_for_the_next_run_then_exactly_once(store, smt
         f"email: SMTP 127.0.0.1:{smtp.port} answered 554 5.6.0 Message rejected; "
         "7 left for the next run"
     ]
-    assert store.exported_ids("email") == set() and smtp.messages == []
+    assert store.exports.exported_ids("email") == set() and smtp.messages == []
     second, _ = send(store, smtp)
     assert second.delivered == 7
     third, _ = send(store, smtp)
@@ -162,7 +162,9 @@ def test_large_batches_become_several_emails(tmp_path, smtp):
 def test_dry_run_prints_the_message_and_sends_nothing(store, smtp):
     out = io.StringIO()
     report, _ = send(store, smtp, dry_run=True, out=out)
-    assert report.pending == 7 and smtp.messages == [] and store.exported_ids("email") == set()
+    assert (
+        report.pending == 7 and smtp.messages == [] and store.exports.exported_ids("email") == set()
+    )
     assert out.getvalue().startswith(
         "From: care@acme.example\nTo: team@acme.example, lead@acme.example\n"
     )

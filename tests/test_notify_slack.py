@@ -14,7 +14,6 @@ import re
 import pytest
 from click.testing import CliRunner
 from exportdata import NOW, add_calm, add_hostile, add_many
-from httpserver import LocalServer
 
 from earmark.cli import cli
 from earmark.cli.configfile import parse_config
@@ -23,12 +22,6 @@ from earmark.store import Store
 from export.notify import NotifyError, notify_new
 
 HOOK = "/services/T0001/B0001/s3cr3tT0k3n"
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 @pytest.fixture
@@ -78,7 +71,7 @@ def test_delivers_every_new_item_once(store, server):
     request = server.requests_to(HOOK)[0]
     assert request.method == "POST"
     assert request.headers["Content-Type"] == "application/json;charset=utf-8"
-    assert store.exported_ids("slack") == {1, 2, 3, 4, 5, 6, 7}
+    assert store.exports.exported_ids("slack") == {1, 2, 3, 4, 5, 6, 7}
     again, _ = send(store, server)
     assert (again.delivered, again.messages, again.errors) == (0, 0, [])
     assert len(server.requests) == 1 and sleeps == []
@@ -91,7 +84,7 @@ def test_429_waits_for_retry_after_then_delivers_once(store, server):
     assert sleeps == [7.0]
     assert (report.delivered, report.errors) == (7, [])
     assert len(server.requests) == 2
-    assert store.exported_ids("slack") == {1, 2, 3, 4, 5, 6, 7}
+    assert store.exports.exported_ids("slack") == {1, 2, 3, 4, 5, 6, 7}
 
 
 def test_a_retry_after_too_long_is_left_for_the_next_run(store, server):
@@ -101,7 +94,7 @@ def test_a_retry_after_too_long_is_left_for_the_next_run(store, server):
     assert report.errors == [
         "slack: Slack answered HTTP 429 rate_limited, asked to wait 3600s; 7 left for the next run"
     ]
-    assert store.exported_ids("slack") == set()
+    assert store.exports.exported_ids("slack") == set()
 
 
 def test_500_is_retried_with_backoff_and_exactly_once_holds_across_runs(store, server):
@@ -112,7 +105,7 @@ def test_500_is_retried_with_backoff_and_exactly_once_holds_across_runs(store, s
     assert first.errors == [
         "slack: Slack answered HTTP 500 rollup_error after 4 tries; 7 left for the next run"
     ]
-    assert store.exported_ids("slack") == set()
+    assert store.exports.exported_ids("slack") == set()
     server.add(HOOK, "ok")  # the server recovers: 500 once more, then ok
     second, sleeps = send(store, server)
     assert sleeps == [2.0]
@@ -140,7 +133,7 @@ def test_large_batches_split_into_messages_and_each_is_recorded_when_accepted(tm
         for payload in posted(server):
             assert len(payload["blocks"]) <= 50
         delivered_first = set(item_ids(posted(server)[0]))
-        assert store.exported_ids("slack") == delivered_first
+        assert store.exports.exported_ids("slack") == delivered_first
         server.add(HOOK, "ok")  # the 400 answers once more, then ok
         second, _ = send(store, server)
         assert (second.delivered, second.pending) == (0, 73)
@@ -160,14 +153,14 @@ def test_dry_run_prints_the_payload_and_sends_nothing(store, server):
     assert report.delivered == 0 and report.pending == 7
     payload = json.loads(out.getvalue())
     assert sorted(item_ids(payload)) == [1, 2, 3, 4, 5, 6, 7]
-    assert server.requests == [] and store.exported_ids("slack") == set()
+    assert server.requests == [] and store.exports.exported_ids("slack") == set()
     assert HOOK not in out.getvalue()
 
 
 def test_filters_from_settings_and_arguments(store, server):
     server.add(HOOK, "ok")
     report, _ = send(store, server, queue=["urgent"], min_priority=85)
-    assert report.delivered == 1 and store.exported_ids("slack") == {1}
+    assert report.delivered == 1 and store.exports.exported_ids("slack") == {1}
 
 
 def test_missing_or_bad_webhook_is_a_clear_error(store):

@@ -6,7 +6,6 @@ import json
 
 import pytest
 from exportdata import NOW, add_calm, add_hostile, add_many
-from httpserver import LocalServer
 
 from earmark.cli.configfile import parse_config
 from earmark.models import parse_iso
@@ -14,12 +13,6 @@ from earmark.store import Store
 from export.notify import NotifyError, notify_new
 
 PATH = "/hooks/earmark-s3cret"
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 @pytest.fixture
@@ -75,7 +68,7 @@ def test_a_4xx_is_not_retried_and_hides_the_url(store, server):
     assert report.errors == [
         "webhook: the webhook answered HTTP 400 bad request; 5 left for the next run"
     ]
-    assert store.exported_ids("webhook") == set()
+    assert store.exports.exported_ids("webhook") == set()
 
 
 def test_batches_of_20_or_batch_size(tmp_path, server):

@@ -37,7 +37,7 @@ def post(**fields) -> Post:
 
 
 def stored(store: Store, item: Post) -> Post:
-    store.save_posts([item])
+    store.posts.save_posts([item])
     row = store.conn.execute("SELECT * FROM posts WHERE id = ?", (item.id,)).fetchone()
     columns = [d[0] for d in store.conn.execute("SELECT * FROM posts LIMIT 0").description]
     return row_to_post(dict(zip(columns, row, strict=True)))
@@ -267,5 +267,5 @@ def test_save_batch_stores_around_a_record_the_database_refuses(store):
         "record t:2: cannot be stored "
         "(unexpected OverflowError: Python int too large to convert to SQLite INTEGER)"
     ]
-    assert store.get_cursor("t", "*") == "next"
+    assert store.posts.get_cursor("t", "*") == "next"
     assert store.conn.execute("SELECT post_id FROM topic_matches").fetchall() == [("t:1",)]

@@ -14,7 +14,6 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from httpserver import LocalServer
 
@@ -54,12 +53,6 @@ def mastodon_page() -> list[dict]:
     old = {**copy.deepcopy(HOOT[0]), "id": "117020593741189702"}
     old["created_at"] = "0999-01-01T00:00:00.000Z"
     return [old, status]
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 def run(tmp_path: Path, server: LocalServer):

@@ -128,7 +128,7 @@ def test_same_author_same_thread_joins_the_open_opportunity(store):
         ("x:other", "x:t1|bo"),
     ]
     assert (rows[0]["priority"], rows[0]["base_priority"]) == (70, 70)
-    assert store.opportunity_post_ids(rows[0]["id"]) == ["x:root", "x:reply"]
+    assert store.queues.opportunity_post_ids(rows[0]["id"]) == ["x:root", "x:reply"]
     joined = events(store, rows[0]["id"])[-1]
     assert (joined["type"], joined["detail"]["post_id"]) == ("joined", "x:reply")
     assert (joined["detail"]["priority_before"], joined["detail"]["priority"]) == (40, 70)
@@ -145,7 +145,7 @@ def test_parent_chain_defines_the_thread_and_closed_items_are_not_joined(store):
     )
     report = route_opportunities(store, config, now=NOW)
     assert (report.created, report.joined) == (1, 1)
-    store.update_opportunity(1, status="resolved")
+    store.queues.update_opportunity(1, status="resolved")
     add_post(store, "d", parent_id="c", created_at=NOW - timedelta(minutes=1))
     report = route_opportunities(store, config, now=NOW)
     assert (report.created, report.joined) == (1, 0)
@@ -172,7 +172,7 @@ def test_sync_agents_keeps_removed_agents_and_returns_their_work(store):
     report = route_opportunities(store, only_alice, now=later)
     assert report.agents_removed == ["bob"]
     assert report.returned == 1
-    rows = {r["name"]: r for r in store.agent_rows()}
+    rows = {r["name"]: r for r in store.agents.agent_rows()}
     assert rows["bob"]["removed_at"] == "2024-05-01T12:05:00Z"
     assert rows["alice"]["removed_at"] is None
     bob_item = next(r for r in opportunities(store) if r["agent"] is None)
@@ -183,7 +183,7 @@ def test_sync_agents_keeps_removed_agents_and_returns_their_work(store):
     assert events(store, bob_item["id"])[1]["detail"]["agent"] == "bob"
     readded = route_opportunities(store, both, now=later + timedelta(minutes=1))
     assert readded.agents_added == ["bob"]
-    assert {r["name"]: r["removed_at"] for r in store.agent_rows()} == {
+    assert {r["name"]: r["removed_at"] for r in store.agents.agent_rows()} == {
         "alice": None,
         "bob": None,
     }

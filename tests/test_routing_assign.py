@@ -76,7 +76,7 @@ def test_least_loaded_tie_goes_to_least_recently_assigned(store):
     )
     add_post(store, "1", author="u1")
     route_opportunities(store, config, now=NOW)  # alice (tie on name), alice now busier
-    store.update_opportunity(1, status="resolved")
+    store.queues.update_opportunity(1, status="resolved")
     add_post(store, "2", author="u2")
     route_opportunities(store, config, now=NOW + timedelta(minutes=1))
     assert agent_of(store)["x:2"] == "bob"
@@ -127,7 +127,7 @@ def test_never_beyond_capacity_and_assigned_when_capacity_frees(store):
     report = route_opportunities(store, config, now=NOW)
     assert (report.assigned, report.waiting) == (2, 1)
     assert agent_of(store)[ids[2]] is None  # the lowest priority waits
-    store.update_opportunity(1, status="resolved")
+    store.queues.update_opportunity(1, status="resolved")
     report = route_opportunities(store, config, now=NOW + timedelta(minutes=1))
     assert (report.assigned, report.waiting) == (1, 0)
     assert agent_of(store)[ids[2]] == "alice"

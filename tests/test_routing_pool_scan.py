@@ -27,30 +27,32 @@ def _full_scan(store, config, *, now):
     agents = load_agents(store, config)
     order = [a.name for a in agents if not a.removed]
     queues = {q.name: q for q in config.queues}
-    loads = store.agent_loads()
-    last_assigned = store.last_assigned_at()
+    loads = store.queues.agent_loads()
+    last_assigned = store.events.last_assigned_at()
     assigned = waiting = 0
-    pool = list(store.iter_pool_opportunities([*queues, "orphan"], batch=10**9))
+    pool = list(store.queues.iter_pool_opportunities([*queues, "orphan"], batch=10**9))
     for item in pool:
         queue = queues.get(item["queue"])
         strategy = queue.strategy if queue else "manual"
         if strategy == "manual":
             waiting += 1
             continue
-        candidates = consider(agents, item, loads, returned_from=store.returned_from(item["id"]))
+        candidates = consider(
+            agents, item, loads, returned_from=store.events.returned_from(item["id"])
+        )
         if not any(c["rejected"] is None for c in candidates):
             waiting += 1
             continue
         if strategy == "round_robin":
             name, why = pick_round_robin(
-                candidates, order, store.last_round_robin_agent(item["queue"])
+                candidates, order, store.events.last_round_robin_agent(item["queue"])
             )
         else:
             name, why = pick_least_loaded(candidates, last_assigned)
-        store.update_opportunity(
+        store.queues.update_opportunity(
             item["id"], status="assigned", agent=name, assigned_at=at, updated_at=at
         )
-        store.add_event(
+        store.events.add_event(
             item["id"],
             "assigned",
             SYSTEM_ACTOR,
@@ -58,7 +60,7 @@ def _full_scan(store, config, *, now):
             {
                 "agent": name,
                 "queue": item["queue"],
-                "matched": store.matched_rule(item["id"]),
+                "matched": store.events.matched_rule(item["id"]),
                 "strategy": strategy,
                 "priority": item["priority"],
                 "candidates": candidates,
@@ -101,7 +103,7 @@ def _build(tmp_path, seed: int):
         for i in range(rng.randint(0, 60)):
             held = rng.random() < 0.1
             created = to_iso(NOW - timedelta(minutes=rng.randint(0, 5)))
-            opportunity_id = store.insert_opportunity(
+            opportunity_id = store.queues.insert_opportunity(
                 {
                     "post_id": f"x:{i}",
                     "kind": "support",
@@ -115,7 +117,7 @@ def _build(tmp_path, seed: int):
                 }
             )
             if not held and rng.random() < 0.3:
-                store.add_event(
+                store.events.add_event(
                     opportunity_id,
                     "returned",
                     SYSTEM_ACTOR,

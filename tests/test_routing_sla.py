@@ -65,7 +65,7 @@ def test_answered_items_are_not_bumped(store):
     config = make_config(agents=[{"name": "ana", "queues": ["support"]}])
     add_post(store, "1")
     route_opportunities(store, config, now=NOW)
-    store.update_opportunity(1, status="responded", first_response_at="2024-05-01T12:10:00Z")
+    store.queues.update_opportunity(1, status="responded", first_response_at="2024-05-01T12:10:00Z")
     report = route_opportunities(store, config, now=NOW + timedelta(hours=2))
     assert (report.at_risk, report.breached) == (0, 0)
 

@@ -25,7 +25,7 @@ def _full_scan(store, config, *, now):
         )
         if r["status"] in OPEN_STATUSES
     ]
-    seen = store.event_types_for([i["id"] for i in items], ("sla_at_risk", "sla_breached"))
+    seen = store.events.event_types_for([i["id"] for i in items], ("sla_at_risk", "sla_breached"))
     counts = {"at_risk": 0, "breached": 0, "returned": 0}
     for item in items:
         state = sla_state(item, now, fraction)
@@ -58,7 +58,7 @@ def _build(tmp_path, seed: int):
         for i in range(40):
             created = NOW - timedelta(seconds=rng.randint(0, 7200))
             status = rng.choice(["open", "open", "assigned", "claimed", "closed"])
-            store.insert_opportunity(
+            store.queues.insert_opportunity(
                 {
                     "post_id": f"x:{i}",
                     "kind": "support",

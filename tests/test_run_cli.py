@@ -244,6 +244,7 @@ def hold_lock(db: Path) -> subprocess.Popen:
     return holder
 
 
+@pytest.mark.slow
 def test_overlapping_run_exits_75_with_one_clear_line(tmp_path):
     write_posts(tmp_path / "posts.jsonl", 10)
     config = write_config(tmp_path, FILE_SOURCE)
@@ -260,6 +261,7 @@ def test_overlapping_run_exits_75_with_one_clear_line(tmp_path):
     assert not (tmp_path / "x.db").exists() or snapshot(tmp_path / "x.db")["posts"] == []
 
 
+@pytest.mark.slow
 def test_a_stale_lock_from_a_killed_run_is_taken_over(tmp_path):
     write_posts(tmp_path / "posts.jsonl", 10)
     config = write_config(tmp_path, FILE_SOURCE)
@@ -276,6 +278,7 @@ def test_a_stale_lock_from_a_killed_run_is_taken_over(tmp_path):
     assert (quiet.exit_code, quiet.stderr) == (0, "")
 
 
+@pytest.mark.slow
 def test_overlapping_real_runs_never_send_twice(tmp_path):
     """Two real `earmark run` processes: the second starts while the first is notifying."""
     write_posts(tmp_path / "posts.jsonl", 200)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from httpserver import LocalServer
 from hypothesis import given
 from hypothesis import strategies as st
 from test_source_bluesky import post_view, search_body, session_body
@@ -32,12 +31,6 @@ BLUESKY_PASSWORD = "abcd-efgh-ijkl-mnop"
 X_TOKEN = "AAAAAAAAAAAAAAAAAAAAAx-bearer-token-5566"
 ACCESS_TOKEN = "reddit-access-token-77aa88bb"
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 # -- the config file never holds a secret -----------------------------------------------------

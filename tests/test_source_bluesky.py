@@ -22,7 +22,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from httpserver import LocalServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,12 +97,6 @@ def session_body(n: int = 1) -> dict:
         "handle": "care.example.com",
         "did": "did:plc:careaccount000000000000",
     }
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 @pytest.fixture

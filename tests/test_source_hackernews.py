@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from httpserver import LocalServer
 from listencli import stored_ids
 
 from earmark.config import Topic
@@ -46,17 +45,6 @@ def empty_page() -> dict:
     data = copy.deepcopy(COMMENT)
     data["hits"], data["nbHits"], data["nbPages"] = [], 0, 0
     return data
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
-
-
-@pytest.fixture
-def slept():
-    return []
 
 
 def make_source(server, slept, **settings) -> HackerNewsSource:

@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from httpserver import LocalServer
 from listencli import run_cli, stored_ids
 
 from earmark.config import Topic
@@ -47,17 +46,6 @@ def recorded_headers(meta: dict) -> dict[str, str]:
 
 def search_envelope(*statuses: dict) -> dict:
     return {**EMPTY_SEARCH, "statuses": list(statuses)}
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
-
-
-@pytest.fixture
-def slept():
-    return []
 
 
 def make_source(server, slept, env=None, **settings) -> MastodonSource:

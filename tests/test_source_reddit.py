@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from httpserver import LocalServer
 from listencli import stored_ids
 
 from earmark.config import Topic
@@ -36,12 +35,6 @@ def recorded_headers(name: str) -> dict[str, str]:
 
 def utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, timezone.utc)
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 @pytest.fixture

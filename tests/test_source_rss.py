@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from httpserver import LocalServer
 from listencli import run_cli, stored_ids
 
 from earmark.config import Topic
@@ -26,17 +25,6 @@ REDDIT = (FIXTURES / "reddit_frontpage_legacy.rss").read_bytes()
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 TOPIC = Topic(name="dev", terms=["java"])
 HEISE_NEWEST = "2016-02-01T16:22:00Z"  # published time of the WildFly entry
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
-
-
-@pytest.fixture
-def slept():
-    return []
 
 
 def make_source(server, slept, feeds, **settings) -> RssSource:

@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from httpserver import LocalServer
 from listencli import run_cli, stored_ids
 
 from earmark.config import Topic
@@ -39,17 +38,6 @@ def last_page() -> dict:
     data = copy.deepcopy(RECORDED)
     data["items"], data["has_more"] = [], False
     return data
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
-
-
-@pytest.fixture
-def slept():
-    return []
 
 
 def make_source(server, slept, env=None, **settings) -> StackExchangeSource:

@@ -17,7 +17,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from httpserver import LocalServer
 from listencli import run_cli, stored_ids
 
 from earmark.config import Topic
@@ -45,17 +44,6 @@ def first_page_of_channel() -> str:
     end = PREVIEW.index("</section>", start)
     without_messages = PREVIEW[:start] + PREVIEW[end:]
     return re.sub(r'<a href="/s/durov\?before=519"[^>]*>.*?</a>', "", without_messages, flags=re.S)
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
-
-
-@pytest.fixture
-def slept():
-    return []
 
 
 def serve_channel(server):

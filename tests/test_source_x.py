@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from httpserver import LocalServer
 
 from earmark.config import Topic
 from listen.base import AuthError, MissingCredentials, SourceError
@@ -38,12 +37,6 @@ def load(name: str):
 def recorded_headers() -> dict[str, str]:
     meta = load("search_recent_tweepy_2022.meta.json")
     return {key: values[0] for key, values in meta["headers"].items()}
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as running:
-        yield running
 
 
 @pytest.fixture

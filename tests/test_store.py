@@ -29,12 +29,12 @@ def test_migrations_reapplied_on_existing_db_are_a_noop(tmp_path):
     path = tmp_path / "e.db"
     with Store(path) as store:
         assert store.schema_version() == SCHEMA_VERSION
-        store.save_posts([make_post("1")])
+        store.posts.save_posts([make_post("1")])
         tables = store.db.table_names()
     with Store(path) as store:
         assert store.ensure_schema() == 0
         assert store.db.table_names() == tables
-        assert store.count_posts() == 1
+        assert store.posts.count_posts() == 1
 
 
 def test_wal_mode_and_busy_timeout(tmp_path):
@@ -47,10 +47,10 @@ def test_same_posts_twice_are_stored_once(tmp_path):
     with Store(tmp_path / "e.db") as store:
         posts = [make_post("1"), make_post("2"), make_post("1")]
         matches = [TopicMatch("x:1", "acme", "brand", ["acme"])]
-        assert store.save_posts(posts, matches) == ["x:1", "x:2"]
+        assert store.posts.save_posts(posts, matches) == ["x:1", "x:2"]
         first_seen = store.conn.execute("SELECT first_seen FROM posts WHERE id='x:1'").fetchone()
-        assert store.save_posts(posts, matches) == []
-        assert store.count_posts() == 2
+        assert store.posts.save_posts(posts, matches) == []
+        assert store.posts.count_posts() == 2
         assert store.conn.execute("SELECT count(*) FROM topic_matches").fetchone()[0] == 1
         again = store.conn.execute("SELECT first_seen FROM posts WHERE id='x:1'").fetchone()
         assert again == first_seen
@@ -58,24 +58,26 @@ def test_same_posts_twice_are_stored_once(tmp_path):
 
 def test_cursor_advances_with_its_posts_or_not_at_all(tmp_path, monkeypatch):
     with Store(tmp_path / "e.db") as store:
-        store.save_posts([make_post("1")], cursors=[CursorUpdate("x", "acme", "1")])
-        assert store.get_cursor("x", "acme") == "1"
+        store.posts.save_posts([make_post("1")], cursors=[CursorUpdate("x", "acme", "1")])
+        assert store.posts.get_cursor("x", "acme") == "1"
 
         def crash(*args):
             raise RuntimeError("killed between the posts and the cursor")
 
-        monkeypatch.setattr(store, "set_cursor", crash)
+        monkeypatch.setattr(store.posts, "set_cursor", crash)
         with pytest.raises(RuntimeError):
-            store.save_posts([make_post("2")], cursors=[CursorUpdate("x", "acme", "2")])
+            store.posts.save_posts([make_post("2")], cursors=[CursorUpdate("x", "acme", "2")])
         monkeypatch.undo()
-        assert store.get_cursor("x", "acme") == "1"
-        assert store.count_posts() == 1
+        assert store.posts.get_cursor("x", "acme") == "1"
+        assert store.posts.count_posts() == 1
 
 
 def test_full_text_search_finds_posts(tmp_path):
     with Store(tmp_path / "e.db") as store:
-        store.save_posts([make_post("1", "router keeps rebooting"), make_post("2", "love it")])
-        assert [r["id"] for r in store.search_posts(match="rebooting")] == ["x:1"]
+        store.posts.save_posts(
+            [make_post("1", "router keeps rebooting"), make_post("2", "love it")]
+        )
+        assert [r["id"] for r in store.posts.search_posts(match="rebooting")] == ["x:1"]
 
 
 def test_not_a_sqlite_file_is_a_clear_error(tmp_path):
@@ -138,20 +140,24 @@ def test_parse_iso_reads_what_to_iso_writes_and_other_offsets(moment):
 
 
 def _batched_ids(store, size=2):
-    return [[row[0] for row in batch] for batch in store.iter_posts_to_classify(size)]
+    return [
+        [row[0] for row in batch] for batch in store.classifications.iter_posts_to_classify(size)
+    ]
 
 
 def test_posts_to_classify_come_in_rowid_batches_from_the_first_unlabelled(tmp_path):
     with Store(tmp_path / "e.db") as store:
-        store.save_posts([make_post(str(n), f"post {n}") for n in range(5)])
+        store.posts.save_posts([make_post(str(n), f"post {n}") for n in range(5)])
         ids = [f"x:{n}" for n in range(5)]
         # Nothing labelled yet (a first import): every post, oldest first.
         assert _batched_ids(store) == [ids[0:2], ids[2:4], ids[4:]]
         row = ("neutral", 0.0, 0.0, 1.0, 0.0, "en", "[]", "other", "[]", 0, 50, "other")
-        store.save_classification_rows(
+        store.classifications.save_classification_rows(
             [(pid, *row, None, "other", "v") for pid in (ids[0], ids[1], ids[3])]
         )
         # Only the unlabelled ones, whatever lies between them.
         assert _batched_ids(store) == [[ids[2], ids[4]]]
-        store.save_classification_rows([(pid, *row, None, "other", "v") for pid in ids])
+        store.classifications.save_classification_rows(
+            [(pid, *row, None, "other", "v") for pid in ids]
+        )
         assert _batched_ids(store) == []

@@ -21,7 +21,7 @@ def first_assigned(store, opportunity_id):
 def test_the_first_assignment_survives_reassignment_and_return(tmp_path):
     store = make_store(tmp_path)
     post_id = add_post(store, "1")
-    ident = store.insert_opportunity(
+    ident = store.queues.insert_opportunity(
         {
             "post_id": post_id,
             "queue": "support",
@@ -30,13 +30,13 @@ def test_the_first_assignment_survives_reassignment_and_return(tmp_path):
         }
     )
     assert first_assigned(store, ident) is None
-    store.update_opportunity(ident, priority=60)
+    store.queues.update_opportunity(ident, priority=60)
     assert first_assigned(store, ident) is None
-    store.update_opportunity(
+    store.queues.update_opportunity(
         ident, status="assigned", agent="ann", assigned_at="2024-05-01T12:05:00Z"
     )
-    store.update_opportunity(ident, status="open", agent=None, assigned_at=None)
-    store.update_opportunity(
+    store.queues.update_opportunity(ident, status="open", agent=None, assigned_at=None)
+    store.queues.update_opportunity(
         ident, status="claimed", agent="bob", assigned_at="2024-05-01T12:09:00Z"
     )
     assert first_assigned(store, ident) == "2024-05-01T12:05:00Z"
@@ -44,7 +44,7 @@ def test_the_first_assignment_survives_reassignment_and_return(tmp_path):
 
 def test_an_item_created_assigned_has_its_first_assignment(tmp_path):
     store = make_store(tmp_path)
-    ident = store.insert_opportunity(
+    ident = store.queues.insert_opportunity(
         {"post_id": add_post(store, "1"), "queue": "support", "status": "assigned",
          "agent": "ann", "created_at": "2024-05-01T12:00:00Z",
          "assigned_at": "2024-05-01T12:00:00Z"}
@@ -84,7 +84,7 @@ def test_migration_backfills_from_the_first_taking_event(tmp_path):
 
 def test_an_opportunity_copies_its_posts_platform(tmp_path):
     store = make_store(tmp_path)
-    ident = store.insert_opportunity(
+    ident = store.queues.insert_opportunity(
         {"post_id": add_post(store, "1", platform="reddit"), "queue": "support",
          "status": "open", "created_at": "2024-05-01T12:00:00Z"}
     )  # fmt: skip

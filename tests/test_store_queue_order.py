@@ -1,4 +1,4 @@
-"""store.open_items reads pages through the rank indexes: same rows, same order as a full sort."""
+"""store.queues.open_items pages through the rank indexes: same rows, same order as a full sort."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def store(tmp_path_factory):
     for i in range(120):
         post_id = add_post(store, str(i))
         status = rng.choice(STATUSES)
-        store.insert_opportunity(
+        store.queues.insert_opportunity(
             {
                 "post_id": post_id,
                 "kind": "support",
@@ -76,11 +76,11 @@ def expected(store, *, queue=None, agent=None, statuses=OPEN_STATUSES, unassigne
     ],
 )
 def test_open_items_pages_match_a_full_sort(store, options):
-    assert [item["id"] for item in store.open_items(**options)] == expected(store, **options)
+    assert [item["id"] for item in store.queues.open_items(**options)] == expected(store, **options)
 
 
 def test_open_items_carry_the_post_and_labels(store):
-    item = store.open_items(limit=1)[0]
+    item = store.queues.open_items(limit=1)[0]
     assert item["text"] == "acme my order never arrived"
     assert item["primary_intent"] == "complaint"
     assert item["post_created_at"] == "2024-05-01T11:55:00Z"

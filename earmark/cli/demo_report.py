@@ -14,7 +14,7 @@ def write_demo_report(store, config, *, now: datetime, out: IO) -> None:
     from export.queues.metrics import compute_stats
 
     write_agent_queues(store, config, now, out=out, limit=8)
-    counts = store.label_counts()
+    counts = store.posts.label_counts()
     rows = []
     for dimension in ("topic", "sentiment", "intent", "queue"):
         rows.extend(

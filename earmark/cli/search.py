@@ -98,10 +98,10 @@ def save_search(store, result: SearchResult) -> list[str]:
     """Store what a search found (posts, matches, labels); return the ids that were new."""
     posts = [post for post, _, _ in result.posts]
     matches = [m for _, found, _ in result.posts for m in found]
-    new = store.save_posts(posts, matches)
+    new = store.posts.save_posts(posts, matches)
     labels = []
     for post, _, label in result.posts:
         label.post_id = post.id
         labels.append(label)
-    store.save_classifications(labels)
+    store.classifications.save_classifications(labels)
     return new

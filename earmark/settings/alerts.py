@@ -67,8 +67,7 @@ class ThresholdRule:
             raise FieldError("max_open", "give exactly one of max_open or sla_breaches")
         if self.topic is not None and self.queue is not None:
             raise FieldError("queue", "give a topic or a queue, not both")
-        limit = self.max_open if self.max_open is not None else self.sla_breaches
-        if limit < 0:
+        if self.limit < 0:
             raise FieldError(
                 "max_open" if self.max_open is not None else "sla_breaches", "must be 0 or more"
             )
@@ -79,7 +78,9 @@ class ThresholdRule:
 
     @property
     def limit(self) -> int:
-        return self.max_open if self.max_open is not None else self.sla_breaches
+        limit = self.max_open if self.max_open is not None else self.sla_breaches
+        assert limit is not None  # validate() requires exactly one of them
+        return limit
 
     @property
     def scope(self) -> str:

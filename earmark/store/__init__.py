@@ -1,21 +1,29 @@
 """The SQLite store: the only place that knows table names and writes SQL.
 
-`Store` is assembled from one mixin per concern (posts, queues, exports, runs) so each file
-stays small; all of them share one sqlite-utils `Database`.
+`Store` opens and migrates the database and holds its parts, one module and one class per
+group of tables: `store.posts` (posts.py), `store.classifications`, `store.queues`,
+`store.agents`, `store.events`, `store.metrics` (queue_metrics.py), `store.exports`,
+`store.alerts`, `store.runs` (runlog.py) and `store.health`. Each is typed by its protocol in
+interface.py, and all share one connection, so `store.transaction()` spans them. The schema and
+its migrations are in schema.py.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import sqlite_utils
 
 from earmark.models import to_iso, utcnow
-from earmark.store.alerts import AlertsMixin
-from earmark.store.exports import ExportsMixin
+from earmark.store.agents import SQLiteAgents
+from earmark.store.alerts import SQLiteAlerts
+from earmark.store.classifications import SQLiteClassifications
+from earmark.store.connection import Connection
+from earmark.store.events import SQLiteEvents
+from earmark.store.exports import SQLiteExports
 from earmark.store.faults import (
     BUSY_TIMEOUT_MS,
     StoreCorruptError,
@@ -25,17 +33,44 @@ from earmark.store.faults import (
     fault_kind,
     quick_check_problem,
 )
-from earmark.store.posts import PostsMixin
-from earmark.store.queues import QueuesMixin
-from earmark.store.runlog import RunLogMixin
-from earmark.store.runs import RunsMixin
+from earmark.store.health import SQLiteSourceHealth
+from earmark.store.interface import (
+    AgentStore,
+    AlertStore,
+    ClassificationStore,
+    EventStore,
+    ExportStore,
+    HealthStore,
+    MetricsStore,
+    PostStore,
+    QueueStore,
+    RunStore,
+    StoreInterface,
+)
+from earmark.store.posts import SQLitePosts
+from earmark.store.queue_metrics import SQLiteQueueMetrics
+from earmark.store.queues import SQLiteQueues
+from earmark.store.runlog import SQLiteRuns
 from earmark.store.schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 
 __all__ = ["BUSY_TIMEOUT_MS", "Store", "StoreCorruptError", "StoreError", "StoreLockedError"]
 
+_FAULTS_WITH_OWN_WORDS = ("locked", "full", "io", "readonly", "cantopen")
 
-class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, AlertsMixin):
-    """An earmark database: open it, migrate it, read and write it."""
+
+class Store:
+    """An earmark database in SQLite: open it, migrate it, and read and write it by its parts."""
+
+    posts: PostStore
+    classifications: ClassificationStore
+    queues: QueueStore
+    agents: AgentStore
+    events: EventStore
+    metrics: MetricsStore
+    exports: ExportStore
+    alerts: AlertStore
+    runs: RunStore
+    health: HealthStore
 
     def __init__(
         self,
@@ -44,10 +79,10 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
         migrate: bool = True,
         check_integrity: bool = True,
         connect: Callable[..., sqlite3.Connection] = sqlite3.connect,
-    ):
+    ) -> None:
         """Open (and create) the database; `connect` is sqlite3.connect or a stand-in for it."""
         self.path = str(path)
-        conn = None
+        conn: sqlite3.Connection | None = None
         try:
             conn = connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -56,15 +91,26 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
             conn.execute("PRAGMA foreign_keys = ON")
             if check_integrity:
                 self._check_integrity_daily(conn)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, StoreError) as error:
             if conn is not None:
                 conn.close()
+            if isinstance(error, StoreError):
+                raise
             raise explain_fault(self.path, error) from error
-        except StoreError:
-            conn.close()
-            raise
+        self.conn = conn
         try:
             self.db = sqlite_utils.Database(conn)
+            self._connection = connection = Connection(self.path, self.db)
+            self.posts = SQLitePosts(connection)
+            self.classifications = SQLiteClassifications(connection)
+            self.queues = SQLiteQueues(connection)
+            self.agents = SQLiteAgents(connection)
+            self.events = SQLiteEvents(connection)
+            self.metrics = SQLiteQueueMetrics(connection)
+            self.exports = SQLiteExports(connection)
+            self.alerts = SQLiteAlerts(connection)
+            self.runs = SQLiteRuns(connection)
+            self.health = SQLiteSourceHealth(connection)
             if migrate:
                 self.ensure_schema()
         except sqlite3.Error as error:
@@ -75,7 +121,7 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
             # ensure_schema calls any failure to read the schema "not an SQLite database";
             # a full disk or an I/O error there deserves its own words.
             cause = error.__cause__
-            if fault_kind(cause) in ("locked", "full", "io", "readonly", "cantopen"):
+            if cause is not None and fault_kind(cause) in _FAULTS_WITH_OWN_WORDS:
                 raise explain_fault(self.path, cause) from cause
             raise
 
@@ -106,47 +152,23 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
         finally:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
-
     def close(self) -> None:
-        self.db.conn.close()
+        """Close the database."""
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def transaction(self):
+    def transaction(self) -> AbstractContextManager[None]:
         """Run a block in one IMMEDIATE transaction; nested calls join the outer one.
 
-        A database fault (locked, disk full, I/O error, corruption) in the block or at COMMIT
-        rolls the whole block back and is raised as a one-line StoreError.
+        Every part joins it. A database fault (locked, disk full, I/O error, corruption) in the
+        block or at COMMIT rolls the whole block back and is raised as a one-line StoreError.
         """
-        if self.conn.in_transaction:
-            yield
-            return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            raise explain_fault(self.path, error) from error
-        try:
-            yield
-            self.conn.execute("COMMIT")
-        except BaseException as error:
-            self._rollback()
-            if fault_kind(error) is not None:
-                raise explain_fault(self.path, error) from error
-            raise
-
-    def _rollback(self) -> None:
-        # After SQLITE_FULL or an I/O error SQLite may already have rolled back by itself: a
-        # second ROLLBACK would fail and hide the error that matters.
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+        return self._connection.transaction()
 
     def _explain(self, error: sqlite3.Error) -> str:
         """Turn SQLite's terse error into one line that says what to do."""
@@ -193,8 +215,13 @@ class Store(PostsMixin, QueuesMixin, ExportsMixin, RunsMixin, RunLogMixin, Alert
             if version <= current:
                 continue
             migration(self.db)
-            self.db[MIGRATIONS_TABLE].insert(
+            self.db.table(MIGRATIONS_TABLE).insert(
                 {"version": version, "applied_at": to_iso(utcnow())}, pk="version"
             )
             applied += 1
         return applied
+
+
+def _as_interface(store: Store) -> StoreInterface:
+    """Never called: mypy checks here that Store implements the interface a backend must."""
+    return store

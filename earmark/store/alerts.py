@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from earmark.models import OPEN_STATUSES, parse_iso, to_iso
 from earmark.redaction import redact_data
+from earmark.store.connection import Part
 
 _OPEN = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
 # Whole seconds from a post's creation to `now` (a bound Unix time); integer arithmetic so
@@ -29,7 +30,9 @@ def _label_filter(intent: str | None, sentiment: str | None) -> tuple[str, str, 
     return "JOIN classifications c ON c.post_id = p.id", " AND " + " AND ".join(clauses), params
 
 
-class AlertsMixin:
+class SQLiteAlerts(Part):
+    """The counts alerts watch and the alert_state table, in SQLite."""
+
     def count_topic_buckets(
         self,
         now: datetime,

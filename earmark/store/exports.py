@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from earmark.models import to_iso
+from earmark.store.connection import Part
 
 # One row per opportunity with its post, labels and topics; filters are appended as AND clauses.
 _EXPORT_SELECT = """
@@ -75,7 +76,9 @@ def _where(clauses: list[str]) -> str:
     return (" WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
-class ExportsMixin:
+class SQLiteExports(Part):
+    """What was exported or delivered where, and the rows an export reads, in SQLite."""
+
     def iter_export_rows(
         self,
         queue: str | Sequence[str] | None = None,

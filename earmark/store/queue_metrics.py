@@ -1,8 +1,9 @@
-"""Read-only queries behind `earmark stats` (part of the queues store, see queues.py)."""
+"""Read-only queries behind `earmark stats` (the `metrics` part of the store)."""
 
 from __future__ import annotations
 
 from earmark.models import OPEN_STATUSES
+from earmark.store.connection import Part
 
 _OPEN_MARKS = ",".join("?" for _ in OPEN_STATUSES)
 
@@ -14,7 +15,9 @@ def _opportunity_group(column: str | None) -> str:
     return "NULL" if column is None else f"o.{column}"
 
 
-class QueueMetricsMixin:
+class SQLiteQueueMetrics(Part):
+    """The read-only queries behind `earmark stats`, in SQLite."""
+
     def count_open_by(self, column: str) -> dict[str | None, int]:
         """Return the open backlog counted by queue, agent or platform."""
         if column not in ("queue", "agent", "platform"):

@@ -1,7 +1,7 @@
-"""Opportunities, agents, thread membership and the event log.
+"""Opportunities and thread membership: the `queues` part of the store.
 
-Every read and write of `agents`, `opportunities`, `opportunity_posts` and `events` is here;
-export/queues/ (routing, assign, actions, sla, metrics) decides, this file stores.
+Every read and write of `opportunities` and `opportunity_posts` is here (agents.py has the
+agents, events.py the event log); the queue stage decides, this file stores.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 
 from earmark.models import OPEN_STATUSES
-from earmark.store.queue_metrics import QueueMetricsMixin
+from earmark.store.connection import Part, inserted_id
 
 # Statuses that count against an agent's capacity (open and held by someone).
 HELD_STATUSES = ("assigned", "claimed", "responded", "escalated")
 _OPEN_MARKS = ",".join("?" for _ in OPEN_STATUSES)
 _HELD_MARKS = ",".join("?" for _ in HELD_STATUSES)
-_AGENT_JSON = ("queues", "skills", "languages")
 _OPPORTUNITY_FIELDS = (
     "post_id",
     "kind",
@@ -58,54 +57,12 @@ def _distinct_or_none(values: Sequence[str] | None) -> list[str | None]:
     return [None] if values is None else list(dict.fromkeys(values))
 
 
-def _agent_row(row: dict) -> dict:
-    row = dict(row)
-    for key in _AGENT_JSON:
-        row[key] = json.loads(row[key]) if row.get(key) else []
-    row["active"] = bool(row["active"])
-    return row
-
-
 def _rank_key(row: dict) -> tuple:
     return (-row["priority"], row["created_at"], row["id"])
 
 
-def _event_row(row: dict) -> dict:
-    row = dict(row)
-    row["detail"] = json.loads(row["detail"]) if row.get("detail") else {}
-    return row
-
-
-class QueuesMixin(QueueMetricsMixin):
-    # -- agents ---------------------------------------------------------------------------
-
-    def agent_rows(self, *, include_removed: bool = True) -> list[dict]:
-        """Return stored agents (JSON lists decoded), by name."""
-        where = "" if include_removed else "WHERE removed_at IS NULL"
-        return [
-            _agent_row(r)
-            for r in self.db.query(f"SELECT * FROM agents {where} ORDER BY name")  # noqa: S608 - only placeholders and column constants are interpolated
-        ]
-
-    def save_agent(self, row: dict) -> None:
-        """Insert or update one agent row (lists given as Python lists); clears removed_at."""
-        values = {k: (json.dumps(v) if k in _AGENT_JSON else v) for k, v in row.items()}
-        values["active"] = int(bool(values.get("active", True)))
-        values["removed_at"] = None
-        cols = list(values)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "name")
-        self.conn.execute(
-            f"INSERT INTO agents ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "  # noqa: S608 - only placeholders and column constants are interpolated
-            f"ON CONFLICT(name) DO UPDATE SET {updates}",
-            [values[c] for c in cols],
-        )
-
-    def mark_agent_removed(self, name: str, at: str) -> None:
-        """Flag an agent as no longer in the config; their history stays."""
-        self.conn.execute(
-            "UPDATE agents SET removed_at = ?, synced_at = ? WHERE name = ? AND removed_at IS NULL",
-            (at, at, name),
-        )
+class SQLiteQueues(Part):
+    """Opportunities and their posts (the queues), in SQLite."""
 
     # -- routing input --------------------------------------------------------------------
 
@@ -174,8 +131,9 @@ class QueuesMixin(QueueMetricsMixin):
             f"VALUES ({', '.join(marks)})",
             values,
         )
-        self.add_opportunity_post(row["post_id"], cur.lastrowid)
-        return cur.lastrowid
+        opportunity_id = inserted_id(cur)
+        self.add_opportunity_post(row["post_id"], opportunity_id)
+        return opportunity_id
 
     def add_opportunity_post(self, post_id: str, opportunity_id: int) -> None:
         """Attach a post to an opportunity (its own post or a thread follow-up)."""
@@ -184,7 +142,7 @@ class QueuesMixin(QueueMetricsMixin):
             (post_id, opportunity_id),
         )
 
-    def update_opportunity(self, opportunity_id: int, **fields) -> None:
+    def update_opportunity(self, opportunity_id: int, **fields: object) -> None:
         """Set columns of one opportunity."""
         unknown = set(fields) - set(_OPPORTUNITY_FIELDS)
         if unknown:
@@ -240,13 +198,15 @@ class QueuesMixin(QueueMetricsMixin):
             common_params.append(agent)
         if unassigned:
             common.append("agent IS NULL")
+        groups: list[tuple[str | None, str | None]]
         if agent is not None:  # an agent holds a handful of items: (agent, status) finds them
             groups = [(None, q) for q in _distinct_or_none(queues)]
         else:
             groups = [(s, q) for s in dict.fromkeys(statuses) for q in _distinct_or_none(queues)]
         if not groups:
             return []
-        parts, params = [], []
+        parts: list[str] = []
+        params: list[object] = []
         for status, one_queue in groups:
             if status is None:
                 clauses = [f"status IN ({','.join('?' for _ in statuses)})", *common]
@@ -378,90 +338,3 @@ class QueuesMixin(QueueMetricsMixin):
                 HELD_STATUSES,
             )
         }
-
-    # -- events ---------------------------------------------------------------------------
-
-    def add_event(
-        self, opportunity_id: int | None, type: str, actor: str, at: str, detail: dict | None = None
-    ) -> int:
-        """Append one event to the log; return its id."""
-        cur = self.conn.execute(
-            "INSERT INTO events (opportunity_id, type, actor, at, detail) VALUES (?, ?, ?, ?, ?)",
-            (
-                opportunity_id,
-                type,
-                actor,
-                at,
-                json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
-            ),
-        )
-        return cur.lastrowid
-
-    def events_for(self, opportunity_id: int) -> list[dict]:
-        """Return an opportunity's events in order, detail decoded."""
-        return [
-            _event_row(r)
-            for r in self.db.query(
-                "SELECT * FROM events WHERE opportunity_id = ? ORDER BY id", [opportunity_id]
-            )
-        ]
-
-    def event_types_for(self, ids: Iterable[int], types: Sequence[str]) -> set[tuple[int, str]]:
-        """Return which (opportunity_id, type) pairs exist among these ids and types."""
-        ids = list(ids)
-        found: set[tuple[int, str]] = set()
-        type_marks = ",".join("?" for _ in types)
-        for start in range(0, len(ids), 400):
-            chunk = ids[start : start + 400]
-            found.update(
-                (r[0], r[1])
-                for r in self.conn.execute(
-                    f"SELECT DISTINCT opportunity_id, type FROM events WHERE opportunity_id IN "  # noqa: S608 - only placeholders and column constants are interpolated
-                    f"({','.join('?' for _ in chunk)}) AND type IN ({type_marks})",
-                    [*chunk, *types],
-                )
-            )
-        return found
-
-    def matched_rule(self, opportunity_id: int) -> dict:
-        """Return the queue-rule conditions recorded when the opportunity was created."""
-        row = self.conn.execute(
-            "SELECT json_extract(detail, '$.matched') FROM events "
-            "WHERE opportunity_id = ? AND type = 'created' ORDER BY id LIMIT 1",
-            (opportunity_id,),
-        ).fetchone()
-        return json.loads(row[0]) if row and row[0] else {}
-
-    def returned_from(self, opportunity_id: int) -> set[str]:
-        """Return the agents this item was returned from unanswered (not offered to them again)."""
-        return {
-            r[0]
-            for r in self.conn.execute(
-                "SELECT json_extract(detail, '$.agent') FROM events "
-                "WHERE opportunity_id = ? AND type = 'returned' "
-                "AND json_extract(detail, '$.reason') = 'unanswered'",
-                (opportunity_id,),
-            )
-            if r[0]
-        }
-
-    def last_assigned_at(self) -> dict[str, str]:
-        """Return when each agent last received an item (any assignment event)."""
-        return {
-            r[0]: r[1]
-            for r in self.conn.execute(
-                "SELECT json_extract(detail, '$.agent') AS a, max(at) FROM events "
-                "WHERE type IN ('assigned', 'reassigned', 'escalated') AND a IS NOT NULL "
-                "GROUP BY a"
-            )
-        }
-
-    def last_round_robin_agent(self, queue: str) -> str | None:
-        """Return who got the latest round-robin assignment in a queue (the rotation state)."""
-        row = self.conn.execute(
-            "SELECT json_extract(detail, '$.agent') FROM events WHERE type = 'assigned' "
-            "AND json_extract(detail, '$.strategy') = 'round_robin' "
-            "AND json_extract(detail, '$.queue') = ? ORDER BY id DESC LIMIT 1",
-            (queue,),
-        ).fetchone()
-        return row[0] if row else None

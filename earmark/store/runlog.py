@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from earmark.models import to_iso, utcnow
 from earmark.redaction import redact_data
+from earmark.store.connection import Part, inserted_id
 
 
-class RunLogMixin:
-    def start_run(self, command: str, started_at=None) -> int:
+class SQLiteRuns(Part):
+    """The runs table, in SQLite."""
+
+    def start_run(self, command: str, started_at: datetime | None = None) -> int:
         """Record the start of a run; return its id.
 
         The caller holds the run lock, so an earlier run of this command still marked running
@@ -24,10 +28,15 @@ class RunLogMixin:
                 "INSERT INTO runs (command, started_at, status) VALUES (?, ?, 'running')",
                 (command, to_iso(started_at or utcnow())),
             )
-        return cur.lastrowid
+        return inserted_id(cur)
 
     def finish_run(
-        self, run_id: int, status: str, counts: dict, errors: dict, ended_at=None
+        self,
+        run_id: int,
+        status: str,
+        counts: dict,
+        errors: dict,
+        ended_at: datetime | None = None,
     ) -> None:
         """Record how a run ended (error texts scrubbed of secrets: `earmark runs` shows them)."""
         with self.transaction():

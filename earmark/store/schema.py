@@ -11,7 +11,7 @@ MIGRATIONS_TABLE = "_earmark_migrations"
 
 
 def _m001_initial(db: sqlite_utils.Database) -> None:
-    db["posts"].create(
+    db.table("posts").create(
         {
             "id": str,
             "platform": str,
@@ -32,18 +32,18 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"platform", "native_id", "text", "created_at", "first_seen"},
     )
-    db["posts"].create_index(["created_at"])
-    db["posts"].create_index(["thread_id"])
-    db["posts"].enable_fts(["text", "author"], fts_version="FTS5", create_triggers=True)
+    db.table("posts").create_index(["created_at"])
+    db.table("posts").create_index(["thread_id"])
+    db.table("posts").enable_fts(["text", "author"], fts_version="FTS5", create_triggers=True)
 
-    db["topic_matches"].create(
+    db.table("topic_matches").create(
         {"post_id": str, "topic": str, "kind": str, "terms": str},
         pk=("post_id", "topic"),
         foreign_keys=[("post_id", "posts", "id")],
     )
-    db["topic_matches"].create_index(["topic"])
+    db.table("topic_matches").create_index(["topic"])
 
-    db["classifications"].create(
+    db.table("classifications").create(
         {
             "post_id": str,
             "sentiment": str,
@@ -66,11 +66,11 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         pk="post_id",
         foreign_keys=[("post_id", "posts", "id")],
     )
-    db["classifications"].create_index(["primary_intent"])
-    db["classifications"].create_index(["sentiment"])
-    db["classifications"].create_index(["opportunity", "priority"])
+    db.table("classifications").create_index(["primary_intent"])
+    db.table("classifications").create_index(["sentiment"])
+    db.table("classifications").create_index(["opportunity", "priority"])
 
-    db["agents"].create(
+    db.table("agents").create(
         {
             "name": str,
             "role": str,
@@ -87,7 +87,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         pk="name",
     )
 
-    db["opportunities"].create(
+    db.table("opportunities").create(
         {
             "id": int,
             "post_id": str,
@@ -110,32 +110,32 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         not_null={"post_id", "queue", "status", "created_at"},
         foreign_keys=[("post_id", "posts", "id")],
     )
-    db["opportunities"].create_index(["post_id"], unique=True)
-    db["opportunities"].create_index(["status", "queue", "priority"])
-    db["opportunities"].create_index(["agent", "status"])
-    db["opportunities"].create_index(["thread_key", "status"])
+    db.table("opportunities").create_index(["post_id"], unique=True)
+    db.table("opportunities").create_index(["status", "queue", "priority"])
+    db.table("opportunities").create_index(["agent", "status"])
+    db.table("opportunities").create_index(["thread_key", "status"])
 
     # Every post that belongs to an opportunity (its own post plus thread follow-ups).
-    db["opportunity_posts"].create(
+    db.table("opportunity_posts").create(
         {"post_id": str, "opportunity_id": int},
         pk="post_id",
         foreign_keys=[("opportunity_id", "opportunities", "id")],
     )
-    db["opportunity_posts"].create_index(["opportunity_id"])
+    db.table("opportunity_posts").create_index(["opportunity_id"])
 
-    db["events"].create(
+    db.table("events").create(
         {"id": int, "opportunity_id": int, "type": str, "actor": str, "at": str, "detail": str},
         pk="id",
         not_null={"type", "at"},
     )
-    db["events"].create_index(["opportunity_id"])
-    db["events"].create_index(["type", "at"])
+    db.table("events").create_index(["opportunity_id"])
+    db.table("events").create_index(["type", "at"])
 
-    db["cursors"].create(
+    db.table("cursors").create(
         {"source": str, "topic": str, "value": str, "updated_at": str},
         pk=("source", "topic"),
     )
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "command": str,
@@ -147,17 +147,17 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["runs"].create_index(["started_at"])
-    db["exports"].create(
+    db.table("runs").create_index(["started_at"])
+    db.table("exports").create(
         {"destination": str, "opportunity_id": int, "exported_at": str},
         pk=("destination", "opportunity_id"),
     )
-    db["feedback"].create(
+    db.table("feedback").create(
         {"id": int, "post_id": str, "sentiment": str, "intents": str, "actor": str, "at": str},
         pk="id",
     )
-    db["feedback"].create_index(["post_id"])
-    db["source_health"].create(
+    db.table("feedback").create_index(["post_id"])
+    db.table("source_health").create(
         {
             "source": str,
             "last_attempt_at": str,
@@ -169,7 +169,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="source",
     )
-    db["alert_state"].create(
+    db.table("alert_state").create(
         {"key": str, "state": str, "since": str, "last_fired_at": str, "detail": str},
         pk="key",
     )
@@ -177,7 +177,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
 
 def _m002_alert_count_index(db: sqlite_utils.Database) -> None:
     # Alert windows count posts per topic by time: a covering index keeps that off the table.
-    db["posts"].create_index(["created_at", "id"], if_not_exists=True)
+    db.table("posts").create_index(["created_at", "id"], if_not_exists=True)
 
 
 def _m003_queue_order_indexes(db: sqlite_utils.Database) -> None:

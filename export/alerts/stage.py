@@ -137,8 +137,10 @@ def _spike_alert(
         split = now - window.bucket
         start = now - window.bucket * (window.buckets + 1)
         labels = _labels(breakdown)
-        recent = store.topic_posts_between(topic, split, now, limit=RECENT_SAMPLE, **labels)
-        baseline = store.topic_posts_between(topic, start, split, limit=BASELINE_SAMPLE, **labels)
+        recent = store.alerts.topic_posts_between(topic, split, now, limit=RECENT_SAMPLE, **labels)
+        baseline = store.alerts.topic_posts_between(
+            topic, start, split, limit=BASELINE_SAMPLE, **labels
+        )
         alert.terms = top_terms(
             [p["text"] for p in recent], [p["text"] for p in baseline], TOP_TERMS
         )
@@ -153,12 +155,12 @@ def evaluate_spikes(
 
     With a `checks` list, append one row per check (for `earmark alerts --explain`).
     """
-    earliest = store.earliest_topic_posts()
+    earliest = store.alerts.earliest_topic_posts()
     due = []
     for window in settings.windows:
         history_start = now - window.bucket * (window.buckets + 1)
         for breakdown in [None, *settings.per]:
-            counts = store.count_topic_buckets(
+            counts = store.alerts.count_topic_buckets(
                 now, window.bucket, window.buckets + 1, **_labels(breakdown)
             )
             topics = set(settings.topics) if settings.topics else set(counts)
@@ -215,11 +217,11 @@ def _spike_row(key: str, window: AlertWindow, check: SpikeCheck, trans: Transiti
 
 def _threshold_count(store, rule: ThresholdRule, now: datetime) -> int:
     if rule.metric == "open":
-        by_topic, by_queue = store.count_open_by_topic, store.count_open_by_queue
+        by_topic, by_queue = store.alerts.count_open_by_topic, store.alerts.count_open_by_queue
     else:
         by_topic, by_queue = (
-            (lambda: store.breaches_by_topic(now)),
-            (lambda: store.breaches_by_queue(now)),
+            (lambda: store.alerts.breaches_by_topic(now)),
+            (lambda: store.alerts.breaches_by_queue(now)),
         )
     if rule.topic is not None:
         return by_topic().get(rule.topic, 0)
@@ -305,7 +307,7 @@ def _retry_pending(store, states: dict, channels: list[str], send: Send, errors:
             if failed:
                 still.append({"alert": item["alert"], "channels": failed})
         state["detail"]["pending"] = still
-        store.save_alert_state(
+        store.alerts.save_alert_state(
             key,
             state["state"],
             _parse(state["since"]),
@@ -355,7 +357,7 @@ def run_alerts(
 
 
 def _evaluate_and_send(store, settings, now, channels, send, *, dry_run: bool) -> AlertRun:
-    states = store.alert_states()
+    states = store.alerts.alert_states()
     run = AlertRun()
     if channels:
         _retry_pending(store, states, channels, send, run.errors)
@@ -374,14 +376,18 @@ def _evaluate_and_send(store, settings, now, channels, send, *, dry_run: bool) -
         detail["pending"] = previous + detail["pending"]
         if not dry_run:
             # Saved before sending: a crash mid-delivery resends rather than loses the alert.
-            store.save_alert_state(alert.key, trans.state, trans.since, trans.last_fired_at, detail)
+            store.alerts.save_alert_state(
+                alert.key, trans.state, trans.since, trans.last_fired_at, detail
+            )
         failed = _deliver(alert, channels, send)
         run.errors.extend(alert.errors)
         if channels and not dry_run:
             detail["pending"] = previous + (
                 [{"alert": alert.to_record(), "channels": failed}] if failed else []
             )
-            store.save_alert_state(alert.key, trans.state, trans.since, trans.last_fired_at, detail)
+            store.alerts.save_alert_state(
+                alert.key, trans.state, trans.since, trans.last_fired_at, detail
+            )
         run.append(alert)
     return run
 
@@ -390,7 +396,7 @@ def explain_alerts(store, config: Config, *, now: datetime) -> list[dict]:
     """Return one row per check (statistics, warm-up, state, what would happen); send nothing."""
     settings = load_alert_settings(config.alerts)
     check_names(settings, config)
-    states = store.alert_states()
+    states = store.alerts.alert_states()
     checks: list[dict] = []
     evaluate_spikes(store, settings, now, states, checks)
     evaluate_thresholds(store, settings, now, states, checks)

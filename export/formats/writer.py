@@ -63,7 +63,7 @@ def write_export(
         raise ValueError("the table format needs render_table")
     filters = filters or ExportFilters()
     redactor = load_redactor() if redact else None
-    rows = store.iter_export_rows(
+    rows = store.exports.iter_export_rows(
         queue=filters.queue,
         agent=filters.agent,
         status=filters.status,
@@ -82,7 +82,7 @@ def write_export(
     if not written:
         return ExportResult()
     out.flush()
-    recorded = store.mark_exported(destination, written, now) if destination else 0
+    recorded = store.exports.mark_exported(destination, written, now) if destination else 0
     return ExportResult(written=written, recorded=recorded)
 
 

@@ -64,8 +64,8 @@ class Selection:
 
     @classmethod
     def of(cls, store, channel: str, **filters) -> Selection:
-        upto = store.last_opportunity_id()  # later arrivals wait for the next run
-        total = store.count_new_exports(channel, upto=upto, **filters)
+        upto = store.exports.last_opportunity_id()  # later arrivals wait for the next run
+        total = store.exports.count_new_exports(channel, upto=upto, **filters)
         return cls(store, channel, filters, upto, total)
 
     def pages(self, size: int, *, now: datetime, redact: bool = False) -> Iterator[list[dict]]:
@@ -79,13 +79,13 @@ class Selection:
         redactor = load_redactor() if redact else None
         after = 0
         while True:
-            ids = self.store.new_export_ids(
+            ids = self.store.exports.new_export_ids(
                 self.channel, after=after, upto=self.upto, limit=size, **self.filters
             )
             if not ids:
                 return
             after = ids[-1]
-            rows = self.store.iter_export_rows(ids=ids)
+            rows = self.store.exports.iter_export_rows(ids=ids)
             yield list(iter_records(rows, now=now, redactor=redactor))
 
 

@@ -192,7 +192,7 @@ def deliver_pages(
                     f"{report.channel}: {result.detail}; {left} left for the next run"
                 )
                 return report
-            store.mark_exported(destination, message.ids, now)
+            store.exports.mark_exported(destination, message.ids, now)
             report.delivered += len(message.ids)
             report.messages += 1
     return report

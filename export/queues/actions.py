@@ -54,7 +54,7 @@ def _article(status: str) -> str:
 
 def load_item(store, action: str, opportunity_id: int) -> dict:
     """Return the opportunity or fail saying how to find valid ids."""
-    item = store.get_opportunity(opportunity_id)
+    item = store.queues.get_opportunity(opportunity_id)
     if item is None:
         raise QueueError(
             f"{action} {opportunity_id}: no such opportunity (list open ones with `earmark queue`)"
@@ -95,10 +95,10 @@ def current_agent(store, config, action: str, ident: int, name: str) -> AgentInf
 
 
 def _move(store, item: dict, action: str, actor: str, at: str, detail: dict, **fields) -> dict:
-    store.update_opportunity(item["id"], updated_at=at, **fields)
+    store.queues.update_opportunity(item["id"], updated_at=at, **fields)
     detail = {"from_status": item["status"], **detail}
-    store.add_event(item["id"], EVENT_TYPES[action], actor, at, detail)
-    return store.get_opportunity(item["id"])
+    store.events.add_event(item["id"], EVENT_TYPES[action], actor, at, detail)
+    return store.queues.get_opportunity(item["id"])
 
 
 def _check_holder(action: str, item: dict, actor: str) -> None:
@@ -195,7 +195,7 @@ def reassign(
         if item["agent"] == to:
             raise QueueError(f"reassign {opportunity_id}: already with {to}")
         target = current_agent(store, config, "reassign", opportunity_id, to)
-        _check_fit("reassign", item, target, store.agent_loads().get(to, 0), force)
+        _check_fit("reassign", item, target, store.queues.agent_loads().get(to, 0), force)
         at = to_iso(now)
         return _move(
             store,
@@ -228,7 +228,7 @@ def escalate(
     with store.transaction():
         item = load_item(store, "escalate", opportunity_id)
         check_transition("escalate", item)
-        loads = store.agent_loads()
+        loads = store.queues.agent_loads()
         detail: dict = {"from_agent": item["agent"], "queue": item["queue"]}
         if to is not None:
             if item["status"] == "escalated" and item["agent"] == to:
@@ -265,7 +265,7 @@ def _pick_expert(store, config, item: dict, loads: dict) -> tuple[str, str, list
         raise QueueError(
             f"escalate {item['id']}: no expert available ({why}); name one with --to NAME"
         )
-    name, why = pick_least_loaded(candidates, store.last_assigned_at())
+    name, why = pick_least_loaded(candidates, store.events.last_assigned_at())
     return name, why, candidates
 
 
@@ -299,8 +299,10 @@ def reopen(store, config, opportunity_id: int, *, actor: str, now: datetime) -> 
 
 def return_to_pool(store, item: dict, *, at: str, reason: str, detail: dict | None = None) -> None:
     """Put a held item back in its queue's pool (event `returned`, actor earmark)."""
-    store.update_opportunity(item["id"], status="open", agent=None, assigned_at=None, updated_at=at)
-    store.add_event(
+    store.queues.update_opportunity(
+        item["id"], status="open", agent=None, assigned_at=None, updated_at=at
+    )
+    store.events.add_event(
         item["id"],
         "returned",
         SYSTEM_ACTOR,

@@ -86,7 +86,7 @@ def load_agents(store, config: Config) -> list[AgentInfo]:
             active=row["active"],
             removed=row["removed_at"] is not None,
         )
-        for row in store.agent_rows()
+        for row in store.agents.agent_rows()
     ]
     return sorted(agents, key=lambda a: (a.removed, order.get(a.name, len(order)), a.name))
 
@@ -210,34 +210,34 @@ def assign_pending(store, config: Config, *, now: datetime) -> tuple[int, int]:
     order = [a.name for a in agents if not a.removed]
     queues = {q.name: q for q in config.queues}
     automatic = [q.name for q in config.queues if q.strategy != "manual"]
-    loads = store.agent_loads()
+    loads = store.queues.agent_loads()
     reachable = open_queues(agents, loads, automatic)
-    pool = store.pool_count()
+    pool = store.queues.pool_count()
     if not reachable:
         return 0, pool
-    last_assigned = store.last_assigned_at()
+    last_assigned = store.events.last_assigned_at()
     assigned = 0
-    for item in store.iter_pool_opportunities(sorted(reachable)):
+    for item in store.queues.iter_pool_opportunities(sorted(reachable)):
         if item["queue"] not in reachable:
             continue  # its agents filled up earlier in this pass: it waits
         strategy = queues[item["queue"]].strategy
         candidates = consider(agents, item, loads)
         if not any(c["rejected"] is None for c in candidates):
             continue
-        returned = store.returned_from(item["id"])
+        returned = store.events.returned_from(item["id"])
         if returned:
             candidates = consider(agents, item, loads, returned_from=returned)
             if not any(c["rejected"] is None for c in candidates):
                 continue
         if strategy == "round_robin":
-            last = store.last_round_robin_agent(item["queue"])
+            last = store.events.last_round_robin_agent(item["queue"])
             name, why = pick_round_robin(candidates, order, last)
         else:
             name, why = pick_least_loaded(candidates, last_assigned)
-        store.update_opportunity(
+        store.queues.update_opportunity(
             item["id"], status="assigned", agent=name, assigned_at=at, updated_at=at
         )
-        store.add_event(
+        store.events.add_event(
             item["id"],
             "assigned",
             SYSTEM_ACTOR,
@@ -245,7 +245,7 @@ def assign_pending(store, config: Config, *, now: datetime) -> tuple[int, int]:
             {
                 "agent": name,
                 "queue": item["queue"],
-                "matched": store.matched_rule(item["id"]),
+                "matched": store.events.matched_rule(item["id"]),
                 "strategy": strategy,
                 "priority": item["priority"],
                 "candidates": candidates,

@@ -80,24 +80,28 @@ def compute_stats(
 
     counts = {
         name_of(value): numbers
-        for value, numbers in store.opportunity_counts_created_since(
+        for value, numbers in store.metrics.opportunity_counts_created_since(
             since_iso, to_iso(now), by
         ).items()
     }
     to_assign: dict[str, list[int]] = defaultdict(list)
     to_respond: dict[str, list[int]] = defaultdict(list)
-    for value, assign, respond in store.opportunity_durations_created_since(since_iso, by):
+    for value, assign, respond in store.metrics.opportunity_durations_created_since(since_iso, by):
         if assign is not None:
             to_assign[name_of(value)].append(assign)
         if respond is not None:
             to_respond[name_of(value)].append(respond)
     if by in (None, "platform"):
-        volume = store.post_volume_by(by or "all", since_iso)
+        volume = store.metrics.post_volume_by(by or "all", since_iso)
     else:
-        volume = store.opportunity_post_volume_by(by, since_iso)
-    backlog = store.count_open_by(by) if by else {"all": sum(store.count_open_by("queue").values())}
+        volume = store.metrics.opportunity_post_volume_by(by, since_iso)
+    backlog = (
+        store.metrics.count_open_by(by)
+        if by
+        else {"all": sum(store.metrics.count_open_by("queue").values())}
+    )
     agents = [a for a in load_agents(store, config) if not a.removed]
-    loads = store.agent_loads()
+    loads = store.queues.agent_loads()
     names = set(counts) | {k or POOL for k in volume} | {k or POOL for k in backlog}
     if by is None:
         names = {"all"}
@@ -142,7 +146,7 @@ def topic_stats(store, config: Config, *, now: datetime, since: datetime) -> lis
     posts: Counter = Counter()
     mix: dict[str, Counter] = defaultdict(Counter)
     daily: dict[str, Counter] = defaultdict(Counter)
-    for row in store.topic_daily_sentiment(to_iso(since)):
+    for row in store.metrics.topic_daily_sentiment(to_iso(since)):
         kinds.setdefault(row["topic"], row["kind"])
         posts[row["topic"]] += row["posts"]
         mix[row["topic"]][row["sentiment"]] += row["posts"]

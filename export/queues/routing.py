@@ -143,7 +143,7 @@ def thread_root(store, post: dict) -> str:
         if parent_id in seen:
             break
         seen.add(parent_id)
-        parent = store.post_thread_link(parent_id)
+        parent = store.queues.post_thread_link(parent_id)
         if parent is None:
             return parent_id
         if parent["thread_id"]:
@@ -166,11 +166,11 @@ def sync_agents(store, config: Config, *, now: datetime) -> tuple[list[str], lis
     or inactive agents go back to their queue's pool.
     """
     at = to_iso(now)
-    stored = {row["name"]: row for row in store.agent_rows()}
+    stored = {row["name"]: row for row in store.agents.agent_rows()}
     added, removed = [], []
     for agent in config.agents:
         previous = stored.get(agent.name)
-        store.save_agent(
+        store.agents.save_agent(
             {
                 "name": agent.name,
                 "role": agent.role,
@@ -186,18 +186,18 @@ def sync_agents(store, config: Config, *, now: datetime) -> tuple[list[str], lis
         )
         if previous is None or previous["removed_at"] is not None:
             added.append(agent.name)
-            store.add_event(None, "agent_added", SYSTEM_ACTOR, at, {"agent": agent.name})
+            store.events.add_event(None, "agent_added", SYSTEM_ACTOR, at, {"agent": agent.name})
     names = {agent.name for agent in config.agents}
     for name, row in stored.items():
         if name not in names and row["removed_at"] is None:
-            store.mark_agent_removed(name, at)
-            store.add_event(None, "agent_removed", SYSTEM_ACTOR, at, {"agent": name})
+            store.agents.mark_agent_removed(name, at)
+            store.events.add_event(None, "agent_removed", SYSTEM_ACTOR, at, {"agent": name})
             removed.append(name)
     returned = 0
     reasons = {a.name: "agent inactive" for a in config.agents if not a.active}
     reasons.update({name: "agent removed" for name in stored if name not in names})
     for name in sorted(reasons):
-        for item in store.held_opportunities(name):
+        for item in store.queues.held_opportunities(name):
             return_to_pool(store, item, at=at, reason=reasons[name])
             returned += 1
     return added, removed, returned
@@ -205,7 +205,7 @@ def sync_agents(store, config: Config, *, now: datetime) -> tuple[list[str], lis
 
 def _create(store, queue: Queue, matched: dict, post: dict, key: str | None, at: str, now) -> None:
     due = to_iso(now + parse_duration(queue.sla))
-    opportunity_id = store.insert_opportunity(
+    opportunity_id = store.queues.insert_opportunity(
         {
             "post_id": post["post_id"],
             "kind": post["opportunity"],
@@ -220,7 +220,7 @@ def _create(store, queue: Queue, matched: dict, post: dict, key: str | None, at:
             "updated_at": at,
         }
     )
-    store.add_event(
+    store.events.add_event(
         opportunity_id,
         "created",
         SYSTEM_ACTOR,
@@ -240,21 +240,21 @@ def _create(store, queue: Queue, matched: dict, post: dict, key: str | None, at:
 
 
 def _join(store, existing: dict, post: dict, at: str) -> None:
-    store.add_opportunity_post(post["post_id"], existing["id"])
+    store.queues.add_opportunity_post(post["post_id"], existing["id"])
     raise_by = max(0, (post["priority"] or 0) - (existing["base_priority"] or 0))
     priority = min(100, existing["priority"] + raise_by)
     fields = {}
     if existing["status"] == "responded":
         # The customer wrote again after our answer: that is new work for the same agent.
         fields["status"] = "claimed"
-    store.update_opportunity(
+    store.queues.update_opportunity(
         existing["id"],
         base_priority=(existing["base_priority"] or 0) + raise_by,
         priority=priority,
         updated_at=at,
         **fields,
     )
-    store.add_event(
+    store.events.add_event(
         existing["id"],
         "joined",
         SYSTEM_ACTOR,
@@ -277,9 +277,9 @@ def route_opportunities(store, config: Config, *, now: datetime) -> RouteReport:
     with store.transaction():
         report.agents_added, report.agents_removed, returned = sync_agents(store, config, now=now)
         report.returned += returned
-        for post in store.unrouted_opportunity_posts():
+        for post in store.queues.unrouted_opportunity_posts():
             key = thread_key(store, post)
-            existing = store.open_opportunity_for_thread(key) if key else None
+            existing = store.queues.open_opportunity_for_thread(key) if key else None
             if existing is not None:
                 _join(store, existing, post, at)
                 report.joined += 1

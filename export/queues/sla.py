@@ -81,11 +81,11 @@ def refresh_sla(store, config: Config, *, now: datetime) -> SlaReport:
     at = to_iso(now)
     fraction = config.routing.at_risk_fraction
     # In batches: a first pass after a big import checks every new item once.
-    due = iter(store.sla_due_checks(fraction, at))
+    due = iter(store.queues.sla_due_checks(fraction, at))
     while items := tuple(islice(due, SLA_BATCH)):
         _check_batch(store, items, report, now=now, at=at, fraction=fraction)
     return_after = parse_duration(config.routing.return_after)
-    for item in store.assigned_before(to_iso(now - return_after)):
+    for item in store.queues.assigned_before(to_iso(now - return_after)):
         if item["assigned_at"] and now - parse_iso(item["assigned_at"]) >= return_after:
             return_to_pool(
                 store,
@@ -103,7 +103,7 @@ def refresh_sla(store, config: Config, *, now: datetime) -> SlaReport:
 
 def _check_batch(store, items: tuple[dict, ...], report: SlaReport, *, now, at, fraction) -> None:
     flags: dict[int, set[str]] = {}
-    for opportunity_id, kind in store.event_types_for(
+    for opportunity_id, kind in store.events.event_types_for(
         [i["id"] for i in items], ("sla_at_risk", "sla_breached")
     ):
         flags.setdefault(opportunity_id, set()).add(kind)
@@ -116,14 +116,14 @@ def _check_batch(store, items: tuple[dict, ...], report: SlaReport, *, now, at, 
             flagged.add(f"sla_{state}")
             setattr(report, state, getattr(report, state) + 1)
         checks.append((item["id"], next_check(item, flagged, fraction), fraction))
-    store.save_sla_checks(checks)
+    store.queues.save_sla_checks(checks)
 
 
 def _bump(store, item: dict, state: str, at: str) -> None:
     base = item["base_priority"] if item["base_priority"] is not None else item["priority"]
     priority = min(MAX_PRIORITY, max(item["priority"], base + SLA_BUMPS[state]))
-    store.update_opportunity(item["id"], priority=priority, updated_at=at)
-    store.add_event(
+    store.queues.update_opportunity(item["id"], priority=priority, updated_at=at)
+    store.events.add_event(
         item["id"],
         f"sla_{state}",
         SYSTEM_ACTOR,

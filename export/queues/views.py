@@ -103,7 +103,7 @@ def next_item(store, config: Config, agent_name: str, now: datetime) -> tuple[di
         known = ", ".join(a.name for a in agents.values() if not a.removed) or "none configured"
         raise QueueError(f"next: {agent_name!r} is not a known agent (agents: {known})")
     fraction = config.routing.at_risk_fraction
-    mine = store.open_items(
+    mine = store.queues.open_items(
         agent=agent_name, statuses=("assigned", "claimed", "escalated"), limit=1
     )
     if mine:
@@ -113,7 +113,7 @@ def next_item(store, config: Config, agent_name: str, now: datetime) -> tuple[di
         return None
     offset = 0
     while True:
-        page = store.open_items(
+        page = store.queues.open_items(
             statuses=("open",), unassigned=True, queues=served, limit=50, offset=offset
         )
         for item in page:
@@ -157,9 +157,9 @@ def agent_queues(store, config: Config, now: datetime, *, limit: int = 10) -> di
     for agent in load_agents(store, config):
         if agent.removed:
             continue
-        items = store.open_items(agent=agent.name, limit=limit)
+        items = store.queues.open_items(agent=agent.name, limit=limit)
         queues[agent.name] = [item_record(i, now, fraction) for i in items]
-    pool = store.open_items(statuses=("open",), unassigned=True, limit=limit)
+    pool = store.queues.open_items(statuses=("open",), unassigned=True, limit=limit)
     queues[POOL] = [item_record(i, now, fraction) for i in pool]
     return queues
 
@@ -169,7 +169,7 @@ def agent_queue_tables(
 ) -> list[tuple[str, list[dict]]]:
     """Return one (title, rows) table per agent (title: name and load/capacity), then the pool."""
     agents = {a.name: a for a in load_agents(store, config)}
-    loads = store.agent_loads()
+    loads = store.queues.agent_loads()
     tables = []
     for name, records in queues.items():
         agent = agents.get(name)
@@ -185,8 +185,8 @@ def agent_queue_tables(
 
 def agent_records(store, config: Config) -> list[dict]:
     """Return every agent (removed ones too) with current load and effective capacity."""
-    loads = store.agent_loads()
-    rows = {row["name"]: row for row in store.agent_rows()}
+    loads = store.queues.agent_loads()
+    rows = {row["name"]: row for row in store.agents.agent_rows()}
     return [
         {
             "name": a.name,
@@ -279,9 +279,9 @@ def explain(store, config: Config, opportunity_id: int, now: datetime) -> dict:
     from export.queues.actions import load_item
 
     item = load_item(store, "explain", opportunity_id)
-    events = store.events_for(opportunity_id)
+    events = store.events.events_for(opportunity_id)
     record = item_record(item, now, config.routing.at_risk_fraction)
-    record["posts"] = store.opportunity_post_ids(opportunity_id)
+    record["posts"] = store.queues.opportunity_post_ids(opportunity_id)
     record["events"] = [
         {
             "at": e["at"],
@@ -298,8 +298,8 @@ def explain(store, config: Config, opportunity_id: int, now: datetime) -> dict:
         candidates = consider(
             load_agents(store, config),
             item,
-            store.agent_loads(),
-            returned_from=store.returned_from(opportunity_id),
+            store.queues.agent_loads(),
+            returned_from=store.events.returned_from(opportunity_id),
         )
         record["waiting"] = {"strategy": strategy, "candidates": candidates}
     return record

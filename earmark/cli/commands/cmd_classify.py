@@ -116,10 +116,10 @@ def feedback(
             raise UsageError(f"unknown intent {intent!r}; known: {', '.join(sorted(known))}")
     if "other" in intents and len(intents) > 1:
         raise UsageError("'other' is never combined with another intent")
-    if app.store.get_post(post_id) is None:
+    if app.store.posts.get_post(post_id) is None:
         raise UsageError(f"no post {post_id!r} in {app.db_path}")
     who = actor or app.env.get("EARMARK_AGENT") or app.env.get("USER") or "unknown"
-    app.store.save_feedback(post_id, sentiment, list(intents), who)
+    app.store.classifications.save_feedback(post_id, sentiment, list(intents), who)
     app.say(f"{post_id}: correction stored")
 
 
@@ -131,7 +131,7 @@ def _export_feedback(app: App, path: str) -> None:
         writer = csv_writer(out)
         writer.writerow(["id", "text", "sentiment", "intents"])
         count = 0
-        for row in app.store.iter_feedback():
+        for row in app.store.classifications.iter_feedback():
             writer.writerow([row["id"], row["text"], row["sentiment"] or "", row["intents"] or ""])
             count += 1
     finally:

@@ -131,9 +131,9 @@ def sources_command(app: App, fmt: str | None) -> None:
 
     config = app.config
     fmt = resolve_format(fmt)
-    health = app.store.source_health()
+    health = app.store.health.source_health()
     cursors: dict[str, list[str]] = {}
-    for row in app.store.cursors():
+    for row in app.store.posts.cursors():
         value = _short_cursor(row["value"]) if fmt == "table" else row["value"]
         cursors.setdefault(row["source"], []).append(f"{row['topic']}={value}")
     records = []

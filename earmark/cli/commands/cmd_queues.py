@@ -87,7 +87,7 @@ def queue(
     known = {q.name for q in config.queues}
     if queue_name and known and queue_name not in known:
         raise UsageError(f"unknown queue {queue_name!r} (queues: {', '.join(sorted(known))})")
-    items = app.store.open_items(
+    items = app.store.queues.open_items(
         queue=queue_name, agent=agent, statuses=statuses or OPEN_STATUSES, limit=limit
     )
     now = app.now()

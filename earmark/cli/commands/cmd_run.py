@@ -76,7 +76,7 @@ def posts(app: App, match, topic, intent, sentiment, since, limit, fmt) -> None:
     import sqlite3
 
     try:
-        rows = app.store.search_posts(
+        rows = app.store.posts.search_posts(
             match=match,
             topic=topic,
             intent=intent,
@@ -102,7 +102,7 @@ def posts(app: App, match, topic, intent, sentiment, since, limit, fmt) -> None:
 def runs(app: App, limit: int, fmt: str | None) -> None:
     """Show the recent runs: when, how long, what they did, what failed."""
     records = []
-    for run in app.store.recent_runs(limit):
+    for run in app.store.runs.recent_runs(limit):
         took = None
         if run["ended_at"]:
             took = format_duration(parse_iso(run["ended_at"]) - parse_iso(run["started_at"]))
@@ -154,7 +154,7 @@ def run(app: App, max_duration: str | None) -> None:
         store = app.store
         now = app.now()
         started = time.monotonic()
-        run_id = store.start_run("run", now)
+        run_id = store.runs.start_run("run", now)
         try:
             report = run_pipeline(store, config, now=now, env=app.env, max_duration=seconds)
         except Exception as error:  # e.g. the database locked by another process, or a bug
@@ -164,7 +164,7 @@ def run(app: App, max_duration: str | None) -> None:
         code = report.exit_code()
         status = {0: "ok", 1: "failed", 3: "partial"}[code]
         ended = now + timedelta(seconds=time.monotonic() - started)
-        store.finish_run(run_id, status, report.counts(), report.errors, ended_at=ended)
+        store.runs.finish_run(run_id, status, report.counts(), report.errors, ended_at=ended)
     finally:
         lock.release()
     if report.changed or report.errors or report.stopped_early:
@@ -183,7 +183,7 @@ def _record_failure(store, run_id: int, now, started: float, error: Exception) -
     if not isinstance(error, EarmarkError):
         text = f"unexpected {type(error).__name__}" + (f": {text}" if text else "")
     try:
-        store.finish_run(run_id, "failed", {}, {"run": text}, ended_at=ended)
+        store.runs.finish_run(run_id, "failed", {}, {"run": text}, ended_at=ended)
     except StoreError:
         pass
 

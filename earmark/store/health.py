@@ -1,4 +1,4 @@
-"""Runs, locks and collector health."""
+"""Collector health: the source_health table."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from datetime import datetime
 
 from earmark.models import to_iso
 from earmark.redaction import redact
+from earmark.store.connection import Part
 
 
-class RunsMixin:
+class SQLiteSourceHealth(Part):
+    """The source_health table: each source's last attempt, success and error, in SQLite."""
+
     def save_source_health(
         self, source: str, ok: bool, new: int, error: str | None, at: datetime
     ) -> None:
