@@ -349,7 +349,9 @@ def run_route(db: Path, config) -> dict:
     from export.queues.routing import route_opportunities
 
     with Store(db) as store:
-        seconds, report = timed(lambda: route_opportunities(store, config, now=NOW))
+        seconds, report = timed(
+            lambda: route_opportunities(store, config.queue_settings(), now=NOW)
+        )
     return {
         "seconds": seconds,
         "created": report.created,

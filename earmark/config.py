@@ -14,8 +14,9 @@ import yaml
 
 from earmark.configload import ConfigError, FieldError, load_dataclass
 from earmark.models import INTENTS, SENTIMENTS, TOPIC_KINDS, parse_duration
-from earmark.settings.alerts import AlertSettings
+from earmark.settings.alerts import AlertSettings, AlertStageSettings
 from earmark.settings.classify import ClassifySettings
+from earmark.settings.queues import QueueSettings
 
 DEFAULT_CONFIG = "earmark.yaml"
 DEFAULT_DB = "earmark.db"
@@ -221,6 +222,22 @@ class Config:
                 if bare and bare.lower() not in (t.lower() for t in terms):
                     terms.append(bare)
         return dataclasses.replace(settings, neutral_terms=terms)
+
+    def queue_settings(self) -> QueueSettings:
+        """Return the queue stage's settings: topics, queues, agents and routing."""
+        return QueueSettings(
+            topics=self.topics, queues=self.queues, agents=self.agents, routing=self.routing
+        )
+
+    def alert_settings(self) -> AlertStageSettings:
+        """Return the alerts stage's settings: its section, notifiers, and the names it checks."""
+        return AlertStageSettings(
+            alerts=self.alerts,
+            notify=self.notify,
+            topics=self.topics,
+            queues=self.queues,
+            classify=self.classify,
+        )
 
     def topic(self, name: str) -> Topic:
         for topic in self.topics:

@@ -8,12 +8,12 @@ from typing import IO
 from earmark.cli.output import write_records
 
 
-def write_demo_report(store, config, *, now: datetime, out: IO) -> None:
+def write_demo_report(store, settings, *, now: datetime, out: IO) -> None:
     """Print the agent queues, counts by topic/sentiment/intent/queue, and stats by queue."""
     from earmark.cli.queue_tables import render_stats, write_agent_queues
     from export.queues.metrics import compute_stats
 
-    write_agent_queues(store, config, now, out=out, limit=8)
+    write_agent_queues(store, settings, now, out=out, limit=8)
     counts = store.posts.label_counts()
     rows = []
     for dimension in ("topic", "sentiment", "intent", "queue"):
@@ -24,5 +24,5 @@ def write_demo_report(store, config, *, now: datetime, out: IO) -> None:
     write_records(rows, "table", ["by", "value", "count"], title="summary", out=out)
     since = now - timedelta(days=7)
     for by in ("queue", "topic"):
-        records = compute_stats(store, config, now=now, since=since, by=by)
+        records = compute_stats(store, settings, now=now, since=since, by=by)
         render_stats(records, by, title=f"stats by {by} (last 7 days)", out=out)

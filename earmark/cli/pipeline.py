@@ -140,7 +140,9 @@ def run_pipeline(
         _stage(
             report,
             "route",
-            lambda: _set(report, "route", route_opportunities(store, config, now=now)),
+            lambda: _set(
+                report, "route", route_opportunities(store, config.queue_settings(), now=now)
+            ),
         )
     _notify(report, store, config, now=now, env=env, should_stop=out_of_time)
     if config.alerts is not None:
@@ -192,7 +194,7 @@ def _alerts(report: RunReport, store, config, *, now, env) -> None:
     from export.alerts.stage import run_alerts
 
     try:
-        result = run_alerts(store, config, now=now, env=dict(env))
+        result = run_alerts(store, config.alert_settings(), now=now, env=dict(env))
     except EarmarkError as error:
         report.errors["alerts"] = str(error)
         return
@@ -224,7 +226,7 @@ def _deliver_health(report: RunReport, store, config, env, now: datetime) -> Non
         failed = False
         for channel in channels:
             try:
-                deliver_alert(channel, alert, config, env)
+                deliver_alert(channel, alert, config.alert_settings(), env)
             except EarmarkError as error:
                 report.errors[f"health {channel}"] = str(error)
                 failed = True

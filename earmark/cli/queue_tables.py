@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import IO
 
 from earmark.cli.output import write_records, write_table
-from earmark.config import Config
+from earmark.settings.queues import QueueSettings
 from export.queues.metrics import table_columns, to_table_rows
 from export.queues.views import AGENT_QUEUE_COLUMNS, agent_queue_tables, agent_queues, item_fields
 
@@ -18,18 +18,18 @@ def render_item(record: dict, *, mine: bool, out: IO | None = None) -> None:
 
 
 def render_agent_queues(
-    store, config: Config, queues: dict[str, list[dict]], out: IO | None = None
+    store, settings: QueueSettings, queues: dict[str, list[dict]], out: IO | None = None
 ) -> None:
     """Print one table per agent (title: name and load/capacity), then the pool."""
-    for title, rows in agent_queue_tables(store, config, queues):
+    for title, rows in agent_queue_tables(store, settings, queues):
         write_records(rows, "table", AGENT_QUEUE_COLUMNS, title=title, out=out or sys.stdout)
 
 
 def write_agent_queues(
-    store, config: Config, now: datetime, out: IO | None = None, *, limit: int = 10
+    store, settings: QueueSettings, now: datetime, out: IO | None = None, *, limit: int = 10
 ) -> None:
     """Print each agent's queue (up to limit items) and the pool, as the demo shows them."""
-    render_agent_queues(store, config, agent_queues(store, config, now, limit=limit), out=out)
+    render_agent_queues(store, settings, agent_queues(store, settings, now, limit=limit), out=out)
 
 
 def render_stats(

@@ -160,3 +160,15 @@ def parse_breakdown(spec: str) -> tuple[str, str]:
     if name == "sentiment" and value not in SENTIMENTS:
         raise ValueError(f"unknown sentiment {value!r}; known: {', '.join(SENTIMENTS)}")
     return name, value
+
+
+@dataclass(frozen=True)
+class AlertStageSettings:
+    """What the alerts stage reads: its own section, the notifiers it sends through, and the
+    topics, queues and custom intents its rules may name (the config's sections, as they are)."""
+
+    alerts: AlertSettings | None
+    notify: Any  # earmark.config.Notify
+    topics: list[Any]  # earmark.config.Topic
+    queues: list[Any]  # earmark.config.Queue
+    classify: Any  # earmark.settings.classify.ClassifySettings

@@ -12,14 +12,13 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 
-from earmark.config import Config
-from earmark.settings.alerts import CHANNELS
+from earmark.settings.alerts import CHANNELS, AlertStageSettings
 from export.alerts.detect import Alert, AlertError
 from export.alerts.messages import render_email, render_slack
 from export.notify.delivery import Attempt, NotifyError, Sleep, send_with_retry
 
-# sender(alert, config, env, sleep) sends once-with-retries and raises AlertError on failure.
-Sender = Callable[[Alert, Config, Mapping[str, str], Sleep], None]
+# sender(alert, stage_settings, env, sleep) sends with retries; raises AlertError on failure.
+Sender = Callable[[Alert, AlertStageSettings, Mapping[str, str], Sleep], None]
 
 
 def _check(channel: str, attempt: Attempt) -> None:
@@ -27,21 +26,25 @@ def _check(channel: str, attempt: Attempt) -> None:
         raise AlertError(f"{channel}: {attempt.detail}; the alert is kept and retried next run")
 
 
-def send_slack(alert: Alert, config: Config, env: Mapping[str, str], sleep: Sleep) -> None:
+def send_slack(
+    alert: Alert, stage_settings: AlertStageSettings, env: Mapping[str, str], sleep: Sleep
+) -> None:
     """Post the alert to the Slack incoming webhook named by notify.slack.webhook_env."""
     from export.notify.slack import make_client, send_payload, webhook_url
 
-    url = webhook_url(env, config.notify.slack.webhook_env)
+    url = webhook_url(env, stage_settings.notify.slack.webhook_env)
     client = make_client(url)
     payload = render_slack(alert)
     _check("slack", send_with_retry(lambda: send_payload(client, payload, url), sleep=sleep))
 
 
-def send_webhook(alert: Alert, config: Config, env: Mapping[str, str], sleep: Sleep) -> None:
+def send_webhook(
+    alert: Alert, stage_settings: AlertStageSettings, env: Mapping[str, str], sleep: Sleep
+) -> None:
     """POST the alert record as JSON to the URL named by notify.webhook.url_env."""
     from export.notify.webhook import send_body, signing_secret, webhook_url
 
-    settings = config.notify.webhook
+    settings = stage_settings.notify.webhook
     url = webhook_url(env, settings.url_env)
     secret = signing_secret(dict(env), settings.signing_secret_env)
     record = alert.to_record()
@@ -64,11 +67,13 @@ def alert_delivery_id(record: Mapping) -> str:
     return hashlib.sha256(f"alert\n{key}".encode()).hexdigest()[:32]
 
 
-def send_email(alert: Alert, config: Config, env: Mapping[str, str], sleep: Sleep) -> None:
+def send_email(
+    alert: Alert, stage_settings: AlertStageSettings, env: Mapping[str, str], sleep: Sleep
+) -> None:
     """Mail the alert through the SMTP server of notify.email."""
     from export.notify.email import send_message, smtp_password
 
-    settings = config.notify.email
+    settings = stage_settings.notify.email
     if not settings.to:
         raise AlertError("email: notify.email.to lists no recipients; add the on-call address")
     password = smtp_password(settings, dict(env))
@@ -79,15 +84,15 @@ def send_email(alert: Alert, config: Config, env: Mapping[str, str], sleep: Slee
 SENDERS: dict[str, Sender] = {"slack": send_slack, "email": send_email, "webhook": send_webhook}
 
 
-def configured_channels(config: Config) -> list[str]:
+def configured_channels(stage_settings: AlertStageSettings) -> list[str]:
     """Return the notifier channels present in the config's notify: section."""
-    return [name for name in CHANNELS if getattr(config.notify, name) is not None]
+    return [name for name in CHANNELS if getattr(stage_settings.notify, name) is not None]
 
 
 def deliver_alert(
     channel: str,
     alert: Alert,
-    config: Config,
+    stage_settings: AlertStageSettings,
     env: Mapping[str, str],
     senders: Mapping[str, Sender] | None = None,
     sleep: Sleep = time.sleep,
@@ -96,11 +101,11 @@ def deliver_alert(
     sender = (senders or SENDERS).get(channel)
     if sender is None:
         raise AlertError(f"alerts.notify: unknown channel {channel!r}; use {', '.join(CHANNELS)}")
-    if getattr(config.notify, channel, None) is None:
+    if getattr(stage_settings.notify, channel, None) is None:
         raise AlertError(
             f"alerts.notify: {channel} is not configured; add notify.{channel} or remove it"
         )
     try:
-        sender(alert, config, env, sleep)
+        sender(alert, stage_settings, env, sleep)
     except NotifyError as error:
         raise AlertError(str(error)) from None

@@ -218,8 +218,8 @@ def spike_key(topic: str, breakdown: str | None, window: AlertWindow) -> str:
     return f"spike:{topic}:{part}:{window.label}"
 
 
-def run_alerts(store, config, *, now: datetime, notify: bool = True, **options: Any):
+def run_alerts(store, stage_settings, *, now: datetime, notify: bool = True, **options: Any):
     """Evaluate and deliver alerts (see export.alerts.stage.run_alerts); return an AlertRun."""
     from export.alerts.stage import run_alerts as run
 
-    return run(store, config, now=now, notify=notify, **options)
+    return run(store, stage_settings, now=now, notify=notify, **options)

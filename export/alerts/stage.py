@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from earmark.config import Config
 from earmark.models import INTENTS, parse_iso
 from earmark.settings.alerts import (
     AlertSettings,
+    AlertStageSettings,
     AlertWindow,
     ThresholdRule,
     load_alert_settings,
@@ -61,14 +61,14 @@ class AlertRun(list):
         return [alert for alert in self if alert.status == FIRING]
 
 
-def alerts_configured(config: Config) -> bool:
+def alerts_configured(stage_settings: AlertStageSettings) -> bool:
     """Return whether the config has an alerts: section with settings (so `run` checks them)."""
-    return bool(config.alerts)
+    return bool(stage_settings.alerts)
 
 
-def resolve_channels(settings: AlertSettings, config: Config) -> list[str]:
+def resolve_channels(settings: AlertSettings, stage_settings: AlertStageSettings) -> list[str]:
     """Return the channels to notify: alerts.notify, or every notifier in notify:."""
-    configured = configured_channels(config)
+    configured = configured_channels(stage_settings)
     for channel in settings.notify:
         if channel not in configured:
             raise AlertError(
@@ -78,15 +78,15 @@ def resolve_channels(settings: AlertSettings, config: Config) -> list[str]:
     return list(settings.notify) if settings.notify else configured
 
 
-def check_names(settings: AlertSettings, config: Config) -> None:
+def check_names(settings: AlertSettings, stage_settings: AlertStageSettings) -> None:
     """Reject intents, topics and queues the rest of the config does not define."""
-    known = set(INTENTS) | {rule.name for rule in config.classify.intents}
+    known = set(INTENTS) | {rule.name for rule in stage_settings.classify.intents}
     for i, spec in enumerate(settings.per):
         name, value = parse_breakdown(spec)
         if name == "intent" and value not in known:
             raise AlertError(f"alerts.per[{i}]: unknown intent {value!r}")
-    topics = {topic.name for topic in config.topics}
-    queues = {queue.name for queue in config.queues}
+    topics = {topic.name for topic in stage_settings.topics}
+    queues = {queue.name for queue in stage_settings.queues}
     for i, topic in enumerate(settings.topics):
         if topics and topic not in topics:
             raise AlertError(f"alerts.topics[{i}]: unknown topic {topic!r}")
@@ -322,7 +322,7 @@ def _parse(value: str | None) -> datetime | None:
 
 def run_alerts(
     store,
-    config: Config,
+    stage_settings: AlertStageSettings,
     *,
     now: datetime,
     notify: bool = True,
@@ -338,14 +338,14 @@ def run_alerts(
     the next run; they are listed in the result's `errors`. env (default os.environ) holds
     the secrets named in notify:; senders and sleep are for tests.
     """
-    settings = load_alert_settings(config.alerts)
-    check_names(settings, config)
+    settings = load_alert_settings(stage_settings.alerts)
+    check_names(settings, stage_settings)
     env = os.environ if env is None else env
 
     def send(channel: str, alert: Alert) -> None:
-        deliver_alert(channel, alert, config, env, senders, sleep)
+        deliver_alert(channel, alert, stage_settings, env, senders, sleep)
 
-    channels = resolve_channels(settings, config) if notify and not dry_run else []
+    channels = resolve_channels(settings, stage_settings) if notify and not dry_run else []
     if dry_run:
         return _evaluate_and_send(store, settings, now, channels, send, dry_run=True)
     # One process at a time decides and sends: a second `alerts` or `run` waits, then reads
@@ -392,10 +392,10 @@ def _evaluate_and_send(store, settings, now, channels, send, *, dry_run: bool) -
     return run
 
 
-def explain_alerts(store, config: Config, *, now: datetime) -> list[dict]:
+def explain_alerts(store, stage_settings: AlertStageSettings, *, now: datetime) -> list[dict]:
     """Return one row per check (statistics, warm-up, state, what would happen); send nothing."""
-    settings = load_alert_settings(config.alerts)
-    check_names(settings, config)
+    settings = load_alert_settings(stage_settings.alerts)
+    check_names(settings, stage_settings)
     states = store.alerts.alert_states()
     checks: list[dict] = []
     evaluate_spikes(store, settings, now, states, checks)

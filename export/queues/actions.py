@@ -79,9 +79,9 @@ def check_transition(action: str, item: dict) -> None:
     raise QueueError(message)
 
 
-def current_agent(store, config, action: str, ident: int, name: str) -> AgentInfo:
+def current_agent(store, settings, action: str, ident: int, name: str) -> AgentInfo:
     """Return a current, active agent by name or fail listing the known ones."""
-    agents = {a.name: a for a in load_agents(store, config)}
+    agents = {a.name: a for a in load_agents(store, settings)}
     agent = agents.get(name)
     if agent is None or agent.removed:
         known = ", ".join(a.name for a in agents.values() if not a.removed) or "none configured"
@@ -110,7 +110,7 @@ def _check_holder(action: str, item: dict, actor: str) -> None:
         )
 
 
-def claim(store, config, opportunity_id: int, *, actor: str, now: datetime) -> dict:
+def claim(store, settings, opportunity_id: int, *, actor: str, now: datetime) -> dict:
     """Take an item from the pool, or accept one assigned to you."""
     with store.transaction():
         item = load_item(store, "claim", opportunity_id)
@@ -120,7 +120,7 @@ def claim(store, config, opportunity_id: int, *, actor: str, now: datetime) -> d
             raise QueueError(f"claim {opportunity_id}: already claimed by {item['agent']}")
         check_transition("claim", item)
         _check_holder("claim", item, actor)
-        current_agent(store, config, "claim", opportunity_id, actor)
+        current_agent(store, settings, "claim", opportunity_id, actor)
         at = to_iso(now)
         return _move(
             store,
@@ -135,13 +135,13 @@ def claim(store, config, opportunity_id: int, *, actor: str, now: datetime) -> d
         )
 
 
-def respond(store, config, opportunity_id: int, *, actor: str, now: datetime) -> dict:
+def respond(store, settings, opportunity_id: int, *, actor: str, now: datetime) -> dict:
     """Record that the holder answered the customer (the first time marks first response)."""
     with store.transaction():
         item = load_item(store, "respond", opportunity_id)
         check_transition("respond", item)
         _check_holder("respond", item, actor)
-        current_agent(store, config, "respond", opportunity_id, actor)
+        current_agent(store, settings, "respond", opportunity_id, actor)
         at = to_iso(now)
         first = item["first_response_at"] is None
         detail = {"agent": actor, "first": first, "sla_due": item["sla_due"]}
@@ -186,7 +186,7 @@ def dismiss(store, opportunity_id: int, *, actor: str, now: datetime, reason: st
 
 
 def reassign(
-    store, config, opportunity_id: int, *, to: str, actor: str, now: datetime, force: bool = False
+    store, settings, opportunity_id: int, *, to: str, actor: str, now: datetime, force: bool = False
 ) -> dict:
     """Hand an open item to another agent (who must be active and speak its language)."""
     with store.transaction():
@@ -194,7 +194,7 @@ def reassign(
         check_transition("reassign", item)
         if item["agent"] == to:
             raise QueueError(f"reassign {opportunity_id}: already with {to}")
-        target = current_agent(store, config, "reassign", opportunity_id, to)
+        target = current_agent(store, settings, "reassign", opportunity_id, to)
         _check_fit("reassign", item, target, store.queues.agent_loads().get(to, 0), force)
         at = to_iso(now)
         return _move(
@@ -222,7 +222,7 @@ def _check_fit(action: str, item: dict, agent: AgentInfo, load: int, force: bool
 
 
 def escalate(
-    store, config, opportunity_id: int, *, actor: str, now: datetime, to: str | None = None
+    store, settings, opportunity_id: int, *, actor: str, now: datetime, to: str | None = None
 ) -> dict:
     """Hand an item to an expert: the one named, or the least-loaded fitting expert."""
     with store.transaction():
@@ -233,10 +233,10 @@ def escalate(
         if to is not None:
             if item["status"] == "escalated" and item["agent"] == to:
                 raise QueueError(f"escalate {opportunity_id}: already escalated to {to}")
-            target = current_agent(store, config, "escalate", opportunity_id, to)
+            target = current_agent(store, settings, "escalate", opportunity_id, to)
             _check_fit("escalate", item, target, loads.get(to, 0), force=True)
         else:
-            to, why, candidates = _pick_expert(store, config, item, loads)
+            to, why, candidates = _pick_expert(store, settings, item, loads)
             detail.update(candidates=candidates, tie_break=why)
         at = to_iso(now)
         detail["agent"] = to
@@ -245,11 +245,11 @@ def escalate(
         )
 
 
-def _pick_expert(store, config, item: dict, loads: dict) -> tuple[str, str, list[dict]]:
+def _pick_expert(store, settings, item: dict, loads: dict) -> tuple[str, str, list[dict]]:
     intents = set(_intent_names(item))
     experts = [
         a
-        for a in load_agents(store, config)
+        for a in load_agents(store, settings)
         if a.role == "expert" and not a.removed and a.name != item["agent"]
     ]
     candidates = consider(experts, item, loads, allow_experts=True)
@@ -273,12 +273,12 @@ def _intent_names(item: dict) -> list[str]:
     return [name for name, _ in json.loads(item.get("intents") or "[]")]
 
 
-def reopen(store, config, opportunity_id: int, *, actor: str, now: datetime) -> dict:
+def reopen(store, settings, opportunity_id: int, *, actor: str, now: datetime) -> dict:
     """Reopen a closed item: back to its last agent if still active, else to the pool."""
     with store.transaction():
         item = load_item(store, "reopen", opportunity_id)
         check_transition("reopen", item)
-        agents = {a.name: a for a in load_agents(store, config)}
+        agents = {a.name: a for a in load_agents(store, settings)}
         holder = agents.get(item["agent"] or "")
         at = to_iso(now)
         if holder is not None and holder.active and not holder.removed:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
-from earmark.config import Config
 from earmark.models import to_iso
+from earmark.settings.queues import QueueSettings
 
 SYSTEM_ACTOR = "earmark"
 LEAST_LOADED_TIE_BREAK = "lowest load/capacity, then least recently assigned, then name"
@@ -70,9 +70,9 @@ def normalize_language(code: str | None) -> str | None:
     return code.replace("_", "-").split("-")[0].lower()
 
 
-def load_agents(store, config: Config) -> list[AgentInfo]:
+def load_agents(store, settings: QueueSettings) -> list[AgentInfo]:
     """Return every stored agent, current ones in config order, removed ones after."""
-    order = {agent.name: i for i, agent in enumerate(config.agents)}
+    order = {agent.name: i for i, agent in enumerate(settings.agents)}
     agents = [
         AgentInfo(
             name=row["name"],
@@ -200,16 +200,16 @@ def open_queues(agents: list[AgentInfo], loads: dict[str, int], queues: list[str
     return found
 
 
-def assign_pending(store, config: Config, *, now: datetime) -> tuple[int, int]:
+def assign_pending(store, settings: QueueSettings, *, now: datetime) -> tuple[int, int]:
     """Assign pool items, highest priority first; return (assigned, still waiting).
 
     Only items of queues some agent could take are read; the rest of the pool is counted.
     """
     at = to_iso(now)
-    agents = load_agents(store, config)
+    agents = load_agents(store, settings)
     order = [a.name for a in agents if not a.removed]
-    queues = {q.name: q for q in config.queues}
-    automatic = [q.name for q in config.queues if q.strategy != "manual"]
+    queues = {q.name: q for q in settings.queues}
+    automatic = [q.name for q in settings.queues if q.strategy != "manual"]
     loads = store.queues.agent_loads()
     reachable = open_queues(agents, loads, automatic)
     pool = store.queues.pool_count()

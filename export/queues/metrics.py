@@ -18,8 +18,8 @@ import math
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
-from earmark.config import Config
 from earmark.models import to_iso
+from earmark.settings.queues import QueueSettings
 from export.queues.assign import load_agents
 from export.queues.sparkline import render_sparkline
 
@@ -67,11 +67,11 @@ def summarise(
 
 
 def compute_stats(
-    store, config: Config, *, now: datetime, since: datetime, by: str | None = None
+    store, settings: QueueSettings, *, now: datetime, since: datetime, by: str | None = None
 ) -> list[dict]:
     """Return one metrics record per group (or one for everything when by is None)."""
     if by == "topic":
-        return topic_stats(store, config, now=now, since=since)
+        return topic_stats(store, settings, now=now, since=since)
     since_iso = to_iso(since)
     key = by or "scope"
 
@@ -100,7 +100,7 @@ def compute_stats(
         if by
         else {"all": sum(store.metrics.count_open_by("queue").values())}
     )
-    agents = [a for a in load_agents(store, config) if not a.removed]
+    agents = [a for a in load_agents(store, settings) if not a.removed]
     loads = store.queues.agent_loads()
     names = set(counts) | {k or POOL for k in volume} | {k or POOL for k in backlog}
     if by is None:
@@ -108,7 +108,7 @@ def compute_stats(
     elif by == "agent":
         names |= {a.name for a in agents}
     elif by == "queue":
-        names |= {q.name for q in config.queues}
+        names |= {q.name for q in settings.queues}
     records = []
     for name in sorted(names, key=lambda n: (n == POOL, n)):
         record = summarise(
@@ -139,10 +139,10 @@ def _trend_days(now: datetime, since: datetime) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range(max(count, 0))]
 
 
-def topic_stats(store, config: Config, *, now: datetime, since: datetime) -> list[dict]:
+def topic_stats(store, settings: QueueSettings, *, now: datetime, since: datetime) -> list[dict]:
     """Return volume, sentiment mix, share of voice and a daily trend per topic."""
     days = _trend_days(now, since)
-    kinds = {t.name: t.kind for t in config.topics}
+    kinds = {t.name: t.kind for t in settings.topics}
     posts: Counter = Counter()
     mix: dict[str, Counter] = defaultdict(Counter)
     daily: dict[str, Counter] = defaultdict(Counter)

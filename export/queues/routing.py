@@ -13,8 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from earmark.config import Config, Queue, QueueMatch
+from earmark.config import Queue, QueueMatch
 from earmark.models import parse_duration, to_iso
+from earmark.settings.queues import QueueSettings
 from export.queues.actions import return_to_pool
 from export.queues.assign import SYSTEM_ACTOR, assign_pending, normalize_language
 from export.queues.sla import refresh_sla
@@ -159,7 +160,9 @@ def thread_key(store, post: dict) -> str | None:
     return f"{thread_root(store, post)}|{post['author']}"
 
 
-def sync_agents(store, config: Config, *, now: datetime) -> tuple[list[str], list[str], int]:
+def sync_agents(
+    store, settings: QueueSettings, *, now: datetime
+) -> tuple[list[str], list[str], int]:
     """Mirror config agents into the DB; return (added, removed, items returned to the pool).
 
     Removed agents keep their row (with removed_at) and history; open items held by removed
@@ -168,7 +171,7 @@ def sync_agents(store, config: Config, *, now: datetime) -> tuple[list[str], lis
     at = to_iso(now)
     stored = {row["name"]: row for row in store.agents.agent_rows()}
     added, removed = [], []
-    for agent in config.agents:
+    for agent in settings.agents:
         previous = stored.get(agent.name)
         store.agents.save_agent(
             {
@@ -187,14 +190,14 @@ def sync_agents(store, config: Config, *, now: datetime) -> tuple[list[str], lis
         if previous is None or previous["removed_at"] is not None:
             added.append(agent.name)
             store.events.add_event(None, "agent_added", SYSTEM_ACTOR, at, {"agent": agent.name})
-    names = {agent.name for agent in config.agents}
+    names = {agent.name for agent in settings.agents}
     for name, row in stored.items():
         if name not in names and row["removed_at"] is None:
             store.agents.mark_agent_removed(name, at)
             store.events.add_event(None, "agent_removed", SYSTEM_ACTOR, at, {"agent": name})
             removed.append(name)
     returned = 0
-    reasons = {a.name: "agent inactive" for a in config.agents if not a.active}
+    reasons = {a.name: "agent inactive" for a in settings.agents if not a.active}
     reasons.update({name: "agent removed" for name in stored if name not in names})
     for name in sorted(reasons):
         for item in store.queues.held_opportunities(name):
@@ -270,12 +273,12 @@ def _join(store, existing: dict, post: dict, at: str) -> None:
     )
 
 
-def route_opportunities(store, config: Config, *, now: datetime) -> RouteReport:
+def route_opportunities(store, settings: QueueSettings, *, now: datetime) -> RouteReport:
     """Create, group, re-prioritise and assign opportunities; safe to re-run any time."""
     report = RouteReport()
     at = to_iso(now)
     with store.transaction():
-        report.agents_added, report.agents_removed, returned = sync_agents(store, config, now=now)
+        report.agents_added, report.agents_removed, returned = sync_agents(store, settings, now=now)
         report.returned += returned
         for post in store.queues.unrouted_opportunity_posts():
             key = thread_key(store, post)
@@ -284,15 +287,15 @@ def route_opportunities(store, config: Config, *, now: datetime) -> RouteReport:
                 _join(store, existing, post, at)
                 report.joined += 1
                 continue
-            hit = match_queue(config.queues, post)
+            hit = match_queue(settings.queues, post)
             if hit is None:
                 report.unrouted += 1
                 continue
             _create(store, hit[0], hit[1], post, key, at, now)
             report.created += 1
             report.by_queue[hit[0].name] += 1
-        sla = refresh_sla(store, config, now=now)
+        sla = refresh_sla(store, settings, now=now)
         report.at_risk, report.breached = sla.at_risk, sla.breached
         report.returned += sla.returned
-        report.assigned, report.waiting = assign_pending(store, config, now=now)
+        report.assigned, report.waiting = assign_pending(store, settings, now=now)
     return report

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
-from earmark.config import Config
 from earmark.models import parse_duration, parse_iso, to_iso
+from earmark.settings.queues import QueueSettings
 from export.queues.actions import return_to_pool
 from export.queues.assign import SYSTEM_ACTOR
 
@@ -71,7 +71,7 @@ def next_check(item: dict, flagged: set[str], fraction: float) -> str:
     return to_iso(due - (due - parse_iso(item["created_at"])) * fraction)
 
 
-def refresh_sla(store, config: Config, *, now: datetime) -> SlaReport:
+def refresh_sla(store, settings: QueueSettings, *, now: datetime) -> SlaReport:
     """Bump priorities of items at risk or breached and return stale assignments to the pool.
 
     Only items whose stored check time has come (or that were never checked at this at-risk
@@ -79,12 +79,12 @@ def refresh_sla(store, config: Config, *, now: datetime) -> SlaReport:
     """
     report = SlaReport()
     at = to_iso(now)
-    fraction = config.routing.at_risk_fraction
+    fraction = settings.routing.at_risk_fraction
     # In batches: a first pass after a big import checks every new item once.
     due = iter(store.queues.sla_due_checks(fraction, at))
     while items := tuple(islice(due, SLA_BATCH)):
         _check_batch(store, items, report, now=now, at=at, fraction=fraction)
-    return_after = parse_duration(config.routing.return_after)
+    return_after = parse_duration(settings.routing.return_after)
     for item in store.queues.assigned_before(to_iso(now - return_after)):
         if item["assigned_at"] and now - parse_iso(item["assigned_at"]) >= return_after:
             return_to_pool(
@@ -94,7 +94,7 @@ def refresh_sla(store, config: Config, *, now: datetime) -> SlaReport:
                 reason="unanswered",
                 detail={
                     "assigned_at": item["assigned_at"],
-                    "return_after": config.routing.return_after,
+                    "return_after": settings.routing.return_after,
                 },
             )
             report.returned += 1

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from earmark.config import Config
 from earmark.models import format_duration, parse_iso
 from earmark.safetext import terminal_text
+from earmark.settings.queues import QueueSettings
 from export.formats.escape import one_line
 from export.queues.assign import consider, load_agents
 from export.queues.sla import sla_state, time_left
@@ -92,23 +92,25 @@ def for_table(records: list[dict]) -> list[dict]:
     return [{**r, "text": shorten(r.get("text"))} for r in records]
 
 
-def next_item(store, config: Config, agent_name: str, now: datetime) -> tuple[dict, bool] | None:
+def next_item(
+    store, settings: QueueSettings, agent_name: str, now: datetime
+) -> tuple[dict, bool] | None:
     """Return the agent's single most urgent item (theirs first, else a pool's) and whether
     it is theirs; None when there is nothing for them."""
     from export.queues.actions import QueueError
 
-    agents = {a.name: a for a in load_agents(store, config)}
+    agents = {a.name: a for a in load_agents(store, settings)}
     agent = agents.get(agent_name)
     if agent is None or agent.removed:
         known = ", ".join(a.name for a in agents.values() if not a.removed) or "none configured"
         raise QueueError(f"next: {agent_name!r} is not a known agent (agents: {known})")
-    fraction = config.routing.at_risk_fraction
+    fraction = settings.routing.at_risk_fraction
     mine = store.queues.open_items(
         agent=agent_name, statuses=("assigned", "claimed", "escalated"), limit=1
     )
     if mine:
         return item_record(mine[0], now, fraction), True
-    served = [q.name for q in config.queues if agent.serves(q.name)]
+    served = [q.name for q in settings.queues if agent.serves(q.name)]
     if not served or agent.role == "expert":
         return None
     offset = 0
@@ -150,11 +152,13 @@ def item_fields(record: dict, *, mine: bool) -> list[dict]:
     return [{"field": k, "value": v} for k, v in rows]
 
 
-def agent_queues(store, config: Config, now: datetime, *, limit: int = 10) -> dict[str, list[dict]]:
+def agent_queues(
+    store, settings: QueueSettings, now: datetime, *, limit: int = 10
+) -> dict[str, list[dict]]:
     """Return each current agent's open items (and the unassigned pool under "(pool)")."""
-    fraction = config.routing.at_risk_fraction
+    fraction = settings.routing.at_risk_fraction
     queues: dict[str, list[dict]] = {}
-    for agent in load_agents(store, config):
+    for agent in load_agents(store, settings):
         if agent.removed:
             continue
         items = store.queues.open_items(agent=agent.name, limit=limit)
@@ -165,10 +169,10 @@ def agent_queues(store, config: Config, now: datetime, *, limit: int = 10) -> di
 
 
 def agent_queue_tables(
-    store, config: Config, queues: dict[str, list[dict]]
+    store, settings: QueueSettings, queues: dict[str, list[dict]]
 ) -> list[tuple[str, list[dict]]]:
     """Return one (title, rows) table per agent (title: name and load/capacity), then the pool."""
-    agents = {a.name: a for a in load_agents(store, config)}
+    agents = {a.name: a for a in load_agents(store, settings)}
     loads = store.queues.agent_loads()
     tables = []
     for name, records in queues.items():
@@ -183,7 +187,7 @@ def agent_queue_tables(
     return tables
 
 
-def agent_records(store, config: Config) -> list[dict]:
+def agent_records(store, settings: QueueSettings) -> list[dict]:
     """Return every agent (removed ones too) with current load and effective capacity."""
     loads = store.queues.agent_loads()
     rows = {row["name"]: row for row in store.agents.agent_rows()}
@@ -200,7 +204,7 @@ def agent_records(store, config: Config) -> list[dict]:
             "capacity": a.effective_capacity,
             "removed_at": rows[a.name]["removed_at"],
         }
-        for a in load_agents(store, config)
+        for a in load_agents(store, settings)
     ]
 
 
@@ -274,13 +278,13 @@ def render_candidates(candidates: list[dict]) -> str:
     return ", ".join(parts) or "none"
 
 
-def explain(store, config: Config, opportunity_id: int, now: datetime) -> dict:
+def explain(store, settings: QueueSettings, opportunity_id: int, now: datetime) -> dict:
     """Return the item, its posts, its event timeline and, while pooled, who could take it now."""
     from export.queues.actions import load_item
 
     item = load_item(store, "explain", opportunity_id)
     events = store.events.events_for(opportunity_id)
-    record = item_record(item, now, config.routing.at_risk_fraction)
+    record = item_record(item, now, settings.routing.at_risk_fraction)
     record["posts"] = store.queues.opportunity_post_ids(opportunity_id)
     record["events"] = [
         {
@@ -293,10 +297,10 @@ def explain(store, config: Config, opportunity_id: int, now: datetime) -> dict:
         for e in events
     ]
     if item["status"] == "open" and item["agent"] is None:
-        queue = next((q for q in config.queues if q.name == item["queue"]), None)
+        queue = next((q for q in settings.queues if q.name == item["queue"]), None)
         strategy = queue.strategy if queue else "manual (queue no longer configured)"
         candidates = consider(
-            load_agents(store, config),
+            load_agents(store, settings),
             item,
             store.queues.agent_loads(),
             returned_from=store.events.returned_from(opportunity_id),

@@ -45,11 +45,13 @@ def alerts_command(
 
     config = app.require_config()
     if explain:
-        checks = explain_alerts(app.store, config, now=app.now())
+        checks = explain_alerts(app.store, config.alert_settings(), now=app.now())
         if checks:
             write_records(checks, resolve_format(fmt), title="Alert checks", out=sys.stdout)
         return
-    run = run_alerts(app.store, config, now=app.now(), dry_run=dry_run, env=app.env)
+    run = run_alerts(
+        app.store, config.alert_settings(), now=app.now(), dry_run=dry_run, env=app.env
+    )
     fmt = resolve_format(fmt)
     if run:
         if fmt == "table":

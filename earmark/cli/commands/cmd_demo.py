@@ -57,7 +57,7 @@ def demo(app: App, demo_db: str | None) -> None:
             config = load_demo_config(str(sample_path))
             listened = run_listen(store, config)
             classified = classify_posts(store, config.classify_settings(), now=now)
-            routed = route_opportunities(store, config, now=now)
+            routed = route_opportunities(store, config.queue_settings(), now=now)
             app.say(
                 f"earmark demo: fictional sample data as of {DEMO_NOW} "
                 f"(database: {db_path if demo_db or app.db_option else 'temporary'})"
@@ -66,7 +66,7 @@ def demo(app: App, demo_db: str | None) -> None:
                 f"listen: {listened.summary_line()}; classify: {classified} posts; "
                 f"route: {routed.summary_line()}"
             )
-            write_demo_report(store, config, now=now, out=sys.stdout)
+            write_demo_report(store, config.queue_settings(), now=now, out=sys.stdout)
 
 
 COMMANDS = [demo]

@@ -27,14 +27,14 @@ def _actor(app: App, option: str | None) -> str:
 
 
 def _synced(app: App):
-    """Return the config after mirroring its agents into the DB (actions need them there)."""
+    """Return the queue settings after mirroring the agents into the DB (actions need them)."""
     from export.queues.routing import sync_agents
 
     config = app.config
     if config.agents:
         with app.store.transaction():
-            sync_agents(app.store, config, now=app.now())
-    return config
+            sync_agents(app.store, config.queue_settings(), now=app.now())
+    return config.queue_settings()
 
 
 def _done(app: App, item: dict, verb: str) -> None:
@@ -52,7 +52,7 @@ def route(app: App) -> None:
     """
     from export.queues.routing import route_opportunities
 
-    report = route_opportunities(app.store, app.require_config(), now=app.now())
+    report = route_opportunities(app.store, app.require_config().queue_settings(), now=app.now())
     if report.changed:
         app.say(report.summary())
     elif report.unrouted:
@@ -266,7 +266,9 @@ def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
     except ValueError as error:
         raise UsageError(f"--since: {error}") from None
     now = app.now()
-    records = compute_stats(app.store, app.config, now=now, since=now - window, by=by)
+    records = compute_stats(
+        app.store, app.config.queue_settings(), now=now, since=now - window, by=by
+    )
     fmt = resolve_format(fmt)
     if fmt == "table":
         title = f"earmark stats, last {since}" + (f", by {by}" if by else "")
@@ -282,8 +284,7 @@ def agents(app: App, fmt: str | None) -> None:
     """List agents with their open load against their effective capacity."""
     from export.queues.views import AGENT_COLUMNS, agent_records
 
-    config = _synced(app)
-    records = agent_records(app.store, config)
+    records = agent_records(app.store, _synced(app))
     fmt = resolve_format(fmt)
     if fmt == "table":
         for record in records:
