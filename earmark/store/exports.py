@@ -7,8 +7,19 @@ from datetime import datetime
 
 from earmark.models import to_iso
 from earmark.store.connection import Part
+from earmark.store.ordering import urgency_order, urgency_params
 
-# One row per opportunity with its post, labels and topics; filters are appended as AND clauses.
+# The matching opportunities ranked by urgency (narrow rows: the sort spills to disk, not RAM),
+# each queue ranked by its most urgent item; {where} takes the filters on opportunities `o`.
+_EXPORT_RANKED = """
+WITH keyed AS (
+  SELECT o.id AS kid, o.queue AS kqueue, ROW_NUMBER() OVER (ORDER BY {order}) AS urank
+  FROM opportunities o JOIN posts p ON p.id = o.post_id{where}
+), ranked AS (
+  SELECT kid, urank, min(urank) OVER (PARTITION BY kqueue) AS qrank FROM keyed
+)
+"""
+# One row per opportunity with its post, labels and topics, in the order of `ranked`.
 _EXPORT_SELECT = """
 SELECT
   o.id, o.post_id, o.kind, o.queue, o.status, o.agent, o.priority, o.language,
@@ -20,11 +31,12 @@ SELECT
   (SELECT json_group_array(topic) FROM
      (SELECT m.topic FROM topic_matches m WHERE m.post_id = o.post_id ORDER BY m.topic)
   ) AS topics
-FROM opportunities o
+FROM ranked
+JOIN opportunities o ON o.id = ranked.kid
 JOIN posts p ON p.id = o.post_id
 LEFT JOIN classifications c ON c.post_id = o.post_id
+ORDER BY ranked.qrank, ranked.urank
 """
-_EXPORT_ORDER = " ORDER BY o.queue, o.priority DESC, p.created_at, o.id"
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -88,18 +100,24 @@ class SQLiteExports(Part):
         since: datetime | str | None = None,
         new_for_destination: str | None = None,
         ids: Sequence[int] | None = None,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
     ) -> Iterator[dict]:
-        """Yield opportunities joined to their post and labels, by queue, priority, then age.
+        """Yield opportunities joined to their post and labels, most urgent first (as of now).
 
-        status and queue take one value or several; since keeps opportunities created at or
-        after that moment; new_for_destination keeps only those not yet exported there; ids
-        keeps only these opportunities.
+        The order is earmark.store.ordering's: queues by their most urgent item, and within a
+        queue breached, at risk, then by priority and age. status and queue take one value or
+        several; since keeps opportunities created at or after that moment;
+        new_for_destination keeps only those not yet exported there; ids keeps only these.
         """
         clauses, params = _filters(queue, agent, status, min_priority, since, new_for_destination)
         if ids is not None:
             clauses.append(f"o.id IN ({', '.join('?' for _ in ids) or 'NULL'})")
             params.extend(ids)
-        cursor = self.conn.execute(_EXPORT_SELECT + _where(clauses) + _EXPORT_ORDER, params)
+        ranked = _EXPORT_RANKED.format(order=urgency_order(), where=_where(clauses))
+        params = urgency_params(now, at_risk_fraction) + params
+        cursor = self.conn.execute(ranked + _EXPORT_SELECT, params)
         names = [d[0] for d in cursor.description]
         try:
             for row in cursor:
@@ -141,6 +159,30 @@ class SQLiteExports(Part):
             params.append(limit)
         return [row[0] for row in self.conn.execute(sql, params)]
 
+    def new_export_ids_by_urgency(
+        self,
+        destination: str,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
+        queue: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
+        min_priority: int | None = None,
+        upto: int | None = None,
+    ) -> list[int]:
+        """Return ids of opportunities not yet exported to destination, most urgent first.
+
+        The order of iter_export_rows; only ids are held (a few bytes each at any size).
+        """
+        clauses, params = _filters(queue, None, status, min_priority, None, destination)
+        if upto is not None:
+            clauses.append("o.id <= ?")
+            params.append(upto)
+        ranked = _EXPORT_RANKED.format(order=urgency_order(), where=_where(clauses))
+        sql = ranked + "SELECT kid FROM ranked ORDER BY qrank, urank"
+        params = urgency_params(now, at_risk_fraction) + params
+        return [row[0] for row in self.conn.execute(sql, params)]
+
     def count_new_exports(
         self,
         destination: str,
@@ -157,6 +199,22 @@ class SQLiteExports(Part):
             params.append(upto)
         sql = "SELECT count(*) FROM opportunities o" + _where(clauses)
         return self.conn.execute(sql, params).fetchone()[0]
+
+    def count_export_rows(
+        self,
+        queue: str | Sequence[str] | None = None,
+        agent: str | None = None,
+        status: str | Sequence[str] | None = None,
+        min_priority: int | None = None,
+        since: datetime | str | None = None,
+        new_for_destination: str | None = None,
+    ) -> dict[str | None, int]:
+        """Return how many opportunities iter_export_rows would yield, per queue."""
+        clauses, params = _filters(queue, agent, status, min_priority, since, new_for_destination)
+        sql = (
+            "SELECT o.queue, count(*) FROM opportunities o" + _where(clauses) + " GROUP BY o.queue"
+        )
+        return dict(self.conn.execute(sql, params).fetchall())
 
     def mark_exported(self, destination: str, ids: Iterable[int], at: datetime | str) -> int:
         """Record that these opportunities reached destination; return how many were new."""
