@@ -37,20 +37,20 @@ def ids(result) -> list[int]:
 
 def test_order_is_most_urgent_first_and_queues_by_their_most_urgent_item(db):
     # At NOW: 2 (support) is breached; 5 (urgent, P80) and 3 (support, P75) are at risk; the
-    # rest on track or without SLA. support holds the most urgent item, so it comes first:
-    # 2 breached, 3 at risk, then 6 (P60), 7 (P45), 4 (P20); then urgent: 5 at risk, 1 (P92).
-    assert ids(export(db, "-f", "jsonl")) == [2, 3, 6, 7, 4, 5, 1]
+    # rest are on track or without SLA. Breached, then at risk (P80 before P75), then the rest:
+    # urgent first there (it holds P92), then support by priority: 6 (P60), 7 (P45), 4 (P20).
+    assert ids(export(db, "-f", "jsonl")) == [2, 5, 3, 1, 6, 7, 4]
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
         (["--queue", "urgent"], [5, 1]),
-        (["--queue", "urgent", "--queue", "support"], [2, 3, 6, 7, 4, 5, 1]),
+        (["--queue", "urgent", "--queue", "support"], [2, 5, 3, 1, 6, 7, 4]),
         (["--agent", "alice"], [2]),
         (["--status", "assigned"], [2]),
         (["--status", "resolved"], []),
-        (["--min-priority", "75"], [5, 1, 3]),  # 5 (P80 at risk) before 3 (P75 at risk)
+        (["--min-priority", "75"], [5, 3, 1]),  # at risk P80, at risk P75, on track P92
         (["--since", "1h"], [5, 1, 6, 7]),
     ],
 )
@@ -70,7 +70,7 @@ def test_closed_items_only_with_status(db):
 
 def test_new_dest_sends_each_item_once_and_then_is_silent(db):
     first = export(db, "--new", "--dest", "team", "-f", "jsonl")
-    assert ids(first) == [2, 3, 6, 7, 4, 5, 1]
+    assert ids(first) == [2, 5, 3, 1, 6, 7, 4]
     again = export(db, "--new", "--dest", "team", "-f", "markdown")
     assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")
     # Another destination has its own memory.

@@ -84,7 +84,7 @@ def test_each_format_matches_its_golden_file(tmp_path, db, fmt):
 def test_piped_output_defaults_to_jsonl(tmp_path, db):
     result = run(tmp_path, db)
     lines = result.stdout.splitlines()
-    assert [json.loads(line)["id"] for line in lines] == [2, 3, 6, 7, 4, 5, 1]  # most urgent first
+    assert [json.loads(line)["id"] for line in lines] == [2, 5, 3, 1, 6, 7, 4]  # most urgent first
 
 
 def test_records_carry_every_column_in_order(tmp_path, db):

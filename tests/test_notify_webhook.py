@@ -47,9 +47,9 @@ def test_posts_json_records_and_delivers_once(store, server):
     body = json.loads(request.body)
     assert request.headers["Content-Type"] == "application/json; charset=utf-8"
     assert (body["source"], body["count"]) == ("earmark", 5)
-    # Most urgent first: support (holding the breached 2) then urgent (5 at risk, then 1).
-    assert [r["id"] for r in body["opportunities"]] == [2, 3, 6, 5, 1]
-    assert body["opportunities"][3]["text"].startswith("<script>")  # data, as JSON
+    # Most urgent first: 2 breached, 5 and 3 at risk, then 1 (P92) and 6 (P60).
+    assert [r["id"] for r in body["opportunities"]] == [2, 5, 3, 1, 6]
+    assert body["opportunities"][1]["text"].startswith("<script>")  # data, as JSON
     assert send(store, server)[0].delivered == 0 and len(server.requests) == 1
 
 

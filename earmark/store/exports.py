@@ -7,18 +7,8 @@ from datetime import datetime
 
 from earmark.models import to_iso
 from earmark.store.connection import Part
-from earmark.store.ordering import urgency_order, urgency_params
+from earmark.store.ordering import TIERS, ranked_cte, urgency_params
 
-# The matching opportunities ranked by urgency (narrow rows: the sort spills to disk, not RAM),
-# each queue ranked by its most urgent item; {where} takes the filters on opportunities `o`.
-_EXPORT_RANKED = """
-WITH keyed AS (
-  SELECT o.id AS kid, o.queue AS kqueue, ROW_NUMBER() OVER (ORDER BY {order}) AS urank
-  FROM opportunities o JOIN posts p ON p.id = o.post_id{where}
-), ranked AS (
-  SELECT kid, urank, min(urank) OVER (PARTITION BY kqueue) AS qrank FROM keyed
-)
-"""
 # One row per opportunity with its post, labels and topics, in the order of `ranked`.
 _EXPORT_SELECT = """
 SELECT
@@ -115,9 +105,8 @@ class SQLiteExports(Part):
         if ids is not None:
             clauses.append(f"o.id IN ({', '.join('?' for _ in ids) or 'NULL'})")
             params.extend(ids)
-        ranked = _EXPORT_RANKED.format(order=urgency_order(), where=_where(clauses))
         params = urgency_params(now, at_risk_fraction) + params
-        cursor = self.conn.execute(ranked + _EXPORT_SELECT, params)
+        cursor = self.conn.execute(ranked_cte(_where(clauses)) + _EXPORT_SELECT, params)
         names = [d[0] for d in cursor.description]
         try:
             for row in cursor:
@@ -178,8 +167,7 @@ class SQLiteExports(Part):
         if upto is not None:
             clauses.append("o.id <= ?")
             params.append(upto)
-        ranked = _EXPORT_RANKED.format(order=urgency_order(), where=_where(clauses))
-        sql = ranked + "SELECT kid FROM ranked ORDER BY qrank, urank"
+        sql = ranked_cte(_where(clauses)) + "SELECT kid FROM ranked ORDER BY qrank, urank"
         params = urgency_params(now, at_risk_fraction) + params
         return [row[0] for row in self.conn.execute(sql, params)]
 
@@ -208,13 +196,16 @@ class SQLiteExports(Part):
         min_priority: int | None = None,
         since: datetime | str | None = None,
         new_for_destination: str | None = None,
-    ) -> dict[str | None, int]:
-        """Return how many opportunities iter_export_rows would yield, per queue."""
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
+    ) -> dict[tuple[str, str | None], int]:
+        """Return how many opportunities iter_export_rows would yield per (tier, queue), the
+        tier being breached, at_risk or rest as of now."""
         clauses, params = _filters(queue, agent, status, min_priority, since, new_for_destination)
-        sql = (
-            "SELECT o.queue, count(*) FROM opportunities o" + _where(clauses) + " GROUP BY o.queue"
-        )
-        return dict(self.conn.execute(sql, params).fetchall())
+        sql = ranked_cte(_where(clauses)) + "SELECT tier, kqueue, count(*) FROM keyed GROUP BY 1, 2"
+        params = urgency_params(now, at_risk_fraction) + params
+        return {(TIERS[t], q): n for t, q, n in self.conn.execute(sql, params)}
 
     def mark_exported(self, destination: str, ids: Iterable[int], at: datetime | str) -> int:
         """Record that these opportunities reached destination; return how many were new."""

@@ -242,8 +242,11 @@ class ExportStore(Protocol):
         min_priority: int | None = None,
         since: datetime | str | None = None,
         new_for_destination: str | None = None,
-    ) -> dict[str | None, int]:
-        """Return how many opportunities iter_export_rows would yield, per queue."""
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
+    ) -> dict[tuple[str, str | None], int]:
+        """Return how many opportunities iter_export_rows would yield per (tier, queue)."""
 
     def last_opportunity_id(self) -> int:
         """Return the highest opportunity id so far (0 when there is none)."""

@@ -1,10 +1,12 @@
 """The one order in which work is shown or sent: most urgent first, queues by their urgency.
 
-An item's urgency, most urgent first: SLA breached, then at risk (the states of
-export.queues.sla.sla_state, computed here in SQL at a given `now`), then everything else; within
-each, highest priority first, then oldest post first (the customer's wait), then id. Queues come
-in the order of their most urgent item, never by name. export.queues.urgency holds the same key in
-Python for lists already in memory; a property test holds the two together.
+Items fall in three tiers: SLA breached, then at risk (the states of export.queues.sla.sla_state,
+computed here in SQL at a given `now`), then everything else (on track, answered, no SLA). Within
+a tier, queues come in the order of their most urgent item (never by name) and within a queue
+the highest priority first, then the oldest post (the customer's wait), then the id. So every
+breached item comes before every at-risk one, before the rest: a message cut short never hides
+an urgent item behind a less urgent one. export.queues.urgency holds the same order in Python
+for lists already in memory; a property test holds the two together.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from earmark.models import to_iso
 
 # Seconds since the epoch of an ISO-8601 text (earmark stores "2026-11-26T09:38:59Z").
 _SECONDS = "CAST(strftime('%s', {}) AS INTEGER)"
+TIERS = ("breached", "at_risk", "rest")
 
 
-def _state_rank(o: str) -> str:
-    """0 breached, 1 at risk, 2 anything else (answered, no SLA, on track); params: now, now, f."""
+def _tier(o: str) -> str:
+    """0 breached, 1 at risk, 2 the rest; its parameters are urgency_params(now, fraction)."""
     due = _SECONDS.format(f"{o}.sla_due")
     start = _SECONDS.format(f"{o}.created_at")
     # Rounded to the microsecond, as timedelta * float is in sla_state.
@@ -30,16 +33,30 @@ def _state_rank(o: str) -> str:
     )
 
 
-def urgency_order(o: str = "o", posted: str = "p.created_at") -> str:
-    """Return the ORDER BY terms (without ORDER BY) of the item urgency key.
+def ranked_cte(where: str) -> str:
+    """Return `WITH ... ranked(kid, tier, kqueue, urank, qrank)` over the opportunities `o`
+    (joined to their post `p`) that match where; order a select from it by qrank, urank.
 
-    o is the alias of opportunities and posted the column of the post's time. Its parameters,
-    in order, are urgency_params(now, fraction).
+    Only ids and sort keys are ranked (narrow rows: SQLite's sorter spills to disk, not RAM).
+    Its parameters are urgency_params(...) followed by where's.
     """
-    return f"{_state_rank(o)}, coalesce({o}.priority, 0) DESC, {posted} IS NULL, {posted}, {o}.id"
+    return f"""
+WITH keyed AS (
+  SELECT o.id AS kid, o.queue AS kqueue, {_tier("o")} AS tier,
+         coalesce(o.priority, 0) AS kpriority, p.created_at AS kposted
+  FROM opportunities o JOIN posts p ON p.id = o.post_id{where}
+), items AS (
+  SELECT kid, tier, kqueue, ROW_NUMBER() OVER (
+    ORDER BY tier, kpriority DESC, kposted IS NULL, kposted, kid) AS urank
+  FROM keyed
+), ranked AS (
+  SELECT kid, tier, kqueue, urank, min(urank) OVER (PARTITION BY tier, kqueue) AS qrank
+  FROM items
+)
+"""
 
 
 def urgency_params(now: datetime | str, fraction: float) -> list:
-    """Return the parameters urgency_order's placeholders take."""
+    """Return the parameters of the tier expression: now, now, the at-risk fraction."""
     stamp = to_iso(now) if isinstance(now, datetime) else now
     return [stamp, stamp, float(fraction)]

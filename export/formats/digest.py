@@ -34,7 +34,7 @@ class QueueGroup:
         return sum(len(b.records) for b in self.bands)
 
 
-Labeler = Callable[[dict], str]
+Labeler = Callable[[dict], tuple[str, str]]
 
 
 def band_label(priority: int | None) -> str:
@@ -46,24 +46,21 @@ def band_label(priority: int | None) -> str:
     return PRIORITY_BANDS[-1][1]
 
 
+SLA_SECTIONS = {"breached": "SLA breached", "at_risk": "SLA at risk"}
+
+
 def section_labeler(now: datetime | None, at_risk_fraction: float = 0.2) -> Labeler:
-    """Return the section label of a record: its SLA state when urgent, else its priority band.
-
-    Records in the urgency order (breached, at risk, then by priority) fall in contiguous
-    sections. Without now, only the priority bands.
-    """
+    """Return (tier, section label) of a record: the SLA state for breached and at-risk items,
+    else the priority band. Without now, every record is in the tier "rest"."""
     if now is None:
-        return lambda record: band_label(record.get("priority"))
-    from export.queues.sla import sla_state
+        return lambda record: ("rest", band_label(record.get("priority")))
+    from export.queues.urgency import urgency_tier
 
-    def label(record: dict) -> str:
-        state = sla_state(record, now, at_risk_fraction)
-        return SLA_SECTIONS.get(state) or band_label(record.get("priority"))
+    def label(record: dict) -> tuple[str, str]:
+        tier = urgency_tier(record, now, at_risk_fraction)
+        return tier, SLA_SECTIONS.get(tier) or band_label(record.get("priority"))
 
     return label
-
-
-SLA_SECTIONS = {"breached": "SLA breached", "at_risk": "SLA at risk"}
 
 
 @dataclass
@@ -72,7 +69,7 @@ class DigestPart:
 
     kind: str  # "queue", "section" or "item"
     name: str = ""  # the queue or the section label
-    count: int = 0  # the queue's item count
+    count: int = 0  # items under this queue heading
     record: dict | None = None
 
 
@@ -81,29 +78,30 @@ def queue_name(record: dict) -> str:
 
 
 def digest_parts(
-    records: Iterable[dict], counts: Mapping[str, int], label: Labeler
+    records: Iterable[dict], counts: Mapping[tuple[str, str], int], label: Labeler
 ) -> Iterator[DigestPart]:
     """Walk records (already in the order to show) as queue headings, sections and items.
 
-    A heading starts wherever the queue or the section changes, so this reads one record at a
-    time: memory stays flat however many there are. counts holds each queue's total.
+    A queue heading starts wherever the tier (breached, at risk, rest) or the queue changes, and
+    a section wherever its label does, so this reads one record at a time: memory stays flat
+    however many there are. counts holds how many each (tier, queue) has.
     """
     current_queue = current_section = None
     for record in records:
-        name = queue_name(record)
-        section = label(record)
-        if name != current_queue:
-            yield DigestPart("queue", name, counts.get(name, 0))
-            current_queue, current_section = name, None
+        tier, section = label(record)
+        key = (tier, queue_name(record))
+        if key != current_queue:
+            yield DigestPart("queue", key[1], counts.get(key, 0))
+            current_queue, current_section = key, None
         if section != current_section:
             yield DigestPart("section", section)
             current_section = section
         yield DigestPart("item", record=record)
 
 
-def queue_counts(records: Iterable[dict]) -> dict[str, int]:
-    """Return how many records each queue holds."""
-    return dict(Counter(queue_name(r) for r in records))
+def queue_counts(records: Iterable[dict], label: Labeler) -> dict[tuple[str, str], int]:
+    """Return how many records each (tier, queue) holds."""
+    return dict(Counter((label(r)[0], queue_name(r)) for r in records))
 
 
 def in_order(
@@ -140,7 +138,8 @@ def digest_records(
 ) -> Iterator[DigestPart]:
     """Return the digest parts of records held in memory, in the urgency order (see in_order)."""
     ordered = in_order(records, now, at_risk_fraction, presorted=presorted)
-    return digest_parts(ordered, queue_counts(ordered), section_labeler(now, at_risk_fraction))
+    label = section_labeler(now, at_risk_fraction)
+    return digest_parts(ordered, queue_counts(ordered, label), label)
 
 
 def group_records(

@@ -13,7 +13,13 @@ from datetime import datetime
 from itertools import islice
 from typing import IO
 
-from export.formats.digest import QueueGroup, group_records, meta_parts, private_label
+from export.formats.digest import (
+    SLA_SECTIONS,
+    QueueGroup,
+    group_records,
+    meta_parts,
+    private_label,
+)
 from export.formats.escape import safe_url, slack_link, slack_text
 
 MAX_BLOCKS = 50  # per message
@@ -66,7 +72,9 @@ def render_item_text(record: dict, excerpt_limit: int = EXCERPT_LIMIT) -> str:
 
 def _queue_block(group: QueueGroup, continued: bool) -> dict:
     more = ", continued" if continued else ""
-    return _section(f"*Queue: {slack_text(group.name, 200)}* ({group.count}{more})")
+    tier = group.bands[0].label if group.bands else ""
+    state = f" · {tier}" if tier in SLA_SECTIONS.values() else ""
+    return _section(f"*Queue: {slack_text(group.name, 200)}*{state} ({group.count}{more})")
 
 
 def _footer(text: str) -> dict:
@@ -96,22 +104,24 @@ def render_slack_messages(
     room = max_blocks - 1
     current = SlackMessage({"text": title, "blocks": [header]})
     current_queue = None
-    started: set[str] = set()
-    for group in group_records(records, now, at_risk_fraction, presorted=presorted):
+    started: set[int] = set()
+    # Groups are runs of one queue within a tier (breached, at risk, the rest): by position.
+    groups = group_records(records, now, at_risk_fraction, presorted=presorted)
+    for index, group in enumerate(groups):
         for band in group.bands:
             for record in band.records:
-                needs = 1 if current_queue == group.name else 2
+                needs = 1 if current_queue == index else 2
                 if len(current.payload["blocks"]) + needs > room:
                     messages.append(current)
                     part = f"{title} (part {len(messages) + 1})"
                     header = dict(header, text=dict(header["text"], text=part[:MAX_HEADER_TEXT]))
                     current = SlackMessage({"text": part, "blocks": [header]})
                     current_queue = None
-                if current_queue != group.name:
-                    block = _queue_block(group, continued=group.name in started)
+                if current_queue != index:
+                    block = _queue_block(group, continued=index in started)
                     current.payload["blocks"].append(block)
-                    started.add(group.name)
-                    current_queue = group.name
+                    started.add(index)
+                    current_queue = index
                 current.payload["blocks"].append(_section(render_item_text(record)))
                 current.ids.append(record["id"])
     messages.append(current)

@@ -75,10 +75,11 @@ def write_export(
         "since": filters.since,
         "new_for_destination": destination,
     }
-    counts = {} if fmt in STREAMED else store.exports.count_export_rows(**query)
+    urgency = {"now": now, "at_risk_fraction": at_risk_fraction}
+    counts = {} if fmt in STREAMED else store.exports.count_export_rows(**query, **urgency)
     if fmt not in STREAMED and not sum(counts.values()):
         return ExportResult()
-    rows = store.exports.iter_export_rows(**query, now=now, at_risk_fraction=at_risk_fraction)
+    rows = store.exports.iter_export_rows(**query, **urgency)
     records = iter_records(rows, now=now, redactor=redactor)
     try:
         if fmt in STREAMED:  # row by row: memory stays flat at any size
@@ -99,7 +100,7 @@ def write_export(
 class Digest:
     """What the formats for people need besides the records."""
 
-    counts: dict  # queue -> how many match
+    counts: dict  # (tier, queue) -> how many match
     now: datetime
     new: bool
     email: EmailNotify | None
@@ -111,7 +112,7 @@ class Digest:
 
     def parts(self, records):
         labels = section_labeler(self.now, self.at_risk_fraction)
-        counts = {(queue or "(no queue)"): n for queue, n in self.counts.items()}
+        counts = {(tier, queue or "(no queue)"): n for (tier, queue), n in self.counts.items()}
         return digest_parts(records, counts, labels)
 
 
