@@ -128,6 +128,21 @@ class QueueStore(Protocol):
     ) -> list[dict]:
         """Return open work with post and labels, by priority (highest) then age (oldest)."""
 
+    def urgent_items(
+        self,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
+        queue: str | None = None,
+        agent: str | None = None,
+        statuses: Sequence[str] = OPEN_STATUSES,
+        unassigned: bool = False,
+        queues: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict]:
+        """Return open work with post and labels, most urgent first as of now."""
+
     def pool_count(self) -> int:
         """Return how many unassigned open items wait in the pools."""
 
