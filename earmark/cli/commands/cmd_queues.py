@@ -80,8 +80,10 @@ def queue(
     limit: int,
     fmt: str | None,
 ) -> None:
-    """List open work most urgent first (SLA breached, at risk, then by priority and age;
-    queues by their most urgent item), with the time left to each SLA."""
+    """List open work most urgent first (SLA breached, at risk, then priority and age).
+
+    Queues come in the order of their most urgent item; each row shows the time left to its SLA.
+    """
     from export.queues.views import QUEUE_COLUMNS, for_table, item_record
 
     config = app.config
