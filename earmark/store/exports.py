@@ -7,7 +7,7 @@ from datetime import datetime
 
 from earmark.models import to_iso
 from earmark.store.connection import Part
-from earmark.store.ordering import TIERS, ranked_cte, urgency_params
+from earmark.store.ordering import RANKED_ORDER, TIERS, ranked_cte, urgency_params
 
 # One row per opportunity with its post, labels and topics, in the order of `ranked`.
 _EXPORT_SELECT = """
@@ -25,8 +25,8 @@ FROM ranked
 JOIN opportunities o ON o.id = ranked.kid
 JOIN posts p ON p.id = o.post_id
 LEFT JOIN classifications c ON c.post_id = o.post_id
-ORDER BY ranked.qrank, ranked.urank
 """
+_EXPORT_ORDER = " ORDER BY " + RANKED_ORDER
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -106,7 +106,9 @@ class SQLiteExports(Part):
             clauses.append(f"o.id IN ({', '.join('?' for _ in ids) or 'NULL'})")
             params.extend(ids)
         params = urgency_params(now, at_risk_fraction) + params
-        cursor = self.conn.execute(ranked_cte(_where(clauses)) + _EXPORT_SELECT, params)
+        cursor = self.conn.execute(
+            ranked_cte(_where(clauses)) + _EXPORT_SELECT + _EXPORT_ORDER, params
+        )
         names = [d[0] for d in cursor.description]
         try:
             for row in cursor:
@@ -167,7 +169,7 @@ class SQLiteExports(Part):
         if upto is not None:
             clauses.append("o.id <= ?")
             params.append(upto)
-        sql = ranked_cte(_where(clauses)) + "SELECT kid FROM ranked ORDER BY qrank, urank"
+        sql = ranked_cte(_where(clauses)) + "SELECT kid FROM ranked" + _EXPORT_ORDER
         params = urgency_params(now, at_risk_fraction) + params
         return [row[0] for row in self.conn.execute(sql, params)]
 

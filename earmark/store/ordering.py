@@ -34,26 +34,31 @@ def _tier(o: str) -> str:
 
 
 def ranked_cte(where: str) -> str:
-    """Return `WITH ... ranked(kid, tier, kqueue, urank, qrank)` over the opportunities `o`
-    (joined to their post `p`) that match where; order a select from it by qrank, urank.
+    """Return `WITH ... ranked(kid, tier, kqueue, hk, k)` over the opportunities `o` (joined to
+    their post `p`) that match where; order a select from it by RANKED_ORDER.
 
-    Only ids and sort keys are ranked (narrow rows: SQLite's sorter spills to disk, not RAM).
-    Its parameters are urgency_params(...) followed by where's.
+    k is the item's key within its tier (priority, then post time, then id, as one sortable
+    text: one sort instead of window functions), hk the key of its queue's most urgent item in
+    that tier. Only ids and keys are sorted (narrow rows: SQLite's sorter spills to disk, not
+    RAM). Its parameters are urgency_params(...) followed by where's.
     """
     return f"""
 WITH keyed AS (
   SELECT o.id AS kid, o.queue AS kqueue, {_tier("o")} AS tier,
-         coalesce(o.priority, 0) AS kpriority, p.created_at AS kposted
+         printf('%04d|%s|%012d', 1000 - coalesce(o.priority, 0), coalesce(p.created_at, '~'),
+                o.id) AS k
   FROM opportunities o JOIN posts p ON p.id = o.post_id{where}
-), items AS (
-  SELECT kid, tier, kqueue, ROW_NUMBER() OVER (
-    ORDER BY tier, kpriority DESC, kposted IS NULL, kposted, kid) AS urank
-  FROM keyed
+), heads AS (
+  SELECT tier, kqueue, min(k) AS hk FROM keyed GROUP BY tier, kqueue
 ), ranked AS (
-  SELECT kid, tier, kqueue, urank, min(urank) OVER (PARTITION BY tier, kqueue) AS qrank
-  FROM items
+  SELECT keyed.kid, keyed.tier, keyed.kqueue, heads.hk, keyed.k
+  FROM keyed JOIN heads ON heads.tier = keyed.tier AND heads.kqueue IS keyed.kqueue
 )
 """
+
+
+# Priorities are 0-100 (the key's fixed width holds -8999..999); a missing post time sorts last.
+RANKED_ORDER = "ranked.tier, ranked.hk, ranked.k"
 
 
 def urgency_params(now: datetime | str, fraction: float) -> list:

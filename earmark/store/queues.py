@@ -13,7 +13,7 @@ from datetime import datetime
 
 from earmark.models import OPEN_STATUSES
 from earmark.store.connection import Part, inserted_id
-from earmark.store.ordering import ranked_cte, urgency_params
+from earmark.store.ordering import RANKED_ORDER, ranked_cte, urgency_params
 
 # Statuses that count against an agent's capacity (open and held by someone).
 HELD_STATUSES = ("assigned", "claimed", "responded", "escalated")
@@ -274,7 +274,8 @@ class SQLiteQueues(Part):
             + _ITEM_COLUMNS
             + "FROM ranked JOIN opportunities o ON o.id = ranked.kid "
             + _ITEM_JOINS
-            + "ORDER BY ranked.qrank, ranked.urank"
+            + " ORDER BY "
+            + RANKED_ORDER
         )
         params = urgency_params(now, at_risk_fraction) + params
         if limit is not None:
