@@ -13,8 +13,8 @@ In one process, on one corpus (benchmarks/corpus.py, cached under /tmp/earmark-b
  4. classify: `classify_posts` with workers=1 and workers=2,
  5. route: `route_opportunities`, and a full `run_pipeline` over the imported corpus,
  6. a no-op `run_pipeline` when nothing is new,
- 7. `queue` (store.queues.open_items + item_record) and `stats` (compute_stats) latency, in process
-    and as a whole `earmark` command (interpreter start included),
+ 7. `queue` (store.queues.urgent_items + item_record) and `stats` (compute_stats) latency, in
+    process and as a whole `earmark` command (interpreter start included),
  8. peak RSS of import and classify, each in a child process, at 10k posts and at --size.
 
 `--memory-only` runs just the memory table: import, classify (one worker), route,
@@ -388,8 +388,9 @@ def latency(db: Path, config, config_path: Path, repeat: int) -> dict:
     with Store(db) as store:
 
         def queue() -> list:
-            items = store.queues.open_items(limit=200)
-            return [item_record(i, NOW, config.routing.at_risk_fraction) for i in items]
+            fraction = config.routing.at_risk_fraction
+            items = store.queues.urgent_items(limit=200, now=NOW, at_risk_fraction=fraction)
+            return [item_record(i, NOW, fraction) for i in items]
 
         out["queue_items"] = len(queue())
         out["queue_s"] = median_seconds(queue, repeat)
@@ -727,7 +728,7 @@ def table(results: dict) -> str:
         rows.append(("6 no-op run (nothing new)", "", f"{noop['seconds']:.3f}", "", "", "",
                      f"max {noop['max_seconds']:.3f}s, median of runs"))  # fmt: skip
     lat = results["latency"]
-    rows.append(("7 queue (open_items + records)", "", f"{lat['queue_s']:.3f}", "", "", "",
+    rows.append(("7 queue (urgent_items + records)", "", f"{lat['queue_s']:.3f}", "", "", "",
                  f"{lat['queue_items']} items; CLI {lat['cli_queue_s']:.2f}s"))  # fmt: skip
     rows.append(("7 stats (compute_stats, 7d)", "", f"{lat['stats_all_s']:.3f}", "", "", "",
                  f"by queue {lat['stats_queue_s']:.2f}s, agent {lat['stats_agent_s']:.2f}s, "
