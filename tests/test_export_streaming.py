@@ -99,6 +99,6 @@ def test_a_csv_export_of_a_store_is_one_query_written_as_read(tmp_path):
     assert [line[RECORD_COLUMNS.index("text")] for line in lines[1:]] == [
         f"post {n}" for n in reversed(range(30))
     ]  # by priority, highest first
-    assert len(traced) == 1 and traced[0].strip().startswith("SELECT")
+    assert len(traced) == 1 and traced[0].strip().startswith("WITH keyed")  # one ranked query
     with db_connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM exports").fetchone() == (0,)
