@@ -298,7 +298,9 @@ def run_import(db: Path, config) -> dict:
     from listen.runner import run_listen
 
     with Store(db) as store:
-        seconds, report = timed(lambda: run_listen(store, config, env={}, now=NOW))
+        seconds, report = timed(
+            lambda: run_listen(store, config.listen_settings(), env={}, now=NOW)
+        )
         fetched = sum(r.fetched for r in report.sources.values())
         errors = [r.error for r in report.sources.values() if r.error]
         if errors:

@@ -16,6 +16,7 @@ from earmark.configload import ConfigError, FieldError, load_dataclass
 from earmark.models import INTENTS, SENTIMENTS, TOPIC_KINDS, parse_duration
 from earmark.settings.alerts import AlertSettings, AlertStageSettings
 from earmark.settings.classify import ClassifySettings
+from earmark.settings.listen import ListenSettings
 from earmark.settings.queues import QueueSettings
 
 DEFAULT_CONFIG = "earmark.yaml"
@@ -222,6 +223,10 @@ class Config:
                 if bare and bare.lower() not in (t.lower() for t in terms):
                     terms.append(bare)
         return dataclasses.replace(settings, neutral_terms=terms)
+
+    def listen_settings(self) -> ListenSettings:
+        """Return the listen stage's settings: the sources, the topics, where the config is."""
+        return ListenSettings(sources=self.sources, topics=self.topics, path=self.path)
 
     def queue_settings(self) -> QueueSettings:
         """Return the queue stage's settings: topics, queues, agents and routing."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from earmark.models import format_duration, parse_duration, parse_iso
+from earmark.settings.listen import ListenSettings
 
 SILENT = "silent"
 OK = "ok"
@@ -40,7 +41,7 @@ class HealthChange:
         )
 
 
-def check_health(store, config, *, now: datetime) -> list[HealthChange]:
+def check_health(store, config: ListenSettings, *, now: datetime) -> list[HealthChange]:
     """Compare each source's last new post with its expect_every; return the state changes."""
     health = store.health.source_health()
     states = store.alerts.alert_states()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from earmark.errors import EarmarkError, UsageError
 from earmark.models import Post, TopicMatch, utcnow
+from earmark.settings.listen import ListenSettings
 from listen import registry
 from listen.base import SourceError
 from listen.matcher import CompiledTopic, compile_topics, match_topics
@@ -116,7 +117,7 @@ class ListenReport:
         return line
 
 
-def select_sources(config, names: Sequence[str] | None) -> list[str]:
+def select_sources(config: ListenSettings, names: Sequence[str] | None) -> list[str]:
     """Return the configured sources to run (all of them, or the named ones)."""
     configured = list(config.sources)
     if not names:
@@ -142,7 +143,7 @@ def select_sources(config, names: Sequence[str] | None) -> list[str]:
     return chosen
 
 
-def select_topics(config, names: Sequence[str] | None) -> list:
+def select_topics(config: ListenSettings, names: Sequence[str] | None) -> list:
     """Return the topics to fetch (all of them, or the named ones)."""
     if not config.topics:
         raise EarmarkError("no topics configured: add at least one under `topics:` in the config")
@@ -177,7 +178,7 @@ def one_line(error: BaseException) -> str:
 
 
 def collect(
-    config,
+    config: ListenSettings,
     *,
     source_names: Sequence[str] | None = None,
     topic_names: Sequence[str] | None = None,
@@ -301,7 +302,7 @@ def _strip_name(name: str, message: str) -> str:
     return message.removeprefix(f"{name}: ")
 
 
-def _config_dir(config) -> str | None:
+def _config_dir(config: ListenSettings) -> str | None:
     path = getattr(config, "path", None)
     if not path or path.startswith("<") or not Path(path).exists():
         return None
@@ -310,7 +311,7 @@ def _config_dir(config) -> str | None:
 
 def run_listen(
     store,
-    config,
+    config: ListenSettings,
     *,
     source_names: Sequence[str] | None = None,
     topic_names: Sequence[str] | None = None,

@@ -122,7 +122,9 @@ def run_pipeline(
     report = RunReport()
     if config.sources:
         with deadline_scope(fetch_deadline):
-            report.listen = run_listen(store, config, env=env, now=now, should_stop=out_of_time)
+            report.listen = run_listen(
+                store, config.listen_settings(), env=env, now=now, should_stop=out_of_time
+            )
         for source in report.listen.failed:
             report.errors[source.source] = source.error
     # Routing, alerts and health only handle what listen and classify let through, so they
@@ -147,7 +149,11 @@ def run_pipeline(
     _notify(report, store, config, now=now, env=env, should_stop=out_of_time)
     if config.alerts is not None:
         _alerts(report, store, config, now=now, env=env)
-    _stage(report, "health", lambda: _set(report, "health", check_health(store, config, now=now)))
+    _stage(
+        report,
+        "health",
+        lambda: _set(report, "health", check_health(store, config.listen_settings(), now=now)),
+    )
     if report.health:
         _deliver_health(report, store, config, env, now)
     report.stopped_early = bool(stopped) or (fetch_deadline is not None and fetch_deadline.hit)

@@ -71,7 +71,7 @@ def run_search(
     result = SearchResult(sources=list(live.sources))
     found = {}
     on_source(result.sources[0])
-    for item in collect(live, limit=limit, since=since, env=env):
+    for item in collect(live.listen_settings(), limit=limit, since=since, env=env):
         if item.end:
             if item.error:
                 result.errors[item.source] = item.error

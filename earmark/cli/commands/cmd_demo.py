@@ -55,7 +55,7 @@ def demo(app: App, demo_db: str | None) -> None:
         sample = resources.files("earmark").joinpath("data/sample_posts.jsonl")
         with resources.as_file(sample) as sample_path, Store(db_path) as store:
             config = load_demo_config(str(sample_path))
-            listened = run_listen(store, config)
+            listened = run_listen(store, config.listen_settings())
             classified = classify_posts(store, config.classify_settings(), now=now)
             routed = route_opportunities(store, config.queue_settings(), now=now)
             app.say(

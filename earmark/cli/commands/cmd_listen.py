@@ -87,7 +87,7 @@ def listen(
             raise UsageError(f"--since: {error}") from None
     report = run_listen(
         app.store,
-        config,
+        config.listen_settings(),
         source_names=list(sources) or None,
         topic_names=list(topics) or None,
         limit=limit,
