@@ -134,7 +134,65 @@ def to_bucket(name: str, dim: int) -> int:
 
 def to_hashed(clean: str, spec: FeatureSpec) -> tuple[list[int], float]:
     """Return the distinct buckets of a text's n-grams and the value each one has."""
-    dim = spec.dim
-    buckets = sorted({to_bucket(name, dim) for name in to_ngrams(clean, spec)})
-    value = 1.0 / math.sqrt(len(buckets)) if buckets else 0.0
-    return buckets, value
+    return Hasher(spec).hashed(clean)
+
+
+class Hasher:
+    """Buckets of texts' n-grams, as to_bucket(to_ngrams(...)) gives, remembering recent ones.
+
+    Word frequencies are Zipfian: most tokens and pairs of a stream were seen moments ago, so
+    a dict lookup replaces building the name and checksumming it (the classify stage's budget
+    is a fraction of VADER's time per post). Each table is emptied when it reaches `size`.
+    """
+
+    def __init__(self, spec: FeatureSpec, size: int = 200_000):
+        self.spec = spec
+        self.size = size
+        self.words: dict[str, int] = {}
+        self.pairs: dict[str, int] = {}
+        self.chars: dict[str, tuple[int, ...]] = {}
+
+    def buckets(self, clean: str) -> set[int]:
+        """Return the set of buckets of a scoring text's n-grams."""
+        spec, dim = self.spec, self.spec.dim
+        tokens = _TOKEN.findall(clean.lower())
+        found: set[int] = set()
+        if spec.words:
+            words = self.words
+            for token in tokens:
+                bucket = words.get(token)
+                if bucket is None:
+                    if len(words) >= self.size:
+                        words.clear()
+                    bucket = words[token] = to_bucket("w:" + token, dim)
+                found.add(bucket)
+        if spec.bigrams:
+            pairs = self.pairs
+            for first, second in zip(["<s>", *tokens], [*tokens, "</s>"], strict=True):
+                pair = f"{first} {second}"
+                bucket = pairs.get(pair)
+                if bucket is None:
+                    if len(pairs) >= self.size:
+                        pairs.clear()
+                    bucket = pairs[pair] = to_bucket("b:" + pair, dim)
+                found.add(bucket)
+        if spec.char_min:
+            chars = self.chars
+            for token in tokens:
+                grams = chars.get(token)
+                if grams is None:
+                    if len(chars) >= self.size:
+                        chars.clear()
+                    padded = f" {token} "
+                    grams = chars[token] = tuple(
+                        to_bucket("c:" + padded[start : start + n], dim)
+                        for n in range(spec.char_min, spec.char_max + 1)
+                        for start in range(0, len(padded) - n + 1)
+                    )
+                found.update(grams)
+        return found
+
+    def hashed(self, clean: str) -> tuple[list[int], float]:
+        """Return the sorted distinct buckets of a scoring text and their value (unit length)."""
+        buckets = sorted(self.buckets(clean))
+        return buckets, 1.0 / math.sqrt(len(buckets)) if buckets else 0.0

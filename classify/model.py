@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from classify.errors import ClassifyError
 from classify.features import (
     DENSE_NAMES,
     FeatureSpec,
+    Hasher,
     RuleOutputs,
     rule_outputs,
     to_bucket,
@@ -109,6 +111,10 @@ class LearnedModel:
         self.thresholds = {name: float(v) for name, v in meta.get("thresholds", {}).items()}
         # Name and the first 12 hex digits of the file's sha256: stored with each result.
         self.identity = identity
+        self._hasher = Hasher(self.spec)
+        # the weights with one zero row appended (see score)
+        self._zero = self.spec.dim
+        self._padded = np.vstack([weights, np.zeros((1, weights.shape[1]), dtype=weights.dtype)])
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LearnedModel:
@@ -148,39 +154,47 @@ class LearnedModel:
         """Return the intents this model has a one-vs-rest head for."""
         return tuple(head.labels[0] for head in self.heads.values() if head.kind == "sigmoid")
 
-    def _logits(self, text: str, rules: RuleOutputs | None = None) -> np.ndarray:
-        """Return the raw output of every column for one text."""
-        clean = to_clean(text)
-        buckets, value = to_hashed(clean, self.spec)
-        out = self.bias.copy()
-        if buckets:
-            out += self.weights[buckets].sum(axis=0) * value
-        if self.spec.dense:
-            values = to_dense(rules if rules is not None else rule_outputs(clean))
-            out += np.asarray(values, dtype=np.float32) @ self.dense
-        return out
-
     def score(
-        self, texts: Sequence[str], rules: Sequence[RuleOutputs] | None = None
+        self,
+        texts: Sequence[str],
+        rules: Sequence[RuleOutputs] | None = None,
+        *,
+        cleaned: bool = False,
     ) -> dict[str, np.ndarray]:
         """Return each head's probabilities: {head: array (texts x labels)}.
 
-        `rules` are the care rules' outputs of each text when the caller has them (the stage
-        does); otherwise they are computed here.
+        `rules` are the care rules' outputs of each text and `cleaned=True` says the texts are
+        scoring texts already (classify.text.to_scoring_text): the classify stage has both, so
+        the model adds only hashing and one gather per batch. Otherwise they are computed here.
         """
-        logits = (
-            np.stack(
-                [
-                    self._logits(text, rules[i] if rules is not None else None)
-                    for i, text in enumerate(texts)
-                ]
-            )
-            if len(texts)
-            else np.zeros((0, self.bias.shape[0]), dtype=np.float32)
-        )
+        hasher = self._hasher
+        spec = self.spec
+        indices: list[int] = []
+        starts: list[int] = []
+        values: list[float] = []
+        dense_rows: list[list[float]] = []
+        for i, text in enumerate(texts):
+            clean = text if cleaned else to_clean(text)
+            found = hasher.buckets(clean)
+            starts.append(len(indices))
+            indices.extend(found)
+            indices.append(self._zero)  # a zero row: no text has an empty segment
+            values.append(1.0 / math.sqrt(len(found)) if found else 0.0)
+            if spec.dense:
+                dense_rows.append(to_dense(rules[i] if rules is not None else rule_outputs(clean)))
+        outputs = self.bias.shape[0]
+        if not starts:
+            logits = np.zeros((0, outputs))
+        else:
+            gathered = self._padded[indices]
+            logits = np.add.reduceat(gathered, starts, axis=0, dtype=np.float64)
+            logits *= np.asarray(values)[:, None]
+            logits += self.bias
+            if spec.dense:
+                logits += np.asarray(dense_rows) @ self.dense.astype(np.float64)
         result = {}
         for head in self.heads.values():
-            z = logits[:, list(head.columns)].astype(np.float64)
+            z = logits[:, list(head.columns)]
             if head.kind == "softmax":
                 z = np.exp(z - z.max(axis=1, keepdims=True))
                 result[head.name] = z / z.sum(axis=1, keepdims=True)
@@ -189,25 +203,33 @@ class LearnedModel:
         return result
 
     def score_sentiment(
-        self, texts: Sequence[str], rules: Sequence[RuleOutputs] | None = None
+        self,
+        texts: Sequence[str],
+        rules: Sequence[RuleOutputs] | None = None,
+        *,
+        cleaned: bool = False,
     ) -> list[tuple[str, dict[str, float]]]:
         """Return (label, {label: probability}) per text from the sentiment head."""
         head = self._head("sentiment")
-        probs = self.score(texts, rules)["sentiment"]
+        probs = self.score(texts, rules, cleaned=cleaned)["sentiment"]
         return [
             (head.labels[int(row.argmax())], dict(zip(head.labels, map(float, row), strict=True)))
             for row in probs
         ]
 
     def score_intents(
-        self, texts: Sequence[str], rules: Sequence[RuleOutputs] | None = None
+        self,
+        texts: Sequence[str],
+        rules: Sequence[RuleOutputs] | None = None,
+        *,
+        cleaned: bool = False,
     ) -> list[list[tuple[str, float]]]:
         """Return [(intent, probability)] per text above each head's threshold, primary first.
 
         Only the intents the model has heads for are decided here (see `intents`); the caller
         keeps the rules' decision for the others. Precedence is LABELING.md's.
         """
-        scored = self.score(texts, rules)
+        scored = self.score(texts, rules, cleaned=cleaned)
         rank = {intent: i for i, intent in enumerate(INTENT_PRECEDENCE)}
         heads = [h for h in self.heads.values() if h.kind == "sigmoid"]
         found: list[list[tuple[str, float]]] = []

@@ -26,10 +26,10 @@ from classify.errors import ClassifyError
 from classify.features import (
     DENSE_NAMES,
     FeatureSpec,
+    Hasher,
     rule_outputs,
     to_clean,
     to_dense,
-    to_hashed,
 )
 from classify.model import FORMAT, LearnedModel, write_model
 from earmark.models import INTENT_PRECEDENCE, SENTIMENTS
@@ -73,9 +73,10 @@ def to_matrix(texts: Sequence[str], spec: FeatureSpec, dense_rows=None):
     from scipy import sparse
 
     indptr, indices, values = [0], [], []
+    hasher = Hasher(spec)
     for i, text in enumerate(texts):
         clean = to_clean(text)
-        buckets, value = to_hashed(clean, spec)
+        buckets, value = hasher.hashed(clean)
         indices.extend(buckets)
         values.extend([value] * len(buckets))
         if spec.dense:
@@ -101,7 +102,7 @@ def fit_linear(matrix, labels: Sequence[str], c: float, multiclass: bool):
     """Fit one logistic regression; return (coef rows, intercepts, class order)."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, max_iter=2000, tol=1e-5, solver="lbfgs")
+    model = LogisticRegression(C=c, max_iter=2000, solver="lbfgs")
     model.fit(matrix, list(labels))
     return model.coef_, model.intercept_, [str(x) for x in model.classes_]
 
@@ -257,7 +258,7 @@ def cv_task(train_dir: Path, task: str, k: int, c_values: Sequence[float], famil
         for c in c_values:
             scores = []
             for train, test in folds(labels, k):
-                model = LogisticRegression(C=c, max_iter=2000, tol=1e-5)
+                model = LogisticRegression(C=c, max_iter=2000)
                 model.fit(matrix[train], [labels[i] for i in train])
                 predicted = model.predict(matrix[test])
                 gold = [labels[i] for i in test]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from classify.features import (
     DENSE_NAMES,
     FeatureSpec,
+    Hasher,
     rule_outputs,
     to_bucket,
     to_clean,
@@ -98,3 +99,20 @@ def test_dense_features_follow_the_rules():
     assert values["vader:compound"] == rules.compound < 0
     assert values[f"rules:sentiment={rules.label}"] == 1.0
     assert values["rules:intent=complaint"] == dict(rules.intents)["complaint"] > 0
+
+
+_SHARED_HASHERS = {spec: Hasher(spec, size=50) for spec in SPECS}  # small: tables get emptied
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["still", "waiting", "?", "refund", "😡", "acme"]), max_size=12).map(
+        " ".join
+    )
+    | st.text(max_size=80),
+    st.sampled_from(SPECS),
+)
+def test_the_remembering_hasher_gives_the_buckets_of_the_named_ngrams(text, spec):
+    clean = to_clean(text)
+    expected = {to_bucket(name, spec.dim) for name in to_ngrams(clean, spec)}
+    assert _SHARED_HASHERS[spec].buckets(clean) == expected
