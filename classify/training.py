@@ -44,6 +44,11 @@ SHIPPED_FILES = {
     "intent/banking77_train.csv": "CC BY 4.0",
     "intent/clinc150_train.csv": "CC BY 3.0",
 }
+# Training rows equal to a ../shared/eval text once typographic quotes are folded ("I’m excited!"
+# is "I'm excited!"), which ../shared/train's own de-duplication did not fold: left out of the
+# shipped model. Found by tests/test_classify_model_data.py; listed by training id so that
+# fitting never reads ../shared/eval.
+EXCLUDED_IDS = frozenset({"eegx6r3", "eew5025"})
 MIN_POSITIVES = 5  # a team's intent with fewer labeled posts gets no head
 
 
@@ -58,9 +63,13 @@ def require_sklearn():
 
 
 def read_rows(path: Path, label_column: str) -> list[tuple[str, str]]:
-    """Return (text, label) pairs of a training CSV."""
+    """Return (text, label) pairs of a training CSV, without EXCLUDED_IDS."""
     with open(path, newline="", encoding="utf-8") as handle:
-        return [(row["text"], row[label_column]) for row in csv.DictReader(handle)]
+        return [
+            (row["text"], row[label_column])
+            for row in csv.DictReader(handle)
+            if row.get("id") not in EXCLUDED_IDS
+        ]
 
 
 def sha256_file(path: Path) -> str:
@@ -181,6 +190,7 @@ def build_shipped(train_dir: Path, spec: FeatureSpec, c: float) -> tuple[Learned
                 for name, licence in SHIPPED_FILES.items()
             },
             "rows": len(texts),
+            "excluded_ids": sorted(EXCLUDED_IDS),
         },
     }
     return LearnedModel(weights, dense_w, bias, meta), meta

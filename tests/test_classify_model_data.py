@@ -32,6 +32,11 @@ def shipped_meta() -> dict:
         return json.loads(archive.read("meta.json"))
 
 
+def rows_of(path: Path) -> list[tuple[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [(row["id"], row["text"]) for row in csv.DictReader(handle)]
+
+
 def texts_of(path: Path) -> list[str]:
     with open(path, newline="", encoding="utf-8") as handle:
         return [row["text"] for row in csv.DictReader(handle)]
@@ -54,15 +59,16 @@ def test_the_key_folds_what_the_readme_says():
 @needs_model
 @needs_data
 def test_no_text_of_shared_eval_is_in_the_shipped_models_training_data():
-    files = shipped_meta()["training"]["files"]
+    training = shipped_meta()["training"]
+    files, excluded = training["files"], set(training["excluded_ids"])
     trained: dict[str, str] = {}
     for name, recorded in files.items():
         path = SHARED / "train" / name
         assert hashlib.sha256(path.read_bytes()).hexdigest() == recorded["sha256"], (
             f"{path} is not the file the shipped model was trained on: rebuild the model"
         )
-        for text in texts_of(path):
-            if key := to_key(text):
+        for row_id, text in rows_of(path):
+            if row_id not in excluded and (key := to_key(text)):
                 trained.setdefault(key, name)
     evaluation = sorted((SHARED / "eval").rglob("*.csv"))
     assert len(evaluation) >= 7
@@ -73,6 +79,7 @@ def test_no_text_of_shared_eval_is_in_the_shipped_models_training_data():
         if to_key(text) in trained
     ]
     assert leaked == []
+    assert len(excluded) <= 10  # exclusions are for rare near-misses, not a way around the test
 
 
 @needs_model
