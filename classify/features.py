@@ -1,0 +1,198 @@
+"""Features of the learned layer: hashed word and character n-grams, VADER's scores, the rules.
+
+Deterministic across processes and machines: n-grams are hashed with zlib.crc32 of their UTF-8
+bytes (Python's hash() is salted per process), so a model file means the same thing everywhere.
+The n-grams are taken from the scoring text (classify.text.to_scoring_text: links dropped,
+@handles and masked brands become "@user"), lowercased. Their values are 1/sqrt(count of
+distinct n-grams) (unit length), so short and long posts weigh alike; the dense part holds the
+care rules' VADER scores, their label and their intents, as the classify stage computes them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
+
+from classify.intent import detect_intents
+from classify.sentiment import score_sentiment
+from classify.text import to_scoring_text, to_words
+from earmark.models import INTENTS, SENTIMENTS
+
+# Words ("can't" stays one), runs of ? or !, and any other single symbol (emoji, ":", "$").
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]+|[^\w\s.,;\"'()\-]")
+
+DENSE_NAMES = (
+    "vader:compound",
+    "vader:pos",
+    "vader:neu",
+    "vader:neg",
+    *(f"rules:sentiment={label}" for label in SENTIMENTS),
+    *(f"rules:intent={intent}" for intent in INTENTS),
+    "rules:care_cues",
+)
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Which n-gram families a model uses and how many hash buckets they share."""
+
+    dim: int = 1 << 18
+    words: bool = True
+    bigrams: bool = True
+    char_min: int = 0  # 0: no character n-grams
+    char_max: int = 0
+    dense: bool = True
+
+    def to_dict(self) -> dict:
+        """Return the spec as plain JSON values (stored in the model file)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FeatureSpec:
+        """Build a spec from a model file's metadata, ignoring unknown keys."""
+        known = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
+        return cls(**known)
+
+
+class RuleOutputs(NamedTuple):
+    """What the care rules say about one text: the stage computes this already."""
+
+    compound: float
+    pos: float
+    neu: float
+    neg: float
+    label: str
+    intents: tuple[tuple[str, float], ...]
+    care_cues: int = 0
+
+
+def to_clean(text: str) -> str:
+    """Return the scoring text of a post (what every feature is computed from)."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    return to_scoring_text(text)
+
+
+def rule_outputs(clean: str) -> RuleOutputs:
+    """Run the care rules on a scoring text (as the classify stage does for English posts)."""
+    lowered = clean.lower()
+    words = to_words(lowered)
+    score = score_sentiment(clean, words=words, lowered=lowered)
+    intents = detect_intents(clean, sentiment=score.label, words=words, lowered=lowered)
+    return RuleOutputs(
+        score.compound,
+        score.pos,
+        score.neu,
+        score.neg,
+        score.label,
+        tuple(intents),
+        len(score.cues),
+    )
+
+
+def to_dense(rules: RuleOutputs) -> list[float]:
+    """Return the dense feature values, in DENSE_NAMES order."""
+    found = dict(rules.intents)
+    return [
+        rules.compound,
+        rules.pos,
+        rules.neu,
+        rules.neg,
+        *(1.0 if rules.label == label else 0.0 for label in SENTIMENTS),
+        *(float(found.get(intent, 0.0)) for intent in INTENTS),
+        float(min(rules.care_cues, 3)),
+    ]
+
+
+def to_ngrams(clean: str, spec: FeatureSpec) -> list[str]:
+    """Return the distinct n-gram names of a scoring text, in first-seen order."""
+    tokens = _TOKEN.findall(clean.lower())
+    grams: dict[str, None] = {}
+    if spec.words:
+        for token in tokens:
+            grams["w:" + token] = None
+    if spec.bigrams:
+        for first, second in zip(["<s>", *tokens], [*tokens, "</s>"], strict=True):
+            grams[f"b:{first} {second}"] = None
+    if spec.char_min:
+        for token in tokens:
+            padded = f" {token} "
+            size = len(padded)
+            for n in range(spec.char_min, spec.char_max + 1):
+                for start in range(0, size - n + 1):
+                    grams["c:" + padded[start : start + n]] = None
+    return list(grams)
+
+
+def to_bucket(name: str, dim: int) -> int:
+    """Return the hash bucket of an n-gram name (crc32: the same in every process)."""
+    return zlib.crc32(name.encode("utf-8", "surrogatepass")) % dim
+
+
+def to_hashed(clean: str, spec: FeatureSpec) -> tuple[list[int], float]:
+    """Return the distinct buckets of a text's n-grams and the value each one has."""
+    return Hasher(spec).hashed(clean)
+
+
+class Hasher:
+    """Buckets of texts' n-grams, as to_bucket(to_ngrams(...)) gives, remembering recent ones.
+
+    Word frequencies are Zipfian: most tokens and pairs of a stream were seen moments ago, so
+    a dict lookup replaces building the name and checksumming it (the classify stage's budget
+    is a fraction of VADER's time per post). Each table is emptied when it reaches `size`.
+    """
+
+    def __init__(self, spec: FeatureSpec, size: int = 200_000):
+        self.spec = spec
+        self.size = size
+        self.words: dict[str, int] = {}
+        self.pairs: dict[str, int] = {}
+        self.chars: dict[str, tuple[int, ...]] = {}
+
+    def buckets(self, clean: str) -> set[int]:
+        """Return the set of buckets of a scoring text's n-grams."""
+        spec, dim = self.spec, self.spec.dim
+        tokens = _TOKEN.findall(clean.lower())
+        found: set[int] = set()
+        if spec.words:
+            words = self.words
+            for token in tokens:
+                bucket = words.get(token)
+                if bucket is None:
+                    if len(words) >= self.size:
+                        words.clear()
+                    bucket = words[token] = to_bucket("w:" + token, dim)
+                found.add(bucket)
+        if spec.bigrams:
+            pairs = self.pairs
+            for first, second in zip(["<s>", *tokens], [*tokens, "</s>"], strict=True):
+                pair = f"{first} {second}"
+                bucket = pairs.get(pair)
+                if bucket is None:
+                    if len(pairs) >= self.size:
+                        pairs.clear()
+                    bucket = pairs[pair] = to_bucket("b:" + pair, dim)
+                found.add(bucket)
+        if spec.char_min:
+            chars = self.chars
+            for token in tokens:
+                grams = chars.get(token)
+                if grams is None:
+                    if len(chars) >= self.size:
+                        chars.clear()
+                    padded = f" {token} "
+                    grams = chars[token] = tuple(
+                        to_bucket("c:" + padded[start : start + n], dim)
+                        for n in range(spec.char_min, spec.char_max + 1)
+                        for start in range(0, len(padded) - n + 1)
+                    )
+                found.update(grams)
+        return found
+
+    def hashed(self, clean: str) -> tuple[list[int], float]:
+        """Return the sorted distinct buckets of a scoring text and their value (unit length)."""
+        buckets = sorted(self.buckets(clean))
+        return buckets, 1.0 / math.sqrt(len(buckets)) if buckets else 0.0
