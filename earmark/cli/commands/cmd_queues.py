@@ -126,16 +126,35 @@ def _id_argument(func):
     return click.argument("opportunity_id", metavar="ID", type=int)(func)
 
 
+def _force_option(func):
+    return click.option(
+        "--force",
+        is_flag=True,
+        help="A lead's override of the routing rules (holder, queue, language, capacity); "
+        "recorded in the event.",
+    )(func)
+
+
 @click.command()
 @_id_argument
 @actor_option("The agent claiming it [default: $EARMARK_AGENT, else $USER].")
+@_force_option
 @pass_app
-def claim(app: App, opportunity_id: int, actor: str | None) -> None:
-    """Take an item from the pool, or accept one assigned to you."""
+def claim(app: App, opportunity_id: int, actor: str | None, force: bool) -> None:
+    """Take an item from the pool, or accept one assigned to you.
+
+    A pool item needs an agent who works its queue, speaks its language and has capacity,
+    as routing does; a lead's --force overrides (recorded in the event).
+    """
     from export.queues.actions import claim as do_claim
 
     item = do_claim(
-        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
+        app.store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        force=force,
     )
     _done(app, item, "claim")
 
@@ -143,13 +162,19 @@ def claim(app: App, opportunity_id: int, actor: str | None) -> None:
 @click.command()
 @_id_argument
 @actor_option("The agent who answered [default: $EARMARK_AGENT, else $USER].")
+@_force_option
 @pass_app
-def respond(app: App, opportunity_id: int, actor: str | None) -> None:
+def respond(app: App, opportunity_id: int, actor: str | None, force: bool) -> None:
     """Record that you answered the customer (the first answer stops the SLA clock)."""
     from export.queues.actions import respond as do_respond
 
     item = do_respond(
-        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
+        app.store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        force=force,
     )
     _done(app, item, "respond")
 
@@ -158,12 +183,28 @@ def respond(app: App, opportunity_id: int, actor: str | None) -> None:
 @_id_argument
 @click.option("--note", default=None, help="What was done, kept in the event log.")
 @actor_option()
+@_force_option
 @pass_app
-def resolve(app: App, opportunity_id: int, note: str | None, actor: str | None) -> None:
-    """Close an item as handled."""
+def resolve(
+    app: App, opportunity_id: int, note: str | None, actor: str | None, force: bool
+) -> None:
+    """Close an item as handled.
+
+    Only its holder may (a lead's --force overrides, recorded in the event). Resolving an
+    unanswered item counts as its first response unless routing.resolve_counts_as_response
+    is false.
+    """
     from export.queues.actions import resolve as do_resolve
 
-    item = do_resolve(app.store, opportunity_id, actor=_actor(app, actor), now=app.now(), note=note)
+    item = do_resolve(
+        app.store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        note=note,
+        force=force,
+    )
     _done(app, item, "resolve")
 
 
@@ -171,13 +212,20 @@ def resolve(app: App, opportunity_id: int, note: str | None, actor: str | None) 
 @_id_argument
 @click.option("--reason", required=True, help="Why it needs no answer (spam, duplicate, ...).")
 @actor_option()
+@_force_option
 @pass_app
-def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None) -> None:
-    """Close an item that needs no answer, saying why."""
+def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None, force: bool) -> None:
+    """Close an item that needs no answer, saying why (only its holder, unless --force)."""
     from export.queues.actions import dismiss as do_dismiss
 
     item = do_dismiss(
-        app.store, opportunity_id, actor=_actor(app, actor), now=app.now(), reason=reason
+        app.store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        reason=reason,
+        force=force,
     )
     _done(app, item, "dismiss")
 
@@ -185,8 +233,8 @@ def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None) -> No
 @click.command()
 @_id_argument
 @click.option("--to", "to", required=True, metavar="NAME", help="The agent taking it over.")
-@click.option("--force", is_flag=True, help="Assign even beyond the agent's capacity.")
 @actor_option()
+@_force_option
 @pass_app
 def reassign(app: App, opportunity_id: int, to: str, force: bool, actor: str | None) -> None:
     """Hand an open item to another agent."""
@@ -208,13 +256,20 @@ def reassign(app: App, opportunity_id: int, to: str, force: bool, actor: str | N
 @_id_argument
 @click.option("--to", "to", default=None, metavar="EXPERT", help="The expert [default: best fit].")
 @actor_option()
+@_force_option
 @pass_app
-def escalate(app: App, opportunity_id: int, to: str | None, actor: str | None) -> None:
-    """Hand an item to an expert (the named one, or the least-loaded fitting expert)."""
+def escalate(app: App, opportunity_id: int, to: str | None, actor: str | None, force: bool) -> None:
+    """Hand an item to an expert (the named one, or the least-loaded expert with the skill)."""
     from export.queues.actions import escalate as do_escalate
 
     item = do_escalate(
-        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now(), to=to
+        app.store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        to=to,
+        force=force,
     )
     _done(app, item, "escalate")
 
