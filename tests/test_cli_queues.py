@@ -115,7 +115,7 @@ def test_next_claim_respond_resolve_flow(env):
         "Error: resolve 2: cannot resolve a resolved item; reopen it first with "
         "`earmark reopen 2`\n"
     )
-    explained = run(env, "explain", "2").stdout.splitlines()
+    explained = run(env, "explain", "2", "-f", "table").stdout.splitlines()
     assert explained[0] == "opportunity 2: resolved with bob, queue support, priority 50, SLA met"
     assert [line.split()[1] for line in explained[2:]] == [
         "created",

@@ -31,9 +31,10 @@ def _synced(app: App):
     from export.queues.routing import sync_agents
 
     config = app.config
+    store = app.existing_store  # acting on or reading items never creates a database
     if config.agents:
-        with app.store.transaction():
-            sync_agents(app.store, config.queue_settings(), now=app.now())
+        with store.transaction():
+            sync_agents(store, config.queue_settings(), now=app.now())
     return config.queue_settings()
 
 
@@ -87,7 +88,7 @@ def queue(
     known = {q.name for q in config.queues}
     if queue_name and known and queue_name not in known:
         raise UsageError(f"unknown queue {queue_name!r} (queues: {', '.join(sorted(known))})")
-    items = app.store.queues.open_items(
+    items = app.existing_store.queues.open_items(
         queue=queue_name, agent=agent, statuses=statuses or OPEN_STATUSES, limit=limit
     )
     now = app.now()
@@ -110,7 +111,7 @@ def next_(app: App, actor: str | None, fmt: str | None) -> None:
     from export.queues.views import next_item
 
     name = _actor(app, actor)
-    found = next_item(app.store, _synced(app), name, app.now())
+    found = next_item(app.existing_store, _synced(app), name, app.now())
     if found is None:
         app.say(f"next: nothing waiting for {name}")
         return
@@ -149,7 +150,7 @@ def claim(app: App, opportunity_id: int, actor: str | None, force: bool) -> None
     from export.queues.actions import claim as do_claim
 
     item = do_claim(
-        app.store,
+        app.existing_store,
         _synced(app),
         opportunity_id,
         actor=_actor(app, actor),
@@ -169,7 +170,7 @@ def respond(app: App, opportunity_id: int, actor: str | None, force: bool) -> No
     from export.queues.actions import respond as do_respond
 
     item = do_respond(
-        app.store,
+        app.existing_store,
         _synced(app),
         opportunity_id,
         actor=_actor(app, actor),
@@ -197,7 +198,7 @@ def resolve(
     from export.queues.actions import resolve as do_resolve
 
     item = do_resolve(
-        app.store,
+        app.existing_store,
         _synced(app),
         opportunity_id,
         actor=_actor(app, actor),
@@ -219,7 +220,7 @@ def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None, force
     from export.queues.actions import dismiss as do_dismiss
 
     item = do_dismiss(
-        app.store,
+        app.existing_store,
         _synced(app),
         opportunity_id,
         actor=_actor(app, actor),
@@ -241,7 +242,7 @@ def reassign(app: App, opportunity_id: int, to: str, force: bool, actor: str | N
     from export.queues.actions import reassign as do_reassign
 
     item = do_reassign(
-        app.store,
+        app.existing_store,
         _synced(app),
         opportunity_id,
         to=to,
@@ -263,7 +264,7 @@ def escalate(app: App, opportunity_id: int, to: str | None, actor: str | None, f
     from export.queues.actions import escalate as do_escalate
 
     item = do_escalate(
-        app.store,
+        app.existing_store,
         _synced(app),
         opportunity_id,
         actor=_actor(app, actor),
@@ -283,14 +284,14 @@ def reopen(app: App, opportunity_id: int, actor: str | None) -> None:
     from export.queues.actions import reopen as do_reopen
 
     item = do_reopen(
-        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
+        app.existing_store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
     )
     _done(app, item, "reopen")
 
 
 @click.command()
 @_id_argument
-@format_option(("table", "json"))
+@format_option(("table", "json", "jsonl"))
 @pass_app
 def explain(app: App, opportunity_id: int, fmt: str | None) -> None:
     """Show why an item is where it is: the rule that matched, every assignment and its
@@ -298,9 +299,13 @@ def explain(app: App, opportunity_id: int, fmt: str | None) -> None:
     from export.queues.views import explain as do_explain
     from export.queues.views import render_explanation
 
-    record = do_explain(app.store, _synced(app), opportunity_id, app.now())
-    if resolve_format(fmt) == "json":
+    settings = _synced(app)
+    record = do_explain(app.existing_store, settings, opportunity_id, app.now())
+    fmt = resolve_format(fmt)
+    if fmt == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+    elif fmt == "jsonl":
+        click.echo(json.dumps(record, ensure_ascii=False, default=str))
     else:
         click.echo("\n".join(render_explanation(record)))
 
@@ -322,7 +327,7 @@ def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
         raise UsageError(f"--since: {error}") from None
     now = app.now()
     records = compute_stats(
-        app.store, app.config.queue_settings(), now=now, since=now - window, by=by
+        app.existing_store, app.config.queue_settings(), now=now, since=now - window, by=by
     )
     fmt = resolve_format(fmt)
     if fmt == "table":
@@ -339,7 +344,7 @@ def agents(app: App, fmt: str | None) -> None:
     """List agents with their open load against their effective capacity."""
     from export.queues.views import AGENT_COLUMNS, agent_records
 
-    records = agent_records(app.store, _synced(app))
+    records = agent_records(app.existing_store, _synced(app))
     fmt = resolve_format(fmt)
     if fmt == "table":
         for record in records:

@@ -105,7 +105,7 @@ def posts(app: App, match, fts, topic, intent, sentiment, since, limit, fmt) -> 
     if match is not None and not fts:
         match = to_text_query(match) or None
     try:
-        rows = app.store.posts.search_posts(
+        rows = app.existing_store.posts.search_posts(
             match=match,
             topic=topic,
             intent=intent,
@@ -131,7 +131,7 @@ def posts(app: App, match, fts, topic, intent, sentiment, since, limit, fmt) -> 
 def runs(app: App, limit: int, fmt: str | None) -> None:
     """Show the recent runs: when, how long, what they did, what failed."""
     records = []
-    for run in app.store.runs.recent_runs(limit):
+    for run in app.existing_store.runs.recent_runs(limit):
         took = None
         if run["ended_at"]:
             took = format_duration(parse_iso(run["ended_at"]) - parse_iso(run["started_at"]))
