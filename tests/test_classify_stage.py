@@ -6,8 +6,6 @@ import dataclasses
 import queue
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 import classify
 from classify import classify_text
 from classify.errors import ClassifyError
@@ -33,21 +31,6 @@ TEXTS = [
     "cancelling acme and moving to globex, done with this",
     "acme charged me twice, email me at ann@mail.example",
 ]
-
-
-@pytest.fixture
-def open_store():
-    """Open Stores for a test and close them after it (an unclosed database warns on 3.13)."""
-    opened = []
-
-    def open_at(path):
-        store = Store(path)
-        opened.append(store)
-        return store
-
-    yield open_at
-    for store in opened:
-        store.close()
 
 
 def make_config(batch_size: int = 3):
@@ -90,16 +73,16 @@ def labels(store: Store) -> list[tuple]:
     ).fetchall()
 
 
-def test_classify_posts_labels_every_post_once_and_is_silent_after(open_store, tmp_path):
-    store = open_store(tmp_path / "a.db")
+def test_classify_posts_labels_every_post_once_and_is_silent_after(tmp_path):
+    store = Store(tmp_path / "a.db")
     ids = fill(store, 20)
     assert classify_posts(store, make_config().classify_settings(), now=NOW) == 20
     assert [row[0] for row in labels(store)] == sorted(ids)
     assert classify_posts(store, make_config().classify_settings(), now=NOW) == 0
 
 
-def test_classify_posts_matches_classify_text(open_store, tmp_path):
-    store = open_store(tmp_path / "a.db")
+def test_classify_posts_matches_classify_text(tmp_path):
+    store = Store(tmp_path / "a.db")
     fill(store, 8)
     config = make_config()
     classify_posts(store, config.classify_settings(), now=NOW)
@@ -123,9 +106,9 @@ def test_classify_posts_matches_classify_text(open_store, tmp_path):
     )
 
 
-def test_two_workers_store_exactly_what_one_worker_stores(open_store, tmp_path, monkeypatch):
+def test_two_workers_store_exactly_what_one_worker_stores(tmp_path, monkeypatch):
     monkeypatch.setattr("classify.stage.MIN_PARALLEL_POSTS", 0)
-    one, two = open_store(tmp_path / "one.db"), open_store(tmp_path / "two.db")
+    one, two = Store(tmp_path / "one.db"), Store(tmp_path / "two.db")
     fill(one, 30)
     fill(two, 30)
     assert classify_posts(one, make_config().classify_settings(), now=NOW, workers=1) == 30
@@ -134,8 +117,8 @@ def test_two_workers_store_exactly_what_one_worker_stores(open_store, tmp_path, 
     assert classify_posts(two, make_config().classify_settings(), now=NOW, workers=2) == 0
 
 
-def test_repeated_texts_are_scored_once_across_batches(open_store, tmp_path, monkeypatch):
-    store = open_store(tmp_path / "a.db")
+def test_repeated_texts_are_scored_once_across_batches(tmp_path, monkeypatch):
+    store = Store(tmp_path / "a.db")
     fill(store, 40)  # 8 distinct texts, batches of 3
     scored = []
     real = classify._classify_content
@@ -149,8 +132,8 @@ def test_repeated_texts_are_scored_once_across_batches(open_store, tmp_path, mon
     assert sorted(scored) == sorted(TEXTS)
 
 
-def test_a_stopped_run_resumes_where_it_stopped(open_store, tmp_path):
-    store = open_store(tmp_path / "a.db")
+def test_a_stopped_run_resumes_where_it_stopped(tmp_path):
+    store = Store(tmp_path / "a.db")
     fill(store, 10)
     assert (
         classify_posts(
@@ -162,8 +145,8 @@ def test_a_stopped_run_resumes_where_it_stopped(open_store, tmp_path):
     assert len(labels(store)) == 10
 
 
-def test_everything_relabels_every_post(open_store, tmp_path):
-    store = open_store(tmp_path / "a.db")
+def test_everything_relabels_every_post(tmp_path):
+    store = Store(tmp_path / "a.db")
     fill(store, 7)
     classify_posts(store, make_config().classify_settings(), now=NOW)
     assert classify_posts(store, make_config().classify_settings(), now=NOW, everything=True) == 7
@@ -189,8 +172,8 @@ def test_a_failing_task_comes_back_as_a_classify_error():
     assert str(result).startswith("classify worker: ValueError('not enough values to unpack")
 
 
-def test_new_posts_and_an_unlabelled_old_post_are_all_found(open_store, tmp_path):
-    store = open_store(tmp_path / "a.db")
+def test_new_posts_and_an_unlabelled_old_post_are_all_found(tmp_path):
+    store = Store(tmp_path / "a.db")
     fill(store, 12)
     classify_posts(store, make_config().classify_settings(), now=NOW)
     store.conn.execute("DELETE FROM classifications WHERE post_id = 'x:2'")
@@ -203,8 +186,8 @@ def test_new_posts_and_an_unlabelled_old_post_are_all_found(open_store, tmp_path
     assert classify_posts(store, make_config().classify_settings(), now=NOW) == 0
 
 
-def test_few_posts_are_classified_without_starting_workers(open_store, tmp_path, monkeypatch):
-    store = open_store(tmp_path / "a.db")
+def test_few_posts_are_classified_without_starting_workers(tmp_path, monkeypatch):
+    store = Store(tmp_path / "a.db")
     fill(store, 5)
 
     def no_workers(*args, **kwargs):
