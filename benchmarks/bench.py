@@ -13,13 +13,14 @@ In one process, on one corpus (benchmarks/corpus.py, cached under /tmp/earmark-b
  4. classify: `classify_posts` with workers=1 and workers=2,
  5. route: `route_opportunities`, and a full `run_pipeline` over the imported corpus,
  6. a no-op `run_pipeline` when nothing is new,
- 7. `queue` (store.queues.open_items + item_record) and `stats` (compute_stats) latency, in process
-    and as a whole `earmark` command (interpreter start included),
+ 7. `queue` (store.queues.urgent_items + item_record) and `stats` (compute_stats) latency, in
+    process and as a whole `earmark` command (interpreter start included),
  8. peak RSS of import and classify, each in a child process, at 10k posts and at --size.
 
-`--memory-only` runs just the memory table: import, classify (one worker), route and
-`earmark export -f csv|jsonl|json --status all`, each in its own child process at --size, with
-its time and peak RSS (VmHWM):
+`--memory-only` runs just the memory table: import, classify (one worker), route,
+`earmark export -f csv|jsonl|json|table|markdown|html|slack|email --status all` and
+`earmark queue -f jsonl` (200 most urgent), each in its own child process at --size, with its
+time and peak RSS (VmHWM):
 
     python benchmarks/bench.py --memory-only --size 200000
 
@@ -387,8 +388,9 @@ def latency(db: Path, config, config_path: Path, repeat: int) -> dict:
     with Store(db) as store:
 
         def queue() -> list:
-            items = store.queues.open_items(limit=200)
-            return [item_record(i, NOW, config.routing.at_risk_fraction) for i in items]
+            fraction = config.routing.at_risk_fraction
+            items = store.queues.urgent_items(limit=200, now=NOW, at_risk_fraction=fraction)
+            return [item_record(i, NOW, fraction) for i in items]
 
         out["queue_items"] = len(queue())
         out["queue_s"] = median_seconds(queue, repeat)
@@ -428,8 +430,18 @@ def child_main(args) -> None:
         result = run_classify(args.db, config, args.workers)
     elif args.child == "route":
         result = run_route(args.db, config)
-    else:  # export-csv, export-jsonl, export-json
-        result = run_export(args.db, args.db.with_suffix(".yaml"), args.child.split("-", 1)[1])
+    elif args.child == "queue":
+        result = run_cli(args.db.with_suffix(".yaml"), ["queue", "-f", "jsonl"])
+    else:  # export-csv, export-jsonl, export-json, export-table, ... export-email
+        config_path = args.db.with_suffix(".yaml")
+        if args.child == "export-email":  # the email format takes its headers from notify.email
+            data = bench_config_data(args.corpus, args.db, args.mode)
+            data["notify"] = {
+                "email": {"to": ["team@acme.example"], "from": "earmark@acme.example"}
+            }
+            config_path = args.db.with_suffix(".email.yaml")
+            config_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        result = run_export(args.db, config_path, args.child.split("-", 1)[1])
     import resource
 
     # VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec and so starts at the parent's RSS.
@@ -466,27 +478,40 @@ class CountingSink:
 
 def run_export(db: Path, config_path: Path, fmt: str) -> dict:
     """Run `earmark export -f fmt --status all` in this process, its stdout counted, not kept."""
+    result = run_cli(config_path, ["--db", str(db), "export", "-f", fmt, "--status", "all"])
+    return {**result, "format": fmt}
+
+
+def run_cli(config_path: Path, command: list[str]) -> dict:
+    """Run one earmark command in this process, its stdout counted, not kept."""
     from earmark.cli import cli
 
     sink, real = CountingSink(), sys.stdout
-    args = ["-c", str(config_path), "--db", str(db), "export", "-f", fmt, "--status", "all"]
+    args = ["-c", str(config_path), *command]
     started = time.perf_counter()
     sys.stdout = sink
     try:
         cli.main(args, prog_name="earmark", standalone_mode=False)
     finally:
         sys.stdout = real
-    return {"seconds": time.perf_counter() - started, "format": fmt, "chars": sink.chars}
+    return {"seconds": time.perf_counter() - started, "chars": sink.chars}
 
 
-MEMORY_STAGES = ("import", "classify", "route", "export-csv", "export-jsonl", "export-json")
+EXPORT_FORMATS = ("csv", "jsonl", "json", "table", "markdown", "html", "slack", "email")
+MEMORY_STAGES = (
+    "import",
+    "classify",
+    "route",
+    *(f"export-{fmt}" for fmt in EXPORT_FORMATS),
+    "queue",
+)
 
 
 def memory_at(size: int, mode: str, seed: int, workdir: Path) -> dict:
     """Time and peak RSS of every stage, each in its own process, one after the other.
 
-    import -> classify (one worker) -> route -> export of every opportunity in csv, jsonl and
-    json: each child starts from what the previous one left in the database.
+    import -> classify (one worker) -> route -> export of every opportunity in every format ->
+    queue: each child starts from what the previous one left in the database.
     """
     corpus_file = corpus.corpus_path(size, mode, seed)
     db = workdir / f"memory-{size}.db"
@@ -506,7 +531,7 @@ def memory_table(results: dict) -> str:
         f"corpus: {results['size']:,} {results['mode']} posts, "
         f"{results['memory']['opportunities']:,} opportunities; command: {results['command']}",
         "",
-        "stage          seconds  peak RSS MB  note",
+        "stage             seconds  peak RSS MB  note",
     ]
     for stage in MEMORY_STAGES:
         step = results["memory"][stage]
@@ -516,7 +541,7 @@ def memory_table(results: dict) -> str:
         elif stage == "route":
             note = f"{step['created']:,} created, {step['joined']:,} joined"
         lines.append(
-            f"{stage:<13} {step['seconds']:>8.1f}  {step['peak_rss_mb']:>11.0f}  {note}".rstrip()
+            f"{stage:<16} {step['seconds']:>8.1f}  {step['peak_rss_mb']:>11.0f}  {note}".rstrip()
         )
     return "\n".join(lines)
 
@@ -703,7 +728,7 @@ def table(results: dict) -> str:
         rows.append(("6 no-op run (nothing new)", "", f"{noop['seconds']:.3f}", "", "", "",
                      f"max {noop['max_seconds']:.3f}s, median of runs"))  # fmt: skip
     lat = results["latency"]
-    rows.append(("7 queue (open_items + records)", "", f"{lat['queue_s']:.3f}", "", "", "",
+    rows.append(("7 queue (urgent_items + records)", "", f"{lat['queue_s']:.3f}", "", "", "",
                  f"{lat['queue_items']} items; CLI {lat['cli_queue_s']:.2f}s"))  # fmt: skip
     rows.append(("7 stats (compute_stats, 7d)", "", f"{lat['stats_all_s']:.3f}", "", "", "",
                  f"by queue {lat['stats_queue_s']:.2f}s, agent {lat['stats_agent_s']:.2f}s, "
@@ -761,8 +786,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--memory-only",
         action="store_true",
-        help="only the peak RSS and time of each stage (import, classify, route, export -f "
-        "csv/jsonl/json) at --size, each in a child process",
+        help="only the peak RSS and time of each stage (import, classify, route, export in every "
+        "format, queue) at --size, each in a child process",
     )
     parser.add_argument("--child", choices=MEMORY_STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)

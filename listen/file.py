@@ -30,7 +30,7 @@ from listen.fileformats import (
     parse_native_id,
     to_post,
 )
-from listen.records import check_post, describe
+from listen.records import check_post, describe, nested_too_deep
 
 FORMATS = ("auto", "jsonl", "csv")
 BATCH_SIZE = 1000
@@ -342,6 +342,9 @@ def _jsonl_records(
             continue
         except ValueError:  # the only other one: an integer of more than 4300 digits
             yield RowError(line_no, "invalid JSON (a number too long to read)")
+            continue
+        if nested_too_deep(data, text):
+            yield RowError(line_no, "invalid JSON (nested too deep)")
             continue
         if not isinstance(data, dict):
             yield RowError(line_no, "not a JSON object")

@@ -25,6 +25,9 @@ T = TypeVar("T")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what an SQLite INTEGER holds
 MIN_YEAR, MAX_YEAR = 1000, 9999  # four-digit ISO-8601 years: what every stage can read back
 MAX_RAW_DEPTH = 32  # deeper parts of a record's raw copy are dropped (None)
+# A JSON line nested deeper than this is refused. Python 3.11's json refuses about 1,000 levels
+# itself while 3.13's reads them: the limit is earmark's, so every version says the same.
+MAX_JSON_DEPTH = 100
 _REQUIRED = ("platform", "native_id", "text")
 _OPTIONAL = ("url", "author", "author_name", "lang", "parent_id", "thread_id", "source")
 _ID_KEYS = ("objectID", "id", "uri", "question_id", "name", "guid", "url", "link")
@@ -244,3 +247,19 @@ def save_batch(store, posts, matches, cursors) -> tuple[set[str], list[str]]:
             refused.append(f"record {describe(post)}: cannot be stored ({_reason(error, '')})")
     store.posts.save_posts([], [], cursors)
     return new_ids, refused
+
+
+def nested_too_deep(data: Any, text: str) -> bool:
+    """Return whether parsed JSON (from text) nests deeper than MAX_JSON_DEPTH."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:  # C-speed: most records stop here
+        return False
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 
@@ -78,3 +79,28 @@ def server():
 def slept() -> list[float]:
     """The waits an HttpClient asked for: pass `sleep=slept.append` (nothing really sleeps)."""
     return []
+
+
+@pytest.fixture(autouse=True)
+def _close_stores_a_test_left_open():
+    """Close every Store a test opened and left open (Python 3.13 reports a connection left to
+    the garbage collector as a ResourceWarning, blamed on whichever test runs then)."""
+    from earmark.store import Store
+
+    opened = []
+    real_init = Store.__init__
+
+    def init_and_track(self, *args, **kwargs):
+        opened.append(self)
+        real_init(self, *args, **kwargs)
+
+    # Tests patch the keyword defaults of Store.__init__ (the connect factory): share the dict.
+    init_and_track.__kwdefaults__ = real_init.__kwdefaults__
+    Store.__init__ = init_and_track  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Store.__init__ = real_init  # type: ignore[method-assign]
+    for store in opened:
+        with contextlib.suppress(AttributeError):  # a Store whose opening failed has no conn
+            store.close()

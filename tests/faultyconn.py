@@ -18,6 +18,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from dbconn import db_connect
+
 FAULT_MESSAGES = ("disk I/O error", "database or disk is full", "database is locked")
 
 # Columns that legitimately differ between two runs over the same input: wall-clock times
@@ -83,7 +85,7 @@ def dump(path: Path) -> dict[str, list[tuple]]:
     The full-text index is compared through what it finds (its shadow tables hold segment
     blobs); PRAGMA integrity_check must say ok.
     """
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with db_connect(f"file:{path}?mode=ro", uri=True) as conn:
         names = [
             row[0]
             for row in conn.execute(

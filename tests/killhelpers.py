@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from dbconn import db_connect
 from httpserver import LocalServer, RecordedRequest
 
 NOW = "2026-11-18T13:00:00Z"
@@ -142,7 +143,7 @@ def count(db: Path, sql: str, params=()) -> int:
     if not Path(db).exists():
         return 0
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        with db_connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
             row = conn.execute(sql, params).fetchone()
     except sqlite3.OperationalError:  # tables not created yet
         return 0
@@ -166,7 +167,7 @@ def kill_when(process: subprocess.Popen, condition: Callable[[], bool], timeout:
 
 def snapshot(db: Path) -> dict:
     """Return what a run produced, comparable between databases (no autoincrement ids)."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+    with db_connect(f"file:{db}?mode=ro", uri=True) as conn:
 
         def rows(sql: str) -> list:
             return [tuple(row) for row in conn.execute(sql)]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from click.testing import CliRunner
+from dbconn import db_connect
 
 from earmark.cli import cli
 
@@ -19,5 +18,5 @@ def run_cli(tmp_path, config_text: str, *extra: str, env: dict | None = None):
 
 def stored_ids(tmp_path) -> list[str]:
     """Return the ids of the posts stored in tmp_path/x.db, sorted."""
-    with sqlite3.connect(tmp_path / "x.db") as conn:
+    with db_connect(tmp_path / "x.db") as conn:
         return [row[0] for row in conn.execute("SELECT id FROM posts ORDER BY id")]

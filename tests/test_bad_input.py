@@ -7,11 +7,11 @@ documented exit code, and never a traceback.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from dbconn import db_connect
 from killhelpers import NOW, SlackHook, write_config
 
 from earmark.cli import cli
@@ -164,11 +164,11 @@ def test_a_file_that_is_not_sqlite_is_one_line_and_left_alone(tmp_path, config, 
 
 def test_another_applications_sqlite_database_is_left_alone(tmp_path, config):
     db = tmp_path / "other.db"
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
     result = invoke(tmp_path, "run", db=db)
     assert_one_line_error(result, f"{db}: not an earmark database (it has other tables)")
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
     assert tables == ["invoices"]
 
@@ -178,7 +178,7 @@ def test_a_database_from_a_newer_earmark_is_refused(tmp_path, config):
 
     assert invoke(tmp_path, "run").exit_code == 0  # creates and migrates x.db
     newer = SCHEMA_VERSION + 1
-    with sqlite3.connect(tmp_path / "x.db") as conn:
+    with db_connect(tmp_path / "x.db") as conn:
         conn.execute(
             f"INSERT INTO {MIGRATIONS_TABLE} (version, applied_at) VALUES (?, ?)", (newer, NOW)
         )
@@ -228,7 +228,7 @@ def test_bad_rows_in_an_import_are_reported_with_line_numbers_and_skipped(tmp_pa
         "classify: 3 posts",
     ]
     assert (again.exit_code, again.stderr) == (0, "")  # bad rows are reported once
-    with sqlite3.connect(tmp_path / "x.db") as conn:
+    with db_connect(tmp_path / "x.db") as conn:
         stored = dict(conn.execute("SELECT id, length(text) FROM posts"))
         classified = conn.execute("SELECT count(*) FROM classifications").fetchone()[0]
     assert stored == {"t:1": 10, "t:6": len(big.strip()), "t:9": 14}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 
 from click.testing import CliRunner
+from dbconn import db_connect
 
 from earmark.cli import cli
 
@@ -47,7 +47,7 @@ def test_demo_shows_queues_of_several_agents_and_a_summary(tmp_path):
     assert "fictional sample data" in result.stderr
     for title in ("summary", "stats by queue", "stats by topic"):
         assert title in result.stdout
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         holders = conn.execute(
             "SELECT agent, count(*) FROM opportunities WHERE agent IS NOT NULL GROUP BY agent"
         ).fetchall()
@@ -76,7 +76,7 @@ def test_classify_labels_new_posts_once_and_is_then_silent(tmp_path):
     assert (second.exit_code, second.stdout, second.stderr) == (0, "", "")
     again = runner.invoke(cli, [*args, "classify", "--all"])
     assert again.stderr == "classified 3 posts\n"
-    with sqlite3.connect(tmp_path / "e.db") as conn:
+    with db_connect(tmp_path / "e.db") as conn:
         rows = dict(conn.execute("SELECT post_id, primary_intent FROM classifications"))
     assert rows["x:1"] in ("outage", "complaint")
     assert rows["x:2"] == "praise"

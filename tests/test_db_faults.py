@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from dbconn import db_connect
 from faultyconn import dump
 from killhelpers import NOW, write_config, write_posts
 
@@ -43,14 +44,14 @@ def done_run(tmp_path) -> tuple[Path, Path]:
     db = tmp_path / "x.db"
     result = invoke(config, db, "run")
     assert result.exit_code == 0, result.stderr
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return config, db
 
 
 def overwrite_pages(db: Path, table: str) -> list[int]:
     """Write garbage over the leaf pages of a table (as a failing disk or a stray write would)."""
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         size = conn.execute("PRAGMA page_size").fetchone()[0]
         pages = [
             row[0]
@@ -67,13 +68,13 @@ def overwrite_pages(db: Path, table: str) -> list[int]:
 
 
 def set_checked_day(db: Path, day: int) -> None:
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         conn.execute(f"PRAGMA user_version = {day}")
 
 
 def sqlite_quick_check(db: Path) -> str:
     """SQLite's own first complaint about the file, as the message quotes it."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+    with db_connect(f"file:{db}?mode=ro", uri=True) as conn:
         first = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
     return " ".join(first.replace("*** in database main ***", "").split())
 
@@ -157,7 +158,7 @@ def test_a_full_disk_is_one_line_exit_1_and_the_next_run_completes_the_work(tmp_
     message += "and run again"
     about_db = [line for line in full.stderr.splitlines() if str(db) in line]
     assert about_db in ([f"Error: {message}"], [f"classify: error: {message}"])
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         stored = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
     # Full in the middle of the import, which keeps whole batches only (800 of 1000 lines match).
@@ -189,7 +190,7 @@ def test_quick_check_runs_at_most_once_a_day(tmp_path):
     connect = traced_connect(statements)
     Store(db, connect=connect).close()
     assert statements.count("PRAGMA quick_check(1)") == 1
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == date.today().toordinal()
 
     Store(db, connect=connect).close()
@@ -219,7 +220,7 @@ def test_the_check_is_skipped_not_waited_for_while_another_process_writes(tmp_pa
         writer.execute("ROLLBACK")
         writer.close()
     assert "PRAGMA quick_check(1)" in statements
-    with sqlite3.connect(db) as conn:  # not recorded: the next open checks again
+    with db_connect(db) as conn:  # not recorded: the next open checks again
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
 
 

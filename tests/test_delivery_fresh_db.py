@@ -6,9 +6,8 @@ the others wait for it and find the schema current, so none fails and none print
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from dbconn import db_connect
 from httpserver import LocalServer
 from killhelpers import spawn_earmark, subprocess_env, write_config, write_posts
 
@@ -56,7 +55,7 @@ def test_commands_started_together_on_a_fresh_database_migrate_it_once(tmp_path)
             continue
         assert code in ((0, 75) if args == ("run",) else (0,)), (args, code, err)
     assert sorted(code for args, code, _, _ in results if args == ("run",)) in ([0, 0], [0, 75])
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         versions = [row[0] for row in conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")]
         assert versions == list(range(1, SCHEMA_VERSION + 1))
         assert conn.execute("SELECT count(*) FROM posts").fetchone() == (

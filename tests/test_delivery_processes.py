@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import time
 from collections import Counter
@@ -17,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from dbconn import db_connect
 from deliveryhook import DeliveryHook, hold_lock, release
 from exportdata import add_many
 from killhelpers import (
@@ -58,7 +58,7 @@ def finish(processes: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
 
 
 def exported(db: Path) -> Counter:
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         return Counter(row[0] for row in conn.execute("SELECT opportunity_id FROM exports"))
 
 
@@ -115,7 +115,7 @@ def test_run_and_notify_at_once_deliver_each_item_once(tmp_path):
         assert all("Traceback" not in err for _, _, err in results)
         last = run_earmark(config, db, "notify", "webhook", env=env)  # whatever is left
         assert last.returncode == 0, last.stderr
-        with sqlite3.connect(db) as conn:
+        with db_connect(db) as conn:
             opportunities = [row[0] for row in conn.execute("SELECT id FROM opportunities")]
         assert len(opportunities) > 100
         assert hook.items == Counter(opportunities)
@@ -167,7 +167,7 @@ def test_a_run_whose_notify_stage_finds_the_lock_held_leaves_the_items_for_later
         assert hook.messages == []
         second = run_earmark(config, db, "run", env=env)
         assert second.returncode == 0, second.stderr
-        with sqlite3.connect(db) as conn:
+        with db_connect(db) as conn:
             opportunities = [row[0] for row in conn.execute("SELECT id FROM opportunities")]
         assert opportunities and hook.items == Counter(opportunities)
 

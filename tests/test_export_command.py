@@ -35,20 +35,23 @@ def ids(result) -> list[int]:
     return [json.loads(line)["id"] for line in result.stdout.splitlines()]
 
 
-def test_order_is_queue_then_priority_then_oldest_first(db):
-    assert ids(export(db, "-f", "jsonl")) == [3, 6, 2, 7, 4, 1, 5]
+def test_order_is_most_urgent_first_and_queues_by_their_most_urgent_item(db):
+    # At NOW: 2 (support) is breached; 5 (urgent, P80) and 3 (support, P75) are at risk; the
+    # rest are on track or without SLA. Breached, then at risk (P80 before P75), then the rest:
+    # urgent first there (it holds P92), then support by priority: 6 (P60), 7 (P45), 4 (P20).
+    assert ids(export(db, "-f", "jsonl")) == [2, 5, 3, 1, 6, 7, 4]
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--queue", "urgent"], [1, 5]),
-        (["--queue", "urgent", "--queue", "support"], [3, 6, 2, 7, 4, 1, 5]),
+        (["--queue", "urgent"], [5, 1]),
+        (["--queue", "urgent", "--queue", "support"], [2, 5, 3, 1, 6, 7, 4]),
         (["--agent", "alice"], [2]),
         (["--status", "assigned"], [2]),
         (["--status", "resolved"], []),
-        (["--min-priority", "75"], [3, 1, 5]),
-        (["--since", "1h"], [6, 7, 1, 5]),
+        (["--min-priority", "75"], [5, 3, 1]),  # at risk P80, at risk P75, on track P92
+        (["--since", "1h"], [5, 1, 6, 7]),
     ],
 )
 def test_filters(db, args, expected):
@@ -67,7 +70,7 @@ def test_closed_items_only_with_status(db):
 
 def test_new_dest_sends_each_item_once_and_then_is_silent(db):
     first = export(db, "--new", "--dest", "team", "-f", "jsonl")
-    assert ids(first) == [3, 6, 2, 7, 4, 1, 5]
+    assert ids(first) == [2, 5, 3, 1, 6, 7, 4]
     again = export(db, "--new", "--dest", "team", "-f", "markdown")
     assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")
     # Another destination has its own memory.
@@ -80,8 +83,8 @@ def test_new_dest_sends_each_item_once_and_then_is_silent(db):
 
 
 def test_filters_combine_with_new(db):
-    assert ids(export(db, "--new", "--dest", "t", "--queue", "urgent", "-f", "jsonl")) == [1, 5]
-    assert ids(export(db, "--new", "--dest", "t", "-f", "jsonl")) == [3, 6, 2, 7, 4]
+    assert ids(export(db, "--new", "--dest", "t", "--queue", "urgent", "-f", "jsonl")) == [5, 1]
+    assert ids(export(db, "--new", "--dest", "t", "-f", "jsonl")) == [2, 3, 6, 7, 4]
 
 
 def test_nothing_matching_prints_nothing(tmp_path):
@@ -176,6 +179,6 @@ def test_store_mark_exported_is_idempotent(db):
         assert store.exports.mark_exported("d", [2, 3], NOW) == 1
         assert store.exports.exported_ids("d") == {1, 2, 3}
         assert store.exports.exported_ids("elsewhere") == set()
-        rows = list(store.exports.iter_export_rows(new_for_destination="d"))
-        assert [r["id"] for r in rows] == [6, 7, 4, 5]
-        assert rows[0]["topics"] == '["acme"]' and rows[0]["posted_at"] == "2026-03-02T11:50:00Z"
+        rows = list(store.exports.iter_export_rows(new_for_destination="d", now=NOW))
+        assert [r["id"] for r in rows] == [5, 6, 7, 4]  # 5 is at risk
+        assert rows[1]["topics"] == '["acme"]' and rows[1]["posted_at"] == "2026-03-02T11:50:00Z"

@@ -84,13 +84,12 @@ def test_each_format_matches_its_golden_file(tmp_path, db, fmt):
 def test_piped_output_defaults_to_jsonl(tmp_path, db):
     result = run(tmp_path, db)
     lines = result.stdout.splitlines()
-    assert [json.loads(line)["id"] for line in lines] == [3, 6, 2, 7, 4, 1, 5]
+    assert [json.loads(line)["id"] for line in lines] == [2, 5, 3, 1, 6, 7, 4]  # most urgent first
 
 
 def test_records_carry_every_column_in_order(tmp_path, db):
-    record = json.loads(
-        run(tmp_path, db, "-f", "jsonl", "--queue", "urgent").stdout.splitlines()[0]
-    )
+    lines = run(tmp_path, db, "-f", "jsonl", "--queue", "urgent").stdout.splitlines()
+    (record,) = [r for r in map(json.loads, lines) if r["id"] == 1]
     assert record == {
         "id": 1,
         "queue": "urgent",
@@ -209,7 +208,7 @@ def test_slack_export_sends_one_payload_and_records_only_what_it_carried(tmp_pat
     payload = json.loads(result.stdout)
     assert len(payload["blocks"]) == 50
     assert payload["blocks"][-1]["elements"][0]["text"] == (
-        "13 more not shown; the next run sends them."
+        "13 less urgent not shown; the next run sends them."
     )
     with Store(db) as store:
         # Oldest first within a priority: the 47 oldest went out.

@@ -12,10 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from datetime import datetime, timezone
 
 import pytest
+from dbconn import db_connect
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,6 +99,6 @@ def test_a_csv_export_of_a_store_is_one_query_written_as_read(tmp_path):
     assert [line[RECORD_COLUMNS.index("text")] for line in lines[1:]] == [
         f"post {n}" for n in reversed(range(30))
     ]  # by priority, highest first
-    assert len(traced) == 1 and traced[0].strip().startswith("SELECT")
-    with sqlite3.connect(db) as conn:
+    assert len(traced) == 1 and traced[0].strip().startswith("WITH keyed")  # one ranked query
+    with db_connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM exports").fetchone() == (0,)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from dbconn import db_connect
 from httpserver import LocalServer
 from killhelpers import NOW, snapshot, write_config, write_posts
 
@@ -81,7 +81,7 @@ def invoke(config: Path, *args: str, env: dict | None = None):
 
 
 def stored(db: Path, sql: str = "SELECT id FROM posts ORDER BY id") -> list[tuple]:
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         return [tuple(row) for row in conn.execute(sql)]
 
 
@@ -305,7 +305,7 @@ def test_a_database_locked_by_another_process_is_one_line_and_exit_75(tmp_path):
         f"Error: {db}: the database is locked by another process (waited 5s); try again later\n"
     )
     assert 4.5 < waited < 8
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert snapshot(db) == before  # nothing half-written
     again = invoke(config, "run")

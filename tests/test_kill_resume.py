@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from dbconn import db_connect
 from killhelpers import (
     SlackHook,
     count,
@@ -52,7 +52,7 @@ def copy_input(reference_dir: Path, tmp_path: Path) -> Path:
 
 
 def run_statuses(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         return [row[0] for row in conn.execute("SELECT status FROM runs ORDER BY id")]
 
 
@@ -62,7 +62,7 @@ def resume_and_compare(config: Path, db: Path, expected: dict) -> None:
     assert "Traceback" not in again.stderr
     assert snapshot(db) == expected
     assert run_statuses(db) == ["interrupted", "ok"]
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     quiet = run_earmark(config, db, "run")  # and the run after that has nothing to do
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
@@ -78,7 +78,7 @@ def test_killed_while_listening_then_rerun_loses_and_duplicates_nothing(tmp_path
     stored = count(db, "SELECT count(*) FROM posts")
     assert 0 < stored < len(expected["posts"])  # killed in the middle of listen
     assert count(db, "SELECT count(*) FROM classifications") == 0
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         (cursor,) = conn.execute("SELECT value FROM cursors WHERE source = 'file'").fetchone()
     assert json.loads(cursor)["line"] % 1000 == 0  # the cursor covers exactly the committed batches
     resume_and_compare(config, db, expected)
@@ -131,7 +131,7 @@ def test_killed_while_notifying_then_rerun_sends_each_opportunity_once(tmp_path)
         assert (quiet.returncode, quiet.stderr) == (0, "")
 
     assert snapshot(db) == expected
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         opportunity_ids = [row[0] for row in conn.execute("SELECT id FROM opportunities")]
         exported = Counter(row[0] for row in conn.execute("SELECT opportunity_id FROM exports"))
     assert hook.received == Counter(opportunity_ids)  # every opportunity delivered once

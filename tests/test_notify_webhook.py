@@ -47,8 +47,9 @@ def test_posts_json_records_and_delivers_once(store, server):
     body = json.loads(request.body)
     assert request.headers["Content-Type"] == "application/json; charset=utf-8"
     assert (body["source"], body["count"]) == ("earmark", 5)
-    assert [r["id"] for r in body["opportunities"]] == [3, 6, 2, 1, 5]
-    assert body["opportunities"][4]["text"].startswith("<script>")  # data, as JSON
+    # Most urgent first: 2 breached, 5 and 3 at risk, then 1 (P92) and 6 (P60).
+    assert [r["id"] for r in body["opportunities"]] == [2, 5, 3, 1, 6]
+    assert body["opportunities"][1]["text"].startswith("<script>")  # data, as JSON
     assert send(store, server)[0].delivered == 0 and len(server.requests) == 1
 
 

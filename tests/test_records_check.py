@@ -6,6 +6,7 @@ way every later classify/run/posts reads it: what check_post lets through must r
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
@@ -269,3 +270,17 @@ def test_save_batch_stores_around_a_record_the_database_refuses(store):
     ]
     assert store.posts.get_cursor("t", "*") == "next"
     assert store.conn.execute("SELECT post_id FROM topic_matches").fetchall() == [("t:1",)]
+
+
+def test_json_nested_past_the_limit_is_too_deep_on_every_python():
+    # 150 levels parse on every Python version; the limit is earmark's own.
+    from listen.records import MAX_JSON_DEPTH, nested_too_deep
+
+    def nested(depth: int) -> str:
+        return '{"a": ' * (depth - 1) + "[1]" + "}" * (depth - 1)
+
+    at_limit, past = nested(MAX_JSON_DEPTH), nested(MAX_JSON_DEPTH + 1)
+    assert not nested_too_deep(json.loads(at_limit), at_limit)
+    assert nested_too_deep(json.loads(past), past)
+    wide = json.dumps([[i] for i in range(500)])  # many brackets, little depth
+    assert not nested_too_deep(json.loads(wide), wide)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
+from dbconn import db_connect
 from killhelpers import NOW, PIPELINE_YAML, POSTED_AT
 
 from earmark.cli import cli
@@ -55,7 +55,7 @@ def earmark(tmp_path: Path, *args: str):
 
 
 def query(tmp_path: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(tmp_path / "x.db") as conn:
+    with db_connect(tmp_path / "x.db") as conn:
         return conn.execute(sql).fetchall()
 
 
@@ -102,7 +102,7 @@ def test_a_row_stored_by_an_older_earmark_with_a_three_digit_year_is_still_read(
     write_config(tmp_path)
     (tmp_path / "posts.jsonl").write_text(good(1) + "\n" + good(2) + "\n", encoding="utf-8")
     assert earmark(tmp_path, "listen").exit_code == 0
-    with sqlite3.connect(tmp_path / "x.db") as conn:
+    with db_connect(tmp_path / "x.db") as conn:
         conn.execute("UPDATE posts SET created_at = '999-01-01T00:00:00Z' WHERE id = 't:2'")
     for command in (["classify"], ["run"], ["posts", "-f", "jsonl"]):
         result = earmark(tmp_path, *command)

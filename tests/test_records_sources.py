@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import copy
 import json
-import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
+from dbconn import db_connect
 from httpserver import LocalServer
 
 from earmark.cli import cli
@@ -70,7 +70,7 @@ def run(tmp_path: Path, server: LocalServer):
 
 
 def rows(tmp_path: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(tmp_path / "x.db") as conn:
+    with db_connect(tmp_path / "x.db") as conn:
         return conn.execute(sql).fetchall()
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from dbconn import db_connect
 from httpserver import LocalServer
 from killhelpers import (
     NOW,
@@ -54,7 +54,7 @@ def hook():
 
 
 def opportunity_count(config: Path) -> int:
-    with sqlite3.connect(config.parent / "x.db") as conn:
+    with db_connect(config.parent / "x.db") as conn:
         return conn.execute("SELECT count(*) FROM opportunities").fetchone()[0]
 
 
@@ -221,7 +221,7 @@ def test_max_duration_stops_at_a_batch_boundary_and_the_next_runs_continue(tmp_p
 
 
 def file_cursor(db: Path) -> str:
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         return conn.execute("SELECT value FROM cursors WHERE source = 'file'").fetchone()[0]
 
 

@@ -7,11 +7,11 @@ The Hacker News responses are the real Algolia recordings in tests/fixtures/hack
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from dbconn import db_connect
 from httpserver import LocalServer
 
 from earmark.cli import cli
@@ -91,7 +91,7 @@ def test_search_save_stores_posts_with_labels(server, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert result.stderr == f"saved 1 new posts to {db}\n"
-    with sqlite3.connect(db) as conn:
+    with db_connect(db) as conn:
         rows = conn.execute(
             "SELECT p.id, c.sentiment, m.topic FROM posts p JOIN classifications c "
             "ON c.post_id = p.id JOIN topic_matches m ON m.post_id = p.id"

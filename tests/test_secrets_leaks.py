@@ -16,6 +16,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner
+from dbconn import db_connect
 from echoserver_secrets import EchoServer, EchoSMTP
 from exportdata import NOW, add_calm
 
@@ -267,7 +268,6 @@ def test_a_token_that_fits_the_name_pattern_is_rejected_too(tmp_path, name):
 
 
 def test_runs_and_sources_scrub_rows_written_before_scrubbing_existed(tmp_path):
-    import sqlite3
 
     config = tmp_path / "earmark.yaml"
     config.write_text("sources: {mastodon: {}}\n", encoding="utf-8")
@@ -275,7 +275,7 @@ def test_runs_and_sources_scrub_rows_written_before_scrubbing_existed(tmp_path):
     with Store(db):
         pass  # the schema
     old_error = f"HTTP 400 echo auth=Bearer {MASTODON_TOKEN}"
-    with sqlite3.connect(db) as conn:  # as an older earmark wrote them
+    with db_connect(db) as conn:  # as an older earmark wrote them
         conn.execute(
             "INSERT INTO runs (command, started_at, status, errors) VALUES (?, ?, ?, ?)",
             ("run", NOW, "failed", json.dumps({"mastodon": old_error})),

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from dbconn import db_connect
 from httpserver import LocalServer
 from listencli import run_cli, stored_ids
 
@@ -172,9 +173,8 @@ def test_cli_a_term_with_an_ampersand_matches_an_indonesian_post(server, tmp_pat
 
 
 def stored_cursor(tmp_path) -> str | None:
-    import sqlite3
 
-    with sqlite3.connect(tmp_path / "x.db") as conn:
+    with db_connect(tmp_path / "x.db") as conn:
         row = conn.execute("SELECT value FROM cursors WHERE source = 'x'").fetchone()
     return row[0] if row else None
 

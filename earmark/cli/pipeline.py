@@ -174,7 +174,13 @@ def _notify(report: RunReport, store, config, *, now, env, should_stop=None) -> 
             continue
         try:
             result = notify_new(
-                store, config.notify, channel, now=now, env=dict(env), should_stop=should_stop
+                store,
+                config.notify,
+                channel,
+                now=now,
+                env=dict(env),
+                should_stop=should_stop,
+                at_risk_fraction=config.routing.at_risk_fraction,
             )
         except LockedError as error:
             # Another process (`earmark notify`, `export --new`) is delivering from this

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from earmark.models import to_iso
 from earmark.store.connection import Part
+from earmark.store.ordering import RANKED_ORDER, TIERS, ranked_cte, urgency_params
 
-# One row per opportunity with its post, labels and topics; filters are appended as AND clauses.
+# One row per opportunity with its post, labels and topics, in the order of `ranked`.
 _EXPORT_SELECT = """
 SELECT
   o.id, o.post_id, o.kind, o.queue, o.status, o.agent, o.priority, o.language,
@@ -20,11 +21,12 @@ SELECT
   (SELECT json_group_array(topic) FROM
      (SELECT m.topic FROM topic_matches m WHERE m.post_id = o.post_id ORDER BY m.topic)
   ) AS topics
-FROM opportunities o
+FROM ranked
+JOIN opportunities o ON o.id = ranked.kid
 JOIN posts p ON p.id = o.post_id
 LEFT JOIN classifications c ON c.post_id = o.post_id
 """
-_EXPORT_ORDER = " ORDER BY o.queue, o.priority DESC, p.created_at, o.id"
+_EXPORT_ORDER = " ORDER BY " + RANKED_ORDER
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -88,18 +90,25 @@ class SQLiteExports(Part):
         since: datetime | str | None = None,
         new_for_destination: str | None = None,
         ids: Sequence[int] | None = None,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
     ) -> Iterator[dict]:
-        """Yield opportunities joined to their post and labels, by queue, priority, then age.
+        """Yield opportunities joined to their post and labels, most urgent first (as of now).
 
-        status and queue take one value or several; since keeps opportunities created at or
-        after that moment; new_for_destination keeps only those not yet exported there; ids
-        keeps only these opportunities.
+        The order is earmark.store.ordering's: queues by their most urgent item, and within a
+        queue breached, at risk, then by priority and age. status and queue take one value or
+        several; since keeps opportunities created at or after that moment;
+        new_for_destination keeps only those not yet exported there; ids keeps only these.
         """
         clauses, params = _filters(queue, agent, status, min_priority, since, new_for_destination)
         if ids is not None:
             clauses.append(f"o.id IN ({', '.join('?' for _ in ids) or 'NULL'})")
             params.extend(ids)
-        cursor = self.conn.execute(_EXPORT_SELECT + _where(clauses) + _EXPORT_ORDER, params)
+        params = urgency_params(now, at_risk_fraction) + params
+        cursor = self.conn.execute(
+            ranked_cte(_where(clauses)) + _EXPORT_SELECT + _EXPORT_ORDER, params
+        )
         names = [d[0] for d in cursor.description]
         try:
             for row in cursor:
@@ -141,6 +150,29 @@ class SQLiteExports(Part):
             params.append(limit)
         return [row[0] for row in self.conn.execute(sql, params)]
 
+    def new_export_ids_by_urgency(
+        self,
+        destination: str,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
+        queue: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
+        min_priority: int | None = None,
+        upto: int | None = None,
+    ) -> list[int]:
+        """Return ids of opportunities not yet exported to destination, most urgent first.
+
+        The order of iter_export_rows; only ids are held (a few bytes each at any size).
+        """
+        clauses, params = _filters(queue, None, status, min_priority, None, destination)
+        if upto is not None:
+            clauses.append("o.id <= ?")
+            params.append(upto)
+        sql = ranked_cte(_where(clauses)) + "SELECT kid FROM ranked" + _EXPORT_ORDER
+        params = urgency_params(now, at_risk_fraction) + params
+        return [row[0] for row in self.conn.execute(sql, params)]
+
     def count_new_exports(
         self,
         destination: str,
@@ -157,6 +189,25 @@ class SQLiteExports(Part):
             params.append(upto)
         sql = "SELECT count(*) FROM opportunities o" + _where(clauses)
         return self.conn.execute(sql, params).fetchone()[0]
+
+    def count_export_rows(
+        self,
+        queue: str | Sequence[str] | None = None,
+        agent: str | None = None,
+        status: str | Sequence[str] | None = None,
+        min_priority: int | None = None,
+        since: datetime | str | None = None,
+        new_for_destination: str | None = None,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
+    ) -> dict[tuple[str, str | None], int]:
+        """Return how many opportunities iter_export_rows would yield per (tier, queue), the
+        tier being breached, at_risk or rest as of now."""
+        clauses, params = _filters(queue, agent, status, min_priority, since, new_for_destination)
+        sql = ranked_cte(_where(clauses)) + "SELECT tier, kqueue, count(*) FROM keyed GROUP BY 1, 2"
+        params = urgency_params(now, at_risk_fraction) + params
+        return {(TIERS[t], q): n for t, q, n in self.conn.execute(sql, params)}
 
     def mark_exported(self, destination: str, ids: Iterable[int], at: datetime | str) -> int:
         """Record that these opportunities reached destination; return how many were new."""

@@ -128,6 +128,21 @@ class QueueStore(Protocol):
     ) -> list[dict]:
         """Return open work with post and labels, by priority (highest) then age (oldest)."""
 
+    def urgent_items(
+        self,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
+        queue: str | None = None,
+        agent: str | None = None,
+        statuses: Sequence[str] = OPEN_STATUSES,
+        unassigned: bool = False,
+        queues: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict]:
+        """Return open work with post and labels, most urgent first as of now."""
+
     def pool_count(self) -> int:
         """Return how many unassigned open items wait in the pools."""
 
@@ -228,8 +243,25 @@ class ExportStore(Protocol):
         since: datetime | str | None = None,
         new_for_destination: str | None = None,
         ids: Sequence[int] | None = None,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
     ) -> Iterator[dict]:
-        """Yield opportunities joined to their post and labels, by queue, priority, then age."""
+        """Yield opportunities joined to their post and labels, most urgent first (as of now)."""
+
+    def count_export_rows(
+        self,
+        queue: str | Sequence[str] | None = None,
+        agent: str | None = None,
+        status: str | Sequence[str] | None = None,
+        min_priority: int | None = None,
+        since: datetime | str | None = None,
+        new_for_destination: str | None = None,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
+    ) -> dict[tuple[str, str | None], int]:
+        """Return how many opportunities iter_export_rows would yield per (tier, queue)."""
 
     def last_opportunity_id(self) -> int:
         """Return the highest opportunity id so far (0 when there is none)."""
@@ -246,6 +278,19 @@ class ExportStore(Protocol):
         limit: int | None = None,
     ) -> list[int]:
         """Return ids of opportunities not yet exported to destination, in id order."""
+
+    def new_export_ids_by_urgency(
+        self,
+        destination: str,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
+        queue: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
+        min_priority: int | None = None,
+        upto: int | None = None,
+    ) -> list[int]:
+        """Return ids of opportunities not yet exported to destination, most urgent first."""
 
     def count_new_exports(
         self,

@@ -9,9 +9,11 @@ from __future__ import annotations
 import heapq
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 
 from earmark.models import OPEN_STATUSES
 from earmark.store.connection import Part, inserted_id
+from earmark.store.ordering import RANKED_ORDER, ranked_cte, urgency_params
 
 # Statuses that count against an agent's capacity (open and held by someone).
 HELD_STATUSES = ("assigned", "claimed", "responded", "escalated")
@@ -231,6 +233,51 @@ class SQLiteQueues(Part):
             )
             + "ORDER BY o.priority DESC, o.created_at, o.id"
         )
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([limit, offset])
+        return [dict(r) for r in self.db.query(sql, params)]
+
+    def urgent_items(
+        self,
+        *,
+        now: datetime | str,
+        at_risk_fraction: float = 0.2,
+        queue: str | None = None,
+        agent: str | None = None,
+        statuses: Sequence[str] = OPEN_STATUSES,
+        unassigned: bool = False,
+        queues: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict]:
+        """Return open work with post and labels, most urgent first as of now (the order of
+        earmark.store.ordering: breached, at risk, the rest; queues by their most urgent item;
+        then priority and age).
+
+        The SLA tier depends on now, so no index holds this order: every matching item is
+        ranked (ids and keys only) before the page is read.
+        """
+        clauses = [f"o.status IN ({','.join('?' for _ in statuses)})"]
+        params: list[object] = list(statuses)
+        for column, value in (("queue", queue), ("agent", agent)):
+            if value is not None:
+                clauses.append(f"o.{column} = ?")
+                params.append(value)
+        if unassigned:
+            clauses.append("o.agent IS NULL")
+        if queues is not None:
+            clauses.append(f"o.queue IN ({','.join('?' for _ in queues) or 'NULL'})")
+            params.extend(queues)
+        sql = (
+            ranked_cte(" WHERE " + " AND ".join(clauses))
+            + _ITEM_COLUMNS
+            + "FROM ranked JOIN opportunities o ON o.id = ranked.kid "
+            + _ITEM_JOINS
+            + " ORDER BY "
+            + RANKED_ORDER
+        )
+        params = urgency_params(now, at_risk_fraction) + params
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([limit, offset])

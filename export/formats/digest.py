@@ -5,8 +5,10 @@ Labels here are plain text; each format escapes them for where they go.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from export.formats.escape import one_line
 
@@ -32,6 +34,9 @@ class QueueGroup:
         return sum(len(b.records) for b in self.bands)
 
 
+Labeler = Callable[[dict], tuple[str, str]]
+
+
 def band_label(priority: int | None) -> str:
     """Return the label of the priority band a priority falls in."""
     value = priority or 0
@@ -41,18 +46,120 @@ def band_label(priority: int | None) -> str:
     return PRIORITY_BANDS[-1][1]
 
 
-def group_records(records: Iterable[dict]) -> list[QueueGroup]:
-    """Group records by queue (first-seen order), then by priority band, highest first."""
-    order = [label for _, label in PRIORITY_BANDS]
-    groups: dict[str, dict[str, Band]] = {}
+SLA_SECTIONS = {"breached": "SLA breached", "at_risk": "SLA at risk"}
+
+
+def section_labeler(now: datetime | None, at_risk_fraction: float = 0.2) -> Labeler:
+    """Return (tier, section label) of a record: the SLA state for breached and at-risk items,
+    else the priority band. Without now, every record is in the tier "rest"."""
+    if now is None:
+        return lambda record: ("rest", band_label(record.get("priority")))
+    from export.queues.urgency import urgency_tier
+
+    def label(record: dict) -> tuple[str, str]:
+        tier = urgency_tier(record, now, at_risk_fraction)
+        return tier, SLA_SECTIONS.get(tier) or band_label(record.get("priority"))
+
+    return label
+
+
+@dataclass
+class DigestPart:
+    """One step of a digest: a queue heading, a section heading or an item."""
+
+    kind: str  # "queue", "section" or "item"
+    name: str = ""  # the queue or the section label
+    count: int = 0  # items under this queue heading
+    record: dict | None = None
+
+
+def queue_name(record: dict) -> str:
+    return record.get("queue") or "(no queue)"
+
+
+def digest_parts(
+    records: Iterable[dict], counts: Mapping[tuple[str, str], int], label: Labeler
+) -> Iterator[DigestPart]:
+    """Walk records (already in the order to show) as queue headings, sections and items.
+
+    A queue heading starts wherever the tier (breached, at risk, rest) or the queue changes, and
+    a section wherever its label does, so this reads one record at a time: memory stays flat
+    however many there are. counts holds how many each (tier, queue) has.
+    """
+    current_queue = current_section = None
     for record in records:
-        bands = groups.setdefault(record.get("queue") or "(no queue)", {})
-        label = band_label(record.get("priority"))
-        bands.setdefault(label, Band(label)).records.append(record)
-    return [
-        QueueGroup(name, sorted(bands.values(), key=lambda b: order.index(b.label)))
-        for name, bands in groups.items()
-    ]
+        tier, section = label(record)
+        key = (tier, queue_name(record))
+        if key != current_queue:
+            yield DigestPart("queue", key[1], counts.get(key, 0))
+            current_queue, current_section = key, None
+        if section != current_section:
+            yield DigestPart("section", section)
+            current_section = section
+        yield DigestPart("item", record=record)
+
+
+def queue_counts(records: Iterable[dict], label: Labeler) -> dict[tuple[str, str], int]:
+    """Return how many records each (tier, queue) holds."""
+    return dict(Counter((label(r)[0], queue_name(r)) for r in records))
+
+
+def in_order(
+    records: Sequence[dict],
+    now: datetime | None,
+    at_risk_fraction: float = 0.2,
+    *,
+    presorted: bool = False,
+) -> list[dict]:
+    """Return records in the urgency order (as of now); without now, by queue (first seen)
+    and priority band; presorted records (read in the store's order) as they are."""
+    if presorted:
+        return list(records)
+    if now is None:
+        first: dict[str, int] = {}
+        for record in records:
+            first.setdefault(queue_name(record), len(first))
+        bands = [label for _, label in PRIORITY_BANDS]
+        return sorted(
+            records,
+            key=lambda r: (first[queue_name(r)], bands.index(band_label(r.get("priority")))),
+        )
+    from export.queues.urgency import by_urgency
+
+    return by_urgency(records, now, at_risk_fraction)
+
+
+def digest_records(
+    records: Sequence[dict],
+    now: datetime | None = None,
+    at_risk_fraction: float = 0.2,
+    *,
+    presorted: bool = False,
+) -> Iterator[DigestPart]:
+    """Return the digest parts of records held in memory, in the urgency order (see in_order)."""
+    ordered = in_order(records, now, at_risk_fraction, presorted=presorted)
+    label = section_labeler(now, at_risk_fraction)
+    return digest_parts(ordered, queue_counts(ordered, label), label)
+
+
+def group_records(
+    records: Iterable[dict],
+    now: datetime | None = None,
+    at_risk_fraction: float = 0.2,
+    *,
+    presorted: bool = False,
+) -> list[QueueGroup]:
+    """Group records by queue, then by section, in the urgency order (see in_order)."""
+    groups: list[QueueGroup] = []
+    ordered = in_order(list(records), now, at_risk_fraction, presorted=presorted)
+    for part in digest_parts(ordered, {}, section_labeler(now, at_risk_fraction)):
+        if part.kind == "queue":
+            groups.append(QueueGroup(part.name))
+        elif part.kind == "section":
+            groups[-1].bands.append(Band(part.name))
+        else:
+            groups[-1].bands[-1].records.append(part.record)
+    return groups
 
 
 def digest_title(count: int, *, new: bool = False) -> str:

@@ -6,10 +6,12 @@ Everything from a post is escaped; only http(s) URLs become links; post text sit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import IO
 
-from export.formats.digest import group_records, meta_parts, private_label
+from export.formats.digest import DigestPart, digest_records, meta_parts, private_label
 from export.formats.escape import html_text, safe_url
 
 EXCERPT_LIMIT = 1000
@@ -62,30 +64,70 @@ def render_item(record: dict) -> str:
     return "".join(parts)
 
 
-def render_html(records: Sequence[dict], *, title: str, generated_at: str) -> str:
-    """Render records as a complete HTML document."""
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        '<head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html_text(title)}</title></head>",
-        f'<body style="{STYLE["body"]}">',
-        f'<h1 style="{STYLE["h1"]}">{html_text(title)}</h1>',
-        f'<p style="{STYLE["generated"]}">Generated {html_text(generated_at)}</p>',
-    ]
-    for group in group_records(records):
-        out.append(f'<h2 style="{STYLE["h2"]}">Queue: {html_text(group.name)} ({group.count})</h2>')
-        for band in group.bands:
-            out.append(f'<h3 style="{STYLE["h3"]}">{html_text(band.label)}</h3>')
-            out.append(f'<table role="presentation" style="{STYLE["table"]}">')
-            out.extend(render_item(record) for record in band.records)
-            out.append("</table>")
-    out += ["</body>", "</html>", ""]
-    return "\n".join(out)
+def write_html(
+    parts: Iterable[DigestPart],
+    out: IO[str],
+    *,
+    title: str,
+    generated_at: str,
+    footer: str | None = None,
+) -> list:
+    """Write the HTML document piece by piece as parts come; return the ids written."""
+    out.write(
+        "\n".join(
+            [
+                "<!DOCTYPE html>",
+                '<html lang="en">',
+                '<head><meta charset="utf-8">',
+                '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                f"<title>{html_text(title)}</title></head>",
+                f'<body style="{STYLE["body"]}">',
+                f'<h1 style="{STYLE["h1"]}">{html_text(title)}</h1>',
+                f'<p style="{STYLE["generated"]}">Generated {html_text(generated_at)}</p>',
+            ]
+        )
+    )
+    ids = []
+    in_table = False
+    for part in parts:
+        if part.kind != "item" and in_table:
+            out.write("\n</table>")
+            in_table = False
+        if part.kind == "queue":
+            heading = f"Queue: {html_text(part.name)} ({part.count})"
+            out.write(f'\n<h2 style="{STYLE["h2"]}">{heading}</h2>')
+        elif part.kind == "section":
+            out.write(f'\n<h3 style="{STYLE["h3"]}">{html_text(part.name)}</h3>')
+            out.write(f'\n<table role="presentation" style="{STYLE["table"]}">')
+            in_table = True
+        else:
+            out.write("\n" + render_item(part.record))
+            ids.append(part.record["id"])
+    if in_table:
+        out.write("\n</table>")
+    if footer:
+        out.write(f'\n<p style="{STYLE["generated"]}">{html_text(footer)}</p>')
+    out.write("\n</body>\n</html>\n")
+    return ids
 
 
-def write_html(records: Sequence[dict], out: IO[str], *, title: str, generated_at: str) -> list:
-    """Write the HTML digest; return the ids written."""
-    out.write(render_html(records, title=title, generated_at=generated_at))
-    return [r["id"] for r in records]
+def render_html(
+    records: Sequence[dict],
+    *,
+    title: str,
+    generated_at: str,
+    now: datetime | None = None,
+    at_risk_fraction: float = 0.2,
+    presorted: bool = False,
+    footer: str | None = None,
+) -> str:
+    """Render records as a complete HTML document, most urgent first as of now."""
+    out = io.StringIO()
+    write_html(
+        digest_records(records, now, at_risk_fraction, presorted=presorted),
+        out,
+        title=title,
+        generated_at=generated_at,
+        footer=footer,
+    )
+    return out.getvalue()

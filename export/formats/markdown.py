@@ -1,11 +1,13 @@
-"""The Markdown digest: grouped by queue and priority, post text escaped inline."""
+"""The Markdown digest: most urgent first, by queue and section, post text escaped inline."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import IO
 
-from export.formats.digest import group_records, meta_parts, private_label
+from export.formats.digest import DigestPart, digest_records, meta_parts, private_label
 from export.formats.escape import markdown_text, markdown_url
 
 EXCERPT_LIMIT = 500
@@ -27,19 +29,38 @@ def render_item(record: dict) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(records: Sequence[dict], *, title: str, generated_at: str) -> str:
-    """Render records as a Markdown digest."""
-    out = [f"# {markdown_text(title)}", "", f"_Generated {generated_at}_", ""]
-    for group in group_records(records):
-        out += [f"## Queue: {markdown_text(group.name)} ({group.count})", ""]
-        for band in group.bands:
-            out += [f"### {band.label}", ""]
-            for record in band.records:
-                out += [render_item(record), ""]
-    return "\n".join(out)
+def write_markdown(
+    parts: Iterable[DigestPart], out: IO[str], *, title: str, generated_at: str
+) -> list:
+    """Write the Markdown digest piece by piece as parts come; return the ids written."""
+    out.write(f"# {markdown_text(title)}\n\n_Generated {generated_at}_\n")
+    ids = []
+    for part in parts:
+        if part.kind == "queue":
+            out.write(f"\n## Queue: {markdown_text(part.name)} ({part.count})\n")
+        elif part.kind == "section":
+            out.write(f"\n### {part.name}\n")
+        else:
+            out.write("\n" + render_item(part.record) + "\n")
+            ids.append(part.record["id"])
+    return ids
 
 
-def write_markdown(records: Sequence[dict], out: IO[str], *, title: str, generated_at: str) -> list:
-    """Write the Markdown digest; return the ids written."""
-    out.write(render_markdown(records, title=title, generated_at=generated_at))
-    return [r["id"] for r in records]
+def render_markdown(
+    records: Sequence[dict],
+    *,
+    title: str,
+    generated_at: str,
+    now: datetime | None = None,
+    at_risk_fraction: float = 0.2,
+    presorted: bool = False,
+) -> str:
+    """Render records as a Markdown digest, most urgent first as of now."""
+    out = io.StringIO()
+    write_markdown(
+        digest_records(records, now, at_risk_fraction, presorted=presorted),
+        out,
+        title=title,
+        generated_at=generated_at,
+    )
+    return out.getvalue()

@@ -210,9 +210,26 @@ def to_table_row(record: dict) -> dict:
     return row
 
 
+TABLE_CHUNK = 500  # rows per table: the terminal writer holds one table's rows at a time
+
+
 def write_table(
-    records: list[dict], out: IO[str], *, title: str | None = None, render_table: TableWriter
+    records: Iterable[dict], out: IO[str], *, title: str | None = None, render_table: TableWriter
 ) -> list:
-    """Write records as a table for people with render_table; return the ids written."""
-    render_table([to_table_row(r) for r in records], TABLE_COLUMNS, title=title, out=out)
-    return [r["id"] for r in records]
+    """Write records as tables for people with render_table, TABLE_CHUNK rows at a time (the
+    title on the first); return the ids written."""
+    ids: list = []
+    chunk = []
+    for record in records:
+        chunk.append(to_table_row(record))
+        ids.append(record["id"])
+        if len(chunk) == TABLE_CHUNK:
+            render_table(
+                chunk, TABLE_COLUMNS, title=title if len(ids) == TABLE_CHUNK else None, out=out
+            )
+            chunk = []
+    if chunk:
+        render_table(
+            chunk, TABLE_COLUMNS, title=title if len(ids) <= TABLE_CHUNK else None, out=out
+        )
+    return ids

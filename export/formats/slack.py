@@ -7,11 +7,19 @@ disguise links, and sits on the last line of its own section so it cannot swallo
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
 from typing import IO
 
-from export.formats.digest import QueueGroup, group_records, meta_parts, private_label
+from export.formats.digest import (
+    SLA_SECTIONS,
+    QueueGroup,
+    group_records,
+    meta_parts,
+    private_label,
+)
 from export.formats.escape import safe_url, slack_link, slack_text
 
 MAX_BLOCKS = 50  # per message
@@ -64,7 +72,9 @@ def render_item_text(record: dict, excerpt_limit: int = EXCERPT_LIMIT) -> str:
 
 def _queue_block(group: QueueGroup, continued: bool) -> dict:
     more = ", continued" if continued else ""
-    return _section(f"*Queue: {slack_text(group.name, 200)}* ({group.count}{more})")
+    tier = group.bands[0].label if group.bands else ""
+    state = f" · {tier}" if tier in SLA_SECTIONS.values() else ""
+    return _section(f"*Queue: {slack_text(group.name, 200)}*{state} ({group.count}{more})")
 
 
 def _footer(text: str) -> dict:
@@ -72,9 +82,19 @@ def _footer(text: str) -> dict:
 
 
 def render_slack_messages(
-    records: Sequence[dict], *, title: str, max_blocks: int = MAX_BLOCKS
+    records: Sequence[dict],
+    *,
+    title: str,
+    max_blocks: int = MAX_BLOCKS,
+    now: datetime | None = None,
+    at_risk_fraction: float = 0.2,
+    presorted: bool = False,
 ) -> list[SlackMessage]:
-    """Split records into as many payloads as Slack's block limit needs, in order."""
+    """Split records into as many payloads as Slack's block limit needs, most urgent first.
+
+    Each message is filled in the urgency order (as of now), so the first carries the most
+    urgent items and the least urgent go to the last; no item is left out.
+    """
     messages: list[SlackMessage] = []
     header = {
         "type": "header",
@@ -84,22 +104,24 @@ def render_slack_messages(
     room = max_blocks - 1
     current = SlackMessage({"text": title, "blocks": [header]})
     current_queue = None
-    started: set[str] = set()
-    for group in group_records(records):
+    started: set[int] = set()
+    # Groups are runs of one queue within a tier (breached, at risk, the rest): by position.
+    groups = group_records(records, now, at_risk_fraction, presorted=presorted)
+    for index, group in enumerate(groups):
         for band in group.bands:
             for record in band.records:
-                needs = 1 if current_queue == group.name else 2
+                needs = 1 if current_queue == index else 2
                 if len(current.payload["blocks"]) + needs > room:
                     messages.append(current)
                     part = f"{title} (part {len(messages) + 1})"
                     header = dict(header, text=dict(header["text"], text=part[:MAX_HEADER_TEXT]))
                     current = SlackMessage({"text": part, "blocks": [header]})
                     current_queue = None
-                if current_queue != group.name:
-                    block = _queue_block(group, continued=group.name in started)
+                if current_queue != index:
+                    block = _queue_block(group, continued=index in started)
                     current.payload["blocks"].append(block)
-                    started.add(group.name)
-                    current_queue = group.name
+                    started.add(index)
+                    current_queue = index
                 current.payload["blocks"].append(_section(render_item_text(record)))
                 current.ids.append(record["id"])
     messages.append(current)
@@ -112,23 +134,67 @@ def render_slack_messages(
 
 
 def render_slack(
-    records: Sequence[dict], *, title: str, max_blocks: int = MAX_BLOCKS, new: bool = False
+    records: Sequence[dict],
+    *,
+    title: str,
+    max_blocks: int = MAX_BLOCKS,
+    new: bool = False,
+    total: int | None = None,
+    now: datetime | None = None,
+    at_risk_fraction: float = 0.2,
+    presorted: bool = False,
 ) -> SlackMessage:
-    """Render the first payload only (one `curl -d @-` posts one message), noting the rest."""
-    messages = render_slack_messages(records, title=title, max_blocks=max_blocks)
+    """Render the first payload only (one `curl -d @-` posts one message), noting the rest.
+
+    total is how many match when records holds only the first of them.
+    """
+    messages = render_slack_messages(
+        records,
+        title=title,
+        max_blocks=max_blocks,
+        now=now,
+        at_risk_fraction=at_risk_fraction,
+        presorted=presorted,
+    )
     first = messages[0]
-    left = len(records) - len(first.ids)
+    left = (len(records) if total is None else total) - len(first.ids)
     if left:
-        first.payload["blocks"][-1] = _footer(
-            f"{left} more not shown; the next run sends them."
+        note = (
+            f"{left} less urgent not shown; the next run sends them."
             if new
-            else f"{left} more not shown; use -f html or -f jsonl for everything."
+            else f"{left} less urgent not shown; use -f html or -f jsonl for everything."
         )
+        if len(messages) > 1:
+            first.payload["blocks"][-1] = _footer(note)
+        else:
+            first.payload["blocks"].append(_footer(note))
     return first
 
 
-def write_slack(records: Sequence[dict], out: IO[str], *, title: str, new: bool = False) -> list:
-    """Write one Block Kit payload; return the ids it carries (others wait for the next run)."""
-    message = render_slack(records, title=title, new=new)
+def write_slack(
+    records: Iterable[dict],
+    out: IO[str],
+    *,
+    title: str,
+    new: bool = False,
+    total: int | None = None,
+    now: datetime | None = None,
+    at_risk_fraction: float = 0.2,
+) -> list:
+    """Write one Block Kit payload with the most urgent records (records come in the urgency
+    order); return the ids it carries (the others stay new for the next run).
+
+    Every item takes at least one block, so only the first MAX_BLOCKS records are read.
+    """
+    head = list(islice(records, MAX_BLOCKS))
+    message = render_slack(
+        head,
+        title=title,
+        new=new,
+        total=len(head) if total is None else total,
+        now=now,
+        at_risk_fraction=at_risk_fraction,
+        presorted=True,
+    )
     out.write(json.dumps(message.payload, ensure_ascii=False) + "\n")
     return list(message.ids)

@@ -9,7 +9,7 @@ from typing import IO
 from earmark.config import EmailNotify
 from earmark.models import to_iso
 from export.formats import FORMATS
-from export.formats.digest import digest_title
+from export.formats.digest import digest_parts, digest_title, section_labeler
 from export.formats.records import (
     TableWriter,
     iter_records,
@@ -17,6 +17,7 @@ from export.formats.records import (
     write_csv,
     write_json,
     write_jsonl,
+    write_table,
 )
 
 STREAMED = {"jsonl": write_jsonl, "json": write_json, "csv": write_csv}
@@ -50,12 +51,15 @@ def write_export(
     redact: bool = False,
     email: EmailNotify | None = None,
     render_table: TableWriter | None = None,
+    at_risk_fraction: float = 0.2,
 ) -> ExportResult:
-    """Write matching opportunities to out in fmt; with a destination, only new ones.
+    """Write matching opportunities to out in fmt, most urgent first; with a destination, only
+    new ones.
 
     The export is recorded for the destination only after out was written and flushed, so a
     broken pipe (which raises) leaves everything to be sent again next time. Nothing matching
-    means nothing is written. The table format needs render_table (the application's writer).
+    means nothing is written. Every format reads the rows one at a time in the store's urgency
+    order and writes as it goes. The table format needs render_table (the application's writer).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
@@ -63,22 +67,28 @@ def write_export(
         raise ValueError("the table format needs render_table")
     filters = filters or ExportFilters()
     redactor = load_redactor() if redact else None
-    rows = store.exports.iter_export_rows(
-        queue=filters.queue,
-        agent=filters.agent,
-        status=filters.status,
-        min_priority=filters.min_priority,
-        since=filters.since,
-        new_for_destination=destination,
-    )
+    query = {
+        "queue": filters.queue,
+        "agent": filters.agent,
+        "status": filters.status,
+        "min_priority": filters.min_priority,
+        "since": filters.since,
+        "new_for_destination": destination,
+    }
+    urgency = {"now": now, "at_risk_fraction": at_risk_fraction}
+    counts = {} if fmt in STREAMED else store.exports.count_export_rows(**query, **urgency)
+    if fmt not in STREAMED and not sum(counts.values()):
+        return ExportResult()
+    rows = store.exports.iter_export_rows(**query, **urgency)
     records = iter_records(rows, now=now, redactor=redactor)
     try:
         if fmt in STREAMED:  # row by row: memory stays flat at any size
             written = STREAMED[fmt](records, out)
-        else:  # tables and digests are for people: they need the count (title) first
-            written = _write_all(list(records), out, fmt, now, destination, email, render_table)
+        else:  # for people: the title and queue headings carry counts, known beforehand
+            digest = Digest(counts, now, destination is not None, email, at_risk_fraction)
+            written = _write_digest(records, out, fmt, digest, render_table)
     finally:
-        rows.close()  # a write that failed half-way must not leave the query open
+        rows.close()  # a write that failed half-way (or stopped early) must not leave it open
     if not written:
         return ExportResult()
     out.flush()
@@ -86,27 +96,59 @@ def write_export(
     return ExportResult(written=written, recorded=recorded)
 
 
-def _write_all(records, out, fmt, now, destination, email, render_table) -> list:
-    if not records:
-        return []
-    title = digest_title(len(records), new=destination is not None)
-    generated_at = to_iso(now)
-    if fmt == "table":
-        from export.formats.records import write_table
+@dataclass
+class Digest:
+    """What the formats for people need besides the records."""
 
+    counts: dict  # (tier, queue) -> how many match
+    now: datetime
+    new: bool
+    email: EmailNotify | None
+    at_risk_fraction: float
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def parts(self, records):
+        labels = section_labeler(self.now, self.at_risk_fraction)
+        counts = {(tier, queue or "(no queue)"): n for (tier, queue), n in self.counts.items()}
+        return digest_parts(records, counts, labels)
+
+
+def _write_digest(records, out, fmt, digest: Digest, render_table) -> list:
+    title = digest_title(digest.total, new=digest.new)
+    generated_at = to_iso(digest.now)
+    if fmt == "table":
         return write_table(records, out, title=title, render_table=render_table)
     if fmt == "markdown":
         from export.formats.markdown import write_markdown
 
-        return write_markdown(records, out, title=title, generated_at=generated_at)
+        return write_markdown(digest.parts(records), out, title=title, generated_at=generated_at)
     if fmt == "html":
         from export.formats.html import write_html
 
-        return write_html(records, out, title=title, generated_at=generated_at)
+        return write_html(digest.parts(records), out, title=title, generated_at=generated_at)
     if fmt == "slack":
         from export.formats.slack import write_slack
 
-        return write_slack(records, out, title=title, new=destination is not None)
+        return write_slack(
+            records,
+            out,
+            title=title,
+            new=digest.new,
+            total=digest.total,
+            now=digest.now,
+            at_risk_fraction=digest.at_risk_fraction,
+        )
     from export.formats.email import write_email
 
-    return write_email(records, out, settings=email or EmailNotify(), now=now, title=title)
+    return write_email(
+        records,
+        out,
+        settings=digest.email or EmailNotify(),
+        now=digest.now,
+        total=digest.total,
+        new=digest.new,
+        at_risk_fraction=digest.at_risk_fraction,
+    )

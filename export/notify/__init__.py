@@ -54,39 +54,46 @@ def delivery_lock(store, env, wait: float | None = None):
 
 @dataclass
 class Selection:
-    """The opportunities not yet delivered to a channel, fixed when it is made, read by pages."""
+    """The opportunities not yet delivered to a channel, fixed when it is made, most urgent
+    first (as of now); read by pages."""
 
     store: object
     channel: str
-    filters: dict
-    upto: int
-    total: int
+    ids: list[int]
+    now: datetime
+    at_risk_fraction: float
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
 
     @classmethod
-    def of(cls, store, channel: str, **filters) -> Selection:
+    def of(cls, store, channel: str, *, now: datetime, at_risk_fraction: float, **filters):
         upto = store.exports.last_opportunity_id()  # later arrivals wait for the next run
-        total = store.exports.count_new_exports(channel, upto=upto, **filters)
-        return cls(store, channel, filters, upto, total)
+        ids = store.exports.new_export_ids_by_urgency(
+            channel, now=now, at_risk_fraction=at_risk_fraction, upto=upto, **filters
+        )
+        return cls(store, channel, ids, now, at_risk_fraction)
 
     def pages(self, size: int, *, now: datetime, redact: bool = False) -> Iterator[list[dict]]:
-        """Yield records, size at a time, in id order (each page by queue and priority).
+        """Yield records, size at a time, most urgent first across and within pages.
 
-        Pages follow the ids, not the presentation order, so a message cut off by a kill is
-        composed the same way when it is sent again (and keeps its delivery id).
+        Messages are cut from this order, so the most urgent go first and the least urgent
+        wait for the last message (or the next run). A message cut off by a kill is composed
+        the same way when it is sent again (same delivery id) while the order holds; an item
+        whose SLA state changed in between may come in a differently composed message.
         """
         from export.formats.records import iter_records, load_redactor
 
         redactor = load_redactor() if redact else None
-        after = 0
-        while True:
-            ids = self.store.exports.new_export_ids(
-                self.channel, after=after, upto=self.upto, limit=size, **self.filters
+        for start in range(0, len(self.ids), size):
+            ids = self.ids[start : start + size]
+            rows = self.store.exports.iter_export_rows(
+                ids=ids, now=self.now, at_risk_fraction=self.at_risk_fraction
             )
-            if not ids:
-                return
-            after = ids[-1]
-            rows = self.store.exports.iter_export_rows(ids=ids)
-            yield list(iter_records(rows, now=now, redactor=redactor))
+            position = {opportunity_id: index for index, opportunity_id in enumerate(ids)}
+            records = list(iter_records(rows, now=now, redactor=redactor))
+            yield sorted(records, key=lambda r: position[r["id"]])
 
 
 def notify_new(
@@ -107,6 +114,7 @@ def notify_new(
     post=None,
     should_stop=None,
     lock_wait: float | None = None,
+    at_risk_fraction: float = 0.2,
 ) -> NotifyReport:
     """Deliver open opportunities not yet sent to channel; record each message once accepted.
 
@@ -116,7 +124,7 @@ def notify_new(
     NotifyError, another process delivering from the database (for longer than lock_wait,
     default $EARMARK_LOCK_WAIT or 60 s) LockedError; delivery failures are in the report's
     errors (the rest waits for next run). should_stop (run --max-duration) is checked between
-    messages.
+    messages. Items go most urgent first (SLA as of now, at_risk_fraction from routing).
     """
     settings = _settings(notify, channel)
     env = os.environ if env is None else env
@@ -127,14 +135,17 @@ def notify_new(
     }
     report = NotifyReport(channel=channel, dry_run=dry_run)
     with nullcontext() if dry_run else delivery_lock(store, env, lock_wait):
-        selection = Selection.of(store, channel, **filters)
+        selection = Selection.of(
+            store, channel, now=now, at_risk_fraction=at_risk_fraction, **filters
+        )
         if not selection.total:
             return report
         if dry_run:
-            sender = _previewer(channel, settings, now, selection.total)
+            sender = _previewer(channel, settings, now, selection.total, at_risk_fraction)
         else:
+            clients = (slack_client, smtp_factory, post)
             sender = _sender(
-                channel, settings, env, now, selection.total, slack_client, smtp_factory, post
+                channel, settings, env, now, selection.total, clients, at_risk_fraction
             )
         pages = (
             sender.compose(records)
@@ -174,8 +185,9 @@ def _title_for(count: int) -> str:
     return digest_title(count, new=True)
 
 
-def _sender(channel, settings, env, now, total, slack_client, smtp_factory, post) -> Sender:
+def _sender(channel, settings, env, now, total, clients, fraction) -> Sender:
     """Return the channel's sender; configuration is checked here, before anything is sent."""
+    slack_client, smtp_factory, post = clients
     if channel == "slack":
         from export.notify.slack import make_client, slack_outgoing, webhook_url
 
@@ -185,7 +197,13 @@ def _sender(channel, settings, env, now, total, slack_client, smtp_factory, post
         return Sender(
             PAGE,
             lambda records: slack_outgoing(
-                records, title=title, client=client, secret=url, url_env=settings.webhook_env
+                records,
+                title=title,
+                client=client,
+                secret=url,
+                url_env=settings.webhook_env,
+                now=now,
+                at_risk_fraction=fraction,
             ),
         )
     if channel == "email":
@@ -201,6 +219,7 @@ def _sender(channel, settings, env, now, total, slack_client, smtp_factory, post
                 title_for=_title_for,
                 password=password,
                 factory=smtp_factory,
+                at_risk_fraction=fraction,
             ),
         )
     from export.notify.webhook import post_json, signing_secret, webhook_outgoing, webhook_url
@@ -221,7 +240,7 @@ def _sender(channel, settings, env, now, total, slack_client, smtp_factory, post
     )
 
 
-def _previewer(channel, settings, now, total) -> Sender:
+def _previewer(channel, settings, now, total, fraction) -> Sender:
     """Return a sender that renders what would be sent, as text (no secrets needed)."""
     if channel == "slack":
         from export.notify.slack import slack_payloads
@@ -231,7 +250,7 @@ def _previewer(channel, settings, now, total) -> Sender:
             PAGE,
             lambda records: [
                 json.dumps(p, ensure_ascii=False) + "\n"
-                for p in slack_payloads(records, title=title)
+                for p in slack_payloads(records, title=title, now=now, at_risk_fraction=fraction)
             ],
         )
     if channel == "email":
@@ -243,7 +262,11 @@ def _previewer(channel, settings, now, total) -> Sender:
             lambda records: [
                 message.as_string(policy=PIPE_POLICY)
                 for message, _ids in email_messages(
-                    records, settings=settings, now=now, title_for=_title_for
+                    records,
+                    settings=settings,
+                    now=now,
+                    title_for=_title_for,
+                    at_risk_fraction=fraction,
                 )
             ],
         )

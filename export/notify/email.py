@@ -92,13 +92,26 @@ def send_message(
 
 
 def email_messages(
-    records: Sequence[dict], *, settings: EmailNotify, now: datetime, title_for
+    records: Sequence[dict],
+    *,
+    settings: EmailNotify,
+    now: datetime,
+    title_for,
+    at_risk_fraction: float = 0.2,
 ) -> list[tuple[EmailMessage, list]]:
-    """Split records into digests of at most BATCH and render each as a message."""
+    """Split records (most urgent first) into digests of at most BATCH, in that order, and
+    render each as a message: the first carries the most urgent."""
     out = []
     for start in range(0, len(records), BATCH):
         batch = list(records[start : start + BATCH])
-        message = render_email(batch, settings=settings, now=now, title=title_for(len(batch)))
+        message = render_email(
+            batch,
+            settings=settings,
+            now=now,
+            title=title_for(len(batch)),
+            at_risk_fraction=at_risk_fraction,
+            presorted=True,
+        )
         # The digest's id follows what it carries, not when it was made: a re-send after a
         # kill has the same Message-ID, which mail systems use to drop the duplicate.
         domain = message["Message-ID"].rpartition("@")[2].rstrip(">") or "localhost"
@@ -115,9 +128,13 @@ def email_outgoing(
     title_for,
     password: str | None,
     factory: SmtpFactory | None = None,
+    at_risk_fraction: float = 0.2,
 ) -> list[Outgoing]:
     """Return one outgoing email per batch of opportunities."""
+    messages = email_messages(
+        records, settings=settings, now=now, title_for=title_for, at_risk_fraction=at_risk_fraction
+    )
     return [
         Outgoing(send=lambda m=message: send_message(settings, m, password, factory), ids=ids)
-        for message, ids in email_messages(records, settings=settings, now=now, title_for=title_for)
+        for message, ids in messages
     ]

@@ -110,11 +110,18 @@ def slack_outgoing(
     client,
     secret: str | None = None,
     url_env: str | None = None,
+    now=None,
+    at_risk_fraction: float = 0.2,
 ) -> list[Outgoing]:
-    """Return one message per Block Kit payload, each with the ids it carries."""
+    """Return one message per Block Kit payload, each with the ids it carries.
+
+    records come most urgent first (a page of the selection): they are cut in that order.
+    """
     by_id = {r["id"]: r for r in records}
     out = []
-    for message in render_slack_messages(records, title=title):
+    for message in render_slack_messages(
+        records, title=title, now=now, at_risk_fraction=at_risk_fraction, presorted=True
+    ):
         delivery = delivery_id("slack", [by_id[i] for i in message.ids])
 
         def send(payload=message.payload, delivery=delivery) -> Attempt:
@@ -124,6 +131,11 @@ def slack_outgoing(
     return out
 
 
-def slack_payloads(records: Sequence[dict], *, title: str) -> list[dict]:
-    """Return the payloads a delivery would post (for --dry-run)."""
-    return [m.payload for m in render_slack_messages(records, title=title)]
+def slack_payloads(
+    records: Sequence[dict], *, title: str, now=None, at_risk_fraction: float = 0.2
+) -> list[dict]:
+    """Return the payloads a delivery would post (for --dry-run), most urgent first."""
+    messages = render_slack_messages(
+        records, title=title, now=now, at_risk_fraction=at_risk_fraction, presorted=True
+    )
+    return [m.payload for m in messages]

@@ -96,7 +96,7 @@ def next_item(
     store, settings: QueueSettings, agent_name: str, now: datetime
 ) -> tuple[dict, bool] | None:
     """Return the agent's single most urgent item (theirs first, else a pool's) and whether
-    it is theirs; None when there is nothing for them."""
+    it is theirs; None when there is nothing for them. Most urgent: earmark.store.ordering."""
     from export.queues.actions import QueueError
 
     agents = {a.name: a for a in load_agents(store, settings)}
@@ -105,8 +105,9 @@ def next_item(
         known = ", ".join(a.name for a in agents.values() if not a.removed) or "none configured"
         raise QueueError(f"next: {agent_name!r} is not a known agent (agents: {known})")
     fraction = settings.routing.at_risk_fraction
-    mine = store.queues.open_items(
-        agent=agent_name, statuses=("assigned", "claimed", "escalated"), limit=1
+    urgency = {"now": now, "at_risk_fraction": fraction}
+    mine = store.queues.urgent_items(
+        agent=agent_name, statuses=("assigned", "claimed", "escalated"), limit=1, **urgency
     )
     if mine:
         return item_record(mine[0], now, fraction), True
@@ -115,8 +116,8 @@ def next_item(
         return None
     offset = 0
     while True:
-        page = store.queues.open_items(
-            statuses=("open",), unassigned=True, queues=served, limit=50, offset=offset
+        page = store.queues.urgent_items(
+            statuses=("open",), unassigned=True, queues=served, limit=50, offset=offset, **urgency
         )
         for item in page:
             if agent.speaks(item["language"]):
@@ -161,9 +162,13 @@ def agent_queues(
     for agent in load_agents(store, settings):
         if agent.removed:
             continue
-        items = store.queues.open_items(agent=agent.name, limit=limit)
+        items = store.queues.urgent_items(
+            agent=agent.name, limit=limit, now=now, at_risk_fraction=fraction
+        )
         queues[agent.name] = [item_record(i, now, fraction) for i in items]
-    pool = store.queues.open_items(statuses=("open",), unassigned=True, limit=limit)
+    pool = store.queues.urgent_items(
+        statuses=("open",), unassigned=True, limit=limit, now=now, at_risk_fraction=fraction
+    )
     queues[POOL] = [item_record(i, now, fraction) for i in pool]
     return queues
 

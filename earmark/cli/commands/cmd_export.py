@@ -104,6 +104,7 @@ def export(
                 redact=redact,
                 email=email,
                 render_table=write_table,
+                at_risk_fraction=app.config.routing.at_risk_fraction,
             )
     except LockedError as error:
         app.say(f"earmark export: {error}")
@@ -152,6 +153,7 @@ def notify(
             redact=redact,
             env=app.env,
             out=sys.stdout,
+            at_risk_fraction=config.routing.at_risk_fraction,
         )
     except LockedError as error:
         app.say(f"earmark notify: {error}")

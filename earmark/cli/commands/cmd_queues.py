@@ -81,18 +81,27 @@ def queue(
     limit: int,
     fmt: str | None,
 ) -> None:
-    """List open work by priority, then age, with the time left to each SLA."""
+    """List open work most urgent first (SLA breached, at risk, then priority and age).
+
+    Queues come in the order of their most urgent item; each row shows the time left to its SLA.
+    """
     from export.queues.views import QUEUE_COLUMNS, for_table, item_record
 
     config = app.config
     known = {q.name for q in config.queues}
     if queue_name and known and queue_name not in known:
         raise UsageError(f"unknown queue {queue_name!r} (queues: {', '.join(sorted(known))})")
-    items = app.existing_store.queues.open_items(
-        queue=queue_name, agent=agent, statuses=statuses or OPEN_STATUSES, limit=limit
-    )
     now = app.now()
-    records = [item_record(i, now, config.routing.at_risk_fraction) for i in items]
+    fraction = config.routing.at_risk_fraction
+    items = app.existing_store.queues.urgent_items(
+        queue=queue_name,
+        agent=agent,
+        statuses=statuses or OPEN_STATUSES,
+        limit=limit,
+        now=now,
+        at_risk_fraction=fraction,
+    )
+    records = [item_record(i, now, fraction) for i in items]
     fmt = resolve_format(fmt)
     if fmt == "table":
         if records:
