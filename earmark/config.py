@@ -130,6 +130,8 @@ class Routing:
     return_after: str = "1h"
     # The last fraction of an SLA window in which an item is "at risk".
     at_risk_fraction: float = 0.2
+    # Resolving an item nobody answered counts as its first response (for the SLA and metrics).
+    resolve_counts_as_response: bool = True
 
     def validate(self) -> None:
         _check_duration("return_after", self.return_after)

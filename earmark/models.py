@@ -97,18 +97,23 @@ def parse_iso(value: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_DURATION = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[smhdw]\s*)+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(value: str | int | float) -> timedelta:
-    """Parse `15m`, `2h`, `1d`, `1w`, `30s` (or a number of seconds) into a timedelta."""
+    """Parse `15m`, `2h`, `1d`, `1w`, `30s`, or parts of them as earmark prints durations
+    (`1d0h`, `3h05m`), or a number of seconds, into a timedelta."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match:
+    text = str(value)
+    if not _DURATION.match(text):
         raise ValueError(f"invalid duration {value!r}: use a number and a unit, e.g. 15m, 2h, 1d")
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    seconds = sum(
+        float(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(text)
+    )
+    return timedelta(seconds=seconds)
 
 
 def format_duration(delta: timedelta) -> str:

@@ -42,6 +42,8 @@ class HttpSourceSettings(SourceSettings):
     base_url: str | None = None
     timeout: float = 20.0  # seconds one whole response may take (headers and body)
     max_requests: int = 20  # request budget per run
+    # Seconds a source may spend per run on failed attempts and the waits between retries.
+    retry_time: float = 60.0
     max_body: int | str = "20MB"  # bigger responses fail the source (bytes, or e.g. 50MB)
     # Other hosts (`host` or `host:port`) redirects may lead to; by default only the same host.
     allow_redirect_hosts: list[str] = field(default_factory=list)

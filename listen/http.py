@@ -1,4 +1,10 @@
-"""The one HTTP client every source uses: retries, backoff, rate limits and a request budget."""
+"""The one HTTP client every source uses: retries, backoff, rate limits and a request budget.
+
+What is retried: timeouts, 408, 429 and 5xx, and a connection the server dropped mid-answer.
+A host that does not resolve or refuses the connection fails at once (another try in a second
+finds it just as offline). Retries of one source stop once its failed attempts and the waits
+between them would pass `retry_time` (the last attempt's timeout included).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import ReadTimeoutError
 
 from earmark import __version__
 from listen.base import AuthError, SourceError
 from listen.deadline import Deadline, Watch, current_deadline, watched_session
-from listen.httperrors import PlatformError, decode_error_body, error_detail
+from listen.httperrors import (
+    TRANSIENT_ERRORS,
+    PlatformError,
+    decode_error_body,
+    error_detail,
+    is_timeout,
+    unreachable,
+)
 from listen.httpheaders import parse_rate_limit, parse_retry_after, safe_url
 from listen.httplimits import (
     DEFAULT_MAX_BODY,
@@ -64,6 +76,8 @@ class HttpClient:
         max_body: int | str = DEFAULT_MAX_BODY,
         allow_redirect_hosts: Sequence[str] = (),
         deadline: Deadline | None = None,
+        retry_time: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self.source_name = source_name
         self.timeout = timeout
@@ -83,6 +97,9 @@ class HttpClient:
             raise SourceError(f"{source_name}: max_body: {error}") from None
         self.allow_redirect_hosts = tuple(allow_redirect_hosts)
         self._deadline = deadline  # None: the one of the run in progress (deadline_scope)
+        self.retry_time = retry_time  # cap on failed attempts + waits, over the source's run
+        self.monotonic = monotonic
+        self.retry_spent = 0.0  # seconds spent so far on failed attempts and retry waits
         self.requests_made = 0
         self.quota_remaining: float | None = None  # last rate-limit "remaining" seen
         self._wait_before_next = 0.0
@@ -96,6 +113,7 @@ class HttpClient:
             max_requests=settings.max_requests,
             max_body=getattr(settings, "max_body", DEFAULT_MAX_BODY),
             allow_redirect_hosts=getattr(settings, "allow_redirect_hosts", ()) or (),
+            retry_time=getattr(settings, "retry_time", 60.0),
             **options,
         )
 
@@ -120,10 +138,12 @@ class HttpClient:
         self._before_request()
         attempt = 0
         while True:
+            started = self.monotonic()
             try:
                 return self._fetch(url, params, sent_headers, where)
             except _Transient as transient:
                 failure, retry_after = transient.failure, transient.retry_after
+            self.retry_spent += self.monotonic() - started
             if attempt >= self.max_retries:
                 raise SourceError(
                     f"{self.source_name}: {failure} from {where} after {attempt + 1} tries, "
@@ -140,8 +160,15 @@ class HttpClient:
                     f"{self.source_name}: {failure} from {where}; the request budget of "
                     f"{self.max_requests} is used up, so no retry this run (raise max_requests)"
                 )
+            if self.retry_spent + delay + self.timeout > self.retry_time:
+                raise SourceError(
+                    f"{self.source_name}: {failure} from {where} after {attempt + 1} "
+                    f"{'try' if attempt == 0 else 'tries'} in {self.retry_spent:.0f}s; another "
+                    f"would pass retry_time ({self.retry_time:g}s), giving up; try again later"
+                )
             if self.past_deadline(delay):
                 raise self._no_time_to_retry(failure, where)
+            self.retry_spent += delay
             log.debug("%s: %s from %s, retrying in %.1fs", self.source_name, failure, where, delay)
             self.sleep(delay)
             attempt += 1
@@ -297,9 +324,15 @@ class HttpClient:
             except requests.RequestException as error:
                 if response is not None:
                     response.close()
-                if watch.fired or _is_timeout(error):
+                if watch.fired or is_timeout(error):
                     raise self._timed_out(by_deadline, where) from None
-                if isinstance(error, _TRANSIENT_ERRORS):
+                why = unreachable(error)
+                if why:
+                    raise SourceError(
+                        f"{self.source_name}: cannot connect to {urlsplit(url).hostname} "
+                        f"({why}); not retried: check base_url and the network"
+                    ) from None
+                if isinstance(error, TRANSIENT_ERRORS):
                     # str(error) may repeat the URL with its query string: name the kind only.
                     raise _Transient(
                         f"cannot connect to {urlsplit(url).hostname} ({type(error).__name__})"
@@ -375,22 +408,6 @@ class _Transient(Exception):  # noqa: N818 - internal: this attempt failed, anot
         super().__init__(failure)
         self.failure = failure
         self.retry_after = retry_after
-
-
-# Failures another attempt may cure; anything else requests raises (an invalid URL, a bad
-# header) would fail the same way again.
-_TRANSIENT_ERRORS = (
-    requests.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
-
-def _is_timeout(error: requests.RequestException) -> bool:
-    # A read timeout while streaming the body reaches us as a ConnectionError wrapping it.
-    return isinstance(error, requests.Timeout) or any(
-        isinstance(arg, ReadTimeoutError) for arg in error.args
-    )
 
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""What a platform says in the body of an error response, kept for the one-line message.
+"""What a platform says in the body of an error response, kept for the one-line message, and
+which failed requests another try may cure.
 
 APIs explain a refusal in the body (Stack Exchange's `throttle_violation`, X's "'since_id' must
 be a tweet id created after ..."): the message shows it, and PlatformError keeps the decoded
@@ -9,6 +10,9 @@ from __future__ import annotations
 
 import json
 from typing import Any
+
+import requests
+from urllib3.exceptions import NameResolutionError, NewConnectionError, ReadTimeoutError
 
 from listen.base import SourceError
 
@@ -61,4 +65,40 @@ def error_detail(payload: Any) -> str | None:
     return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 3] + "..."
 
 
-__all__ = ["PlatformError", "decode_error_body", "error_detail"]
+# Failures another attempt may cure; anything else requests raises (an invalid URL, a bad
+# header) would fail the same way again.
+TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+def unreachable(error: requests.RequestException) -> str | None:
+    """Return why no connection could be made (no such host, refused), or None."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    if isinstance(reason, NameResolutionError):
+        return "the name does not resolve"
+    if isinstance(reason, NewConnectionError):  # refused, or no route to the host
+        cause = reason.__cause__ or reason.__context__
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        return f"unreachable: {type(cause).__name__ if cause else 'no connection'}"
+    return None
+
+
+def is_timeout(error: requests.RequestException) -> bool:
+    # A read timeout while streaming the body reaches us as a ConnectionError wrapping it.
+    return isinstance(error, requests.Timeout) or any(
+        isinstance(arg, ReadTimeoutError) for arg in error.args
+    )
+
+
+__all__ = [
+    "TRANSIENT_ERRORS",
+    "PlatformError",
+    "decode_error_body",
+    "error_detail",
+    "is_timeout",
+    "unreachable",
+]

@@ -91,6 +91,9 @@ def to_search_query(topic: Topic) -> str:
     return " OR ".join(quoted) or topic.name
 
 
+RSS_MARK = "rss"  # in the cursor: this topic was last read from the RSS feeds
+
+
 def load_cursor(cursor: str | None) -> dict[str, float]:
     """Read the stored cursor: the newest created_utc seen per stream (posts, comments)."""
     if not cursor:
@@ -224,14 +227,20 @@ class RedditSource:
         marks = load_cursor(cursor)
         floor = since.timestamp() if since else None
         oauth = self.uses_oauth()
-        if not oauth and not self._told_rss:
-            self._told_rss = True
+        # The cursor remembers that the RSS feeds were read, so cron hears the notice once
+        # (when the topic first falls back), not on every run.
+        told = marks.pop(RSS_MARK, 0.0) > 0
+        if not oauth:
+            marks[RSS_MARK] = 1.0
+        if not oauth and not self._told_rss and not told:
             log.warning(
                 "reddit: %s and %s are not set; reading the public RSS feeds instead "
                 "(fewer results)",
                 self.settings.client_id_env,
                 self.settings.client_secret_env,
             )
+        if not oauth:
+            self._told_rss = True
         found: dict[str, tuple[Post, str]] = {}
         for stream, pages in self._streams(topic, oauth):
             mark = max(marks.get(stream, 0.0), floor or 0.0) or None
@@ -249,6 +258,10 @@ class RedditSource:
             except BudgetExhausted as stop:
                 log.info("%s", stop)
                 break
+        if not found and told == oauth:
+            # Nothing new, but the way the topic is read changed: keep that in the cursor.
+            yield Batch([], json.dumps(marks, sort_keys=True))
+            return
         yield from _batches(list(found.values()), marks, limit)
 
     def _streams(self, topic: Topic, oauth: bool) -> Iterator[tuple[str, Iterator]]:

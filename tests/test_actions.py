@@ -73,15 +73,21 @@ def test_respond_marks_first_response_only_once(store):
 
 
 def test_resolve_with_note_dismiss_with_reason(store):
-    item = actions.resolve(store, 1, actor="lead", now=LATER, note="refund sent")
+    item = actions.resolve(store, CONFIG, 1, actor="lead", now=LATER, note="refund sent")
     assert (item["status"], item["closed_at"]) == ("resolved", "2024-05-01T12:10:00Z")
     assert _last(store, 1) == (
         "resolved",
         "lead",
         "2024-05-01T12:10:00Z",
-        {"agent": None, "from_status": "open", "note": "refund sent"},
+        {
+            "agent": None,
+            "counts_as_response": True,
+            "from_status": "open",
+            "note": "refund sent",
+            "within_sla": True,
+        },
     )
-    item = actions.dismiss(store, 2, actor="lead", now=LATER, reason=" spam ")
+    item = actions.dismiss(store, CONFIG, 2, actor="lead", now=LATER, reason=" spam ")
     assert item["status"] == "dismissed"
     assert _last(store, 2)[3] == {"agent": None, "from_status": "open", "reason": "spam"}
 
@@ -117,7 +123,7 @@ def test_reassign_respects_capacity_unless_forced(store):
     with pytest.raises(QueueError) as error:
         actions.reassign(store, CONFIG, 3, to="ana", actor="lead", now=LATER)
     assert str(error.value) == (
-        "reassign 3: ana is at capacity (2/2); add --force to assign anyway"
+        "reassign 3: ana is at capacity (2/2); add --force to reassign anyway"
     )
     item = actions.reassign(store, CONFIG, 3, to="ana", actor="lead", now=LATER, force=True)
     assert item["agent"] == "ana"
@@ -128,7 +134,7 @@ def test_reassign_refuses_an_agent_without_the_language(store):
     route_opportunities(store, CONFIG, now=LATER)
     with pytest.raises(QueueError) as error:
         actions.reassign(store, CONFIG, 3, to="ana", actor="lead", now=LATER)
-    assert str(error.value) == "reassign 3: ana does not speak es"
+    assert str(error.value) == "reassign 3: ana does not speak es; add --force to reassign anyway"
     assert actions.reassign(store, CONFIG, 3, to="bob", actor="lead", now=LATER)["agent"] == "bob"
 
 
@@ -145,7 +151,7 @@ def test_escalate_picks_the_skilled_expert(store):
     assert [c["rejected"] for c in detail["candidates"]] == [None, "no matching skill"]
     # the expert answers and resolves
     actions.respond(store, CONFIG, 2, actor="dana", now=LATER)
-    assert actions.resolve(store, 2, actor="dana", now=LATER)["status"] == "resolved"
+    assert actions.resolve(store, CONFIG, 2, actor="dana", now=LATER)["status"] == "resolved"
 
 
 def test_escalate_to_a_named_expert(store):
@@ -158,7 +164,7 @@ def test_escalate_to_a_named_expert(store):
 
 def test_reopen_goes_back_to_the_last_agent_or_the_pool(store):
     actions.claim(store, CONFIG, 1, actor="ana", now=LATER)
-    actions.resolve(store, 1, actor="ana", now=LATER)
+    actions.resolve(store, CONFIG, 1, actor="ana", now=LATER)
     item = actions.reopen(store, CONFIG, 1, actor="ana", now=LATER + timedelta(hours=1))
     assert (item["status"], item["agent"], item["closed_at"]) == ("assigned", "ana", None)
     assert _last(store, 1)[3] == {
@@ -166,7 +172,7 @@ def test_reopen_goes_back_to_the_last_agent_or_the_pool(store):
         "from_status": "resolved",
         "to_status": "assigned",
     }
-    actions.dismiss(store, 2, actor="lead", now=LATER, reason="spam")
+    actions.dismiss(store, CONFIG, 2, actor="lead", now=LATER, reason="spam")
     item = actions.reopen(store, CONFIG, 2, actor="lead", now=LATER)
     assert (item["status"], item["agent"]) == ("open", None)
 
@@ -176,9 +182,17 @@ def test_every_action_is_one_event_with_actor_and_time(store):
     actions.respond(store, CONFIG, 1, actor="ana", now=NOW + timedelta(minutes=2))
     actions.escalate(store, CONFIG, 1, actor="ana", now=NOW + timedelta(minutes=3), to="dana")
     actions.reassign(store, CONFIG, 1, to="bob", actor="lead", now=NOW + timedelta(minutes=4))
-    actions.resolve(store, 1, actor="bob", now=NOW + timedelta(minutes=5))
+    actions.resolve(store, CONFIG, 1, actor="bob", now=NOW + timedelta(minutes=5))
     actions.reopen(store, CONFIG, 1, actor="lead", now=NOW + timedelta(minutes=6))
-    actions.dismiss(store, 1, actor="lead", now=NOW + timedelta(minutes=7), reason="duplicate")
+    actions.dismiss(
+        store,
+        CONFIG,
+        1,
+        actor="lead",
+        now=NOW + timedelta(minutes=7),
+        reason="duplicate",
+        force=True,
+    )
     assert [(e["type"], e["actor"], e["at"][11:16]) for e in events(store, 1)] == [
         ("created", "earmark", "12:00"),
         ("claimed", "ana", "12:01"),
@@ -248,10 +262,10 @@ def test_invalid_transitions_are_clear_errors(store, setup, action, message):
         if name == "reassign":
             return actions.reassign(store, CONFIG, 1, to=args[0], actor="lead", now=LATER)
         if name == "dismiss":
-            return actions.dismiss(store, 1, actor="lead", now=LATER, reason="spam")
+            return actions.dismiss(store, CONFIG, 1, actor="lead", now=LATER, reason="spam")
         if name == "reopen":
             return actions.reopen(store, CONFIG, 1, actor="lead", now=LATER)
-        return actions.resolve(store, 1, actor="lead", now=LATER)
+        return actions.resolve(store, CONFIG, 1, actor="lead", now=LATER)
 
     for step in setup:
         run(step)
@@ -264,12 +278,12 @@ def test_invalid_transitions_are_clear_errors(store, setup, action, message):
 
 def test_unknown_id_and_missing_reason(store):
     with pytest.raises(QueueError) as error:
-        actions.resolve(store, 99, actor="lead", now=LATER)
+        actions.resolve(store, CONFIG, 99, actor="lead", now=LATER)
     assert (
         str(error.value) == "resolve 99: no such opportunity (list open ones with `earmark queue`)"
     )
     with pytest.raises(QueueError) as error:
-        actions.dismiss(store, 1, actor="lead", now=LATER, reason="  ")
+        actions.dismiss(store, CONFIG, 1, actor="lead", now=LATER, reason="  ")
     assert str(error.value) == "dismiss 1: give a reason with --reason"
 
 
@@ -298,8 +312,8 @@ def test_next_shows_own_items_first_then_the_pool(store):
 
 
 def test_next_skips_pool_items_in_languages_the_agent_lacks(store):
-    actions.dismiss(store, 1, actor="lead", now=LATER, reason="x")
-    actions.dismiss(store, 2, actor="lead", now=LATER, reason="x")
+    actions.dismiss(store, CONFIG, 1, actor="lead", now=LATER, reason="x")
+    actions.dismiss(store, CONFIG, 2, actor="lead", now=LATER, reason="x")
     add_post(store, "es", author="zz", language="es", priority=99)
     route_opportunities(store, CONFIG, now=LATER)
     assert next_item(store, CONFIG, "ana", LATER) is None

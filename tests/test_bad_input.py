@@ -139,10 +139,10 @@ def test_a_database_in_a_missing_directory_is_one_line(tmp_path, config, command
             f"{db}.lock: cannot create the run lock (No such file or directory); check that the "
             "database's directory exists and is writable"
         )
-    else:
+    else:  # commands that only read never create a database
         message = (
-            f"{db}: cannot open the database (unable to open database file); check that its "
-            "directory exists and is writable"
+            f"{db}: no such database; create it with `earmark run` (or `earmark listen`), or "
+            "point --db or EARMARK_DB at yours"
         )
     assert_one_line_error(result, message)
 
@@ -176,7 +176,7 @@ def test_another_applications_sqlite_database_is_left_alone(tmp_path, config):
 def test_a_database_from_a_newer_earmark_is_refused(tmp_path, config):
     from earmark.store.schema import MIGRATIONS_TABLE, SCHEMA_VERSION
 
-    assert invoke(tmp_path, "runs").exit_code == 0  # creates and migrates x.db
+    assert invoke(tmp_path, "run").exit_code == 0  # creates and migrates x.db
     newer = SCHEMA_VERSION + 1
     with db_connect(tmp_path / "x.db") as conn:
         conn.execute(

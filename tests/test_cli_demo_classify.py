@@ -147,6 +147,6 @@ def test_posts_full_text_search_and_filters(tmp_path):
     assert [json.loads(line)["id"] for line in found.stdout.splitlines()] == ["x:3"]
     praise = runner.invoke(cli, [*args, "posts", "--intent", "praise", "-f", "json"])
     assert [r["id"] for r in json.loads(praise.stdout)] == ["x:2"]
-    bad = runner.invoke(cli, [*args, "posts", "--match", '"unclosed'])
+    bad = runner.invoke(cli, [*args, "posts", "--match", '"unclosed', "--fts"])
     assert bad.exit_code == 2
     assert "--match: invalid full-text query" in bad.stderr

@@ -101,7 +101,13 @@ def test_next_claim_respond_resolve_flow(env):
     )
     responded = run(env, "respond", "2", now="2024-05-01T12:20:00Z", EARMARK_AGENT="bob")
     assert responded.stderr == "respond 2: now responded (bob)\n"
-    resolved = run(env, "resolve", "2", "--note", "sent refund")
+    other = run(env, "resolve", "2", "--agent", "ana")
+    assert (other.exit_code, other.stderr) == (
+        1,
+        "Error: resolve 2: assigned to bob, not ana; ask bob, or add --force to resolve it "
+        "anyway\n",
+    )
+    resolved = run(env, "resolve", "2", "--note", "sent refund", EARMARK_AGENT="bob")
     assert resolved.stderr == "resolve 2: now resolved (bob)\n"
     again = run(env, "resolve", "2")
     assert again.exit_code == 1
@@ -109,7 +115,7 @@ def test_next_claim_respond_resolve_flow(env):
         "Error: resolve 2: cannot resolve a resolved item; reopen it first with "
         "`earmark reopen 2`\n"
     )
-    explained = run(env, "explain", "2").stdout.splitlines()
+    explained = run(env, "explain", "2", "-f", "table").stdout.splitlines()
     assert explained[0] == "opportunity 2: resolved with bob, queue support, priority 50, SLA met"
     assert [line.split()[1] for line in explained[2:]] == [
         "created",
@@ -138,9 +144,9 @@ def test_escalate_reassign_dismiss_reopen(env):
     assert run(env, "reassign", "3", "--to", "ana").stderr == ("reassign 3: now assigned (ana)\n")
     full = run(env, "reassign", "2", "--to", "ana")
     assert full.stderr == (
-        "Error: reassign 2: ana is at capacity (1/1); add --force to assign anyway\n"
+        "Error: reassign 2: ana is at capacity (1/1); add --force to reassign anyway\n"
     )
-    dismissed = run(env, "dismiss", "3", "--reason", "spam")
+    dismissed = run(env, "dismiss", "3", "--reason", "spam", "--force")
     assert dismissed.stderr == "dismiss 3: now dismissed (ana)\n"
     assert run(env, "reopen", "3").stderr == "reopen 3: now assigned (ana)\n"
     missing = run(env, "dismiss", "3")

@@ -23,6 +23,7 @@ COMMANDS = (
     ("notify", "webhook", "--dry-run"),
     ("queue", "-f", "jsonl"),
 )
+READ_ONLY = ("runs", "posts", "queue")
 
 
 @pytest.mark.slow
@@ -44,6 +45,14 @@ def test_commands_started_together_on_a_fresh_database_migrate_it_once(tmp_path)
             results.append((args, process.returncode, out, err))
     for args, code, _out, err in results:
         assert "Traceback" not in err, (args, err)
+        if args[0] in READ_ONLY and code == 1:
+            # Started before any writer created the file: commands that only read never
+            # create a database, they say so in one line.
+            assert err.endswith(
+                ": no such database; create it with `earmark run` (or `earmark "
+                "listen`), or point --db or EARMARK_DB at yours\n"
+            ), (args, err)
+            continue
         assert code in ((0, 75) if args == ("run",) else (0,)), (args, code, err)
     assert sorted(code for args, code, _, _ in results if args == ("run",)) in ([0, 0], [0, 75])
     with db_connect(db) as conn:

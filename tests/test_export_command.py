@@ -158,8 +158,8 @@ def test_a_closed_pipe_in_a_real_process_is_not_recorded(db):
         )
     finally:
         os.close(write_end)
-    assert proc.returncode == 1
-    assert b"Traceback" not in proc.stderr
+    assert proc.returncode == 0  # a reader that stops early is a normal end
+    assert proc.stderr == b""
     with Store(db) as store:
         assert store.exports.exported_ids("p") == set()
     ok = subprocess.run(

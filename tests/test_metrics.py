@@ -44,18 +44,19 @@ def store(tmp_path):
         # 1 support: ana claims +10m, responds +20m, resolves +30m
         actions.claim(store, CONFIG, 1, actor="ana", now=_at(10))
         actions.respond(store, CONFIG, 1, actor="ana", now=_at(20))
-        actions.resolve(store, 1, actor="ana", now=_at(30))
+        actions.resolve(store, CONFIG, 1, actor="ana", now=_at(30))
         # 2 support: bob claims +5m, responds +70m (after the 13:00 deadline: a breach)
         actions.claim(store, CONFIG, 2, actor="bob", now=_at(5))
         actions.respond(store, CONFIG, 2, actor="bob", now=_at(70))
         # 3 support: ana claims +30m, never answers (past 13:00 at 14:00: a breach)
         actions.claim(store, CONFIG, 3, actor="ana", now=_at(30))
-        # 4 urgent: bob claims +2m, responds +4m, resolves +6m
-        actions.claim(store, CONFIG, 4, actor="bob", now=_at(2))
+        # 4 urgent: bob (a lead's override: he works support) claims +2m, responds +4m,
+        # resolves +6m
+        actions.claim(store, CONFIG, 4, actor="bob", now=_at(2), force=True)
         actions.respond(store, CONFIG, 4, actor="bob", now=_at(4))
-        actions.resolve(store, 4, actor="bob", now=_at(6))
+        actions.resolve(store, CONFIG, 4, actor="bob", now=_at(6))
         # 5 support: dismissed at +1m unanswered (not a breach, never assigned)
-        actions.dismiss(store, 5, actor="lead", now=_at(1), reason="spam")
+        actions.dismiss(store, CONFIG, 5, actor="lead", now=_at(1), reason="spam")
         yield store
 
 

@@ -671,3 +671,38 @@ def test_legacy_escaping_without_raw_json_is_undone():
     data["title"] = "Q&amp;A: &lt;module&gt; &amp;amp; more"
     [first, *_], _ = parse_listing(payload)
     assert first.text.startswith("Q&A: <module> &amp; more\n\n")
+
+
+def test_the_rss_fallback_notice_is_given_once_not_on_every_cron_run(server, tmp_path):
+    """Two real `python -m earmark listen` processes: the second, with nothing new, is silent.
+
+    A topic whose feed has nothing yet still remembers the notice (an empty feed run first).
+    """
+    import os
+    import subprocess
+    import sys
+
+    server.add(
+        "/search.rss",
+        body="<rss version='2.0'><channel/></rss>",
+        content_type="application/rss+xml",
+    )
+    config = write_config(tmp_path, server, ["netflix"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDDIT_", "EARMARK_"))}
+    args = ["--db", str(tmp_path / "x.db"), "-c", str(config), "listen", "--source", "reddit"]
+
+    def run():
+        done = subprocess.run(
+            [sys.executable, "-m", "earmark", *args], env=env, capture_output=True, text=True
+        )
+        assert (done.returncode, done.stdout) == (0, "")
+        return done.stderr
+
+    notice = (
+        "reddit: REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET are not set; reading the public RSS "
+        "feeds instead (fewer results)\n"
+    )
+    assert run() == notice
+    assert run() == ""
+    assert run() == ""
+    assert len(server.requests_to("/search.rss")) == 3

@@ -104,8 +104,13 @@ class EarmarkGroup(click.Group):
             # Everything a command says on the way out is scrubbed of secrets.
             error.message = redact(error.message)
             raise
-        except (click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):
-            raise  # click's own ways out, and a closed pipe that main() ends quietly
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own ways out
+        except BrokenPipeError:
+            # The reader went away (`earmark export | head -1`): a normal end, exit 0. What
+            # was not written is not recorded as exported, so the next run sends it again.
+            _discard_stdout()
+            raise click.exceptions.Exit(0) from None
         except Exception as error:
             # A bug: one scrubbed line (its text may quote a URL with a token), and the
             # traceback, scrubbed too, only with -vv.
@@ -165,7 +170,9 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
     """Listen to social platforms, classify posts and route support opportunities to agents.
 
     stdout carries data only; summaries and errors go to stderr. Exit codes: 0 ok or nothing
-    new, 1 error, 2 usage, 3 partial failure.
+    new (also when the reader of stdout stops early, as `| head` does), 1 error, 2 usage,
+    3 partial failure, 4 an alert fired (`earmark alerts`), 75 another run holds the lock
+    (cron: try again later).
     """
     ctx.obj = App(
         config_option=config_path, db_option=db_path, verbose=verbose, env=dict(os.environ)
@@ -179,12 +186,27 @@ for _module in COMMAND_MODULES:
         cli.add_command(_command)
 
 
+def _discard_stdout() -> None:
+    """Point stdout at devnull, so that Python's final flush cannot fail on a closed pipe."""
+    try:
+        target = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (a test runner's buffer): nothing to do
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, target)
+    os.close(devnull)
+
+
 def main() -> None:
-    """Run the CLI; a closed pipe (`earmark export | head`) ends quietly."""
+    """Run the CLI; a closed pipe (`earmark export | head -1`) is a normal end (exit 0)."""
     try:
         cli(prog_name="earmark")
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = 0
+    try:
+        sys.stdout.flush()  # what is still buffered, while a closed pipe can still be caught
     except BrokenPipeError:
-        # Python flushes stdout at exit; point it at devnull so that flush cannot fail again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)
+        _discard_stdout()
+    sys.exit(code)

@@ -13,6 +13,7 @@ import click
 from earmark.cli.configfile import load_config
 from earmark.config import Config, resolve_config_path, resolve_db_path
 from earmark.configload import ConfigError
+from earmark.errors import EarmarkError
 from earmark.models import parse_iso, utcnow
 from earmark.store import Store
 
@@ -65,6 +66,18 @@ class App:
         if self._store is None:
             self._store = Store(self.db_path)
         return self._store
+
+    @property
+    def existing_store(self) -> Store:
+        """Return the store of a database that exists: commands that only read never create one."""
+        if self._store is None:
+            path = self.db_path
+            if path != ":memory:" and not os.path.exists(path):
+                raise EarmarkError(
+                    f"{path}: no such database; create it with `earmark run` (or `earmark "
+                    "listen`), or point --db or EARMARK_DB at yours"
+                )
+        return self.store
 
     def configure_logging(self) -> None:
         """Send earmark's warnings to stderr, INFO too at -v and DEBUG at -vv, secrets scrubbed."""

@@ -5,7 +5,8 @@ the recent window's size: z = (observed - mean) / max(std, sqrt(mean), 1). The f
 flat baseline from dividing by zero and reflects that counts are at least Poisson-noisy (a
 Poisson count's deviation is the square root of its mean). An alert fires when z >= k, the
 observed count reaches min_count and the baseline is warm; it clears when z < k/2 or the
-observed count drops below min_count.
+observed count drops below min_count. A breakdown's baseline is warm when its topic's is: an
+hour with posts of the topic but none negative is a zero, not a missing value.
 """
 
 from __future__ import annotations
@@ -58,17 +59,24 @@ def z_score(observed: int, mean: float, std: float) -> float:
 
 
 def check_spike(
-    counts: Sequence[int], settings: AlertSettings, *, history_covers_baseline: bool
+    counts: Sequence[int],
+    settings: AlertSettings,
+    *,
+    history_covers_baseline: bool,
+    coverage: Sequence[int] | None = None,
 ) -> SpikeCheck:
     """Evaluate bucket counts (index 0 = recent window, the rest = baseline) against settings.
 
     The baseline is warm when posts were already stored before it started
-    (history_covers_baseline) and at least warm_up of its buckets hold a post.
+    (history_covers_baseline) and at least warm_up of its buckets hold a post. For a
+    breakdown (negative posts, an intent), coverage is the topic's own bucket counts: a bucket
+    in which the topic had posts but none of the breakdown is a zero, not missing data.
     """
     observed, baseline = counts[0], list(counts[1:])
     mean, std = baseline_stats(baseline)
     z = z_score(observed, mean, std)
-    with_data = sum(1 for c in baseline if c > 0)
+    seen = list(coverage[1:]) if coverage is not None else baseline
+    with_data = sum(1 for c in seen if c > 0)
     warm = history_covers_baseline and with_data >= settings.warm_up
     k = settings.sensitivity
     return SpikeCheck(

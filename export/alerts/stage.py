@@ -159,10 +159,13 @@ def evaluate_spikes(
     due = []
     for window in settings.windows:
         history_start = now - window.bucket * (window.buckets + 1)
+        overall: dict[str, list[int]] = {}
         for breakdown in [None, *settings.per]:
             counts = store.alerts.count_topic_buckets(
                 now, window.bucket, window.buckets + 1, **_labels(breakdown)
             )
+            if breakdown is None:
+                overall = counts
             topics = set(settings.topics) if settings.topics else set(counts)
             # A topic gone silent still needs its all-clear.
             topics |= {
@@ -174,7 +177,12 @@ def evaluate_spikes(
             for topic in sorted(t for t in topics if t):
                 series = counts.get(topic, [0] * (window.buckets + 1))
                 covered = topic in earliest and earliest[topic] <= history_start
-                check = check_spike(series, settings, history_covers_baseline=covered)
+                check = check_spike(
+                    series,
+                    settings,
+                    history_covers_baseline=covered,
+                    coverage=None if breakdown is None else overall.get(topic, series),
+                )
                 key = spike_key(topic, breakdown, window)
                 trans = next_state(
                     states.get(key),

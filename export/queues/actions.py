@@ -2,18 +2,22 @@
 
 Statuses: open (in the queue's pool), assigned, claimed, responded, escalated (all open) and
 resolved, dismissed (closed). Each action lists the statuses it may start from; anything else is
-a QueueError that says what to do instead. Claiming or answering is for the item's holder (or
-anyone, while it sits in the pool); leads may resolve, dismiss, reassign, escalate and reopen.
+a QueueError that says what to do instead. Actions apply the rules routing applies: claiming or
+answering a pool item needs an agent who works its queue, speaks its language and has capacity;
+an item someone holds is claimed, answered, resolved or dismissed only by its holder. A lead's
+`force=True` (`--force`) overrides those rules, and the event records what was overridden.
+Resolving an item nobody answered counts as its first response unless
+`routing.resolve_counts_as_response` is false.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from earmark.errors import EarmarkError
 from earmark.models import CLOSED_STATUSES, OPEN_STATUSES, to_iso
-from export.queues.assign import SYSTEM_ACTOR, AgentInfo, consider, load_agents, pick_least_loaded
+from export.queues.assign import SYSTEM_ACTOR, AgentInfo, load_agents
+from export.queues.errors import QueueError
+from export.queues.experts import pick_expert
 
 ALLOWED_FROM = {
     "claim": ("open", "assigned"),
@@ -34,10 +38,6 @@ EVENT_TYPES = {
     "escalate": "escalated",
     "reopen": "reopened",
 }
-
-
-class QueueError(EarmarkError):
-    """An opportunity or agent action that cannot be done (unknown id, invalid transition)."""
 
 
 def resolve_actor(option: str | None, env: dict) -> str:
@@ -101,16 +101,64 @@ def _move(store, item: dict, action: str, actor: str, at: str, detail: dict, **f
     return store.queues.get_opportunity(item["id"])
 
 
-def _check_holder(action: str, item: dict, actor: str) -> None:
+def _check_holder(action: str, item: dict, actor: str, force: bool) -> str | None:
+    """Fail unless actor holds the item (or it is in the pool); return what force overrode."""
     holder = item["agent"]
-    if holder is not None and holder != actor:
-        raise QueueError(
-            f"{action} {item['id']}: assigned to {holder}, not {actor}; "
-            f"ask a lead to run `earmark reassign {item['id']} --to {actor}`"
-        )
+    if holder is None or holder == actor:
+        return None
+    if force:
+        return f"held by {holder}"
+    hint = f"ask a lead to run `earmark reassign {item['id']} --to {actor}`"
+    if action in ("resolve", "dismiss"):
+        hint = f"ask {holder}, or add --force to {action} it anyway"
+    raise QueueError(f"{action} {item['id']}: assigned to {holder}, not {actor}; {hint}")
 
 
-def claim(store, settings, opportunity_id: int, *, actor: str, now: datetime) -> dict:
+def fit_problem(agent: AgentInfo, item: dict, load: int, *, experts: bool = False) -> str | None:
+    """Return why agent may not hold item under the routing rules (`bob does not ...`), or None."""
+    language = item.get("language")
+    if agent.role == "expert" and not experts:
+        return f"{agent.name} is an expert (takes escalations only: use `earmark escalate`)"
+    if not experts and not agent.serves(item["queue"]):
+        return f"{agent.name} does not work queue {item['queue']}"
+    if not agent.speaks(language):
+        return f"{agent.name} does not speak {language}"
+    if load >= agent.effective_capacity:
+        return f"{agent.name} is at capacity ({load}/{agent.effective_capacity})"
+    return None
+
+
+def _check_fit(
+    action: str, item: dict, agent: AgentInfo, load: int, force: bool, *, experts: bool = False
+) -> str | None:
+    """Fail when agent does not fit item (unless forced); return what force overrode."""
+    problem = fit_problem(agent, item, load, experts=experts)
+    if problem is None or force:
+        return problem
+    raise QueueError(f"{action} {item['id']}: {problem}; add --force to {action} anyway")
+
+
+def _forced(detail: dict, *overridden: str | None) -> dict:
+    reasons = [reason for reason in overridden if reason]
+    return {**detail, "forced": "; ".join(reasons)} if reasons else detail
+
+
+def _take(store, settings, action: str, item: dict, actor: str, force: bool) -> str | None:
+    """Check actor may take item as holder: theirs already, or a pool item they fit."""
+    overridden = _check_holder(action, item, actor, force)
+    agent = current_agent(store, settings, action, item["id"], actor)
+    if item["agent"] == actor:
+        return overridden
+    load = store.queues.agent_loads().get(actor, 0)
+    return (
+        "; ".join(r for r in (overridden, _check_fit(action, item, agent, load, force)) if r)
+        or None
+    )
+
+
+def claim(
+    store, settings, opportunity_id: int, *, actor: str, now: datetime, force: bool = False
+) -> dict:
     """Take an item from the pool, or accept one assigned to you."""
     with store.transaction():
         item = load_item(store, "claim", opportunity_id)
@@ -119,8 +167,7 @@ def claim(store, settings, opportunity_id: int, *, actor: str, now: datetime) ->
         if item["status"] == "claimed":
             raise QueueError(f"claim {opportunity_id}: already claimed by {item['agent']}")
         check_transition("claim", item)
-        _check_holder("claim", item, actor)
-        current_agent(store, settings, "claim", opportunity_id, actor)
+        overridden = _take(store, settings, "claim", item, actor, force)
         at = to_iso(now)
         return _move(
             store,
@@ -128,23 +175,24 @@ def claim(store, settings, opportunity_id: int, *, actor: str, now: datetime) ->
             "claim",
             actor,
             at,
-            {"agent": actor, "queue": item["queue"]},
+            _forced({"agent": actor, "queue": item["queue"]}, overridden),
             status="claimed",
             agent=actor,
             assigned_at=item["assigned_at"] or at,
         )
 
 
-def respond(store, settings, opportunity_id: int, *, actor: str, now: datetime) -> dict:
+def respond(
+    store, settings, opportunity_id: int, *, actor: str, now: datetime, force: bool = False
+) -> dict:
     """Record that the holder answered the customer (the first time marks first response)."""
     with store.transaction():
         item = load_item(store, "respond", opportunity_id)
         check_transition("respond", item)
-        _check_holder("respond", item, actor)
-        current_agent(store, settings, "respond", opportunity_id, actor)
+        overridden = _take(store, settings, "respond", item, actor, force)
         at = to_iso(now)
         first = item["first_response_at"] is None
-        detail = {"agent": actor, "first": first, "sla_due": item["sla_due"]}
+        detail = _forced({"agent": actor, "first": first, "sla_due": item["sla_due"]}, overridden)
         if first and item["sla_due"]:
             detail["within_sla"] = at <= item["sla_due"]
         return _move(
@@ -162,26 +210,51 @@ def respond(store, settings, opportunity_id: int, *, actor: str, now: datetime) 
 
 
 def resolve(
-    store, opportunity_id: int, *, actor: str, now: datetime, note: str | None = None
+    store,
+    settings,
+    opportunity_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+    force: bool = False,
 ) -> dict:
-    """Close an item as handled."""
+    """Close an item as handled (the first response too, unless the config says otherwise)."""
     with store.transaction():
         item = load_item(store, "resolve", opportunity_id)
         check_transition("resolve", item)
+        overridden = _check_holder("resolve", item, actor, force)
         at = to_iso(now)
         detail = {"agent": item["agent"], "note": note} if note else {"agent": item["agent"]}
-        return _move(store, item, "resolve", actor, at, detail, status="resolved", closed_at=at)
+        fields = {"status": "resolved", "closed_at": at}
+        if item["first_response_at"] is None and settings.routing.resolve_counts_as_response:
+            # The customer's question was dealt with: that is the response the SLA waits for.
+            fields["first_response_at"] = at
+            detail["counts_as_response"] = True
+            if item["sla_due"]:
+                detail["within_sla"] = at <= item["sla_due"]
+        return _move(store, item, "resolve", actor, at, _forced(detail, overridden), **fields)
 
 
-def dismiss(store, opportunity_id: int, *, actor: str, now: datetime, reason: str) -> dict:
+def dismiss(
+    store,
+    settings,
+    opportunity_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str,
+    force: bool = False,
+) -> dict:
     """Close an item that needs no answer (spam, not for us, duplicate), saying why."""
     if not reason or not reason.strip():
         raise QueueError(f"dismiss {opportunity_id}: give a reason with --reason")
     with store.transaction():
         item = load_item(store, "dismiss", opportunity_id)
         check_transition("dismiss", item)
+        overridden = _check_holder("dismiss", item, actor, force)
         at = to_iso(now)
-        detail = {"agent": item["agent"], "reason": reason.strip()}
+        detail = _forced({"agent": item["agent"], "reason": reason.strip()}, overridden)
         return _move(store, item, "dismiss", actor, at, detail, status="dismissed", closed_at=at)
 
 
@@ -195,7 +268,9 @@ def reassign(
         if item["agent"] == to:
             raise QueueError(f"reassign {opportunity_id}: already with {to}")
         target = current_agent(store, settings, "reassign", opportunity_id, to)
-        _check_fit("reassign", item, target, store.queues.agent_loads().get(to, 0), force)
+        overridden = _check_fit(
+            "reassign", item, target, store.queues.agent_loads().get(to, 0), force
+        )
         at = to_iso(now)
         return _move(
             store,
@@ -203,28 +278,24 @@ def reassign(
             "reassign",
             actor,
             at,
-            {"agent": to, "from_agent": item["agent"], "queue": item["queue"]},
+            _forced({"agent": to, "from_agent": item["agent"], "queue": item["queue"]}, overridden),
             status="assigned",
             agent=to,
             assigned_at=at,
         )
 
 
-def _check_fit(action: str, item: dict, agent: AgentInfo, load: int, force: bool) -> None:
-    language = item.get("language")
-    if not agent.speaks(language):
-        raise QueueError(f"{action} {item['id']}: {agent.name} does not speak {language}")
-    if load >= agent.effective_capacity and not force:
-        raise QueueError(
-            f"{action} {item['id']}: {agent.name} is at capacity "
-            f"({load}/{agent.effective_capacity}); add --force to assign anyway"
-        )
-
-
 def escalate(
-    store, settings, opportunity_id: int, *, actor: str, now: datetime, to: str | None = None
+    store,
+    settings,
+    opportunity_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    to: str | None = None,
+    force: bool = False,
 ) -> dict:
-    """Hand an item to an expert: the one named, or the least-loaded fitting expert."""
+    """Hand an item to an expert: the one named, or the least-loaded expert with the skill."""
     with store.transaction():
         item = load_item(store, "escalate", opportunity_id)
         check_transition("escalate", item)
@@ -234,43 +305,19 @@ def escalate(
             if item["status"] == "escalated" and item["agent"] == to:
                 raise QueueError(f"escalate {opportunity_id}: already escalated to {to}")
             target = current_agent(store, settings, "escalate", opportunity_id, to)
-            _check_fit("escalate", item, target, loads.get(to, 0), force=True)
+            # Naming an expert is a deliberate choice: their capacity does not stop it.
+            detail = _forced(
+                detail,
+                _check_fit("escalate", item, target, 0, force, experts=True),
+            )
         else:
-            to, why, candidates = _pick_expert(store, settings, item, loads)
+            to, why, candidates = pick_expert(store, settings, item, loads)
             detail.update(candidates=candidates, tie_break=why)
         at = to_iso(now)
         detail["agent"] = to
         return _move(
             store, item, "escalate", actor, at, detail, status="escalated", agent=to, assigned_at=at
         )
-
-
-def _pick_expert(store, settings, item: dict, loads: dict) -> tuple[str, str, list[dict]]:
-    intents = set(_intent_names(item))
-    experts = [
-        a
-        for a in load_agents(store, settings)
-        if a.role == "expert" and not a.removed and a.name != item["agent"]
-    ]
-    candidates = consider(experts, item, loads, allow_experts=True)
-    for candidate, agent in zip(candidates, experts, strict=True):
-        skilled = intents & set(agent.skills) or item["queue"] in agent.skills
-        if candidate["rejected"] is None and agent.skills and not skilled:
-            candidate["rejected"] = "no matching skill"
-    if not any(c["rejected"] is None for c in candidates):
-        # No skilled expert free: any fitting expert will do.
-        candidates = consider(experts, item, loads, allow_experts=True)
-    if not any(c["rejected"] is None for c in candidates):
-        why = "; ".join(f"{c['agent']}: {c['rejected']}" for c in candidates) or "none configured"
-        raise QueueError(
-            f"escalate {item['id']}: no expert available ({why}); name one with --to NAME"
-        )
-    name, why = pick_least_loaded(candidates, store.events.last_assigned_at())
-    return name, why, candidates
-
-
-def _intent_names(item: dict) -> list[str]:
-    return [name for name, _ in json.loads(item.get("intents") or "[]")]
 
 
 def reopen(store, settings, opportunity_id: int, *, actor: str, now: datetime) -> dict:

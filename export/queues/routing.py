@@ -273,6 +273,18 @@ def _join(store, existing: dict, post: dict, at: str) -> None:
     )
 
 
+def _join_late(store, post_ids: set[str], report: RouteReport, at: str) -> None:
+    for post in store.queues.unrouted_opportunity_posts():
+        if post["post_id"] not in post_ids:
+            continue
+        key = thread_key(store, post)
+        existing = store.queues.open_opportunity_for_thread(key) if key else None
+        if existing is not None:
+            _join(store, existing, post, at)
+            report.joined += 1
+            report.unrouted -= 1
+
+
 def route_opportunities(store, settings: QueueSettings, *, now: datetime) -> RouteReport:
     """Create, group, re-prioritise and assign opportunities; safe to re-run any time."""
     report = RouteReport()
@@ -280,6 +292,8 @@ def route_opportunities(store, settings: QueueSettings, *, now: datetime) -> Rou
     with store.transaction():
         report.agents_added, report.agents_removed, returned = sync_agents(store, settings, now=now)
         report.returned += returned
+        # Posts no queue takes that may still join their thread (ids only: memory stays flat).
+        threaded: list[str] = []
         for post in store.queues.unrouted_opportunity_posts():
             key = thread_key(store, post)
             existing = store.queues.open_opportunity_for_thread(key) if key else None
@@ -290,10 +304,16 @@ def route_opportunities(store, settings: QueueSettings, *, now: datetime) -> Rou
             hit = match_queue(settings.queues, post)
             if hit is None:
                 report.unrouted += 1
+                if key:
+                    threaded.append(post["post_id"])
                 continue
             _create(store, hit[0], hit[1], post, key, at, now)
             report.created += 1
             report.by_queue[hit[0].name] += 1
+        # An earlier post of a thread whose item a later post of this pass opened joins it now,
+        # not on the next run (which would then report a change with nothing new).
+        if threaded and report.created:
+            _join_late(store, set(threaded), report, at)
         sla = refresh_sla(store, settings, now=now)
         report.at_risk, report.breached = sla.at_risk, sla.breached
         report.returned += sla.returned

@@ -31,9 +31,10 @@ def _synced(app: App):
     from export.queues.routing import sync_agents
 
     config = app.config
+    store = app.existing_store  # acting on or reading items never creates a database
     if config.agents:
-        with app.store.transaction():
-            sync_agents(app.store, config.queue_settings(), now=app.now())
+        with store.transaction():
+            sync_agents(store, config.queue_settings(), now=app.now())
     return config.queue_settings()
 
 
@@ -92,7 +93,7 @@ def queue(
         raise UsageError(f"unknown queue {queue_name!r} (queues: {', '.join(sorted(known))})")
     now = app.now()
     fraction = config.routing.at_risk_fraction
-    items = app.store.queues.urgent_items(
+    items = app.existing_store.queues.urgent_items(
         queue=queue_name,
         agent=agent,
         statuses=statuses or OPEN_STATUSES,
@@ -119,7 +120,7 @@ def next_(app: App, actor: str | None, fmt: str | None) -> None:
     from export.queues.views import next_item
 
     name = _actor(app, actor)
-    found = next_item(app.store, _synced(app), name, app.now())
+    found = next_item(app.existing_store, _synced(app), name, app.now())
     if found is None:
         app.say(f"next: nothing waiting for {name}")
         return
@@ -135,16 +136,35 @@ def _id_argument(func):
     return click.argument("opportunity_id", metavar="ID", type=int)(func)
 
 
+def _force_option(func):
+    return click.option(
+        "--force",
+        is_flag=True,
+        help="A lead's override of the routing rules (holder, queue, language, capacity); "
+        "recorded in the event.",
+    )(func)
+
+
 @click.command()
 @_id_argument
 @actor_option("The agent claiming it [default: $EARMARK_AGENT, else $USER].")
+@_force_option
 @pass_app
-def claim(app: App, opportunity_id: int, actor: str | None) -> None:
-    """Take an item from the pool, or accept one assigned to you."""
+def claim(app: App, opportunity_id: int, actor: str | None, force: bool) -> None:
+    """Take an item from the pool, or accept one assigned to you.
+
+    A pool item needs an agent who works its queue, speaks its language and has capacity,
+    as routing does; a lead's --force overrides (recorded in the event).
+    """
     from export.queues.actions import claim as do_claim
 
     item = do_claim(
-        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
+        app.existing_store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        force=force,
     )
     _done(app, item, "claim")
 
@@ -152,13 +172,19 @@ def claim(app: App, opportunity_id: int, actor: str | None) -> None:
 @click.command()
 @_id_argument
 @actor_option("The agent who answered [default: $EARMARK_AGENT, else $USER].")
+@_force_option
 @pass_app
-def respond(app: App, opportunity_id: int, actor: str | None) -> None:
+def respond(app: App, opportunity_id: int, actor: str | None, force: bool) -> None:
     """Record that you answered the customer (the first answer stops the SLA clock)."""
     from export.queues.actions import respond as do_respond
 
     item = do_respond(
-        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
+        app.existing_store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        force=force,
     )
     _done(app, item, "respond")
 
@@ -167,12 +193,28 @@ def respond(app: App, opportunity_id: int, actor: str | None) -> None:
 @_id_argument
 @click.option("--note", default=None, help="What was done, kept in the event log.")
 @actor_option()
+@_force_option
 @pass_app
-def resolve(app: App, opportunity_id: int, note: str | None, actor: str | None) -> None:
-    """Close an item as handled."""
+def resolve(
+    app: App, opportunity_id: int, note: str | None, actor: str | None, force: bool
+) -> None:
+    """Close an item as handled.
+
+    Only its holder may (a lead's --force overrides, recorded in the event). Resolving an
+    unanswered item counts as its first response unless routing.resolve_counts_as_response
+    is false.
+    """
     from export.queues.actions import resolve as do_resolve
 
-    item = do_resolve(app.store, opportunity_id, actor=_actor(app, actor), now=app.now(), note=note)
+    item = do_resolve(
+        app.existing_store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        note=note,
+        force=force,
+    )
     _done(app, item, "resolve")
 
 
@@ -180,13 +222,20 @@ def resolve(app: App, opportunity_id: int, note: str | None, actor: str | None) 
 @_id_argument
 @click.option("--reason", required=True, help="Why it needs no answer (spam, duplicate, ...).")
 @actor_option()
+@_force_option
 @pass_app
-def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None) -> None:
-    """Close an item that needs no answer, saying why."""
+def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None, force: bool) -> None:
+    """Close an item that needs no answer, saying why (only its holder, unless --force)."""
     from export.queues.actions import dismiss as do_dismiss
 
     item = do_dismiss(
-        app.store, opportunity_id, actor=_actor(app, actor), now=app.now(), reason=reason
+        app.existing_store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        reason=reason,
+        force=force,
     )
     _done(app, item, "dismiss")
 
@@ -194,15 +243,15 @@ def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None) -> No
 @click.command()
 @_id_argument
 @click.option("--to", "to", required=True, metavar="NAME", help="The agent taking it over.")
-@click.option("--force", is_flag=True, help="Assign even beyond the agent's capacity.")
 @actor_option()
+@_force_option
 @pass_app
 def reassign(app: App, opportunity_id: int, to: str, force: bool, actor: str | None) -> None:
     """Hand an open item to another agent."""
     from export.queues.actions import reassign as do_reassign
 
     item = do_reassign(
-        app.store,
+        app.existing_store,
         _synced(app),
         opportunity_id,
         to=to,
@@ -217,13 +266,20 @@ def reassign(app: App, opportunity_id: int, to: str, force: bool, actor: str | N
 @_id_argument
 @click.option("--to", "to", default=None, metavar="EXPERT", help="The expert [default: best fit].")
 @actor_option()
+@_force_option
 @pass_app
-def escalate(app: App, opportunity_id: int, to: str | None, actor: str | None) -> None:
-    """Hand an item to an expert (the named one, or the least-loaded fitting expert)."""
+def escalate(app: App, opportunity_id: int, to: str | None, actor: str | None, force: bool) -> None:
+    """Hand an item to an expert (the named one, or the least-loaded expert with the skill)."""
     from export.queues.actions import escalate as do_escalate
 
     item = do_escalate(
-        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now(), to=to
+        app.existing_store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        to=to,
+        force=force,
     )
     _done(app, item, "escalate")
 
@@ -237,14 +293,14 @@ def reopen(app: App, opportunity_id: int, actor: str | None) -> None:
     from export.queues.actions import reopen as do_reopen
 
     item = do_reopen(
-        app.store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
+        app.existing_store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
     )
     _done(app, item, "reopen")
 
 
 @click.command()
 @_id_argument
-@format_option(("table", "json"))
+@format_option(("table", "json", "jsonl"))
 @pass_app
 def explain(app: App, opportunity_id: int, fmt: str | None) -> None:
     """Show why an item is where it is: the rule that matched, every assignment and its
@@ -252,9 +308,13 @@ def explain(app: App, opportunity_id: int, fmt: str | None) -> None:
     from export.queues.views import explain as do_explain
     from export.queues.views import render_explanation
 
-    record = do_explain(app.store, _synced(app), opportunity_id, app.now())
-    if resolve_format(fmt) == "json":
+    settings = _synced(app)
+    record = do_explain(app.existing_store, settings, opportunity_id, app.now())
+    fmt = resolve_format(fmt)
+    if fmt == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+    elif fmt == "jsonl":
+        click.echo(json.dumps(record, ensure_ascii=False, default=str))
     else:
         click.echo("\n".join(render_explanation(record)))
 
@@ -276,7 +336,7 @@ def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
         raise UsageError(f"--since: {error}") from None
     now = app.now()
     records = compute_stats(
-        app.store, app.config.queue_settings(), now=now, since=now - window, by=by
+        app.existing_store, app.config.queue_settings(), now=now, since=now - window, by=by
     )
     fmt = resolve_format(fmt)
     if fmt == "table":
@@ -293,7 +353,7 @@ def agents(app: App, fmt: str | None) -> None:
     """List agents with their open load against their effective capacity."""
     from export.queues.views import AGENT_COLUMNS, agent_records
 
-    records = agent_records(app.store, _synced(app))
+    records = agent_records(app.existing_store, _synced(app))
     fmt = resolve_format(fmt)
     if fmt == "table":
         for record in records:

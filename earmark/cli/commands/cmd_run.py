@@ -60,23 +60,52 @@ def to_post_record(row: dict, now) -> dict:
     }
 
 
+def to_text_query(text: str) -> str:
+    """Return an FTS5 query matching every word or code of text as text (`HUB-503`, `it's`)."""
+    words = text.split()
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
 @click.command()
-@click.option("--match", "match", default=None, help="Full-text search (SQLite FTS5 syntax).")
+@click.option(
+    "--match",
+    "match",
+    default=None,
+    help="Posts containing all these words or codes, as text (HUB-503, it's, 50%).",
+)
+@click.option(
+    "--fts",
+    is_flag=True,
+    help="Read --match as SQLite FTS5 syntax instead (outage OR down, refund*, NEAR(...)).",
+)
 @click.option("--topic", default=None, help="Only posts matching this topic.")
 @click.option(
-    "--intent", type=click.Choice(INTENTS), default=None, help="Only posts with this intent."
+    "--intent",
+    default=None,
+    metavar="INTENT",
+    help="Only posts with this intent (built-in or from classify.intents in the config).",
 )
 @click.option("--sentiment", type=click.Choice([*SENTIMENTS, "unsupported_language"]), default=None)
 @since_option()
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @format_option()
 @pass_app
-def posts(app: App, match, topic, intent, sentiment, since, limit, fmt) -> None:
+def posts(app: App, match, fts, topic, intent, sentiment, since, limit, fmt) -> None:
     """Search the stored posts (full-text), newest first."""
     import sqlite3
 
+    if intent is not None:
+        known = set(INTENTS) | {rule.name for rule in app.config.classify.intents}
+        if intent not in known:
+            raise UsageError(
+                f"--intent: unknown intent {intent!r} (known: {', '.join(sorted(known))})"
+            )
+    if fts and not match:
+        raise UsageError("--fts: give the full-text query with --match")
+    if match is not None and not fts:
+        match = to_text_query(match) or None
     try:
-        rows = app.store.posts.search_posts(
+        rows = app.existing_store.posts.search_posts(
             match=match,
             topic=topic,
             intent=intent,
@@ -85,7 +114,7 @@ def posts(app: App, match, topic, intent, sentiment, since, limit, fmt) -> None:
             limit=limit,
         )
     except sqlite3.OperationalError as error:
-        raise UsageError(f"--match: invalid full-text query ({error})") from None
+        raise UsageError(f"--match: invalid full-text query ({error}); see --help") from None
     now = app.now()
     fmt = resolve_format(fmt)
     records = [to_post_record(row, now) for row in rows]
@@ -102,7 +131,7 @@ def posts(app: App, match, topic, intent, sentiment, since, limit, fmt) -> None:
 def runs(app: App, limit: int, fmt: str | None) -> None:
     """Show the recent runs: when, how long, what they did, what failed."""
     records = []
-    for run in app.store.runs.recent_runs(limit):
+    for run in app.existing_store.runs.recent_runs(limit):
         took = None
         if run["ended_at"]:
             took = format_duration(parse_iso(run["ended_at"]) - parse_iso(run["started_at"]))
