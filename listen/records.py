@@ -102,7 +102,7 @@ def screen_posts(
 def describe(post: Post) -> str:
     """Name a post in a skip message: its id, or what there is of one."""
     native = post.native_id if isinstance(post.native_id, str) else repr(post.native_id)
-    return clean_text(f"{post.platform}:{native}")[:80]
+    return _name(f"{post.platform}:{native}")
 
 
 def to_int64(value: Any) -> int | None:
@@ -212,8 +212,13 @@ def record_name(item: Any, number: int) -> str:
         for key in _ID_KEYS:
             value = item.get(key)
             if isinstance(value, (str, int)) and not isinstance(value, bool):
-                return clean_text(str(value))[:80]
+                return _name(str(value))
     return f"#{number} of the page"
+
+
+def _name(value: str) -> str:
+    # An id is the platform's text: a line break in it must not break the one-line message.
+    return clean_text(" ".join(value.split()))[:80]
 
 
 def _reason(error: Exception, source: str) -> str:

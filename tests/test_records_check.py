@@ -284,3 +284,15 @@ def test_json_nested_past_the_limit_is_too_deep_on_every_python():
     assert nested_too_deep(json.loads(past), past)
     wide = json.dumps([[i] for i in range(500)])  # many brackets, little depth
     assert not nested_too_deep(json.loads(wide), wide)
+
+
+def test_a_record_whose_id_holds_a_line_break_is_named_on_one_line():
+    from listen.records import parse_each
+
+    skipped: list[str] = []
+
+    def broken(item):
+        raise OverflowError("date value out of range")
+
+    assert parse_each([{"id": "0\n0"}], broken, "rss", skipped) == []
+    assert skipped == ["record 0 0: unexpected OverflowError: date value out of range"]
