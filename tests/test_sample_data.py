@@ -10,21 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-KEYS = {
-    "id",
-    "platform",
-    "native_id",
-    "url",
-    "author",
-    "author_name",
-    "author_reach",
-    "text",
-    "lang",
-    "created_at",
-    "parent_id",
-    "thread_id",
-    "fictional",
-}
+from earmark.models import POST_FIELDS
+
+KEYS = {*POST_FIELDS, "fictional"}  # earmark's post format, marked as invented
 PLATFORMS = {"x", "reddit", "mastodon", "bluesky", "hackernews", "telegram", "rss"}
 WINDOW_END = datetime(2026, 11, 20, 12, 0, 0, tzinfo=timezone.utc)
 WINDOW_START = WINDOW_END - timedelta(hours=48)
