@@ -11,9 +11,13 @@ from earmark.safetext import starts_formula
 def safe_csv_cell(value: Any) -> Any:
     """Neutralise spreadsheet formulas: prefix with ' a text cell whose first visible character
     is = + - or @ (also fullwidth, or behind spaces and zero-width characters), or that starts
-    with a tab or CR. Numbers stay numbers."""
-    if isinstance(value, str) and starts_formula(value):
-        return "'" + value
+    with a tab or CR. Numbers stay numbers. NUL characters are dropped: spreadsheets end the
+    cell there, and Python 3.10's csv module cannot write one."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        if starts_formula(value):
+            return "'" + value
     return value
 
 

@@ -98,7 +98,8 @@ def test_no_cell_of_write_records_csv_starts_a_formula(texts):
     assert [len(row) for row in rows] == [3] * (len(texts) + 1)  # a CR never splits a row
     assert not any(spreadsheet_reads_formula(cell) for row in rows for cell in row)
     for row, text in zip(rows[1:], texts, strict=True):  # exact but for the apostrophe
-        assert row[0] in (text, "'" + text)
+        kept = text.replace("\x00", "")  # NUL is dropped from CSV cells (see safe_csv_cell)
+        assert row[0] in (kept, "'" + kept)
 
 
 @settings(max_examples=150, deadline=None)
@@ -116,7 +117,8 @@ def test_no_cell_of_the_export_csv_starts_a_formula(texts):
     assert not any(spreadsheet_reads_formula(cell) for row in rows for cell in row)
     text_column = RECORD_COLUMNS.index("text")
     for row, text in zip(rows[1:], texts, strict=True):
-        assert row[text_column] in (text, "'" + text)
+        kept = text.replace("\x00", "")  # NUL is dropped from CSV cells (see safe_csv_cell)
+        assert row[text_column] in (kept, "'" + kept)
 
 
 def test_a_bare_carriage_return_does_not_start_a_new_row():

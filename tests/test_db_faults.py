@@ -248,7 +248,8 @@ def test_sqlite_errors_map_to_kinds_by_their_result_code(tmp_path):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert locked.sqlite_errorname == "SQLITE_BUSY"
+    # Python 3.11+ names the result code; on 3.10 the kind comes from SQLite's words alone.
+    assert getattr(locked, "sqlite_errorname", "SQLITE_BUSY") == "SQLITE_BUSY"
     assert fault_kind(locked) == "locked"
     assert isinstance(explain_fault(str(db), locked), StoreLockedError)
     assert explain_fault(str(db), locked).exit_code == 75
