@@ -45,12 +45,12 @@ def alerts_command(
 
     config = app.require_config()
     if explain:
-        checks = explain_alerts(app.store, config.alert_settings(), now=app.now())
+        checks = explain_alerts(app.existing_store, config.alert_settings(), now=app.now())
         if checks:
             write_records(checks, resolve_format(fmt), title="Alert checks", out=sys.stdout)
         return
     run = run_alerts(
-        app.store, config.alert_settings(), now=app.now(), dry_run=dry_run, env=app.env
+        app.existing_store, config.alert_settings(), now=app.now(), dry_run=dry_run, env=app.env
     )
     fmt = resolve_format(fmt)
     if run:

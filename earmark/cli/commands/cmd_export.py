@@ -89,7 +89,7 @@ def export(
     out = sys.stdout
     fmt = resolve_format(fmt, out)
     email = app.config.notify.email if fmt == "email" else None
-    store = app.store
+    store = app.existing_store  # exporting never creates a database
     # --new: one process at a time selects, writes and records for the database, so three
     # exports started together write each item once between them.
     try:
@@ -143,7 +143,7 @@ def notify(
     config = app.require_config()
     try:
         report = notify_new(
-            app.store,
+            app.existing_store,
             config.notify,
             channel,
             now=app.now(),
