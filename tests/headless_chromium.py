@@ -32,6 +32,7 @@ FLAGS = (
     "--hide-scrollbars",
     "--mute-audio",
 )
+BLOCKED_SCHEMES = ("http", "https", "ws", "wss", "ftp")
 REPLY_WAIT = 90.0  # seconds; the machine may be busy, this only bounds a hung browser
 
 
@@ -97,6 +98,8 @@ class Chromium:
         self.session = attached["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
+        # Nothing leaves the machine: a page that tries is still seen in requested_urls().
+        self.call("Network.setBlockedURLs", {"urls": [f"{s}://*" for s in BLOCKED_SCHEMES]})
         self.call(
             "Emulation.setDeviceMetricsOverride",
             {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
