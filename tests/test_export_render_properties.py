@@ -108,7 +108,7 @@ REPORT_ATTRIBUTES = {
     "lang", "charset", "name", "content", "id", "class", "style", "scope", "href", "rel",
     "target", "role", "aria-labelledby", "viewbox", "xmlns", "x", "y", "x1", "x2", "y1", "y2",
     "width", "height", "fill", "stroke", "stroke-width", "fill-opacity", "points", "font-size",
-    "text-anchor", "transform", "dir",
+    "text-anchor", "transform", "dir", "colspan",
 }  # fmt: skip
 labels = st.lists(hostile, min_size=1, max_size=4, unique=True)
 

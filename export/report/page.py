@@ -265,6 +265,8 @@ def summary_section(data: ReportData, shown: int) -> str:
             f'<td class="{"warn" if q.at_risk else ""}">{q.at_risk:,}</td>'
             f"<td>{wait}</td><td>{median}</td></tr>"
         )
+    if not rows:
+        rows.append('<tr><td colspan="6" style="text-align:left">No open items.</td></tr>')
     table = (
         '<table class="summary" id="summary-table"><caption>Open work per queue, most urgent '
         "first (breached, then at risk, then by priority and age)</caption><thead><tr>"
