@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "earmark.cli.commands.cmd_classify",
     "earmark.cli.commands.cmd_queues",
     "earmark.cli.commands.cmd_export",
+    "earmark.cli.commands.cmd_report",
     "earmark.cli.commands.cmd_run",
     "earmark.cli.commands.cmd_alerts",
 )
