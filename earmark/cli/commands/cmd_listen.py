@@ -76,16 +76,18 @@ def listen(
             since_at = app.now() - parse_duration(since)
         except ValueError as error:
             raise UsageError(f"--since: {error}") from None
-    report = run_listen(
-        app.store,
-        config.listen_settings(),
-        source_names=list(sources) or None,
-        topic_names=list(topics) or None,
-        limit=limit,
-        since=since_at,
-        env=app.env,
-        now=app.now(),
-    )
+    with app.progress() as progress:
+        report = run_listen(
+            app.store,
+            config.listen_settings(),
+            source_names=list(sources) or None,
+            topic_names=list(topics) or None,
+            limit=limit,
+            since=since_at,
+            env=app.env,
+            now=app.now(),
+            progress=progress,
+        )
     for source in report.sources.values():
         if source.error or source.new or source.skipped:
             app.say(source.summary_line())

@@ -53,7 +53,9 @@ def route(app: App) -> None:
     """
     from export.queues.routing import route_opportunities
 
-    report = route_opportunities(app.store, app.require_config().queue_settings(), now=app.now())
+    settings = app.require_config().queue_settings()
+    with app.progress() as progress:
+        report = route_opportunities(app.store, settings, now=app.now(), progress=progress)
     if report.changed:
         app.say(report.summary())
     elif report.unrouted:

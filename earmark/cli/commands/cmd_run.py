@@ -174,7 +174,10 @@ def run(app: App, max_duration: str | None) -> None:
         started = time.monotonic()
         run_id = store.runs.start_run("run", now)
         try:
-            report = run_pipeline(store, config, now=now, env=app.env, max_duration=seconds)
+            with app.progress() as progress:
+                report = run_pipeline(
+                    store, config, now=now, env=app.env, max_duration=seconds, progress=progress
+                )
         except Exception as error:  # e.g. the database locked by another process, or a bug
             # Never leave the run "running": record why it failed, then let the CLI say it.
             _record_failure(store, run_id, now, started, error)
