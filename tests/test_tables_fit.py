@@ -227,3 +227,26 @@ def test_the_queue_command_prints_the_fitted_table(demo):
     rows = body_rows(result.stdout)
     assert len(rows) == len(queue_records(demo, limit=200))
     assert {len(lines) for lines in rows} <= {1, 2}
+
+
+def test_each_table_spec_shows_the_fields_its_stage_provides():
+    from earmark.cli import table_specs as specs
+    from export.alerts.messages import TABLE_COLUMNS as ALERT_COLUMNS
+    from export.formats.records import TABLE_COLUMNS as EXPORT_COLUMNS
+    from export.queues.metrics import table_columns
+    from export.queues.views import AGENT_COLUMNS, AGENT_QUEUE_COLUMNS
+
+    assert specs.EXPORT.keys == list(EXPORT_COLUMNS)
+    assert specs.AGENT_QUEUE.keys == AGENT_QUEUE_COLUMNS
+    assert specs.AGENTS.keys == AGENT_COLUMNS
+    assert specs.ALERTS.keys == list(ALERT_COLUMNS)
+    for by in (None, "queue", "agent", "topic", "platform"):
+        assert specs.stats_spec(by).keys == table_columns(by), by
+
+
+def test_the_docs_list_each_tables_drop_order():
+    from earmark.cli.table_specs import render_drop_orders
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "tables.md").read_text("utf-8")
+    assert render_drop_orders() in page, "run python docs/make_table_screenshots.py"
+    assert "| queue | 36 | `platform`, `author`, `status`, `agent`, `age`, `queue`," in page

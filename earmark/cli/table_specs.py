@@ -1,12 +1,12 @@
 """Every table the command line prints, declared once: columns, wrap policy and what to keep.
 
 `keep` orders what a narrow terminal drops (lowest first); ALWAYS columns stay at any width.
-docs/tables.md lists the same order for each table (tests/test_tables_docs.py checks it).
+docs/tables.md lists the same order for each table (render_drop_orders; a test checks it).
 """
 
 from __future__ import annotations
 
-from earmark.cli.tables import CLIP, FIXED, TEXT, WORDS, Column, TableSpec
+from earmark.cli.tables import ALWAYS, CLIP, FIXED, TEXT, WORDS, Column, TableSpec
 
 
 def _id(justify: str = "right") -> Column:
@@ -34,7 +34,7 @@ QUEUE = TableSpec(
         Column("age", wrap=FIXED, keep=70, justify="right"),
         Column("platform", wrap=CLIP, keep=10, max_width=12),
         Column("author", wrap=CLIP, keep=20, max_width=16),
-        _post_text(),
+        _post_text(narrowest=36),  # the agent's main view: the text before the extras
     ),
 )
 
@@ -230,3 +230,18 @@ def every_table() -> list[TableSpec]:
         AGENT_QUEUE,
         DEMO_SUMMARY,
     ]
+
+
+def render_drop_orders() -> str:
+    """Return the Markdown table of docs/tables.md: what each table drops, first to last."""
+    lines = [
+        "| table | narrowest text | dropped first to last when the width is short | always shown |",
+        "|---|---|---|---|",
+    ]
+    for spec in every_table():
+        title = {c.key: c.title for c in spec.columns}
+        drops = ", ".join(f"`{title[key]}`" for key in spec.drop_order()) or "nothing"
+        always = ", ".join(f"`{c.title}`" for c in spec.columns if c.keep >= ALWAYS)
+        text = next((f"{c.min_width}" for c in spec.columns if c.wrap == TEXT), "")
+        lines.append(f"| {spec.name} | {text} | {drops} | {always} |")
+    return "\n".join(lines) + "\n"
