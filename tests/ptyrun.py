@@ -14,7 +14,7 @@ DEADLINE = 300  # seconds: a safety net for a hung child, not a measurement
 
 def _env(extra: dict) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EARMARK_")}
-    env.update(TERM="xterm-256color", COLUMNS="100", LINES="30", **extra)
+    env.update({"TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30", **extra})
     return env
 
 
@@ -52,6 +52,36 @@ def run_on_terminal(args: list[str], extra_env: dict, cwd) -> tuple[int, str, st
     proc.stdout.close()
     code = proc.wait(timeout=DEADLINE)
     return code, stdout.decode(), screen.decode("utf-8", "replace")
+
+
+def run_with_stdout_on_terminal(args: list[str], extra_env: dict, cwd) -> tuple[int, str]:
+    """Run earmark with stdout on a pty (stderr discarded); return (exit code, what it printed)."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "earmark", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        cwd=cwd,
+        env=_env(extra_env),
+    )
+    os.close(follower)
+    screen = bytearray()
+    while True:
+        ready, _, _ = select.select([leader], [], [], DEADLINE)
+        if not ready:
+            proc.kill()
+            raise AssertionError(f"earmark {args} hung; terminal so far: {bytes(screen)!r}")
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO once the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen.extend(chunk)
+    os.close(leader)
+    code = proc.wait(timeout=DEADLINE)
+    return code, screen.decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 def run_on_pipes(args: list[str], extra_env: dict, cwd) -> subprocess.CompletedProcess:

@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ptyrun import run_with_stdout_on_terminal
 from queue_fixtures import add_post
 from rich.cells import cell_len
 from tablefit import body_rows, console, headers, printed, too_wide
@@ -227,6 +228,27 @@ def test_the_queue_command_prints_the_fitted_table(demo):
     rows = body_rows(result.stdout)
     assert len(rows) == len(queue_records(demo, limit=200))
     assert {len(lines) for lines in rows} <= {1, 2}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [80, 100])
+def test_queue_on_a_real_terminal_fits_it(demo, width):
+    # A real `earmark queue` on a pseudo-terminal: table by default, at the terminal's width.
+    code, screen = run_with_stdout_on_terminal(
+        ["-c", str(demo["config"]), "--db", str(demo["db"]), "queue", "--limit", "30"],
+        {"EARMARK_NOW": DEMO_NOW, "COLUMNS": str(width), "TERM": "dumb"},
+        demo["db"].parent,
+    )
+    assert code == 0, screen
+    assert "\x1b" not in screen  # TERM=dumb: no colours, only the table
+    assert too_wide(screen, width) == []
+    rows = body_rows(screen)
+    assert len(rows) == 30 and {len(lines) for lines in rows} <= {1, 2}
+    shown = headers(screen)
+    dropped = [c.key for c in QUEUE.columns if c.title not in shown]
+    assert set(dropped) == set(QUEUE.drop_order()[: len(dropped)])
+    assert {"id", "prio", "left", "text"} <= set(shown)
+    assert len(dropped) >= (5 if width == 80 else 3), shown
 
 
 def test_each_table_spec_shows_the_fields_its_stage_provides():
