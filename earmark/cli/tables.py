@@ -181,15 +181,14 @@ def _text_cell(text: str, width: int, max_lines: int | None, console: Console) -
     """Wrap text to width on at most max_lines lines, the last cut with an ellipsis."""
     from rich.text import Text
 
-    lines = Text(text).wrap(console, width, overflow="fold")
-    if max_lines is None or len(lines) <= max_lines:
-        return Text("\n").join(line.rstrip() or line for line in lines)
-    shown = list(lines)[:max_lines]
-    last = shown[-1]
-    last.rstrip()
-    last.truncate(width - 1)
-    last.append(ELLIPSIS)
-    return Text("\n").join(shown)
+    lines = list(Text(text).wrap(console, width, overflow="fold"))
+    for line in lines:
+        line.rstrip()  # in place: the space a line broke at
+    if max_lines is not None and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1].truncate(width - 1)
+        lines[-1].append(ELLIPSIS)
+    return Text("\n").join(lines)
 
 
 def render_table(
