@@ -216,3 +216,20 @@ def test_the_stages_import_neither_rich_nor_the_command_line():
                     names = [node.module]
                 for name in names:
                     assert not name.startswith(("rich", "earmark.cli", "click")), (path, name)
+
+
+def test_the_search_spinner_keeps_quiet_with_quiet():
+    from earmark.cli.app import App
+    from earmark.cli.commands.cmd_run import _progress
+
+    class TerminalApp(App):
+        stderr_is_tty = True  # as if a person were watching stderr
+
+    quiet = _progress(TerminalApp(quiet=True))
+    with quiet as show:
+        show("hackernews")
+        assert quiet.status is None
+    spinner = _progress(TerminalApp(quiet=False))
+    with spinner as show:
+        show("hackernews")
+        assert spinner.status is not None

@@ -286,14 +286,15 @@ def _search_record(post, label, now) -> dict:
 
 
 class _progress:
-    """A spinner on stderr naming the source being queried, only when stderr is a terminal."""
+    """A spinner on stderr naming the source being queried, only when stderr is a terminal
+    (and not with --quiet)."""
 
     def __init__(self, app: App):
         self.app = app
         self.status = None
 
     def __enter__(self):
-        if self.app.stderr_is_tty:
+        if self.app.stderr_is_tty and not self.app.quiet:
             from rich.console import Console
 
             self.status = Console(stderr=True).status("searching…")
