@@ -19,7 +19,7 @@ from rich.cells import cell_len
 from tablefit import body_rows, console, headers, printed, too_wide
 
 from earmark.cli import cli
-from earmark.cli.table_specs import QUEUE, SOURCES, every_table
+from earmark.cli.table_specs import EXPORT, POSTS, QUEUE, SOURCES, every_table
 from earmark.cli.tables import ALWAYS, FIXED, render_table
 from earmark.models import parse_iso
 from earmark.store import Store
@@ -197,18 +197,28 @@ texts = st.text(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+long_texts = texts.map(lambda text: text + " lorem ipsum" * 40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
+    spec=st.sampled_from([QUEUE, POSTS, EXPORT]),
     width=st.integers(60, 200),
-    items=st.lists(st.tuples(st.integers(1, 10**9), texts, texts), min_size=1, max_size=4),
+    items=st.lists(
+        st.tuples(st.integers(1, 10**19), st.one_of(texts, long_texts), texts),
+        min_size=1,
+        max_size=4,
+    ),
 )
-def test_any_width_and_text_fits_and_ids_are_never_cut(width, items):
+def test_any_width_and_text_fits_and_ids_are_never_cut(spec, width, items):
     records = []
     for number, text, author in items:
-        record = realistic_record(QUEUE, text)
-        record.update(id=number, author=author, queue=author[:30])
+        record = realistic_record(spec, text)
+        # Post ids are platform:native_id (up to 19 digits on X); opportunity ids are numbers.
+        post_id = f"stackexchange:{number}"
+        record.update(id=post_id if spec is POSTS else number, author=author, queue=author[:30])
         records.append(record)
-    text, layout = draw(QUEUE, records, width)
+    text, layout = draw(spec, records, width)
     assert too_wide(text, width) == []
     rows = body_rows(text)
     assert [lines[0][0] for lines in rows] == [str(r["id"]) for r in records]

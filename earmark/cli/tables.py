@@ -141,6 +141,8 @@ def plan_layout(spec: TableSpec, rows: Sequence[Mapping[str, str]], width: int) 
         dropped.append(key)
     widths = {c.key: bounds[c.key][0] for c in kept}
     spare = width - needed(kept)
+    if spare < 0:  # only never-dropped columns are left and they still do not fit
+        spare = _squeeze(kept, widths, -spare)
     # What is left goes first to headers that would wrap (a few cells each, most kept first),
     # then is shared: TEXT columns take three cells for each one a WORDS column takes.
     for column in sorted(kept, key=lambda c: -c.keep):
@@ -162,6 +164,26 @@ def plan_layout(spec: TableSpec, rows: Sequence[Mapping[str, str]], width: int) 
             if not spare:
                 break
     return Layout(widths=widths, dropped=dropped)
+
+
+SQUEEZE_ORDER = (TEXT, WORDS, CLIP)  # FIXED columns are never narrowed
+NARROWEST_TEXT = 8
+
+
+def _squeeze(kept: list[Column], widths: dict[str, int], deficit: int) -> int:
+    """Narrow the flexible columns, text first, towards their header's longest word (text:
+    NARROWEST_TEXT cells) until deficit cells are saved; return the cells still missing (<= 0)."""
+    for policy in SQUEEZE_ORDER:
+        for column in kept:
+            if column.wrap != policy:
+                continue
+            floor = column.header_min
+            if policy == TEXT:
+                floor = max(floor, NARROWEST_TEXT)
+            cut = min(deficit, max(0, widths[column.key] - floor))
+            widths[column.key] -= cut
+            deficit -= cut
+    return -deficit
 
 
 def to_cell(value: Any) -> str:
