@@ -40,7 +40,8 @@ def alerts_command(
     Exit codes: 0 no alert fired (all-clears alone exit 0), 4 an alert fired,
     3 an alert could not be delivered (it is retried next run), 1 error.
     """
-    from export.alerts.messages import TABLE_COLUMNS, render_row
+    from earmark.cli.table_specs import ALERTS
+    from export.alerts.messages import render_row
     from export.alerts.stage import explain_alerts, run_alerts
 
     config = app.require_config()
@@ -56,7 +57,7 @@ def alerts_command(
     if run:
         if fmt == "table":
             rows = [render_row(alert) for alert in run]
-            write_records(rows, fmt, TABLE_COLUMNS, title="Alerts", out=sys.stdout)
+            write_records(rows, fmt, ALERTS, title="Alerts", out=sys.stdout)
         else:
             # sys.stdout, not click.get_text_stream (deprecated in click 8.5).
             write_records([alert.to_record() for alert in run], fmt, out=sys.stdout)

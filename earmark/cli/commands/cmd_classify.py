@@ -31,13 +31,15 @@ def classify(app: App, everything: bool, workers: int) -> None:
     """
     from classify.stage import classify_posts
 
-    done = classify_posts(
-        app.store,
-        app.config.classify_settings(),
-        now=app.now(),
-        everything=everything,
-        workers=workers,
-    )
+    with app.progress() as progress:
+        done = classify_posts(
+            app.store,
+            app.config.classify_settings(),
+            now=app.now(),
+            everything=everything,
+            workers=workers,
+            progress=progress,
+        )
     if done:
         app.say(f"classified {done} posts")
 

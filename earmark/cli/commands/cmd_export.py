@@ -24,6 +24,14 @@ def _since(app: App, since: str | None):
         raise UsageError(f"--since: {error}") from None
 
 
+def write_export_table(rows, columns, *, title=None, out=None) -> None:
+    """Draw the export's rows (columns: export.formats.records.TABLE_COLUMNS) as its table."""
+    from earmark.cli.output import write_table
+    from earmark.cli.table_specs import EXPORT
+
+    write_table(rows, EXPORT, title=title, out=out)
+
+
 @click.command()
 @click.option("--queue", "queues", multiple=True, help="Only this queue (repeatable).")
 @click.option("--agent", help="Only items assigned to this agent.")
@@ -69,7 +77,7 @@ def export(
     html, slack (a Block Kit payload for `curl -d @- $WEBHOOK`), email (a MIME message for
     `sendmail -t`).
     """
-    from earmark.cli.output import resolve_format, write_table
+    from earmark.cli.output import resolve_format
     from earmark.lock import EXIT_LOCKED, LockedError
     from export.formats.writer import ExportFilters, write_export
     from export.notify import delivery_lock
@@ -103,7 +111,7 @@ def export(
                 destination=dest,
                 redact=redact,
                 email=email,
-                render_table=write_table,
+                render_table=write_export_table,
                 at_risk_fraction=app.config.routing.at_risk_fraction,
             )
     except LockedError as error:
