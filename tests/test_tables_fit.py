@@ -280,5 +280,5 @@ def test_the_docs_list_each_tables_drop_order():
     from earmark.cli.table_specs import render_drop_orders
 
     page = (Path(__file__).resolve().parent.parent / "docs" / "tables.md").read_text("utf-8")
-    assert render_drop_orders() in page, "run python docs/make_table_screenshots.py"
+    assert render_drop_orders() in page, "run python scripts/table_screenshots.py"
     assert "| queue | 36 | `platform`, `author`, `status`, `agent`, `age`, `queue`," in page
