@@ -86,6 +86,29 @@ def write_model(
     return hashlib.sha256(payload).hexdigest()
 
 
+def check_model_file(path: str | Path) -> None:
+    """Raise ModelError unless `path` is a readable model file (its metadata only: cheap)."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            meta = json.loads(archive.read("meta.json"))
+            names = set(archive.namelist())
+    except OSError as error:
+        raise ModelError(
+            f"cannot read {path}: {error.strerror}; write one with `earmark train`"
+        ) from None
+    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise ModelError(
+            f"{path} is not an earmark model file ({error}); write one with `earmark train`"
+        ) from None
+    missing = [f"{name}.npy" for name in _ARRAYS if f"{name}.npy" not in names]
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or missing:
+        raise ModelError(
+            f"{path} is not an earmark model file of format {FORMAT}; "
+            "write one with `earmark train`"
+        )
+
+
 class LearnedModel:
     """A linear model over classify.features: sentiment and intent probabilities per text."""
 
@@ -115,6 +138,21 @@ class LearnedModel:
         # the weights with one zero row appended (see score)
         self._zero = self.spec.dim
         self._padded = np.vstack([weights, np.zeros((1, weights.shape[1]), dtype=weights.dtype)])
+        self._dense64 = dense.astype(np.float64)
+        self._bias64 = bias.astype(np.float64)
+
+    def logits_one(self, clean: str, rules: RuleOutputs) -> list[float]:
+        """Return the output scores of one scoring text (the classify stage's per-post path)."""
+        found = self._hasher.buckets(clean)
+        if found:
+            z = self.weights[list(found)].sum(axis=0, dtype=np.float64)
+            z *= 1.0 / math.sqrt(len(found))
+            z += self._bias64
+        else:
+            z = self._bias64.copy()
+        if self.spec.dense:
+            z += np.asarray(to_dense(rules)) @ self._dense64
+        return z.tolist()
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LearnedModel:
@@ -244,15 +282,16 @@ class LearnedModel:
         return found
 
     def explain(
-        self, text: str, top: int = 5, rules: RuleOutputs | None = None
+        self, text: str, top: int = 5, rules: RuleOutputs | None = None, *, cleaned: bool = False
     ) -> dict[str, list[tuple[str, float]]]:
         """Return, per head label, the `top` features that moved it most: [(feature, weight)].
 
         A weight is the feature's contribution to that label's score (for softmax heads,
         relative to the mean of the head's labels). Handles and links never appear: they are
-        replaced by "@user" or dropped before any feature is taken.
+        replaced by "@user" or dropped before any feature is taken. `cleaned=True`: `text` is
+        a scoring text already (classify.text.to_scoring_text, with the team's neutral terms).
         """
-        clean = to_clean(text)
+        clean = text if cleaned else to_clean(text)
         names = to_ngrams(clean, self.spec)
         buckets, value = to_hashed(clean, self.spec)
         contributions: dict[str, np.ndarray] = {}
