@@ -93,18 +93,27 @@ def rule_outputs(clean: str) -> RuleOutputs:
     )
 
 
+_LABEL_AT = {label: 4 + i for i, label in enumerate(SENTIMENTS)}
+_INTENT_AT = {intent: 4 + len(SENTIMENTS) + i for i, intent in enumerate(INTENTS)}
+
+
 def to_dense(rules: RuleOutputs) -> list[float]:
-    """Return the dense feature values, in DENSE_NAMES order."""
-    found = dict(rules.intents)
-    return [
-        rules.compound,
-        rules.pos,
-        rules.neu,
-        rules.neg,
-        *(1.0 if rules.label == label else 0.0 for label in SENTIMENTS),
-        *(float(found.get(intent, 0.0)) for intent in INTENTS),
-        float(min(rules.care_cues, 3)),
-    ]
+    """Return the dense feature values, in DENSE_NAMES order (called once per post: no loops
+    over every name)."""
+    row = [0.0] * len(DENSE_NAMES)
+    row[0] = rules.compound
+    row[1] = rules.pos
+    row[2] = rules.neu
+    row[3] = rules.neg
+    at = _LABEL_AT.get(rules.label)
+    if at is not None:
+        row[at] = 1.0
+    for intent, score in rules.intents:
+        at = _INTENT_AT.get(intent)
+        if at is not None:
+            row[at] = float(score)
+    row[-1] = float(min(rules.care_cues, 3))
+    return row
 
 
 def to_ngrams(clean: str, spec: FeatureSpec) -> list[str]:

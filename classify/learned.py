@@ -76,8 +76,8 @@ class ModelLayer:
             p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z[column]))))
             if p >= threshold:
                 chosen[name] = max(chosen.get(name, 0.0), round(p, 3))
-        if not chosen:
-            return label, (("other", 0.5),)
+        if len(chosen) < 2:
+            return label, tuple(chosen.items()) or (("other", 0.5),)
         _, rank = compile_rules(rules_key(custom) if custom else ())
         return label, tuple(sorted(chosen.items(), key=lambda item: rank.get(item[0], len(rank))))
 

@@ -191,3 +191,28 @@ def _with(model: Path, **extra) -> ClassifySettings:
 
 def _versions(store: Store) -> set[str]:
     return {row[0] for row in store.conn.execute("SELECT version FROM classifications")}
+
+
+def test_explain_id_lists_the_models_reasons_after_the_routing_story(team_model, tmp_path):
+    from queue_fixtures import add_post, make_store
+
+    config = tmp_path / "earmark.yaml"
+    config.write_text(
+        "queues:\n  - {name: support, match: {kinds: [brand]}, sla: 1h}\n"
+        f"classify:\n  model: {team_model}\n"
+    )
+    with make_store(tmp_path) as store:
+        add_post(store, "1", text="@AcmeHelpDesk still waiting on my refund from acme, 9 days")
+    base = ["-c", str(config), "--db", str(tmp_path / "queues.db")]
+    env = {"EARMARK_NOW": "2024-05-01T12:00:00Z", "EARMARK_AGENT": "", "USER": "lead"}
+    assert CliRunner().invoke(cli, [*base, "route"], env=env).exit_code == 0
+    table = CliRunner().invoke(cli, [*base, "explain", "1", "-f", "table"], env=env)
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("model team@"))
+    assert lines[start + 1].startswith("  sentiment negative (")
+    assert "acmehelpdesk" not in "\n".join(lines[start:]).lower()
+    record = json.loads(
+        CliRunner().invoke(cli, [*base, "explain", "1", "-f", "json"], env=env).stdout
+    )
+    assert record["model"]["sentiment"]["label"] == "negative"
