@@ -158,33 +158,21 @@ class Hasher:
         self.spec = spec
         self.size = size
         self.words: dict[str, int] = {}
-        self.pairs: dict[str, int] = {}
+        self.pairs: dict[tuple[str, str], int] = {}
         self.chars: dict[str, tuple[int, ...]] = {}
 
-    def buckets(self, clean: str) -> set[int]:
-        """Return the set of buckets of a scoring text's n-grams."""
+    def buckets(self, clean: str, lowered: str | None = None) -> set[int]:
+        """Return the set of buckets of a scoring text's n-grams (`lowered`: clean.lower())."""
         spec, dim = self.spec, self.spec.dim
-        tokens = _TOKEN.findall(clean.lower())
+        tokens = _TOKEN.findall(clean.lower() if lowered is None else lowered)
         found: set[int] = set()
+        # Lookups run as C loops (map over dict.get); only unseen n-grams are checksummed.
         if spec.words:
-            words = self.words
-            for token in tokens:
-                bucket = words.get(token)
-                if bucket is None:
-                    if len(words) >= self.size:
-                        words.clear()
-                    bucket = words[token] = to_bucket("w:" + token, dim)
-                found.add(bucket)
+            found.update(self._lookup(self.words, "w:", tokens))
         if spec.bigrams:
-            pairs = self.pairs
-            for first, second in zip(["<s>", *tokens], [*tokens, "</s>"], strict=True):
-                pair = f"{first} {second}"
-                bucket = pairs.get(pair)
-                if bucket is None:
-                    if len(pairs) >= self.size:
-                        pairs.clear()
-                    bucket = pairs[pair] = to_bucket("b:" + pair, dim)
-                found.add(bucket)
+            # keyed by (first, second): a tuple of the tokens hashes faster than a joined string
+            pairs = list(zip(["<s>", *tokens], [*tokens, "</s>"], strict=True))
+            found.update(self._lookup(self.pairs, "b:", pairs))
         if spec.char_min:
             chars = self.chars
             for token in tokens:
@@ -200,6 +188,20 @@ class Hasher:
                     )
                 found.update(grams)
         return found
+
+    def _lookup(self, table: dict, prefix: str, grams: list) -> list[int]:
+        """Return the buckets of `grams` (tokens, or pairs of tokens), adding unseen ones to
+        `table` (emptied when full)."""
+        found = list(map(table.get, grams))
+        if None in found:
+            dim = self.spec.dim
+            for i, bucket in enumerate(found):
+                if bucket is None:
+                    if len(table) >= self.size:
+                        table.clear()
+                    gram = grams[i] if isinstance(grams[i], str) else " ".join(grams[i])
+                    found[i] = table[grams[i]] = to_bucket(prefix + gram, dim)
+        return found  # type: ignore[return-value]
 
     def hashed(self, clean: str) -> tuple[list[int], float]:
         """Return the sorted distinct buckets of a scoring text and their value (unit length)."""

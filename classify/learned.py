@@ -48,6 +48,8 @@ class ModelLayer:
             if head.kind == "sigmoid"
         ]
         self.intent_heads = frozenset(name for name, _, _ in self._intents)
+        # with heads for both, the rules' sentiment-derived intents are never used
+        self._sentiment_intents_learned = {"complaint", "praise"} <= self.intent_heads
 
     def decide(
         self,
@@ -58,7 +60,7 @@ class ModelLayer:
         lowered: str,
     ) -> tuple[str, tuple[tuple[str, float], ...]]:
         """Return (sentiment label, intents in precedence order) of one English scoring text."""
-        z = self.model.logits_one(clean, rules)
+        z = self.model.logits_one(clean, rules, lowered)
         label = rules.label
         if self._sentiment is not None:
             columns, labels = self._sentiment
@@ -66,7 +68,8 @@ class ModelLayer:
             label = labels[scores.index(max(scores))]
         custom = settings.intents
         found = rules.intents
-        if label != rules.label:
+        if label != rules.label and not self._sentiment_intents_learned:
+            # the rules' complaint and praise follow the sentiment: re-derive them
             found = tuple(
                 detect_intents(clean, sentiment=label, custom=custom, words=words, lowered=lowered)
             )

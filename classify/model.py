@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from operator import mul
 from pathlib import Path
 
 import numpy as np
@@ -141,9 +142,9 @@ class LearnedModel:
         self._bias_list = [float(x) for x in bias]
         # the per-post path's rows (logits_one), made on first use
         self._rows: dict[int, tuple[float, ...]] | None = None
-        self._dense_rows: list[tuple[float, ...]] = []
+        self._dense_columns: list[tuple[float, ...]] = []
 
-    def logits_one(self, clean: str, rules: RuleOutputs) -> list[float]:
+    def logits_one(self, clean: str, rules: RuleOutputs, lowered: str | None = None) -> list[float]:
         """Return the output scores of one scoring text (the classify stage's per-post path).
 
         Plain Python over the model's non-zero rows: a team model fitted on a few thousand
@@ -151,28 +152,34 @@ class LearnedModel:
         numpy calls cost more than the arithmetic (measured: 2-3x slower).
         """
         if self._rows is None:
-            self._rows, self._dense_rows = self._sparse_rows()
-        get = self._rows.get
-        found = self._hasher.buckets(clean)
-        z = list(self._bias_list)
-        hit = [row for row in map(get, found) if row is not None]
+            self._rows, self._dense_columns = self._sparse_rows()
+        found = self._hasher.buckets(clean, lowered)
+        # C loops throughout (map, zip, sum): per post, Python-level loops cost more than the
+        # arithmetic
+        hit = list(filter(None, map(self._rows.get, found)))
         if hit:
             scale = 1.0 / math.sqrt(len(found))
-            for j, column in enumerate(zip(*hit, strict=True)):
-                z[j] += sum(column) * scale
+            z = [
+                b + s * scale
+                for b, s in zip(self._bias_list, map(sum, zip(*hit, strict=True)), strict=True)
+            ]
+        else:
+            z = list(self._bias_list)
         if self.spec.dense:
-            for x, row in zip(to_dense(rules), self._dense_rows, strict=True):
-                if x:
-                    for j, w in enumerate(row):
-                        z[j] += x * w
+            x = to_dense(rules)
+            z = [
+                v + sum(map(mul, x, column))
+                for v, column in zip(z, self._dense_columns, strict=True)
+            ]
         return z
 
     def _sparse_rows(self) -> tuple[dict[int, tuple[float, ...]], list[tuple[float, ...]]]:
-        """Return {bucket: weights} of the non-zero rows and the dense rows, as Python floats."""
+        """Return {bucket: weights} of the non-zero rows and the dense weights' columns (one per
+        output), as Python floats."""
         nonzero = np.flatnonzero(np.any(self.weights != 0, axis=1))
         values = self.weights[nonzero].astype(float).tolist()
         rows = dict(zip(nonzero.tolist(), map(tuple, values), strict=True))
-        return rows, [tuple(row) for row in self.dense.astype(float).tolist()]
+        return rows, [tuple(column) for column in self.dense.T.astype(float).tolist()]
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LearnedModel:
