@@ -216,3 +216,26 @@ def test_explain_id_lists_the_models_reasons_after_the_routing_story(team_model,
         CliRunner().invoke(cli, [*base, "explain", "1", "-f", "json"], env=env).stdout
     )
     assert record["model"]["sentiment"]["label"] == "negative"
+
+
+@pytest.mark.slow
+def test_a_worker_process_labels_with_the_model_as_this_process_does(
+    team_model, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("classify.stage.MIN_PARALLEL_POSTS", 0)
+
+    def stored(workers: int) -> list[tuple]:
+        store = Store(tmp_path / f"w{workers}.db")
+        posts = [
+            Post(platform="x", native_id=str(i), text=text, created_at=NOW, author="a")
+            for i, (_, text, _, _) in enumerate(labeled_rows(40, seed=8))
+        ]
+        store.posts.save_posts(posts, [TopicMatch(p.id, "acme", "brand", []) for p in posts])
+        assert classify_posts(store, _with(team_model), now=NOW, workers=workers) == 40
+        return store.conn.execute(
+            "SELECT post_id, sentiment, intents, version FROM classifications ORDER BY post_id"
+        ).fetchall()
+
+    one = stored(1)
+    assert stored(2) == one
+    assert {row[3] for row in one} == {classify_text("x", settings=_with(team_model)).version}
