@@ -5,6 +5,7 @@ Run from the repository root:
     python benchmarks/bench_classify.py                      # 100k synthetic posts, 3 rounds
     python benchmarks/bench_classify.py --mode eval --size 33697   # every labeled text once
     python benchmarks/bench_classify.py --size 1000000 --rounds 1
+    python benchmarks/bench_classify.py --model team-model.zip   # with classify.model set
 
 A corpus (benchmarks/corpus.py) is imported once into a scratch database (not timed). Each round
 copies that database and runs the whole stage, `classify_posts(..., workers=1)`: reading posts,
@@ -49,7 +50,14 @@ def interleave_vader(store, analyzer, seconds: list[float]) -> None:
     store.classifications.iter_posts_to_classify = batches
 
 
-def one_round(base: Path, workdir: Path, config_path: Path, mode: str, corpus_file: Path) -> dict:
+def one_round(
+    base: Path,
+    workdir: Path,
+    config_path: Path,
+    mode: str,
+    corpus_file: Path,
+    model: str | None = None,
+) -> dict:
     """Classify a fresh copy of the imported database; return stage and VADER seconds."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -62,6 +70,7 @@ def one_round(base: Path, workdir: Path, config_path: Path, mode: str, corpus_fi
     for suffix in ("-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     config = bench.write_config(corpus_file, db, mode, config_path)
+    config.classify.model = model  # a team's model on top of the rules (classify.model)
     analyzer = SentimentIntensityAnalyzer()
     analyzer.polarity_scores("warm up the lexicon")
     vader = [0.0]
@@ -80,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", choices=corpus.MODES, default="synthetic")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--model", default=None, help="a model file to set as classify.model")
     args = parser.parse_args(argv)
 
     corpus_file = corpus.corpus_path(args.size, args.mode, args.seed)
@@ -93,7 +103,11 @@ def main(argv: list[str] | None = None) -> None:
         bench.warm_up_classifier()  # loads the language model once per process (~0.5 s)
         rounds = []
         for number in range(1, args.rounds + 1):
-            result = one_round(base, workdir, workdir / "round.yaml", args.mode, corpus_file)
+            bench.reset_peak_rss()
+            result = one_round(
+                base, workdir, workdir / "round.yaml", args.mode, corpus_file, args.model
+            )
+            result["peak_rss_mb"] = bench.peak_rss_mb()
             rounds.append(result)
             bench.say(
                 f"round {number}: stage {result['posts'] / result['stage_s']:,.0f} posts/s, "
@@ -105,10 +119,12 @@ def main(argv: list[str] | None = None) -> None:
     posts = rounds[0]["posts"]
     ratios = [r["ratio"] for r in rounds]
     print(f"{posts:,} {args.mode} posts, {len(rounds)} rounds, one process, workers=1")
+    print(f"classify.model  {args.model or 'none (the care rules alone)'}")
     print(f"classify stage  {posts / min(r['stage_s'] for r in rounds):>9,.0f} posts/s (best)")
     print(f"bare VADER      {posts / min(r['vader_s'] for r in rounds):>9,.0f} posts/s (best)")
     each = ", ".join(f"{ratio:.0%}" for ratio in ratios)
     print(f"stage / VADER   {statistics.median(ratios):.0%} (median; rounds: {each})")
+    print(f"peak RSS        {max(r['peak_rss_mb'] for r in rounds):,.0f} MB (whole process)")
 
 
 if __name__ == "__main__":

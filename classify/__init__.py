@@ -10,9 +10,10 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from classify.errors import ClassifyError
+from classify.features import RuleOutputs
 from classify.intent import detect_intents
 from classify.language import detect_language
 from classify.pii import find_pii
@@ -21,6 +22,9 @@ from classify.sentiment import score_sentiment
 from classify.text import compile_terms, to_scoring_text, to_words
 from earmark.models import UNSUPPORTED_LANGUAGE, Classification, Post
 from earmark.settings.classify import ClassifySettings, IntentRule
+
+if TYPE_CHECKING:
+    from classify.learned import ModelLayer
 
 # Bump whenever a rule, lexicon or threshold changes: stored classifications record it.
 CLASSIFIER_VERSION = "care-rules-3"
@@ -96,7 +100,11 @@ class RecentCache:
 
 
 def _score_clean(
-    clean: str, words: frozenset[str], lang: str | None, settings: ClassifySettings
+    clean: str,
+    words: frozenset[str],
+    lang: str | None,
+    settings: ClassifySettings,
+    layer: ModelLayer | None = None,
 ) -> _Scores:
     """Score language, sentiment and intents of cleaned text (see to_scoring_text)."""
     supported = [code.lower() for code in settings.languages] or ["en"]
@@ -105,12 +113,18 @@ def _score_clean(
     custom = settings.intents
     if language in supported:
         score = score_sentiment(clean, settings, words=words, lowered=lowered)
-        intents = detect_intents(
-            clean, sentiment=score.label, custom=custom, words=words, lowered=lowered
+        intents = tuple(
+            detect_intents(
+                clean, sentiment=score.label, custom=custom, words=words, lowered=lowered
+            )
         )
-        return _Scores(
-            score.label, score.compound, score.pos, score.neu, score.neg, language, tuple(intents)
-        )
+        label = score.label
+        if layer is not None:  # the learned layer on top of the rules (classify/learned.py)
+            rules = RuleOutputs(
+                score.compound, score.pos, score.neu, score.neg, label, intents, len(score.cues)
+            )
+            label, intents = layer.decide(clean, rules, settings, words, lowered)
+        return _Scores(label, score.compound, score.pos, score.neu, score.neg, language, intents)
     # Rules are English; questions ("?") and custom patterns may still apply.
     intents = detect_intents(
         clean, sentiment="neutral", custom=custom, words=words, lowered=lowered
@@ -119,7 +133,11 @@ def _score_clean(
 
 
 def _classify_content(
-    text: str, lang: str | None, settings: ClassifySettings, scored: RecentCache | None = None
+    text: str,
+    lang: str | None,
+    settings: ClassifySettings,
+    scored: RecentCache | None = None,
+    layer: ModelLayer | None = None,
 ) -> TextResult:
     """Score sentiment, language, intents and PII of one text.
 
@@ -132,7 +150,7 @@ def _classify_content(
     words = to_words(clean.lower())
     scores = scored.get((clean, lang)) if scored is not None else None
     if scores is None:
-        scores = _score_clean(clean, words, lang, settings)
+        scores = _score_clean(clean, words, lang, settings, layer)
         if scored is not None:
             scored.put((clean, lang), scores)
     # Personal data is looked for in the whole text: an email may contain a brand name.
@@ -152,6 +170,7 @@ def finish(
     created_at: datetime | None,
     now: datetime | None,
     post_id: str | None = None,
+    version: str = CLASSIFIER_VERSION,
 ) -> Classification:
     """Add the context-dependent parts (priority, opportunity) to a text result."""
     priority, reason = score_priority(
@@ -178,7 +197,7 @@ def finish(
         priority_reason=reason,
         opportunity=opportunity,
         opportunity_reason=why,
-        version=CLASSIFIER_VERSION,
+        version=version,
         post_id=post_id,
     )
 
@@ -234,6 +253,14 @@ class Classifier:
 
     def __init__(self, settings: ClassifySettings | None = None, cache_size: int = 50_000):
         self.settings = settings or ClassifySettings()
+        # The learned layer when classify.model names a model file (classify/learned.py).
+        self.layer: ModelLayer | None = None
+        if self.settings.model:
+            from classify.learned import load_layer  # numpy: only when a model is configured
+
+            self.layer = load_layer(self.settings.model, CLASSIFIER_VERSION)
+        # Stored with each result: the rules' version, plus the model's identity when one is used.
+        self.version = self.layer.version if self.layer else CLASSIFIER_VERSION
         # (text, lang) -> (TextResult, memo): the memo holds what callers derive from it
         self._texts = RecentCache(cache_size)
         self._scored = RecentCache(cache_size)  # (scoring text, lang) -> _Scores
@@ -250,7 +277,10 @@ class Classifier:
         key = (text, lang)
         cached = self._texts.get(key)
         if cached is None:
-            cached = (_classify_content(text, lang, self.settings, self._scored), {})
+            cached = (
+                _classify_content(text, lang, self.settings, self._scored, self.layer),
+                {},
+            )
             self._texts.put(key, cached)
         return cached
 
@@ -273,6 +303,7 @@ class Classifier:
             created_at=created_at,
             now=now,
             post_id=post_id,
+            version=self.version,
         )
 
 

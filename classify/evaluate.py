@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +189,7 @@ def evaluate_file(
 ) -> dict:
     """Classify every row of a labeled CSV (`-` is stdin) and return metrics, with the baseline's"
     "."""
-    from classify import CLASSIFIER_VERSION, ClassifyItem, classify_many
+    from classify import Classifier
     from classify.sentiment import score_stock
 
     if baseline is not None and baseline not in BASELINES:
@@ -205,17 +205,11 @@ def evaluate_file(
     ours_intents: list[list[str]] = []
     base_sentiment: list[str] = []
     base_intents: list[list[str]] = []
-    pending: deque[LabeledRow] = deque()
     rows = load_labeled(source, extra_intents=[rule.name for rule in settings.intents])
-
-    def items() -> Iterator[ClassifyItem]:
-        for row in rows:
-            pending.append(row)
-            yield ClassifyItem(text=row.text)
-
+    classifier = Classifier(settings)  # with classify.model set: the rules plus that model
     count = 0
-    for result in classify_many(items(), settings):
-        row = pending.popleft()
+    for row in rows:
+        result = classifier.classify(row.text)
         count += 1
         stock = score_stock(row.text, settings).label if baseline == "vader" else None
         if row.sentiment and task in (None, "sentiment"):
@@ -245,7 +239,7 @@ def evaluate_file(
     return {
         "file": _name(source),
         "rows": count,
-        "classifier_version": CLASSIFIER_VERSION,
+        "classifier_version": classifier.version,
         "baseline": baseline,
         "sentiment": sentiment,
         "intents": intents,

@@ -93,18 +93,27 @@ def rule_outputs(clean: str) -> RuleOutputs:
     )
 
 
+_LABEL_AT = {label: 4 + i for i, label in enumerate(SENTIMENTS)}
+_INTENT_AT = {intent: 4 + len(SENTIMENTS) + i for i, intent in enumerate(INTENTS)}
+
+
 def to_dense(rules: RuleOutputs) -> list[float]:
-    """Return the dense feature values, in DENSE_NAMES order."""
-    found = dict(rules.intents)
-    return [
-        rules.compound,
-        rules.pos,
-        rules.neu,
-        rules.neg,
-        *(1.0 if rules.label == label else 0.0 for label in SENTIMENTS),
-        *(float(found.get(intent, 0.0)) for intent in INTENTS),
-        float(min(rules.care_cues, 3)),
-    ]
+    """Return the dense feature values, in DENSE_NAMES order (called once per post: no loops
+    over every name)."""
+    row = [0.0] * len(DENSE_NAMES)
+    row[0] = rules.compound
+    row[1] = rules.pos
+    row[2] = rules.neu
+    row[3] = rules.neg
+    at = _LABEL_AT.get(rules.label)
+    if at is not None:
+        row[at] = 1.0
+    for intent, score in rules.intents:
+        at = _INTENT_AT.get(intent)
+        if at is not None:
+            row[at] = float(score)
+    row[-1] = float(min(rules.care_cues, 3))
+    return row
 
 
 def to_ngrams(clean: str, spec: FeatureSpec) -> list[str]:
@@ -149,33 +158,21 @@ class Hasher:
         self.spec = spec
         self.size = size
         self.words: dict[str, int] = {}
-        self.pairs: dict[str, int] = {}
+        self.pairs: dict[tuple[str, str], int] = {}
         self.chars: dict[str, tuple[int, ...]] = {}
 
-    def buckets(self, clean: str) -> set[int]:
-        """Return the set of buckets of a scoring text's n-grams."""
+    def buckets(self, clean: str, lowered: str | None = None) -> set[int]:
+        """Return the set of buckets of a scoring text's n-grams (`lowered`: clean.lower())."""
         spec, dim = self.spec, self.spec.dim
-        tokens = _TOKEN.findall(clean.lower())
+        tokens = _TOKEN.findall(clean.lower() if lowered is None else lowered)
         found: set[int] = set()
+        # Lookups run as C loops (map over dict.get); only unseen n-grams are checksummed.
         if spec.words:
-            words = self.words
-            for token in tokens:
-                bucket = words.get(token)
-                if bucket is None:
-                    if len(words) >= self.size:
-                        words.clear()
-                    bucket = words[token] = to_bucket("w:" + token, dim)
-                found.add(bucket)
+            found.update(self._lookup(self.words, "w:", tokens))
         if spec.bigrams:
-            pairs = self.pairs
-            for first, second in zip(["<s>", *tokens], [*tokens, "</s>"], strict=True):
-                pair = f"{first} {second}"
-                bucket = pairs.get(pair)
-                if bucket is None:
-                    if len(pairs) >= self.size:
-                        pairs.clear()
-                    bucket = pairs[pair] = to_bucket("b:" + pair, dim)
-                found.add(bucket)
+            # keyed by (first, second): a tuple of the tokens hashes faster than a joined string
+            pairs = list(zip(["<s>", *tokens], [*tokens, "</s>"], strict=True))
+            found.update(self._lookup(self.pairs, "b:", pairs))
         if spec.char_min:
             chars = self.chars
             for token in tokens:
@@ -191,6 +188,20 @@ class Hasher:
                     )
                 found.update(grams)
         return found
+
+    def _lookup(self, table: dict, prefix: str, grams: list) -> list[int]:
+        """Return the buckets of `grams` (tokens, or pairs of tokens), adding unseen ones to
+        `table` (emptied when full)."""
+        found = list(map(table.get, grams))
+        if None in found:
+            dim = self.spec.dim
+            for i, bucket in enumerate(found):
+                if bucket is None:
+                    if len(table) >= self.size:
+                        table.clear()
+                    gram = grams[i] if isinstance(grams[i], str) else " ".join(grams[i])
+                    found[i] = table[grams[i]] = to_bucket(prefix + gram, dim)
+        return found  # type: ignore[return-value]
 
     def hashed(self, clean: str) -> tuple[list[int], float]:
         """Return the sorted distinct buckets of a scoring text and their value (unit length)."""

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from operator import mul
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,29 @@ def write_model(
     return hashlib.sha256(payload).hexdigest()
 
 
+def check_model_file(path: str | Path) -> None:
+    """Raise ModelError unless `path` is a readable model file (its metadata only: cheap)."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            meta = json.loads(archive.read("meta.json"))
+            names = set(archive.namelist())
+    except OSError as error:
+        raise ModelError(
+            f"cannot read {path}: {error.strerror}; write one with `earmark train`"
+        ) from None
+    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise ModelError(
+            f"{path} is not an earmark model file ({error}); write one with `earmark train`"
+        ) from None
+    missing = [f"{name}.npy" for name in _ARRAYS if f"{name}.npy" not in names]
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or missing:
+        raise ModelError(
+            f"{path} is not an earmark model file of format {FORMAT}; "
+            "write one with `earmark train`"
+        )
+
+
 class LearnedModel:
     """A linear model over classify.features: sentiment and intent probabilities per text."""
 
@@ -115,6 +139,47 @@ class LearnedModel:
         # the weights with one zero row appended (see score)
         self._zero = self.spec.dim
         self._padded = np.vstack([weights, np.zeros((1, weights.shape[1]), dtype=weights.dtype)])
+        self._bias_list = [float(x) for x in bias]
+        # the per-post path's rows (logits_one), made on first use
+        self._rows: dict[int, tuple[float, ...]] | None = None
+        self._dense_columns: list[tuple[float, ...]] = []
+
+    def logits_one(self, clean: str, rules: RuleOutputs, lowered: str | None = None) -> list[float]:
+        """Return the output scores of one scoring text (the classify stage's per-post path).
+
+        Plain Python over the model's non-zero rows: a team model fitted on a few thousand
+        posts has weights in some thousands of the 2^18 buckets, and for one post a handful of
+        numpy calls cost more than the arithmetic (measured: 2-3x slower).
+        """
+        if self._rows is None:
+            self._rows, self._dense_columns = self._sparse_rows()
+        found = self._hasher.buckets(clean, lowered)
+        # C loops throughout (map, zip, sum): per post, Python-level loops cost more than the
+        # arithmetic
+        hit = list(filter(None, map(self._rows.get, found)))
+        if hit:
+            scale = 1.0 / math.sqrt(len(found))
+            z = [
+                b + s * scale
+                for b, s in zip(self._bias_list, map(sum, zip(*hit, strict=True)), strict=True)
+            ]
+        else:
+            z = list(self._bias_list)
+        if self.spec.dense:
+            x = to_dense(rules)
+            z = [
+                v + sum(map(mul, x, column))
+                for v, column in zip(z, self._dense_columns, strict=True)
+            ]
+        return z
+
+    def _sparse_rows(self) -> tuple[dict[int, tuple[float, ...]], list[tuple[float, ...]]]:
+        """Return {bucket: weights} of the non-zero rows and the dense weights' columns (one per
+        output), as Python floats."""
+        nonzero = np.flatnonzero(np.any(self.weights != 0, axis=1))
+        values = self.weights[nonzero].astype(float).tolist()
+        rows = dict(zip(nonzero.tolist(), map(tuple, values), strict=True))
+        return rows, [tuple(column) for column in self.dense.T.astype(float).tolist()]
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LearnedModel:
@@ -244,15 +309,16 @@ class LearnedModel:
         return found
 
     def explain(
-        self, text: str, top: int = 5, rules: RuleOutputs | None = None
+        self, text: str, top: int = 5, rules: RuleOutputs | None = None, *, cleaned: bool = False
     ) -> dict[str, list[tuple[str, float]]]:
         """Return, per head label, the `top` features that moved it most: [(feature, weight)].
 
         A weight is the feature's contribution to that label's score (for softmax heads,
         relative to the mean of the head's labels). Handles and links never appear: they are
-        replaced by "@user" or dropped before any feature is taken.
+        replaced by "@user" or dropped before any feature is taken. `cleaned=True`: `text` is
+        a scoring text already (classify.text.to_scoring_text, with the team's neutral terms).
         """
-        clean = to_clean(text)
+        clean = text if cleaned else to_clean(text)
         names = to_ngrams(clean, self.spec)
         buckets, value = to_hashed(clean, self.spec)
         contributions: dict[str, np.ndarray] = {}

@@ -51,6 +51,7 @@ class ClassifyStream:
     def __init__(self, settings: ClassifySettings, now: datetime, cache_size: int = 50_000):
         self._classifier = Classifier(settings, cache_size)
         self._now = now
+        self._version = self._classifier.version  # includes the model's identity when one is used
 
     def rows(self, rows: list[tuple]) -> list[tuple]:
         """Classify store rows (see store.posts.TO_CLASSIFY_COLUMNS); return classification
@@ -63,7 +64,7 @@ class ClassifyStream:
             content, by_kind = content_of(text, lang)
             parts = by_kind.get(kind)
             if parts is None:
-                parts = by_kind[kind] = _row_parts(content, kind)
+                parts = by_kind[kind] = _row_parts(content, kind, self._version)
             priority = add_context(
                 parts.points,
                 author_reach,
@@ -82,14 +83,14 @@ class _RowParts(NamedTuple):
     tail: tuple  # opportunity, its reason, classifier version
 
 
-def _row_parts(content: TextResult, kind: str | None) -> _RowParts:
+def _row_parts(
+    content: TextResult, kind: str | None, version: str = CLASSIFIER_VERSION
+) -> _RowParts:
     """Split the row of a post with this content and topic kind (as classify.finish does)."""
     return _RowParts(
         content_columns(content, bool(content.pii)),
         content_part(content.intents, content.sentiment, content.compound, kind),
-        outcome_columns(
-            *to_opportunity(content.intents, kind, unread_language(content)), CLASSIFIER_VERSION
-        ),
+        outcome_columns(*to_opportunity(content.intents, kind, unread_language(content)), version),
     )
 
 

@@ -271,6 +271,8 @@ class StageChecks:
     # Raise ValueError, with a one-line message, when a topic's query does not parse.
     # (the query, the topic's name).
     check_query: Callable[[str, str], None]
+    # Raise ValueError, with a one-line message, when classify.model is not a model file.
+    check_model: Callable[[str], None] | None = None
 
 
 def parse_config(data: Any, origin: str = "<config>", *, checks: StageChecks) -> Config:
@@ -282,6 +284,7 @@ def parse_config(data: Any, origin: str = "<config>", *, checks: StageChecks) ->
     try:
         config = load_dataclass(Config, data)
         _check_queries(config.topics, checks)
+        _resolve_model(config.classify, origin, checks)
         config.sources = _load_sources(config.sources, checks)
     except ConfigError as error:
         raise ConfigError(f"{origin}: {error}") from None
@@ -296,6 +299,22 @@ def _check_queries(topics: list[Topic], checks: StageChecks) -> None:
                 checks.check_query(topic.query, topic.name)
             except ValueError as error:
                 raise ConfigError(f"topics[{i}].query: {error}") from None
+
+
+def _resolve_model(settings: ClassifySettings, origin: str, checks: StageChecks) -> None:
+    """Make classify.model relative to the config file's folder and check it is a model file."""
+    if not settings.model:
+        settings.model = None
+        return
+    path = Path(settings.model).expanduser()
+    if not path.is_absolute() and origin != "<config>":
+        path = Path(origin).parent / path
+    settings.model = str(path)
+    if checks.check_model is not None:
+        try:
+            checks.check_model(settings.model)
+        except ValueError as error:
+            raise ConfigError(f"classify.model: {error}") from None
 
 
 def _load_sources(sources: dict[str, Any], checks: StageChecks) -> dict[str, Any]:

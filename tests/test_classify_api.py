@@ -57,9 +57,9 @@ def test_classify_many_scores_texts_that_differ_only_in_handles_and_links_once(m
     scored = []
     real = classify._score_clean
 
-    def counting(clean, words, lang, settings):
+    def counting(clean, words, lang, settings, *layer):
         scored.append(clean)
-        return real(clean, words, lang, settings)
+        return real(clean, words, lang, settings, *layer)
 
     monkeypatch.setattr(classify, "_score_clean", counting)
     texts = [

@@ -19,12 +19,25 @@ def check_query(text: str, topic: str | None = None) -> None:
         raise ValueError(str(error)) from None
 
 
+def check_model(path: str) -> None:
+    """Raise ValueError with a one-line message when path is not a readable model file."""
+    from classify.model import ModelError, check_model_file
+
+    try:
+        check_model_file(path)
+    except ModelError as error:
+        raise ValueError(str(error)) from None
+
+
 def stage_checks() -> StageChecks:
     """The listen stage's source registry and query parser, for the config loader."""
     from listen.registry import SOURCE_NAMES, settings_class
 
     return StageChecks(
-        source_names=tuple(SOURCE_NAMES), settings_class=settings_class, check_query=check_query
+        source_names=tuple(SOURCE_NAMES),
+        settings_class=settings_class,
+        check_query=check_query,
+        check_model=check_model,
     )
 
 

@@ -98,3 +98,28 @@ def render_evaluation(result: dict, fmt: str = "table", out: TextIO | None = Non
     Console(file=out, width=max(100, Console(file=out).width)).print(
         render_evaluation_table(result)
     )
+
+
+def render_cross_validation(result: dict, fmt: str = "table", out: TextIO | None = None) -> None:
+    """Write a k-fold result (classify.crossval) as a table (mean +/- sd per metric) or JSON."""
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(json.dumps(result, indent=2, sort_keys=False) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"{result['file']}: {result['rows']} rows, {result['folds']}-fold cross-validation "
+        f"(seed {result['seed']}), {result['classifier_version']}",
+        title_justify="left",
+    )
+    table.add_column("metric")
+    table.add_column("team model (mean)", justify="right")
+    table.add_column("sd", justify="right")
+    table.add_column("rules alone (mean)", justify="right")
+    for name, values in result["metrics"].items():
+        table.add_row(
+            name, f"{values['mean']:.3f}", f"{values['sd']:.3f}", f"{values['rules_mean']:.3f}"
+        )
+    Console(file=out, width=max(100, Console(file=out).width)).print(table)

@@ -26,3 +26,6 @@ class ClassifySettings:
     languages: list[str] = field(default_factory=lambda: ["en"])
     intents: list[IntentRule] = field(default_factory=list)
     batch_size: int = 2000
+    # A team's model file (`earmark train`), relative to the config file: the learned layer on
+    # top of the rules. None: the care rules alone.
+    model: str | None = None

@@ -66,18 +66,70 @@ def classify(app: App, everything: bool, workers: int) -> None:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Score with this model file on top of the rules (as classify.model would).",
+)
+@click.option(
+    "--cv",
+    "folds",
+    type=click.IntRange(min=2),
+    default=None,
+    help="K-fold cross-validation: train a team model on k-1 folds, score the held-out one.",
+)
+@click.option(
+    "--seed", type=int, default=None, help="Seed of the --cv folds and fitting [default: 21]."
+)
 @pass_app
-def evaluate(app: App, path: str, task: str | None, baseline: str | None, fmt: str) -> None:
-    """Measure the classifier on a labeled CSV (id,text,sentiment or id,text,intents)."""
+def evaluate(
+    app: App,
+    path: str,
+    task: str | None,
+    baseline: str | None,
+    fmt: str,
+    model_path: str | None,
+    folds: int | None,
+    seed: int | None,
+) -> None:
+    """Measure the classifier on a labeled CSV (id,text,sentiment or id,text,intents).
+
+    --model PATH scores the rules plus that model; --cv K shows what a model trained on
+    this file's own labels (`earmark train`) would score on posts it has not seen.
+    """
+    import dataclasses
+
     from classify.evaluate import evaluate_file
     from earmark.cli.evaluation_report import render_evaluation
+    from earmark.settings.classify import ClassifySettings
 
-    result = evaluate_file(
-        path,
-        task=task,
-        baseline=baseline,
-        settings=app.config.classify if app.config_path else None,
-    )
+    settings = app.config.classify if app.config_path else ClassifySettings()
+    if folds is not None:
+        if model_path or baseline:
+            raise UsageError("--cv trains its own models: give it without --model or --baseline")
+        if path == "-":
+            raise UsageError("--cv reads its file once per fold: give a file, not -")
+        from classify.crossval import cross_validate
+        from earmark.cli.evaluation_report import render_cross_validation
+
+        result = cross_validate(
+            path, folds, seed=21 if seed is None else seed, settings=settings, task=task
+        )
+        render_cross_validation(result, fmt, out=sys.stdout)
+        return
+    if seed is not None:
+        raise UsageError("--seed is for --cv")
+    if model_path:
+        from earmark.cli.configfile import check_model
+
+        try:
+            check_model(model_path)
+        except ValueError as error:
+            raise UsageError(f"--model: {error}") from None
+        settings = dataclasses.replace(settings, model=model_path)
+    result = evaluate_file(path, task=task, baseline=baseline, settings=settings)
     render_evaluation(result, fmt, out=sys.stdout)
 
 
@@ -143,4 +195,53 @@ def _export_feedback(app: App, path: str) -> None:
     app.say(f"exported {count} corrections")
 
 
-COMMANDS = [classify, evaluate, feedback]
+@click.command()
+@click.argument("labels", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--out",
+    default="team-model.zip",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The model file to write (name it in the config as classify.model).",
+)
+@click.option(
+    "--seed", type=int, default=21, show_default=True, help="Same labels and seed: the same bytes."
+)
+@pass_app
+def train(app: App, labels: str, out: str, seed: int) -> None:
+    """Fit your team's own model from labeled posts (the CSV `evaluate` reads and
+    `feedback --export` writes). Needs scikit-learn: pip install 'earmark[train]'."""
+    import os
+
+    from classify.errors import ClassifyError, EvaluateError
+    from classify.evaluate import load_labeled
+    from classify.model import write_model
+    from classify.team import describe, fit_team, prepare, require_sklearn
+    from earmark.settings.classify import ClassifySettings
+
+    require_sklearn()
+    settings = app.config.classify_settings() if app.config_path else ClassifySettings()
+    try:
+        rows = list(
+            load_labeled(
+                sys.stdin if labels == "-" else labels,
+                extra_intents=[rule.name for rule in settings.intents],
+            )
+        )
+    except EvaluateError as error:
+        raise ClassifyError("train" + str(error).removeprefix("evaluate")) from None
+    model = fit_team(prepare(rows, settings), seed=seed)
+    partial = f"{out}.partial"
+    try:
+        digest = write_model(partial, model.weights, model.dense, model.bias, model.meta)
+        os.replace(partial, out)
+    except OSError as error:
+        raise ClassifyError(f"train: cannot write {out}: {error.strerror}") from None
+    app.say(
+        f"wrote {out} (team@{digest[:12]}) from {len(rows)} labeled posts; cross-validated "
+        f"inside them: {describe(model)}. Compare first: earmark evaluate FILE --model {out}; "
+        f"then set classify.model: {out} and run earmark classify --all"
+    )
+
+
+COMMANDS = [classify, evaluate, feedback, train]

@@ -308,18 +308,25 @@ def reopen(app: App, opportunity_id: int, actor: str | None) -> None:
 def explain(app: App, opportunity_id: int, fmt: str | None) -> None:
     """Show why an item is where it is: the rule that matched, every assignment and its
     candidates, and every event since."""
+    from earmark.cli.model_explain import model_reasons, render_model_reasons
     from export.queues.views import explain as do_explain
     from export.queues.views import render_explanation
 
     settings = _synced(app)
     record = do_explain(app.existing_store, settings, opportunity_id, app.now())
+    reasons = model_reasons(app.config, record["text"]) if app.config_path else None
+    if reasons is not None:  # classify.model: which features decided the labels
+        record["model"] = reasons
     fmt = resolve_format(fmt)
     if fmt == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
     elif fmt == "jsonl":
         click.echo(json.dumps(record, ensure_ascii=False, default=str))
     else:
-        click.echo("\n".join(render_explanation(record)))
+        lines = render_explanation(record)
+        if reasons is not None:
+            lines += render_model_reasons(reasons)
+        click.echo("\n".join(lines))
 
 
 @click.command()

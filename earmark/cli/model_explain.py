@@ -1,0 +1,40 @@
+"""`explain ID` with classify.model set: the features that decided the post's labels."""
+
+from __future__ import annotations
+
+from earmark.safetext import terminal_text
+
+
+def model_reasons(config, text: str) -> dict | None:
+    """Return classify.learned.explain_text of a post's text under the config (None: no model)."""
+    settings = config.classify_settings()
+    if not settings.model:
+        return None
+    from classify.learned import explain_text
+
+    return explain_text(text or "", settings)
+
+
+def _features(features: list) -> str:
+    return ", ".join(f"{name} {weight:+.2f}" for name, weight in features) or "no features"
+
+
+def render_model_reasons(reasons: dict) -> list[str]:
+    """Lines for a terminal: the sentiment and each intent head, with their top features."""
+    lines = [f"model {reasons['model']} (on top of the rules):"]
+    sentiment = reasons.get("sentiment")
+    if sentiment:
+        lines.append(
+            f"  sentiment {sentiment['label']} ({sentiment['probability']:.2f}): "
+            + _features(sentiment["features"])
+        )
+    for head in reasons["intents"]:
+        verdict = "yes" if head["present"] else "no"
+        lines.append(
+            f"  {head['intent']} {verdict} ({head['probability']:.2f}, needs "
+            f"{head['threshold']:.2f}): " + _features(head["features"])
+        )
+    if reasons["rules_decide"]:
+        lines.append(f"  the rules decide: {', '.join(reasons['rules_decide'])}")
+    # n-grams are post text: one line each, nothing a terminal acts on
+    return [terminal_text(line, one_line=True) for line in lines]
