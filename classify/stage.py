@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from classify import CLASSIFIER_VERSION, Classifier, ClassifyError, TextResult, unread_language
 from classify.priority import add_context, content_part, to_opportunity
+from classify.subject import Subject, decide_subject, parse_matches
 from earmark.models import parse_iso
 from earmark.settings.classify import ClassifySettings
 from earmark.store.classifications import (
@@ -43,7 +44,8 @@ class ClassifyStream:
 
     Reposts and copy-paste spam recur across a whole corpus, not only within one batch, so
     each distinct text is scored once per stream (up to the Classifier's cache size). The row
-    values that depend on a text's result and the post's topic kind are also made once; only
+    values that depend on a text's result and the post's topics (their kinds, and for a post
+    naming both sides the topic it is about, see classify.subject) are also made once; only
     priority's reach and age are worked out per post.
     """
 
@@ -57,12 +59,17 @@ class ClassifyStream:
         content_of = self._classifier.content_and_memo
         now = self._now
         values = []
-        for post_id, text, lang, author_reach, created_at, kinds, _rowid in rows:
-            kind = kind_of(kinds) if kinds else None
+        for post_id, text, lang, author_reach, created_at, kinds, matches, _rowid in rows:
             content, by_kind = content_of(text, lang)
-            parts = by_kind.get(kind)
+            # A post naming both sides is keyed by its matches (the subject depends on them).
+            key = matches or (kind_of(kinds) if kinds else None)
+            parts = by_kind.get(key)
             if parts is None:
-                parts = by_kind[kind] = _row_parts(content, kind)
+                subject = None
+                if matches:
+                    subject = decide_subject(text, parse_matches(matches), content.intents)
+                kind = subject.kind if subject else (kind_of(kinds) if kinds else None)
+                parts = by_kind[key] = _row_parts(content, kind, subject)
             priority = add_context(
                 parts.points,
                 author_reach,
@@ -81,13 +88,15 @@ class _RowParts(NamedTuple):
     tail: tuple  # opportunity, its reason, classifier version
 
 
-def _row_parts(content: TextResult, kind: str | None) -> _RowParts:
-    """Split the row of a post with this content and topic kind (as classify.finish does)."""
+def _row_parts(content: TextResult, kind: str | None, subject: Subject | None) -> _RowParts:
+    """Split the row of a post with this content, topic kind and subject (as classify.finish
+    does)."""
     return _RowParts(
         content_columns(content, bool(content.pii)),
         content_part(content.intents, content.sentiment, content.compound, kind),
         outcome_columns(
-            *to_opportunity(content.intents, kind, unread_language(content)), CLASSIFIER_VERSION
+            *to_opportunity(content.intents, kind, unread_language(content), subject),
+            CLASSIFIER_VERSION,
         ),
     )
 
