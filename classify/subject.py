@@ -111,7 +111,8 @@ def decide_subject(
     chosen_side = max(best, key=best.__getitem__)
     if best[chosen_side] <= 0 or len(set(best.values())) == 1:
         return _default(topics, kinds, side)
-    topic = max((t for t in topics if side[t] == chosen_side), key=scores.__getitem__)
+    on_side = [t for t in topics if side[t] == chosen_side]
+    topic = max(on_side, key=scores.__getitem__)
     ev = evidence[topic]
     others_toward = [
         o
@@ -130,7 +131,10 @@ def decide_subject(
         else:
             why = f"asking about {others_toward[0]}"
     switching = ev.leaving or bool(others_toward)
-    return Subject(topic, first_kind(kinds[topic]), why, switching)
+    # The side's kind decides, as it did for a post naming one side ("@acmehelp acme is down,
+    # switching to globex" stays on a support topic).
+    kind = first_kind([kind for t in on_side for kind in kinds[t]])
+    return Subject(topic, kind, why, switching)
 
 
 def first_kind(kinds: Sequence[str]) -> str:
@@ -145,4 +149,5 @@ def _default(topics: list[str], kinds: dict[str, list[str]], side: dict[str, str
     """Our side when unsure: the support topic first, then the brand (the old precedence)."""
     ours = [t for t in topics if side[t] == "ours"]
     topic = min(ours, key=lambda t: OURS.index(first_kind(kinds[t])))
-    return Subject(topic, first_kind(kinds[topic]), "unsure, our side by default", False)
+    kind = first_kind([kind for t in ours for kind in kinds[t]])
+    return Subject(topic, kind, "unsure, our side by default", False)

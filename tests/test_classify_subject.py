@@ -105,6 +105,14 @@ def test_when_unsure_the_brand_is_the_subject():
     assert result.opportunity in ("support", "sales")  # a question or purchase intent
 
 
+def test_our_side_keeps_the_support_kind_when_the_brand_is_named_too():
+    text = "@acmehelp acme has been down all day, switching to globex"
+    result = classified(text, topics=(ACME, HELP, GLOBEX))
+    assert result.opportunity == "support"
+    assert result.opportunity_reason.startswith("outage on a support topic (about acme: ")
+    assert "support topic (+10)" in result.priority_reason
+
+
 def test_the_support_handle_counts_as_our_side():
     text = "@acmehelp I'm leaving globex next month, can you match their price?"
     result = classified(text, topics=(HELP, GLOBEX))
