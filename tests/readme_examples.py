@@ -136,17 +136,62 @@ def run_piped(command: str, cwd: Path, env: dict, timeout: float = 300) -> Ran:
     return Ran(result.returncode, result.stdout, result.stderr)
 
 
+_BORDER = re.compile(r"^[\s\u2500-\u257f]*$")  # a table rule: box-drawing characters only
+_CELL_EDGE = re.compile(r"[\u2502\u2503]")  # the vertical bars between table cells
+
+
+def _item(line: str) -> tuple | None:
+    """What a line says, without its layout: a table row as its cells, other text with its
+    spaces collapsed; None for a table rule or a blank line."""
+    line = line.strip()
+    if not line or _BORDER.match(line):
+        return None
+    if _CELL_EDGE.search(line):
+        cells = [cell.strip() for cell in _CELL_EDGE.split(line)]
+        if _CELL_EDGE.match(line[0]) and _CELL_EDGE.match(line[-1]):
+            cells = cells[1:-1]  # the table's outer edges
+        return ("row", *cells)
+    return ("text", " ".join(line.split()))
+
+
+def _same_cell(expected: str, actual: str) -> bool:
+    """Equal, or one is the other cut short with an ellipsis (tables cut text to fit)."""
+    if expected == actual:
+        return True
+    for cut, whole in ((expected, actual), (actual, expected)):
+        if cut.endswith("\u2026") and whole.startswith(cut[:-1].rstrip()):
+            return True
+    return False
+
+
+def _same(expected: tuple, actual: tuple) -> bool:
+    if expected[0] != actual[0] or len(expected) != len(actual):
+        return False
+    if expected[0] == "text":
+        return expected == actual
+    return all(_same_cell(e, a) for e, a in zip(expected[1:], actual[1:], strict=True))
+
+
 def shown_in_order(shown: list[str], output: str) -> list[str]:
-    """Return the shown lines missing from output (each must follow the one before it; an
-    elision "..." stands for any lines). Trailing spaces do not count."""
-    lines = [line.rstrip() for line in output.splitlines()]
+    """Return the shown lines whose substance is missing from output, in order.
+
+    Each shown line must come after the one before it; "..." stands for any lines. Layout does
+    not count: table rules, padding, alignment and column widths may differ, and a cell cut
+    short with "…" matches the longer text (so a table drawn for another terminal width still
+    matches), but every shown cell and every word of other lines must be there.
+    """
+    actual = [item for item in map(_item, output.splitlines()) if item is not None]
     missing = []
     at = 0
-    for expected in (line.rstrip() for line in shown):
-        if ELISION.match(expected) or not expected:
+    for line in shown:
+        if ELISION.match(line.strip()):
             continue
-        try:
-            at = lines.index(expected, at) + 1
-        except ValueError:
-            missing.append(expected)
+        expected = _item(line)
+        if expected is None:
+            continue
+        found = next((i for i in range(at, len(actual)) if _same(expected, actual[i])), None)
+        if found is None:
+            missing.append(line.rstrip())
+        else:
+            at = found + 1
     return missing
