@@ -13,6 +13,7 @@ from classify import CLASSIFIER_VERSION, Classifier, ClassifyError, TextResult, 
 from classify.priority import add_context, content_part, to_opportunity
 from classify.subject import Subject, decide_subject, parse_matches
 from earmark.models import parse_iso
+from earmark.progress import NO_PROGRESS, Progress, wants_total
 from earmark.settings.classify import ClassifySettings
 from earmark.store.classifications import (
     classification_row,
@@ -126,6 +127,7 @@ def classify_posts(
     everything: bool = False,
     workers: int = 1,
     should_stop: Callable[[], bool] = lambda: False,
+    progress: Progress = NO_PROGRESS,
 ) -> int:
     """Classify the stored posts not yet labelled (all with everything=True); return how many.
 
@@ -133,13 +135,13 @@ def classify_posts(
     `should_stop` is checked between batches (run --max-duration). Only this thread reads
     and writes the store; with workers > 1 this process and workers-1 others classify, each
     distinct text always in the same process so it is scored once. settings come from
-    Config.classify_settings() (the classify section plus every topic's terms).
+    Config.classify_settings() (the classify section plus every topic's terms). progress
+    hears of each saved batch.
     """
-    if (
-        workers > 1
-        and store.classifications.count_posts_to_classify(everything=everything)
-        < MIN_PARALLEL_POSTS
-    ):
+    total = None
+    if workers > 1 or wants_total(progress):
+        total = store.classifications.count_posts_to_classify(everything=everything)
+    if workers > 1 and total is not None and total < MIN_PARALLEL_POSTS:
         workers = 1  # starting another process costs more than it saves on few posts
     batches = store.classifications.iter_posts_to_classify(
         settings.batch_size, everything=everything
@@ -149,16 +151,20 @@ def classify_posts(
     else:
         results = _in_workers(batches, settings, now, workers)
     done = 0
+    progress.start("classify", total)
     with collector_paused():
         with closing(results) if hasattr(results, "close") else nullcontext():
             for rows in results:
-                done += store.classifications.save_classification_rows(rows)
+                saved = store.classifications.save_classification_rows(rows)
+                done += saved
+                progress.advance(saved)
                 if should_stop():
                     break
         # Free the classifier and its caches while the collector is still paused: re-enabled
         # with them alive, its first collection would walk every object the stage allocated
         # (~0.5 s after 100k posts).
         results = rows = None
+    progress.finish()
     return done
 
 

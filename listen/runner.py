@@ -16,6 +16,7 @@ from pathlib import Path
 
 from earmark.errors import EarmarkError, UsageError
 from earmark.models import Post, TopicMatch, utcnow
+from earmark.progress import NO_PROGRESS, Progress
 from earmark.settings.listen import ListenSettings
 from listen import registry
 from listen.base import SourceError
@@ -189,6 +190,7 @@ def collect(
     get_cursor: Callable[[str, str], str | None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     last_read: Callable[[str], Mapping[str, str]] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> Iterator[Collected]:
     """Fetch and match posts, yielding each batch, then an `end` item per source; store nothing.
 
@@ -197,6 +199,7 @@ def collect(
     the others first in the next (never-read topics first; config order among equals).
     Without get_cursor every source starts from scratch (a live search). When should_stop()
     turns true, fetching ends between two batches (sources not started are left out).
+    progress hears of each source (`listen NAME`, `import` for the file source) and each batch.
     """
     stop = should_stop or (lambda: False)
     names = select_sources(config, source_names)
@@ -207,13 +210,20 @@ def collect(
         if stop():
             return
         error = None
+        progress.start("import" if name == "file" else f"listen {name}")
+        batches = _collect_source(
+            name, config.sources[name], topics, compiled, limit, since,
+            source_factory, env, get_cursor, base_dir, stop, last_read,
+        )  # fmt: skip
         try:
-            yield from _collect_source(
-                name, config.sources[name], topics, compiled, limit, since,
-                source_factory, env, get_cursor, base_dir, stop, last_read,
-            )  # fmt: skip
+            for batch in batches:
+                progress.advance(batch.fetched)
+                yield batch
         except _SourceFailed as failure:
             error = failure.message
+        finally:
+            batches.close()  # also when our reader stops early: the source lets go at once
+            progress.finish()
         yield Collected(source=name, end=True, error=error)
 
 
@@ -321,6 +331,7 @@ def run_listen(
     env: Mapping[str, str] = os.environ,
     now: datetime | None = None,
     should_stop: Callable[[], bool] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> ListenReport:
     """Fetch, match and store new posts from the configured sources; return what happened.
 
@@ -355,6 +366,7 @@ def run_listen(
             if row["source"] == source
         },
         should_stop=stop,
+        progress=progress,
     ):
         source = report.source(item.source)
         progressed = True

@@ -1,8 +1,9 @@
 """Exchange credentials for access tokens (OAuth2 token endpoints, atproto sessions).
 
-The shared HttpClient only GETs; these POSTs go through its session, User-Agent, timeout and
-request budget, and are never retried: a refused credential is reported, not hammered.
-Nothing here puts a credential into an exception message.
+The shared HttpClient only GETs; these POSTs go through its session, User-Agent, timeout,
+request budget and max_body, and are never retried: a refused credential is reported, not
+hammered. A redirect is never followed (requests would resend a 307/308 POST, credentials and
+all, to wherever it points). Nothing here puts a credential into an exception message.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from earmark.secrets import redact, register_basic_auth
 from listen.base import AuthError, SourceError
 from listen.deadline import Watch
 from listen.http import BudgetExhausted, DeadlineReached, HttpClient, safe_url
+from listen.httplimits import BodyTooLarge, format_size, read_body
 
 
 def post_json(
@@ -44,8 +46,23 @@ def post_json(
     try:
         with Watch(seconds) as watch:  # the whole exchange, not each read, within the limit
             response = client.session.post(
-                url, data=data, json=json_body, auth=auth, headers=sent, timeout=seconds
+                url,
+                data=data,
+                json=json_body,
+                auth=auth,
+                headers=sent,
+                timeout=seconds,
+                stream=True,
+                allow_redirects=False,
             )
+            try:
+                read_body(response, client.max_body)
+            except BodyTooLarge as refused:
+                response.close()
+                raise SourceError(
+                    f"{name}: the response from {where} is over max_body "
+                    f"({format_size(client.max_body)}; {refused}); check the {what} URL"
+                ) from None
         if watch.fired:
             raise requests.Timeout()
     except requests.RequestException as error:
@@ -56,6 +73,11 @@ def post_json(
         raise SourceError(
             f"{name}: cannot connect to {where} ({type(error).__name__}); check {what} URL"
         ) from None
+    if response.is_redirect:
+        raise SourceError(
+            f"{name}: {where} redirects ({response.status_code}); credentials are never sent "
+            f"on to another address: check the {what} URL"
+        )
     if response.status_code in (401, 403):
         raise AuthError(
             f"{name}: {response.status_code} {response.reason} from {where}: the {what} "

@@ -86,7 +86,19 @@ def test_since_takes_the_ages_earmark_prints(project):
 
 @pytest.mark.parametrize(
     "command",
-    [["queue"], ["posts"], ["runs"], ["stats"], ["explain", "1"], ["claim", "1"], ["agents"]],
+    [
+        ["queue"],
+        ["posts"],
+        ["runs"],
+        ["stats"],
+        ["explain", "1"],
+        ["claim", "1"],
+        ["agents"],
+        ["export"],
+        ["export", "--new", "--dest", "pipe", "-f", "jsonl"],
+        ["feedback", "--export", "corrections.csv"],
+        ["feedback", "1", "--sentiment", "negative"],
+    ],
 )
 def test_commands_that_read_never_create_a_database(tmp_path, monkeypatch, command):
     monkeypatch.chdir(tmp_path)
@@ -99,6 +111,24 @@ def test_commands_that_read_never_create_a_database(tmp_path, monkeypatch, comma
         "listen`), or point --db or EARMARK_DB at yours\n"
     )
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["alerts"], ["alerts", "--explain"], ["notify", "webhook", "--dry-run"]],
+)
+def test_commands_with_a_config_never_create_its_missing_database(tmp_path, command):
+    config = tmp_path / "earmark.yaml"
+    config.write_text(CONFIG + "notify:\n  webhook: {url_env: TEST_HOOK}\n", encoding="utf-8")
+    args = ["-c", str(config), "--db", str(tmp_path / "missing.db")]
+    result = invoke(args, *command, cwd_env={"TEST_HOOK": "http://127.0.0.1:9/hook"})
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert result.stderr.endswith(
+        ": no such database; create it with `earmark run` (or `earmark "
+        "listen`), or point --db or EARMARK_DB at yours\n"
+    ), result.stderr
+    assert sorted(os.listdir(tmp_path)) == ["earmark.yaml"]
 
 
 def _to_closed_pipe(args):

@@ -23,7 +23,7 @@ COMMANDS = (
     ("notify", "webhook", "--dry-run"),
     ("queue", "-f", "jsonl"),
 )
-READ_ONLY = ("runs", "posts", "queue")
+READ_ONLY = ("runs", "posts", "queue", "export", "notify")
 
 
 @pytest.mark.slow

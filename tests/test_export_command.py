@@ -88,6 +88,7 @@ def test_filters_combine_with_new(db):
 
 
 def test_nothing_matching_prints_nothing(tmp_path):
+    Store(tmp_path / "empty.db").close()  # an existing, empty database
     for fmt in ("table", "json", "csv", "html", "slack", "markdown"):
         result = export(tmp_path / "empty.db", "-f", fmt)
         assert (result.exit_code, result.stdout, result.stderr) == (0, "", ""), fmt

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from htmlshape import parse_shape
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from export.formats.escape import (
     slack_link,
     slack_text,
 )
+from export.report.svg import Chart, Series, bar_chart, column_chart, figure, share_chart
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 # Text biased towards the characters that matter, plus anything else.
@@ -149,3 +151,43 @@ def test_markdown_text_has_no_raw_html_or_link_syntax(text):
 def test_header_value_never_contains_line_breaks(text):
     value = header_value(text)
     assert "\r" not in value and "\n" not in value
+
+
+# -- the report's SVG charts: labels go into <text>, <title> and tables, escaped, never into
+# an attribute (every attribute value is ours: numbers, colours, ids, fixed words) ------------
+
+_OUR_ATTRIBUTE = re.compile(r"[-0-9a-z .,#:()/%;_]*")
+
+
+def _charts(label: str) -> str:
+    series = [Series(label, [3, 0, 5], "#123456"), Series(label + "2", [1, 2, 0], "#abcdef")]
+    chart = Chart("chart-x", label, label, [label, "b", label], series, label, label)
+    return "".join(
+        figure(chart, draw(chart), label)
+        for draw in (column_chart, bar_chart, share_chart, lambda c: bar_chart(c, stacked=False))
+    )
+
+
+def test_chart_labels_are_escaped_in_text_and_titles():
+    label = '<script>alert("x")</script>\u202e&amp;'
+    page = _charts(label)
+    assert "<script" not in page
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;amp;"
+    assert f"<title>{escaped} · 3</title>" not in page  # tooltips name the category, too
+    assert f"<title>{escaped} · {escaped} · 3</title>" in page  # category · series · value
+    assert f'<title id="chart-x-title">{escaped}</title>' in page
+    assert f'fill="#6b7280">{escaped}</text>' in page  # an axis label
+    assert "\u202e" not in page
+    shape = parse_shape(page)
+    assert {t for t, _ in shape.tags} & {"script", "img", "iframe"} == set()
+
+
+@given(hostile)
+def test_no_chart_label_ever_reaches_an_attribute(text):
+    label = "Q!" + text  # "Q" and "!" never occur in an attribute value of ours
+    shape = parse_shape(_charts(label))
+    for tag, attrs in shape.tags:
+        for name, value in attrs:
+            assert _OUR_ATTRIBUTE.fullmatch(value or ""), (tag, name, value)
+    assert shape.others == []
+    assert clean_text(label) in "".join(shape.texts)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import re
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
+from htmlshape import parse_shape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from earmark.safetext import terminal_text
+from export.formats.digest import digest_records
 from export.formats.html import render_html
 from export.formats.markdown import render_markdown
 from export.formats.slack import MAX_BLOCKS, MAX_SECTION_TEXT, render_slack_messages, text_length
+from export.report.data import HOUR, QueueSummary, ReportData, TimeSeries
+from export.report.page import charts_section, summary_section, write_report
 
 pieces = st.one_of(
     st.sampled_from(
@@ -86,3 +94,104 @@ def test_html_never_contains_a_raw_script_or_a_non_http_link(items):
 def test_markdown_never_contains_raw_html(items):
     text = render_markdown(items, title="t", generated_at="now")
     assert "<" not in text
+
+
+# -- the report's charts and summary: hostile labels change text, never the markup's shape ----
+
+REPORT_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "header", "main", "h1", "h2", "h3", "p",
+    "section", "ul", "li", "b", "span", "table", "caption", "thead", "tbody", "tr", "th", "td",
+    "a", "div", "figure", "figcaption", "svg", "desc", "line", "text", "rect", "polygon",
+    "details", "summary", "bdi",
+}  # fmt: skip
+REPORT_ATTRIBUTES = {
+    "lang", "charset", "name", "content", "id", "class", "style", "scope", "href", "rel",
+    "target", "role", "aria-labelledby", "viewbox", "xmlns", "x", "y", "x1", "x2", "y1", "y2",
+    "width", "height", "fill", "stroke", "stroke-width", "fill-opacity", "points", "font-size",
+    "text-anchor", "transform", "dir", "colspan",
+}  # fmt: skip
+labels = st.lists(hostile, min_size=1, max_size=4, unique=True)
+
+
+@st.composite
+def report_data(draw):
+    start = datetime(2026, 11, 18, tzinfo=timezone.utc)
+    width = draw(st.integers(min_value=1, max_value=5))
+    starts = [start + timedelta(hours=n) for n in range(width)]
+    counts = st.lists(st.integers(0, 50), min_size=width, max_size=width)
+    volume = TimeSeries(HOUR, starts, {k: draw(counts) for k in draw(labels)})
+    share = TimeSeries(HOUR, starts, {k: draw(counts) for k in draw(labels)})
+    intents = [(k, draw(st.integers(1, 90))) for k in draw(labels)]
+    queues = []
+    for name in draw(labels):
+        n = draw(st.integers(0, 40))
+        breached = draw(st.integers(0, n))
+        answered = draw(st.integers(0, 5))
+        seconds = st.one_of(st.none(), st.integers(0, 10**6)) if n else st.none()
+        response = st.integers(0, 10**5) if answered else st.none()
+        queues.append(
+            QueueSummary(
+                name,
+                n,
+                breached,
+                draw(st.integers(0, n - breached)),
+                draw(seconds),
+                answered,
+                draw(response),
+                draw(response),
+            )  # fmt: skip
+        )
+    return ReportData(start + timedelta(days=1), start, volume, share, intents, queues)
+
+
+def plain_labels(data):
+    """The same report with every label replaced by a plain word."""
+
+    def rename(series):
+        return {f"label{n}": v for n, v in enumerate(series.values())}
+
+    return replace(
+        data,
+        volume=replace(data.volume, series=rename(data.volume.series)),
+        share=replace(data.share, series=rename(data.share.series)),
+        intents=[(f"intent{n}", c) for n, (_, c) in enumerate(data.intents)],
+        queues=[replace(q, name=f"queue{n}") for n, q in enumerate(data.queues)],
+    )
+
+
+def report_sections(data):
+    return summary_section(data, shown=1) + charts_section(data)
+
+
+@settings(max_examples=30, deadline=None)
+@given(report_data())
+def test_report_labels_never_change_the_shape_of_the_charts_and_summary(data):
+    hostile_page = parse_shape(report_sections(data))
+    plain_page = parse_shape(report_sections(plain_labels(data)))
+    # Same elements, same attributes with the same values: a label is only ever text.
+    assert hostile_page.tags == plain_page.tags
+    assert hostile_page.others == plain_page.others == []
+    # And the labels are there, whole, as text (the numbers tables hold them uncut).
+    text = "".join(hostile_page.texts)
+    everything = [*data.volume.series, *data.share.series, *(k for k, _ in data.intents)]
+    for label in everything + [q.name for q in data.queues if q.open]:
+        assert terminal_text(label, one_line=True) in text
+
+
+@settings(max_examples=20, deadline=None)
+@given(report_data(), records())
+def test_the_whole_report_holds_only_its_own_elements_and_links(data, items):
+    out = io.StringIO()
+    ids = write_report(
+        data, digest_records(items), out, title="<t>", shown=len(items), total=len(items)
+    )
+    assert sorted(ids) == sorted(r["id"] for r in items)
+    shape = parse_shape(out.getvalue())
+    assert shape.others == []
+    assert {t for t, _ in shape.tags if not t.startswith("/")} <= REPORT_TAGS
+    attributes = [(name, value) for _, attrs in shape.tags for name, value in attrs]
+    assert {name for name, _ in attributes} <= REPORT_ATTRIBUTES
+    for name, value in attributes:
+        if name == "href":
+            assert value.startswith(("http://", "https://")) or re.fullmatch(r"#queue-\d+", value)
+    assert "\u202e" not in out.getvalue()

@@ -325,6 +325,7 @@ def test_a_bug_reaches_the_user_as_one_scrubbed_line(tmp_path, monkeypatch, verb
     config = tmp_path / "earmark.yaml"
     config.write_text("notify: {webhook: {url_env: HOOK}}\n", encoding="utf-8")
     env = {"HOOK": f"https://h.example/x?token={WEBHOOK_TOKEN}"}
+    Store(tmp_path / "x.db").close()  # notify needs an existing database
     args = [*verbose, "-c", str(config), "--db", str(tmp_path / "x.db"), "notify", "webhook"]
     result = invoke(args, env)
     assert (result.exit_code, result.stdout) == (1, "")

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "earmark.cli.commands.cmd_classify",
     "earmark.cli.commands.cmd_queues",
     "earmark.cli.commands.cmd_export",
+    "earmark.cli.commands.cmd_report",
     "earmark.cli.commands.cmd_run",
     "earmark.cli.commands.cmd_alerts",
 )
@@ -65,6 +66,13 @@ def _global_options() -> list[click.Option]:
             expose_value=False,
             callback=_set_on_app("verbose"),
             help="Say more on stderr.",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_set_on_app("quiet"),
+            help="No progress bars on stderr.",
         ),
     ]
 
@@ -165,8 +173,16 @@ def _database_path(app: App | None) -> str:
     help="SQLite database [default: $EARMARK_DB, else the config's database, else ./earmark.db].",
 )
 @click.option("-v", "--verbose", count=True, help="Say more on stderr (never secrets).")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress bars on stderr (they show only on a terminal, for steps over a second).",
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbose: int) -> None:
+def cli(
+    ctx: click.Context, config_path: str | None, db_path: str | None, verbose: int, quiet: bool
+) -> None:
     """Listen to social platforms, classify posts and route support opportunities to agents.
 
     stdout carries data only; summaries and errors go to stderr. Exit codes: 0 ok or nothing
@@ -175,7 +191,11 @@ def cli(ctx: click.Context, config_path: str | None, db_path: str | None, verbos
     (cron: try again later).
     """
     ctx.obj = App(
-        config_option=config_path, db_option=db_path, verbose=verbose, env=dict(os.environ)
+        config_option=config_path,
+        db_option=db_path,
+        verbose=verbose,
+        quiet=quiet,
+        env=dict(os.environ),
     )
     # Warnings go to stderr through the redacting handler even without -v.
     ctx.obj.configure_logging()

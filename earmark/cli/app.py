@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +17,7 @@ from earmark.config import Config, resolve_config_path, resolve_db_path
 from earmark.configload import ConfigError
 from earmark.errors import EarmarkError
 from earmark.models import parse_iso, utcnow
+from earmark.progress import Progress
 from earmark.store import Store
 
 
@@ -25,6 +28,7 @@ class App:
     config_option: str | None = None
     db_option: str | None = None
     verbose: int = 0
+    quiet: bool = False  # no progress bars, even on a terminal
     env: dict = field(default_factory=lambda: dict(os.environ))
     _config: Config | None = None
     _config_loaded: bool = False
@@ -129,6 +133,19 @@ class App:
     @property
     def stderr_is_tty(self) -> bool:
         return sys.stderr.isatty()
+
+    @contextmanager
+    def progress(self) -> Iterator[Progress]:
+        """Progress bars on stderr while the block runs, only for a person at a terminal."""
+        from earmark.cli.progress import make_progress
+
+        shown = make_progress(stderr_is_tty=self.stderr_is_tty, quiet=self.quiet, env=self.env)
+        try:
+            yield shown
+        finally:
+            close = getattr(shown, "close", None)
+            if close is not None:
+                close()
 
 
 class _SafeFormatter(logging.Formatter):

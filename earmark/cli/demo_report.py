@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import IO
 
 from earmark.cli.output import write_records
+from earmark.cli.table_specs import DEMO_SUMMARY
 
 
 def write_demo_report(store, settings, *, now: datetime, out: IO) -> None:
@@ -21,7 +22,7 @@ def write_demo_report(store, settings, *, now: datetime, out: IO) -> None:
             {"by": dimension, "value": value, "count": count}
             for value, count in counts[dimension].items()
         )
-    write_records(rows, "table", ["by", "value", "count"], title="summary", out=out)
+    write_records(rows, "table", DEMO_SUMMARY, title="summary", out=out)
     since = now - timedelta(days=7)
     for by in ("queue", "topic"):
         records = compute_stats(store, settings, now=now, since=since, by=by)

@@ -9,8 +9,8 @@ from typing import IO, Any
 
 import click
 
+from earmark.cli.tables import TableSpec, generic_spec, write_spec_table
 from earmark.csvsafe import csv_writer, safe_csv_cell
-from earmark.safetext import terminal_text
 
 DATA_FORMATS = ("json", "jsonl", "csv")
 LIST_FORMATS = ("table", *DATA_FORMATS)
@@ -47,7 +47,7 @@ def _plain(value: Any) -> Any:
 def write_records(
     records: Iterable[dict],
     fmt: str,
-    columns: Sequence[str] | None = None,
+    columns: Sequence[str] | TableSpec | None = None,
     *,
     title: str | None = None,
     out: IO | None = None,
@@ -65,6 +65,8 @@ def write_records(
     if fmt == "json":
         out.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
     elif fmt == "csv":
+        if isinstance(columns, TableSpec):
+            columns = columns.keys
         cols = list(columns or (records[0].keys() if records else []))
         writer = csv_writer(out)
         writer.writerow(cols)
@@ -79,31 +81,14 @@ def write_records(
 
 def write_table(
     records: Sequence[dict],
-    columns: Sequence[str] | None = None,
+    columns: Sequence[str] | TableSpec | None = None,
     *,
     title: str | None = None,
     out: IO | None = None,
 ) -> None:
-    """Render records as a Rich table; every cell, header and the title are shown literally
-    (never as Rich markup) and without control or bidi characters (terminal_text)."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    out = out or sys.stdout
-    cols = list(columns or (records[0].keys() if records else []))
-    table = Table(
-        title=None if title is None else Text(terminal_text(title, one_line=True)),
-        show_lines=False,
-        title_justify="left",
-    )
-    for col in cols:
-        table.add_column(Text(terminal_text(str(col).replace("_", " "))), overflow="fold")
-    for record in records:
-        table.add_row(*(Text(terminal_text(_plain(record.get(c)))) for c in cols))
-    console = Console(file=out, width=_width(out), soft_wrap=False)
-    console.print(table)
-
-
-def _width(out: IO) -> int | None:
-    return None if getattr(out, "isatty", lambda: False)() else 160
+    """Render records as a table fitted to the terminal (earmark.cli.tables); every cell, header
+    and the title are shown literally (never as Rich markup) and without control or bidi
+    characters. columns is the table's declared TableSpec, or keys of a generic table."""
+    if not isinstance(columns, TableSpec):
+        columns = generic_spec(list(columns or (records[0].keys() if records else [])))
+    write_spec_table(columns, records, title=title, out=out or sys.stdout)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from earmark.errors import EarmarkError
+from earmark.progress import NO_PROGRESS, Progress
 
 MAX_WARNINGS = 10  # skipped rows listed per source; the rest are counted
 
@@ -96,6 +97,7 @@ def run_pipeline(
     env: Mapping[str, str],
     max_duration: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    progress: Progress = NO_PROGRESS,
 ) -> RunReport:
     """Run every stage once; a failing stage or source is recorded and the rest still runs."""
     from classify.stage import classify_posts
@@ -123,7 +125,12 @@ def run_pipeline(
     if config.sources:
         with deadline_scope(fetch_deadline):
             report.listen = run_listen(
-                store, config.listen_settings(), env=env, now=now, should_stop=out_of_time
+                store,
+                config.listen_settings(),
+                env=env,
+                now=now,
+                should_stop=out_of_time,
+                progress=progress,
             )
         for source in report.listen.failed:
             report.errors[source.source] = source.error
@@ -135,7 +142,13 @@ def run_pipeline(
         lambda: _set(
             report,
             "classified",
-            classify_posts(store, config.classify_settings(), now=now, should_stop=out_of_time),
+            classify_posts(
+                store,
+                config.classify_settings(),
+                now=now,
+                should_stop=out_of_time,
+                progress=progress,
+            ),
         ),
     )
     if config.queues:
@@ -143,7 +156,9 @@ def run_pipeline(
             report,
             "route",
             lambda: _set(
-                report, "route", route_opportunities(store, config.queue_settings(), now=now)
+                report,
+                "route",
+                route_opportunities(store, config.queue_settings(), now=now, progress=progress),
             ),
         )
     _notify(report, store, config, now=now, env=env, should_stop=out_of_time)

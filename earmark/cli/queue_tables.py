@@ -7,14 +7,15 @@ from datetime import datetime
 from typing import IO
 
 from earmark.cli.output import write_records, write_table
+from earmark.cli.table_specs import AGENT_QUEUE, NEXT_ITEM, stats_spec
 from earmark.settings.queues import QueueSettings
-from export.queues.metrics import table_columns, to_table_rows
-from export.queues.views import AGENT_QUEUE_COLUMNS, agent_queue_tables, agent_queues, item_fields
+from export.queues.metrics import to_table_rows
+from export.queues.views import agent_queue_tables, agent_queues, item_fields
 
 
 def render_item(record: dict, *, mine: bool, out: IO | None = None) -> None:
     """Show one item as a two-column table: everything an agent needs to answer it."""
-    write_table(item_fields(record, mine=mine), ["field", "value"], out=out or sys.stdout)
+    write_table(item_fields(record, mine=mine), NEXT_ITEM, out=out or sys.stdout)
 
 
 def render_agent_queues(
@@ -22,7 +23,7 @@ def render_agent_queues(
 ) -> None:
     """Print one table per agent (title: name and load/capacity), then the pool."""
     for title, rows in agent_queue_tables(store, settings, queues):
-        write_records(rows, "table", AGENT_QUEUE_COLUMNS, title=title, out=out or sys.stdout)
+        write_records(rows, "table", AGENT_QUEUE, title=title, out=out or sys.stdout)
 
 
 def write_agent_queues(
@@ -37,5 +38,5 @@ def render_stats(
 ) -> None:
     """Write stats records as the readable table `earmark stats` shows on a terminal."""
     write_records(
-        to_table_rows(records, by), "table", table_columns(by), title=title, out=out or sys.stdout
+        to_table_rows(records, by), "table", stats_spec(by), title=title, out=out or sys.stdout
     )

@@ -3,7 +3,8 @@
 `Store` opens and migrates the database and holds its parts, one module and one class per
 group of tables: `store.posts` (posts.py), `store.classifications`, `store.queues`,
 `store.agents`, `store.events`, `store.metrics` (queue_metrics.py), `store.exports`,
-`store.alerts`, `store.runs` (runlog.py) and `store.health`. Each is typed by its protocol in
+`store.alerts`, `store.runs` (runlog.py), `store.health` and `store.report`
+(report_counts.py). Each is typed by its protocol in
 interface.py, and all share one connection, so `store.transaction()` spans them. The schema and
 its migrations are in schema.py.
 """
@@ -44,12 +45,14 @@ from earmark.store.interface import (
     MetricsStore,
     PostStore,
     QueueStore,
+    ReportStore,
     RunStore,
     StoreInterface,
 )
 from earmark.store.posts import SQLitePosts
 from earmark.store.queue_metrics import SQLiteQueueMetrics
 from earmark.store.queues import SQLiteQueues
+from earmark.store.report_counts import SQLiteReportCounts
 from earmark.store.runlog import SQLiteRuns
 from earmark.store.schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 
@@ -71,6 +74,7 @@ class Store:
     alerts: AlertStore
     runs: RunStore
     health: HealthStore
+    report: ReportStore
 
     def __init__(
         self,
@@ -111,6 +115,7 @@ class Store:
             self.alerts = SQLiteAlerts(connection)
             self.runs = SQLiteRuns(connection)
             self.health = SQLiteSourceHealth(connection)
+            self.report = SQLiteReportCounts(connection)
             if migrate:
                 self.ensure_schema()
         except sqlite3.Error as error:

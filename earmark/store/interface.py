@@ -397,6 +397,36 @@ class HealthStore(Protocol):
         """Return the source_health rows by source name (errors scrubbed of secrets again)."""
 
 
+class ReportStore(Protocol):
+    """The grouped counts behind `earmark report` (one row per bucket and label, or queue)."""
+
+    def post_time_range(self, start: str, end: str) -> tuple[str | None, str | None]:
+        """Return the first and last post time within [start, end), or (None, None)."""
+
+    def posts_by_bucket_and_sentiment(
+        self, start: str, end: str, bucket_seconds: int
+    ) -> list[tuple[int, str, int]]:
+        """Count posts within [start, end) by (epoch seconds // bucket_seconds, sentiment)."""
+
+    def posts_by_primary_intent(self, start: str, end: str) -> dict[str, int]:
+        """Count classified posts within [start, end) by primary intent."""
+
+    def topic_matches_by_bucket(
+        self, start: str, end: str, bucket_seconds: int
+    ) -> list[tuple[int, str, int]]:
+        """Count topic matches of posts within [start, end) by (bucket, topic)."""
+
+    def open_backlog_by_queue(
+        self, now: str, at_risk_fraction: float
+    ) -> list[tuple[str, int, int, int, int | None]]:
+        """Return (queue, open, breached, at risk, longest wait) per queue, most urgent first."""
+
+    def first_response_percentiles(
+        self, start: str, fractions: tuple[float, ...] = (0.5, 0.9)
+    ) -> dict[str, tuple[int, list[int]]]:
+        """Return per queue (answered, [seconds to first response at each fraction])."""
+
+
 class StoreInterface(Protocol):
     """An earmark database: its parts, and the transaction they share."""
 
@@ -411,6 +441,7 @@ class StoreInterface(Protocol):
     alerts: AlertStore
     runs: RunStore
     health: HealthStore
+    report: ReportStore
 
     def transaction(self) -> AbstractContextManager[None]:
         """Run a block in one transaction, joined by every part (nested calls join too)."""

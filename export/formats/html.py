@@ -7,7 +7,7 @@ Everything from a post is escaped; only http(s) URLs become links; post text sit
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import IO
 
@@ -64,6 +64,38 @@ def render_item(record: dict) -> str:
     return "".join(parts)
 
 
+def write_items(
+    parts: Iterable[DigestPart], out: IO[str], anchors: Mapping[str, str] | None = None
+) -> list:
+    """Write the digest's queue headings, sections and items as they come; return the ids.
+
+    anchors maps a queue name to an element id (our own, never from data) that its first
+    heading gets, so a summary can link to it.
+    """
+    pending = dict(anchors or {})
+    ids = []
+    in_table = False
+    for part in parts:
+        if part.kind != "item" and in_table:
+            out.write("\n</table>")
+            in_table = False
+        if part.kind == "queue":
+            heading = f"Queue: {html_text(part.name)} ({part.count})"
+            anchor = pending.pop(part.name, None)
+            ident = f' id="{anchor}"' if anchor else ""
+            out.write(f'\n<h2{ident} style="{STYLE["h2"]}">{heading}</h2>')
+        elif part.kind == "section":
+            out.write(f'\n<h3 style="{STYLE["h3"]}">{html_text(part.name)}</h3>')
+            out.write(f'\n<table role="presentation" style="{STYLE["table"]}">')
+            in_table = True
+        else:
+            out.write("\n" + render_item(part.record))
+            ids.append(part.record["id"])
+    if in_table:
+        out.write("\n</table>")
+    return ids
+
+
 def write_html(
     parts: Iterable[DigestPart],
     out: IO[str],
@@ -87,24 +119,7 @@ def write_html(
             ]
         )
     )
-    ids = []
-    in_table = False
-    for part in parts:
-        if part.kind != "item" and in_table:
-            out.write("\n</table>")
-            in_table = False
-        if part.kind == "queue":
-            heading = f"Queue: {html_text(part.name)} ({part.count})"
-            out.write(f'\n<h2 style="{STYLE["h2"]}">{heading}</h2>')
-        elif part.kind == "section":
-            out.write(f'\n<h3 style="{STYLE["h3"]}">{html_text(part.name)}</h3>')
-            out.write(f'\n<table role="presentation" style="{STYLE["table"]}">')
-            in_table = True
-        else:
-            out.write("\n" + render_item(part.record))
-            ids.append(part.record["id"])
-    if in_table:
-        out.write("\n</table>")
+    ids = write_items(parts, out)
     if footer:
         out.write(f'\n<p style="{STYLE["generated"]}">{html_text(footer)}</p>')
     out.write("\n</body>\n</html>\n")

@@ -61,7 +61,7 @@ TABLE_COLUMNS = (
     "private",
     "text",
 )
-TABLE_TEXT_LIMIT = 100
+TABLE_TEXT_LIMIT = 400  # the terminal table shows one or two lines of it, cut with an ellipsis
 
 
 def load_redactor() -> Redactor:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from earmark.config import Queue, QueueMatch
 from earmark.models import parse_duration, to_iso
+from earmark.progress import NO_PROGRESS, Progress
 from earmark.settings.queues import QueueSettings
 from export.queues.actions import return_to_pool
 from export.queues.assign import SYSTEM_ACTOR, assign_pending, normalize_language
@@ -285,16 +286,26 @@ def _join_late(store, post_ids: set[str], report: RouteReport, at: str) -> None:
             report.unrouted -= 1
 
 
-def route_opportunities(store, settings: QueueSettings, *, now: datetime) -> RouteReport:
+ROUTE_STEP = 500  # posts routed between two progress reports
+
+
+def route_opportunities(
+    store, settings: QueueSettings, *, now: datetime, progress: Progress = NO_PROGRESS
+) -> RouteReport:
     """Create, group, re-prioritise and assign opportunities; safe to re-run any time."""
     report = RouteReport()
     at = to_iso(now)
+    progress.start("route")
+    seen = 0
     with store.transaction():
         report.agents_added, report.agents_removed, returned = sync_agents(store, settings, now=now)
         report.returned += returned
         # Posts no queue takes that may still join their thread (ids only: memory stays flat).
         threaded: list[str] = []
         for post in store.queues.unrouted_opportunity_posts():
+            seen += 1
+            if seen % ROUTE_STEP == 0:
+                progress.advance(ROUTE_STEP)
             key = thread_key(store, post)
             existing = store.queues.open_opportunity_for_thread(key) if key else None
             if existing is not None:
@@ -318,4 +329,6 @@ def route_opportunities(store, settings: QueueSettings, *, now: datetime) -> Rou
         report.at_risk, report.breached = sla.at_risk, sla.breached
         report.returned += sla.returned
         report.assigned, report.waiting = assign_pending(store, settings, now=now)
+    progress.advance(seen % ROUTE_STEP)
+    progress.finish()
     return report

@@ -27,7 +27,10 @@ QUEUE_COLUMNS = [
     "author",
     "text",
 ]
-TABLE_TEXT_CHARS = 80
+# Post text handed to a table: more than two lines of the widest terminal (the table cuts it
+# to its column, with an ellipsis), and no more, so a huge post costs nothing to lay out.
+TABLE_TEXT_CHARS = 400
+EXPLAIN_TEXT_CHARS = 80  # the post on explain's one line
 # The columns of each agent's table in the demo and `earmark queues` overview.
 AGENT_QUEUE_COLUMNS = ["id", "queue", "status", "priority", "sla", "sla_left", "platform", "text"]
 AGENT_COLUMNS = [
@@ -88,7 +91,7 @@ def shorten(text: str | None, limit: int = TABLE_TEXT_CHARS) -> str:
 
 
 def for_table(records: list[dict]) -> list[dict]:
-    """Shorten post text so a queue table stays one line per item."""
+    """Put post text on one line, without control characters, and cut very long posts."""
     return [{**r, "text": shorten(r.get("text"))} for r in records]
 
 
@@ -324,7 +327,7 @@ def render_explanation(record: dict) -> list[str]:
         + (f" with {record['agent']}" if record["agent"] else " in the pool")
         + f", queue {record['queue']}, priority {record['priority']}, SLA {render_sla(record)}",
         f"post: {record['url'] or record['platform']} by {record['author']}: "
-        + shorten(record["text"]),
+        + shorten(record["text"], EXPLAIN_TEXT_CHARS),
     ]
     if record.get("classified"):
         lines.append(f"classified: {record['classified']}")

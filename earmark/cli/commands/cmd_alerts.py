@@ -40,23 +40,24 @@ def alerts_command(
     Exit codes: 0 no alert fired (all-clears alone exit 0), 4 an alert fired,
     3 an alert could not be delivered (it is retried next run), 1 error.
     """
-    from export.alerts.messages import TABLE_COLUMNS, render_row
+    from earmark.cli.table_specs import ALERTS
+    from export.alerts.messages import render_row
     from export.alerts.stage import explain_alerts, run_alerts
 
     config = app.require_config()
     if explain:
-        checks = explain_alerts(app.store, config.alert_settings(), now=app.now())
+        checks = explain_alerts(app.existing_store, config.alert_settings(), now=app.now())
         if checks:
             write_records(checks, resolve_format(fmt), title="Alert checks", out=sys.stdout)
         return
     run = run_alerts(
-        app.store, config.alert_settings(), now=app.now(), dry_run=dry_run, env=app.env
+        app.existing_store, config.alert_settings(), now=app.now(), dry_run=dry_run, env=app.env
     )
     fmt = resolve_format(fmt)
     if run:
         if fmt == "table":
             rows = [render_row(alert) for alert in run]
-            write_records(rows, fmt, TABLE_COLUMNS, title="Alerts", out=sys.stdout)
+            write_records(rows, fmt, ALERTS, title="Alerts", out=sys.stdout)
         else:
             # sys.stdout, not click.get_text_stream (deprecated in click 8.5).
             write_records([alert.to_record() for alert in run], fmt, out=sys.stdout)

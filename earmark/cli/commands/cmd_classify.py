@@ -31,13 +31,15 @@ def classify(app: App, everything: bool, workers: int) -> None:
     """
     from classify.stage import classify_posts
 
-    done = classify_posts(
-        app.store,
-        app.config.classify_settings(),
-        now=app.now(),
-        everything=everything,
-        workers=workers,
-    )
+    with app.progress() as progress:
+        done = classify_posts(
+            app.store,
+            app.config.classify_settings(),
+            now=app.now(),
+            everything=everything,
+            workers=workers,
+            progress=progress,
+        )
     if done:
         app.say(f"classified {done} posts")
 
@@ -116,7 +118,7 @@ def feedback(
             raise UsageError(f"unknown intent {intent!r}; known: {', '.join(sorted(known))}")
     if "other" in intents and len(intents) > 1:
         raise UsageError("'other' is never combined with another intent")
-    if app.store.posts.get_post(post_id) is None:
+    if app.existing_store.posts.get_post(post_id) is None:
         raise UsageError(f"no post {post_id!r} in {app.db_path}")
     who = actor or app.env.get("EARMARK_AGENT") or app.env.get("USER") or "unknown"
     app.store.classifications.save_feedback(post_id, sentiment, list(intents), who)
@@ -124,6 +126,7 @@ def feedback(
 
 
 def _export_feedback(app: App, path: str) -> None:
+    store = app.existing_store  # before opening PATH: no empty file from a missing database
     out = sys.stdout if path == "-" else open(path, "w", encoding="utf-8", newline="")
     try:
         # Quotes a bare CR too (csv.writer does not), so no post splits a row; texts stay exact
@@ -131,7 +134,7 @@ def _export_feedback(app: App, path: str) -> None:
         writer = csv_writer(out)
         writer.writerow(["id", "text", "sentiment", "intents"])
         count = 0
-        for row in app.store.classifications.iter_feedback():
+        for row in store.classifications.iter_feedback():
             writer.writerow([row["id"], row["text"], row["sentiment"] or "", row["intents"] or ""])
             count += 1
     finally:

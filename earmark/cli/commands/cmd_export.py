@@ -24,6 +24,14 @@ def _since(app: App, since: str | None):
         raise UsageError(f"--since: {error}") from None
 
 
+def write_export_table(rows, columns, *, title=None, out=None) -> None:
+    """Draw the export's rows (columns: export.formats.records.TABLE_COLUMNS) as its table."""
+    from earmark.cli.output import write_table
+    from earmark.cli.table_specs import EXPORT
+
+    write_table(rows, EXPORT, title=title, out=out)
+
+
 @click.command()
 @click.option("--queue", "queues", multiple=True, help="Only this queue (repeatable).")
 @click.option("--agent", help="Only items assigned to this agent.")
@@ -69,7 +77,7 @@ def export(
     html, slack (a Block Kit payload for `curl -d @- $WEBHOOK`), email (a MIME message for
     `sendmail -t`).
     """
-    from earmark.cli.output import resolve_format, write_table
+    from earmark.cli.output import resolve_format
     from earmark.lock import EXIT_LOCKED, LockedError
     from export.formats.writer import ExportFilters, write_export
     from export.notify import delivery_lock
@@ -89,7 +97,7 @@ def export(
     out = sys.stdout
     fmt = resolve_format(fmt, out)
     email = app.config.notify.email if fmt == "email" else None
-    store = app.store
+    store = app.existing_store  # exporting never creates a database
     # --new: one process at a time selects, writes and records for the database, so three
     # exports started together write each item once between them.
     try:
@@ -103,7 +111,7 @@ def export(
                 destination=dest,
                 redact=redact,
                 email=email,
-                render_table=write_table,
+                render_table=write_export_table,
                 at_risk_fraction=app.config.routing.at_risk_fraction,
             )
     except LockedError as error:
@@ -143,7 +151,7 @@ def notify(
     config = app.require_config()
     try:
         report = notify_new(
-            app.store,
+            app.existing_store,
             config.notify,
             channel,
             now=app.now(),

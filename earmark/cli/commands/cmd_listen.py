@@ -8,19 +8,10 @@ import click
 
 from earmark.cli.app import App, pass_app
 from earmark.cli.output import format_option, resolve_format, write_records
+from earmark.cli.table_specs import SOURCES
 from earmark.errors import UsageError
 
 MAX_WARNINGS_SHOWN = 10
-SOURCE_COLUMNS = (
-    "source",
-    "configured",
-    "credentials",
-    "last_run",
-    "last_new",
-    "last_error",
-    "cursors",
-    "note",
-)
 
 
 @click.command()
@@ -85,16 +76,18 @@ def listen(
             since_at = app.now() - parse_duration(since)
         except ValueError as error:
             raise UsageError(f"--since: {error}") from None
-    report = run_listen(
-        app.store,
-        config.listen_settings(),
-        source_names=list(sources) or None,
-        topic_names=list(topics) or None,
-        limit=limit,
-        since=since_at,
-        env=app.env,
-        now=app.now(),
-    )
+    with app.progress() as progress:
+        report = run_listen(
+            app.store,
+            config.listen_settings(),
+            source_names=list(sources) or None,
+            topic_names=list(topics) or None,
+            limit=limit,
+            since=since_at,
+            env=app.env,
+            now=app.now(),
+            progress=progress,
+        )
     for source in report.sources.values():
         if source.error or source.new or source.skipped:
             app.say(source.summary_line())
@@ -154,7 +147,7 @@ def sources_command(app: App, fmt: str | None) -> None:
             }
         )
     # sys.stdout, not output.py's default click.get_text_stream (deprecated in click 8.5).
-    write_records(records, fmt, SOURCE_COLUMNS, title="sources", out=sys.stdout)
+    write_records(records, fmt, SOURCES, title="sources", out=sys.stdout)
 
 
 def _short_cursor(value: str) -> str:

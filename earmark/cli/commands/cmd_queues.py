@@ -53,7 +53,9 @@ def route(app: App) -> None:
     """
     from export.queues.routing import route_opportunities
 
-    report = route_opportunities(app.store, app.require_config().queue_settings(), now=app.now())
+    settings = app.require_config().queue_settings()
+    with app.progress() as progress:
+        report = route_opportunities(app.store, settings, now=app.now(), progress=progress)
     if report.changed:
         app.say(report.summary())
     elif report.unrouted:
@@ -85,7 +87,8 @@ def queue(
 
     Queues come in the order of their most urgent item; each row shows the time left to its SLA.
     """
-    from export.queues.views import QUEUE_COLUMNS, for_table, item_record
+    from earmark.cli.table_specs import QUEUE
+    from export.queues.views import for_table, item_record
 
     config = app.config
     known = {q.name for q in config.queues}
@@ -105,7 +108,7 @@ def queue(
     fmt = resolve_format(fmt)
     if fmt == "table":
         if records:
-            write_records(for_table(records), fmt, QUEUE_COLUMNS, out=sys.stdout)
+            write_records(for_table(records), fmt, QUEUE, out=sys.stdout)
         return
     write_records(records, fmt, out=sys.stdout)
 
@@ -351,14 +354,15 @@ def stats(app: App, since: str, by: str | None, fmt: str | None) -> None:
 @pass_app
 def agents(app: App, fmt: str | None) -> None:
     """List agents with their open load against their effective capacity."""
-    from export.queues.views import AGENT_COLUMNS, agent_records
+    from earmark.cli.table_specs import AGENTS
+    from export.queues.views import agent_records
 
     records = agent_records(app.existing_store, _synced(app))
     fmt = resolve_format(fmt)
     if fmt == "table":
         for record in records:
             record["load"] = f"{record['load']}/{record['capacity']}"
-        write_records(records, fmt, AGENT_COLUMNS, out=sys.stdout)
+        write_records(records, fmt, AGENTS, out=sys.stdout)
     else:
         write_records(records, fmt, out=sys.stdout)
 

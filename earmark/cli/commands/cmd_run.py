@@ -10,21 +10,9 @@ import click
 
 from earmark.cli.app import App, pass_app
 from earmark.cli.output import format_option, resolve_format, write_records
+from earmark.cli.table_specs import POSTS, RUNS, SEARCH
 from earmark.errors import EarmarkError, UsageError
 from earmark.models import INTENTS, SENTIMENTS, format_duration, parse_duration, parse_iso, to_iso
-
-POST_COLUMNS = (
-    "id",
-    "age",
-    "platform",
-    "author",
-    "sentiment",
-    "intent",
-    "priority",
-    "topics",
-    "text",
-    "url",
-)
 
 
 def since_option(help_text: str = "Only what is newer than this (15m, 2h, 1d).") -> callable:
@@ -119,7 +107,7 @@ def posts(app: App, match, fts, topic, intent, sentiment, since, limit, fmt) -> 
     fmt = resolve_format(fmt)
     records = [to_post_record(row, now) for row in rows]
     if fmt == "table":
-        write_records(records, fmt, POST_COLUMNS, title=f"{len(records)} posts")
+        write_records(records, fmt, POSTS, title=f"{len(records)} posts")
     else:
         write_records(records, fmt)
 
@@ -145,7 +133,8 @@ def runs(app: App, limit: int, fmt: str | None) -> None:
                 "errors": run["errors"],
             }
         )
-    write_records(records, resolve_format(fmt), title="recent runs")
+    fmt = resolve_format(fmt)
+    write_records(records, fmt, RUNS if fmt == "table" else None, title="recent runs")
 
 
 @click.command()
@@ -185,7 +174,10 @@ def run(app: App, max_duration: str | None) -> None:
         started = time.monotonic()
         run_id = store.runs.start_run("run", now)
         try:
-            report = run_pipeline(store, config, now=now, env=app.env, max_duration=seconds)
+            with app.progress() as progress:
+                report = run_pipeline(
+                    store, config, now=now, env=app.env, max_duration=seconds, progress=progress
+                )
         except Exception as error:  # e.g. the database locked by another process, or a bug
             # Never leave the run "running": record why it failed, then let the CLI say it.
             _record_failure(store, run_id, now, started, error)
@@ -218,9 +210,6 @@ def _record_failure(store, run_id: int, now, started: float, error: Exception) -
 
 
 COMMANDS = [posts, runs, run]
-
-
-SEARCH_COLUMNS = ("priority", "sentiment", "intent", "platform", "author", "age", "text", "url")
 
 
 @click.command()
@@ -268,7 +257,7 @@ def search(app: App, query, sources, limit, since, save, fmt) -> None:
     fmt = resolve_format(fmt)
     if records:
         if fmt == "table":
-            write_records(records, fmt, SEARCH_COLUMNS, title=f"{len(records)} posts for {query}")
+            write_records(records, fmt, SEARCH, title=f"{len(records)} posts for {query}")
         else:
             write_records(records, fmt)
     if save and result.posts:
@@ -297,14 +286,15 @@ def _search_record(post, label, now) -> dict:
 
 
 class _progress:
-    """A spinner on stderr naming the source being queried, only when stderr is a terminal."""
+    """A spinner on stderr naming the source being queried, only when stderr is a terminal
+    (and not with --quiet)."""
 
     def __init__(self, app: App):
         self.app = app
         self.status = None
 
     def __enter__(self):
-        if self.app.stderr_is_tty:
+        if self.app.stderr_is_tty and not self.app.quiet:
             from rich.console import Console
 
             self.status = Console(stderr=True).status("searching…")
