@@ -7,7 +7,7 @@ posts, scoring each distinct text once (reposts and copy-paste spam are common).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -19,6 +19,7 @@ from classify.language import detect_language
 from classify.pii import find_pii
 from classify.priority import score_priority, to_opportunity
 from classify.sentiment import score_sentiment
+from classify.subject import Subject, decide_subject, first_kind
 from classify.text import compile_terms, to_scoring_text, to_words
 from earmark.models import UNSUPPORTED_LANGUAGE, Classification, Post
 from earmark.settings.classify import ClassifySettings, IntentRule
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from classify.learned import ModelLayer
 
 # Bump whenever a rule, lexicon or threshold changes: stored classifications record it.
-CLASSIFIER_VERSION = "care-rules-3"
+CLASSIFIER_VERSION = "care-rules-4"
 
 __all__ = [
     "CLASSIFIER_VERSION",
@@ -171,8 +172,15 @@ def finish(
     now: datetime | None,
     post_id: str | None = None,
     version: str = CLASSIFIER_VERSION,
+    subject: Subject | None = None,
 ) -> Classification:
-    """Add the context-dependent parts (priority, opportunity) to a text result."""
+    """Add the context-dependent parts (priority, opportunity) to a text result.
+
+    subject (classify.subject) is the topic a post naming both sides is about: its kind
+    replaces topic_kind.
+    """
+    if subject is not None:
+        topic_kind = subject.kind
     priority, reason = score_priority(
         content.intents,
         content.sentiment,
@@ -182,7 +190,9 @@ def finish(
         created_at=created_at,
         now=now,
     )
-    opportunity, why = to_opportunity(content.intents, topic_kind, unread_language(content))
+    opportunity, why = to_opportunity(
+        content.intents, topic_kind, unread_language(content), subject
+    )
     return Classification(
         sentiment=content.sentiment,
         compound=content.compound,
@@ -211,8 +221,13 @@ def classify_text(
     lang: str | None = None,
     settings: ClassifySettings | None = None,
     now: datetime | None = None,
+    topics: Sequence[tuple[str, str, Sequence[str]]] = (),
 ) -> Classification:
-    """Classify one post's text; `topic_kind`, reach and time only affect priority/opportunity."""
+    """Classify one post's text; `topic_kind`, reach and time only affect priority/opportunity.
+
+    `topics` are the post's topic matches as (topic, kind, matched terms): when they name both
+    the brand (or support) and a competitor, the topic the post is about decides the kind.
+    """
     return Classifier(settings or _DEFAULTS, cache_size=1).classify(
         text,
         lang=lang,
@@ -220,6 +235,7 @@ def classify_text(
         author_reach=author_reach,
         created_at=created_at,
         now=now,
+        topics=topics,
     )
 
 
@@ -294,16 +310,21 @@ class Classifier:
         created_at: datetime | None = None,
         now: datetime | None = None,
         post_id: str | None = None,
+        topics: Sequence[tuple[str, str, Sequence[str]]] = (),
     ) -> Classification:
         """Classify one post, as classify_text does."""
+        content = self.content(text, lang)
+        if topics and topic_kind is None:
+            topic_kind = first_kind([kind for _, kind, _ in topics])
         return finish(
-            self.content(text, lang),
+            content,
             topic_kind=topic_kind,
             author_reach=author_reach,
             created_at=created_at,
             now=now,
             post_id=post_id,
             version=self.version,
+            subject=decide_subject(text, topics, content.intents) if topics else None,
         )
 
 

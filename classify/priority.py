@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 
+from classify.subject import Subject
 from earmark.models import UNSUPPORTED_LANGUAGE, intents_key
 
 BASE = 10
@@ -207,40 +208,55 @@ def to_opportunity(
     intents: Sequence[tuple[str, float]],
     topic_kind: str | None = None,
     unread_language: str | None = None,
+    subject: Subject | None = None,
 ) -> tuple[str | None, str]:
     """Return (support | sales | advocacy | None, why) for a post's intents and topic kind.
 
     unread_language names the language of a post the rules cannot read: on our own brand or
-    support topics it still goes to a person who reads that language.
+    support topics it still goes to a person who reads that language. subject is the topic a
+    post naming both the brand and a competitor is about (classify.subject): its kind decides,
+    and the reason says which topic and why, e.g. "churn from a competitor (about globex:
+    leaving it)".
     """
-    return _opportunity(intents_key(intents), topic_kind, unread_language)
+    if subject is not None:
+        topic_kind = subject.kind
+    return _opportunity(intents_key(intents), topic_kind, unread_language, subject)
 
 
 @lru_cache(maxsize=4096)
 def _opportunity(
-    intents: tuple[tuple[str, float], ...], topic_kind: str | None, unread_language: str | None
+    intents: tuple[tuple[str, float], ...],
+    topic_kind: str | None,
+    unread_language: str | None,
+    subject: Subject | None = None,
 ) -> tuple[str | None, str]:
     """to_opportunity over hashable intents (few combinations recur: each is worked out once)."""
     names = _names(intents)
     primary = names[0] if names else "other"
+    note = subject.note if subject is not None else ""
     if unread_language and primary == "other" and topic_kind in ("brand", "support"):
         return "support", f"written in {unread_language}, which the rules do not read"
     if primary in ("spam", "other"):
         return None, f"{primary}: nothing to act on"
     about = "on a support topic" if topic_kind == "support" else "about the brand"
     if topic_kind == "competitor":
+        if subject is not None and subject.switching:
+            # Leaving a competitor (or asking about us as the way out): a sales lead.
+            return "sales", f"churn from a competitor{note}"
         hit = next((name for name in names if name in SALES_AGAINST_COMPETITOR), None)
         if hit:
-            return "sales", f"{hit.replace('_', ' ')} about a competitor"
-        return None, f"{primary.replace('_', ' ')} about a competitor"
+            return "sales", f"{hit.replace('_', ' ')} about a competitor{note}"
+        return None, f"{primary.replace('_', ' ')} about a competitor{note}"
     hit = next((name for name in names if name in URGENT_SUPPORT), None)
     if hit:
-        return "support", f"{hit.replace('_', ' ')} {about}"
+        return "support", f"{hit.replace('_', ' ')} {about}{note}"
+    if subject is not None and subject.switching:  # leaving us, whatever else it asks
+        return "support", f"churn risk {about}{note}"
     if "purchase_intent" in names:
-        return "sales", f"purchase intent {about}"
+        return "sales", f"purchase intent {about}{note}"
     hit = next((name for name in names if name in SUPPORT_INTENTS), None)
     if hit:
-        return "support", f"{hit.replace('_', ' ')} {about}"
+        return "support", f"{hit.replace('_', ' ')} {about}{note}"
     if "praise" in names:
-        return "advocacy", f"praise {about}"
-    return None, f"{primary.replace('_', ' ')} {about}"
+        return "advocacy", f"praise {about}{note}"
+    return None, f"{primary.replace('_', ' ')} {about}{note}"

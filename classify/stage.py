@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from classify import CLASSIFIER_VERSION, Classifier, ClassifyError, TextResult, unread_language
 from classify.priority import add_context, content_part, to_opportunity
+from classify.subject import Subject, decide_subject, parse_matches
 from earmark.models import parse_iso
 from earmark.progress import NO_PROGRESS, Progress, wants_total
 from earmark.settings.classify import ClassifySettings
@@ -44,7 +45,8 @@ class ClassifyStream:
 
     Reposts and copy-paste spam recur across a whole corpus, not only within one batch, so
     each distinct text is scored once per stream (up to the Classifier's cache size). The row
-    values that depend on a text's result and the post's topic kind are also made once; only
+    values that depend on a text's result and the post's topics (their kinds, and for a post
+    naming both sides the topic it is about, see classify.subject) are also made once; only
     priority's reach and age are worked out per post.
     """
 
@@ -59,12 +61,17 @@ class ClassifyStream:
         content_of = self._classifier.content_and_memo
         now = self._now
         values = []
-        for post_id, text, lang, author_reach, created_at, kinds, _rowid in rows:
-            kind = kind_of(kinds) if kinds else None
+        for post_id, text, lang, author_reach, created_at, kinds, matches, _rowid in rows:
             content, by_kind = content_of(text, lang)
-            parts = by_kind.get(kind)
+            # A post naming both sides is keyed by its matches (the subject depends on them).
+            key = matches or (kind_of(kinds) if kinds else None)
+            parts = by_kind.get(key)
             if parts is None:
-                parts = by_kind[kind] = _row_parts(content, kind, self._version)
+                subject = None
+                if matches:
+                    subject = decide_subject(text, parse_matches(matches), content.intents)
+                kind = subject.kind if subject else (kind_of(kinds) if kinds else None)
+                parts = by_kind[key] = _row_parts(content, kind, subject, self._version)
             priority = add_context(
                 parts.points,
                 author_reach,
@@ -84,13 +91,19 @@ class _RowParts(NamedTuple):
 
 
 def _row_parts(
-    content: TextResult, kind: str | None, version: str = CLASSIFIER_VERSION
+    content: TextResult,
+    kind: str | None,
+    subject: Subject | None,
+    version: str = CLASSIFIER_VERSION,
 ) -> _RowParts:
-    """Split the row of a post with this content and topic kind (as classify.finish does)."""
+    """Split the row of a post with this content, topic kind and subject (as classify.finish
+    does)."""
     return _RowParts(
         content_columns(content, bool(content.pii)),
         content_part(content.intents, content.sentiment, content.compound, kind),
-        outcome_columns(*to_opportunity(content.intents, kind, unread_language(content)), version),
+        outcome_columns(
+            *to_opportunity(content.intents, kind, unread_language(content), subject), version
+        ),
     )
 
 

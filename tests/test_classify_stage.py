@@ -15,6 +15,7 @@ from classify.stage import (
     classify_posts,
     topic_kind,
 )
+from classify.subject import parse_matches
 from earmark.cli.configfile import parse_config
 from earmark.models import Post, TopicMatch, parse_iso
 from earmark.store import Store
@@ -155,7 +156,7 @@ def test_everything_relabels_every_post(tmp_path):
 
 def test_stream_keeps_order_across_calls():
     stream = ClassifyStream(make_config().classify_settings(), NOW)
-    rows = [(f"x:{i}", t, None, 1, None, "brand", i) for i, t in enumerate(TEXTS)]
+    rows = [(f"x:{i}", t, None, 1, None, "brand", None, i) for i, t in enumerate(TEXTS)]
     first = stream.rows(rows[:5])
     second = stream.rows(rows[5:])
     assert [row[0] for row in first + second] == [f"x:{i}" for i in range(len(TEXTS))]
@@ -221,13 +222,18 @@ def test_classify_many_keeps_a_text_repeated_all_through_the_stream_cached(monke
     assert len(scored) == 51
 
 
+# The matches column of a post naming the competitor and the brand (see TO_CLASSIFY_COLUMNS).
+TWO_SIDES = '[["globex", "competitor", ["globex"]], ["acme", "brand", ["acme"]]]'
+
+
 def test_stream_rows_are_what_classify_text_gives_each_post():
     stream = ClassifyStream(make_config().classify_settings(), NOW)
     rows = [
         dict(zip(TO_CLASSIFY_COLUMNS, (
             f"x:{i}", t, ("en", None, "fr")[i % 3], i * 900,
             "2026-11-20T10:00:00Z" if i % 2 else None,
-            ("brand", "competitor,brand", "support", None)[i % 4], i,
+            ("brand", "competitor,brand", "support", None)[i % 4],
+            TWO_SIDES if i % 4 == 1 else None, i,
         ), strict=True))
         for i, t in enumerate(TEXTS * 2)
     ]  # fmt: skip
@@ -243,6 +249,7 @@ def test_stream_rows_are_what_classify_text_gives_each_post():
                     created_at=parse_iso(row["created_at"]) if row["created_at"] else None,
                     settings=settings,
                     now=NOW,
+                    topics=parse_matches(row["matches"]),
                 ),
                 post_id=row["id"],
             )

@@ -78,7 +78,9 @@ def test_the_model_learns_what_the_team_labels_and_the_rules_miss(team_model):
 
 def test_results_name_the_model_and_without_it_nothing_changes(team_model):
     with_model = classify_text("still waiting on my refund", settings=_with(team_model))
-    assert re.fullmatch(r"care-rules-3\+team@[0-9a-f]{12}", with_model.version)
+    assert re.fullmatch(
+        re.escape(classify.CLASSIFIER_VERSION) + r"\+team@[0-9a-f]{12}", with_model.version
+    )
     assert classify_text("still waiting on my refund").version == classify.CLASSIFIER_VERSION
     assert Classifier().layer is None
 
@@ -114,7 +116,7 @@ def test_classify_all_relabels_with_the_models_version(team_model, tmp_path):
     assert classify_posts(store, config.classify_settings(), now=NOW) == 0
     assert classify_posts(store, config.classify_settings(), now=NOW, everything=True) == 12
     (version,) = _versions(store)
-    assert version.startswith("care-rules-3+team@")
+    assert version.startswith(f"{classify.CLASSIFIER_VERSION}+team@")
 
 
 def test_config_names_the_key_for_a_missing_or_corrupt_model(tmp_path):
@@ -153,8 +155,8 @@ def test_evaluate_with_a_model_and_by_cross_validation(team_model, tmp_path):
     scored = json.loads(
         run("evaluate", str(labels), "--model", str(team_model), "-f", "json").stdout
     )
-    assert plain["classifier_version"] == "care-rules-3"
-    assert scored["classifier_version"].startswith("care-rules-3+team@")
+    assert plain["classifier_version"] == classify.CLASSIFIER_VERSION
+    assert scored["classifier_version"].startswith(f"{classify.CLASSIFIER_VERSION}+team@")
     assert scored["sentiment"]["ours"]["macro_f1"] > plain["sentiment"]["ours"]["macro_f1"]
     crossed = json.loads(run("evaluate", str(labels), "--cv", "3", "-f", "json").stdout)
     metric = crossed["metrics"]["sentiment macro-F1"]

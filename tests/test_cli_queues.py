@@ -117,15 +117,16 @@ def test_next_claim_respond_resolve_flow(env):
     )
     explained = run(env, "explain", "2", "-f", "table").stdout.splitlines()
     assert explained[0] == "opportunity 2: resolved with bob, queue support, priority 50, SLA met"
-    assert [line.split()[1] for line in explained[2:]] == [
+    assert explained[2] == "classified: test"  # the classification's opportunity reason
+    assert [line.split()[1] for line in explained[3:]] == [
         "created",
         "assigned",
         "claimed",
         "responded",
         "resolved",
     ]
-    assert "candidates: ana 1/1 rejected: at capacity (1/1), bob 0/10 ok" in explained[3]
-    assert "dana 0/10 rejected: expert (takes escalations only)" in explained[3]
+    assert "candidates: ana 1/1 rejected: at capacity (1/1), bob 0/10 ok" in explained[4]
+    assert "dana 0/10 rejected: expert (takes escalations only)" in explained[4]
 
 
 def test_claim_someone_elses_item(env):

@@ -15,7 +15,16 @@ from earmark.models import Classification, intents_key, primary_of, to_iso, utcn
 from earmark.store.connection import Part, inserted_id
 
 # What iter_posts_to_classify yields per post, in this order.
-TO_CLASSIFY_COLUMNS = ("id", "text", "lang", "author_reach", "created_at", "kinds", "rowid")
+TO_CLASSIFY_COLUMNS = (
+    "id",
+    "text",
+    "lang",
+    "author_reach",
+    "created_at",
+    "kinds",
+    "matches",
+    "rowid",
+)
 
 CLASSIFICATION_COLUMNS = (
     "post_id",
@@ -129,6 +138,13 @@ def classification_row(post_id: str, content: tuple, priority: tuple, outcome: t
     return (post_id, *content, *priority, *outcome)
 
 
+def _two_sided(kinds: str | None) -> bool:
+    """Whether a post's kinds ("brand,competitor") name a competitor and our side."""
+    if not kinds or "competitor" not in kinds:
+        return False
+    return kinds.replace("competitor", "").strip(",") != ""
+
+
 class SQLiteClassifications(Part):
     """Classifications and feedback, and which posts still need labels, in SQLite."""
 
@@ -137,7 +153,9 @@ class SQLiteClassifications(Part):
     ) -> Iterator[list[tuple]]:
         """Yield batches of posts needing classification, as rows of TO_CLASSIFY_COLUMNS.
 
-        `kinds` is the kinds of the topics the post matched, comma-separated (None: no topic).
+        `kinds` is the kinds of the topics the post matched, comma-separated (None: no topic);
+        `matches`, only for a post that matched both a competitor and a brand or support topic,
+        is its matches as JSON, [[topic, kind, [terms...]], ...] (None for every other post).
         Rows are plain tuples (cheap to build and to send to worker processes). Batches are
         keyed by rowid so a batch classified and saved is never read again, and memory stays
         flat whatever the number of posts.
@@ -161,7 +179,23 @@ class SQLiteClassifications(Part):
             if not rows:
                 return
             last = rows[-1][-1]
-            yield rows
+            matches = self._two_sided_matches([row[0] for row in rows if _two_sided(row[5])])
+            yield [(*row[:6], matches.get(row[0]), row[6]) for row in rows]
+
+    def _two_sided_matches(self, post_ids: list[str]) -> dict[str, str]:
+        """Return {post id: its topic matches as JSON} (see iter_posts_to_classify)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(post_ids), 500):
+            chunk = post_ids[start : start + 500]
+            found.update(
+                self.conn.execute(
+                    "SELECT post_id, json_group_array(json_array(topic, kind, json(terms))) "
+                    f"FROM topic_matches WHERE post_id IN ({','.join('?' * len(chunk))}) "  # noqa: S608 - only placeholders are interpolated
+                    "GROUP BY post_id",
+                    chunk,
+                ).fetchall()
+            )
+        return found
 
     def count_posts_to_classify(self, *, everything: bool = False) -> int:
         """Return how many posts lack labels (every post with everything=True)."""

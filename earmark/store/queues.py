@@ -39,7 +39,8 @@ _OPPORTUNITY_FIELDS = (
 # What the queue views and `next` show: the opportunity with its post and labels.
 _ITEM_COLUMNS = (
     "SELECT o.*, p.platform, p.url, p.author, p.text, p.created_at AS post_created_at, "
-    "c.sentiment, c.intents, c.primary_intent, c.reply_privately, c.pii "
+    "c.sentiment, c.intents, c.primary_intent, c.reply_privately, c.pii, "
+    "c.opportunity_reason "
 )
 _ITEM_JOINS = (
     "JOIN posts p ON p.id = o.post_id LEFT JOIN classifications c ON c.post_id = o.post_id "

@@ -293,6 +293,9 @@ def explain(store, settings: QueueSettings, opportunity_id: int, now: datetime) 
     item = load_item(store, "explain", opportunity_id)
     events = store.events.events_for(opportunity_id)
     record = item_record(item, now, settings.routing.at_risk_fraction)
+    # Why classification made it this kind of work, and for a post naming both the brand and
+    # a competitor which topic it is about: "churn from a competitor (about globex: leaving it)".
+    record["classified"] = item.get("opportunity_reason")
     record["posts"] = store.queues.opportunity_post_ids(opportunity_id)
     record["events"] = [
         {
@@ -326,6 +329,8 @@ def render_explanation(record: dict) -> list[str]:
         f"post: {record['url'] or record['platform']} by {record['author']}: "
         + shorten(record["text"], EXPLAIN_TEXT_CHARS),
     ]
+    if record.get("classified"):
+        lines.append(f"classified: {record['classified']}")
     if len(record["posts"]) > 1:
         lines.append(f"thread posts: {', '.join(record['posts'])}")
     for event in record["events"]:
