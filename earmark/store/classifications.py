@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from earmark.models import Classification, intents_key, primary_of, to_iso, utcnow
 from earmark.store.connection import Part, inserted_id
+from earmark.store.post_counts import count_label_changes
 
 # What iter_posts_to_classify yields per post, in this order.
 TO_CLASSIFY_COLUMNS = ("id", "text", "lang", "author_reach", "created_at", "kinds", "rowid")
@@ -36,6 +37,8 @@ CLASSIFICATION_COLUMNS = (
     "version",
     "classified_at",
 )
+_SENTIMENT = CLASSIFICATION_COLUMNS.index("sentiment")
+_PRIMARY_INTENT = CLASSIFICATION_COLUMNS.index("primary_intent")
 _INSERT_CLASSIFICATION = (
     f"INSERT OR REPLACE INTO classifications ({', '.join(CLASSIFICATION_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in CLASSIFICATION_COLUMNS)})"
@@ -203,7 +206,9 @@ class SQLiteClassifications(Part):
     def save_classification_rows(self, rows: Sequence[tuple]) -> int:
         """Insert or replace rows made by classification_values in one transaction."""
         now = to_iso(utcnow())
+        labels = {row[0]: (row[_SENTIMENT], row[_PRIMARY_INTENT]) for row in rows}
         with self.transaction():
+            count_label_changes(self.conn, labels)  # before the rows it replaces are gone
             self.conn.executemany(_INSERT_CLASSIFICATION, [(*row, now) for row in rows])
         return len(rows)
 

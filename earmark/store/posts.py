@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from earmark.models import Post, TopicMatch, parse_iso, to_iso, utcnow
 from earmark.store.connection import Part
+from earmark.store.post_counts import count_new_matches, existing_matches
 
 POST_COLUMNS = (
     "id",
@@ -117,6 +118,10 @@ class SQLitePosts(Part):
             known = self.existing_post_ids(unique)
             new = [p for pid, p in unique.items() if pid not in known]
             self.conn.executemany(_INSERT_POST, (post_to_row(p, now) for p in new))
+            pairs = list(dict.fromkeys((m.post_id, m.topic) for m in matches))
+            # Only matches not stored yet add to post_counts (a new post's matches are new).
+            new_ids = {p.id for p in new}
+            stored = existing_matches(self.conn, [pair for pair in pairs if pair[0] not in new_ids])
             self.conn.executemany(
                 "INSERT OR IGNORE INTO topic_matches (post_id, topic, kind, terms) "
                 "VALUES (?, ?, ?, ?)",
@@ -125,6 +130,7 @@ class SQLitePosts(Part):
                     for m in matches
                 ),
             )
+            count_new_matches(self.conn, [pair for pair in pairs if pair not in stored])
             for cursor in cursors:
                 self.set_cursor(cursor.source, cursor.topic, cursor.value)
         return [p.id for p in new]
