@@ -7,6 +7,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from earmark.store.post_counts import POST_COUNTS_BACKFILL, POST_COUNTS_DDL
+from earmark.store.urgent import SLA_SPAN_SQL, URGENCY_INDEXES
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS_TABLE = "_earmark_migrations"
@@ -254,6 +255,20 @@ def _m008_post_counts(db: sqlite_utils.Database) -> None:
     db.execute(POST_COUNTS_BACKFILL)
 
 
+def _m009_urgency_indexes(db: sqlite_utils.Database) -> None:
+    # `queue` and `next` read a page of the urgency order through indexes: the post's time
+    # (the order within a tier), and the span from creation to SLA due (the at-risk range).
+    db.execute("ALTER TABLE opportunities ADD COLUMN posted_at TEXT")
+    db.execute("ALTER TABLE opportunities ADD COLUMN sla_span INTEGER")
+    db.execute(
+        "UPDATE opportunities SET posted_at = "
+        "(SELECT p.created_at FROM posts p WHERE p.id = opportunities.post_id)"
+    )
+    db.execute(f"UPDATE opportunities SET sla_span = {SLA_SPAN_SQL}")
+    for name, columns, where in URGENCY_INDEXES:
+        db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON opportunities ({columns}){where}")
+
+
 MIGRATIONS: list[Migration] = [
     _m001_initial,
     _m002_alert_count_index,
@@ -263,5 +278,6 @@ MIGRATIONS: list[Migration] = [
     _m006_sla_check,
     _m007_drop_label_indexes,
     _m008_post_counts,
+    _m009_urgency_indexes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
