@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from earmark.models import Post, TopicMatch, parse_iso, to_iso
 from earmark.store import Store
+from earmark.store.urgent import URGENCY_INDEXES
 
 BASE = datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
 TOPICS = ("acme", "rival", "other")
@@ -175,9 +176,13 @@ def test_the_migration_fills_the_counts_from_existing_rows(tmp_path):
         save_import(store, [(pid, EDGES[i], {"acme", "rival"}) for i, pid in enumerate(POST_IDS)])
         save_labels(store, [(pid, "negative", "outage") for pid in POST_IDS[:5]])
         expected = recount(store.conn)
-        # As a database of the previous schema version: no counts table.
+        # As a database of schema version 7: no counts table, no urgency columns.
         store.conn.execute("DROP TABLE post_counts")
-        store.conn.execute("DELETE FROM _earmark_migrations WHERE version = 8")
+        for name, _, _ in URGENCY_INDEXES:
+            store.conn.execute(f"DROP INDEX {name}")
+        store.conn.execute("ALTER TABLE opportunities DROP COLUMN posted_at")
+        store.conn.execute("ALTER TABLE opportunities DROP COLUMN sla_span")
+        store.conn.execute("DELETE FROM _earmark_migrations WHERE version > 7")
     with Store(db) as store:
         assert maintained(store.conn) == expected
         assert sum(n for (b, v, _, t), n in expected.items() if b == "intent") == 10

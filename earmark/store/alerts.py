@@ -99,20 +99,23 @@ class SQLiteAlerts(Part):
         the runs of hour keys given (every hour when none are given)."""
         size = int(bucket.total_seconds())
         join, where, params = _label_filter(intent, sentiment)
-        hours = " OR ".join("(p.created_at >= ? AND p.created_at < ?)" for _ in ranges)
-        if hours:
-            where += f" AND ({hours})"
-            for first, last in ranges:
-                params += [first, last + AFTER_HOUR]
-        # The range is on the indexed text column (ISO strings sort as times); the bucket
-        # arithmetic runs only on the rows inside it.
-        rows = self.conn.execute(
-            f"SELECT m.topic, ({_AGE}) / ? AS age_bucket, count(*) "  # noqa: S608 - constants only
-            f"FROM posts p JOIN topic_matches m ON m.post_id = p.id {join} "
-            f"WHERE p.created_at > ? AND p.created_at <= ? {where} "
-            "GROUP BY m.topic, age_bucket",
-            [int(now.timestamp()), size, to_iso(now - bucket * buckets), to_iso(now), *params],
-        ).fetchall()
+        iso_start, iso_now = to_iso(now - bucket * buckets), to_iso(now)
+        # One range of the indexed created_at per query, the tighter of the window's end and
+        # the hours' (ISO strings sort as times); the bucket arithmetic runs on its rows only.
+        bounds = []
+        for first, last in ranges or [(iso_start[:HOUR_CHARS], iso_now[:HOUR_CHARS])]:
+            after = (">", iso_start) if first <= iso_start[:HOUR_CHARS] else (">=", first)
+            until = ("<=", iso_now) if last >= iso_now[:HOUR_CHARS] else ("<", last + AFTER_HOUR)
+            bounds.append((*after, *until))
+        rows: list[tuple[str, int, int]] = []
+        for low_op, low, high_op, high in bounds:
+            rows += self.conn.execute(
+                f"SELECT m.topic, ({_AGE}) / ? AS age_bucket, count(*) "  # noqa: S608 - constants only
+                f"FROM posts p JOIN topic_matches m ON m.post_id = p.id {join} "
+                f"WHERE p.created_at {low_op} ? AND p.created_at {high_op} ? {where} "
+                "GROUP BY m.topic, age_bucket",
+                [int(now.timestamp()), size, low, high, *params],
+            ).fetchall()
         return rows
 
     def earliest_topic_posts(self) -> dict[str, datetime]:
@@ -124,9 +127,10 @@ class SQLiteAlerts(Part):
         earliest = {}
         for topic, hour in first_hours:  # the oldest post is in the topic's first hour
             first = self.conn.execute(
-                "SELECT min(p.created_at) FROM posts p JOIN topic_matches m ON m.post_id = p.id "
-                "WHERE m.topic = ? AND p.created_at >= ? AND p.created_at < ?",
-                (topic, hour, hour + AFTER_HOUR),
+                "SELECT min(p.created_at) FROM posts p WHERE p.created_at >= ? "
+                "AND p.created_at < ? AND EXISTS (SELECT 1 FROM topic_matches m "
+                "WHERE m.post_id = p.id AND m.topic = ?)",
+                (hour, hour + AFTER_HOUR, topic),
             ).fetchone()[0]
             if first:
                 earliest[topic] = parse_iso(first)
