@@ -3,11 +3,12 @@ every open item: what `queue` and `next` show costs about the same on a backlog 
 
 The order is by tier (breached, at risk, the rest), then queue by queue (the queue of the
 tier's most urgent item first), then priority, post time and id. Per (status, queue):
-- breached (sla_due <= now) and at-risk items (now < sla_due <= now + the longest SLA span
-  times the at-risk fraction) are read as a range of idx_opportunities_unanswered_due; when a
-  range holds more than TIER_READ_CAP items, its tier is large and the first items of the tier
-  are found by walking idx_opportunities_status_queue_urgency (priority DESC, posted_at, id)
-  instead, which then meets them early;
+- breached items (sla_due <= now) are a range of idx_opportunities_unanswered_due, and at-risk
+  items, per distinct SLA span (sla_due - created_at, few values: one per queue SLA), a range
+  of idx_opportunities_unanswered_span (now < sla_due <= now + span * fraction); when a tier
+  holds more than TIER_READ_CAP items there, it is large and its first items are found by
+  walking idx_opportunities_status_queue_urgency (priority DESC, posted_at, id) instead,
+  which then meets them early;
 - the rest are read by that walk, which passes over at most the few items of the first two
   tiers (it is only needed when those hold fewer items than the page).
 Only `count` items per queue and tier are ever kept; the exact tier of every row read is the
@@ -40,7 +41,11 @@ URGENCY_INDEXES = (
         "",
     ),
     ("idx_opportunities_unanswered_due", "status, queue, sla_due", f" WHERE {_UNANSWERED}"),
-    ("idx_opportunities_unanswered_span", "sla_span", f" WHERE {_UNANSWERED}"),
+    (
+        "idx_opportunities_unanswered_span",
+        "status, queue, sla_span, sla_due",
+        f" WHERE {_UNANSWERED}",
+    ),
 )
 TIER_READ_CAP = 2000  # items of one tier read by range before walking the order index instead
 _COLUMNS = "id, queue, priority, posted_at"
@@ -98,17 +103,6 @@ def urgent_page(
     if count <= 0:
         return []
     stamp = to_iso(now) if isinstance(now, datetime) else now
-    # Both through idx_opportunities_unanswered_span: one seek each.
-    unplaced = conn.execute(
-        f"SELECT 1 FROM opportunities WHERE {_UNANSWERED} AND sla_span IS NULL LIMIT 1"  # noqa: S608 - constants only
-    ).fetchone()
-    if unplaced is not None:
-        return None
-    longest = conn.execute(
-        f"SELECT max(sla_span) FROM opportunities WHERE {_UNANSWERED}"  # noqa: S608 - constants only
-    ).fetchone()[0]
-    reach = math.ceil(max(longest or 0, 0) * max(fraction, 0.0)) + 1
-    risk_end = to_iso(parse_iso(stamp) + timedelta(seconds=reach))
     segments = []
     for status in dict.fromkeys(statuses):
         if queue is not None:
@@ -118,8 +112,13 @@ def urgent_page(
         else:
             names = _queues_of(conn, status)
         segments += [(status, name) for name in names]
-    extra = " AND agent IS NULL" if unassigned else ""
-    tier_params = urgency_params(now, fraction)
+    spans = {}
+    for status, name in segments:
+        distinct = _spans_of(conn, status, name)
+        if distinct is None:
+            return None
+        spans[(status, name)] = distinct
+    read = _TierReader(conn, stamp, urgency_params(now, fraction), fraction, unassigned)
     cap = max(TIER_READ_CAP, count)
     ids: list[int] = []
     for tier in (0, 1, 2):
@@ -128,26 +127,82 @@ def urgent_page(
             break
         rows: list[tuple] = []
         for status, name in segments:
-            found = None
-            if tier < 2:
-                due = "sla_due <= ?" if tier == 0 else "sla_due > ? AND sla_due <= ?"
-                bounds = [stamp] if tier == 0 else [stamp, risk_end]
-                found = conn.execute(
-                    f"SELECT {_COLUMNS} FROM opportunities WHERE status = ? AND queue = ? "  # noqa: S608 - constants only
-                    f"AND {_UNANSWERED} AND {due}{extra} AND ({_TIER}) = ? LIMIT ?",
-                    [status, name, *bounds, *tier_params, tier, cap + 1],
-                ).fetchall()
-                if len(found) > cap:
-                    found = None
-            if found is None:
-                found = conn.execute(
-                    f"SELECT {_COLUMNS} FROM opportunities WHERE status = ? AND queue = ?{extra} "  # noqa: S608 - constants only
-                    f"AND ({_TIER}) = ? {_ORDER} LIMIT ?",
-                    [status, name, *tier_params, tier, need],
-                ).fetchall()
+            found: list[tuple] | None = None
+            if tier == 0:
+                found = read.breached(status, name, cap + 1)
+            elif tier == 1:
+                found = read.at_risk(status, name, spans[(status, name)], cap + 1)
+            if found is None or len(found) > cap:
+                found = read.walk(status, name, tier, need)
             rows += found
         ids += _in_order(rows)[:need]
     return ids
+
+
+def _spans_of(conn: sqlite3.Connection, status: str, name: str) -> list[int] | None:
+    """Return the distinct SLA spans of a segment's unanswered items, one index seek each (a
+    skip scan of idx_opportunities_unanswered_span); None if an item has no span."""
+    where = f"status = ? AND queue = ? AND {_UNANSWERED}"
+    unplaced = conn.execute(
+        f"SELECT 1 FROM opportunities WHERE {where} AND sla_span IS NULL LIMIT 1",  # noqa: S608 - constants only
+        (status, name),
+    ).fetchone()
+    if unplaced is not None:
+        return None
+    rows = conn.execute(
+        "WITH RECURSIVE s(v) AS ("  # noqa: S608 - constants only
+        f"SELECT min(sla_span) FROM opportunities WHERE {where} "
+        f"UNION ALL SELECT (SELECT min(sla_span) FROM opportunities WHERE {where} "
+        "AND sla_span > s.v) FROM s WHERE s.v IS NOT NULL) "
+        "SELECT v FROM s WHERE v IS NOT NULL",
+        (status, name, status, name),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+class _TierReader:
+    """The three reads of one segment (status, queue); every row's tier is checked in SQL."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        stamp: str,
+        tier_params: list,
+        fraction: float,
+        unassigned: bool,
+    ) -> None:
+        self.conn, self.stamp, self.tier_params = conn, stamp, tier_params
+        self.fraction = fraction
+        self.extra = " AND agent IS NULL" if unassigned else ""
+
+    def _rows(self, where: str, params: list, tier: int, tail: str, limit: int) -> list[tuple]:
+        return self.conn.execute(
+            f"SELECT {_COLUMNS} FROM opportunities WHERE status = ? AND queue = ? "  # noqa: S608 - constants only
+            f"{where}{self.extra} AND ({_TIER}) = ? {tail}LIMIT ?",
+            [*params, *self.tier_params, tier, limit],
+        ).fetchall()
+
+    def breached(self, status: str, name: str, limit: int) -> list[tuple]:
+        """Breached items: a range of idx_opportunities_unanswered_due (sla_due <= now)."""
+        where = f" AND {_UNANSWERED} AND sla_due <= ?"
+        return self._rows(where, [status, name, self.stamp], 0, "", limit)
+
+    def at_risk(self, status: str, name: str, spans: list[int], limit: int) -> list[tuple]:
+        """At-risk items: per SLA span, due after now and within the at-risk share of the
+        span from now (a second of margin for the rounding of the at-risk point)."""
+        rows: list[tuple] = []
+        for span in spans:
+            reach = math.ceil(max(span, 0) * max(self.fraction, 0.0)) + 1
+            end = to_iso(parse_iso(self.stamp) + timedelta(seconds=reach))
+            where = f" AND {_UNANSWERED} AND sla_span = ? AND sla_due > ? AND sla_due <= ?"
+            rows += self._rows(where, [status, name, span, self.stamp, end], 1, "", limit)
+            if len(rows) >= limit:
+                break
+        return rows
+
+    def walk(self, status: str, name: str, tier: int, limit: int) -> list[tuple]:
+        """The first items of a tier in the segment's order (idx_..._status_queue_urgency)."""
+        return self._rows("", [status, name], tier, f"{_ORDER} ", limit)
 
 
 def _in_order(rows: list[tuple]) -> list[int]:
