@@ -41,6 +41,7 @@ steps = st.lists(
     st.one_of(
         st.tuples(st.just("import"), imports),
         st.tuples(st.just("classify"), st.lists(labels, min_size=1, max_size=6)),
+        st.tuples(st.just("route"), st.lists(st.sampled_from(POST_IDS), max_size=4)),
     ),
     min_size=1,
     max_size=8,
@@ -91,8 +92,47 @@ def save_labels(store: Store, batch) -> None:
             row = classification(post_id, intent, sentiment)
             if intent is None:  # a post with no intent at all: primary intent "other"
                 row.intents = []
+            # An opportunity for some labels, so posts become pending for routing (or stop).
+            row.opportunity = "support" if sentiment == "negative" else None
             rows.append(row)
     store.classifications.save_classifications(rows)
+
+
+def save_routed(store: Store, post_ids) -> None:
+    """Route some stored posts: the first makes an opportunity, the others join it."""
+    stored = {row[0] for row in store.conn.execute("SELECT id FROM posts")}
+    post_ids = [pid for pid in dict.fromkeys(post_ids) if pid in stored]
+    if not post_ids:
+        return
+    with store.transaction():
+        first = store.queues.insert_opportunity(
+            {"post_id": post_ids[0], "queue": "support", "status": "open",
+             "created_at": to_iso(BASE), "kind": "support"}
+        )  # fmt: skip
+        for post_id in post_ids[1:]:
+            store.queues.add_opportunity_post(post_id, first)
+
+
+def pending(conn: sqlite3.Connection) -> set:
+    """The posts the route stage will read: pending, with an opportunity in their labels."""
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT r.post_id FROM route_pending r "
+            "JOIN classifications c ON c.post_id = r.post_id WHERE c.opportunity IS NOT NULL"
+        )
+    }
+
+
+def unrouted(conn: sqlite3.Connection) -> set:
+    """The same by the plain anti-join route_pending saves."""
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT c.post_id FROM classifications c WHERE c.opportunity IS NOT NULL "
+            "AND c.post_id NOT IN (SELECT post_id FROM opportunity_posts)"
+        )
+    }
 
 
 def expected_buckets(conn, now: datetime, size: int, buckets: int, intent, sentiment) -> dict:
@@ -138,9 +178,12 @@ def test_counts_follow_every_write(tmp_path_factory, steps, window):
         for kind, batch in steps:
             if kind == "import":
                 save_import(store, batch)
-            else:
+            elif kind == "classify":
                 save_labels(store, batch)
+            else:
+                save_routed(store, batch)
             assert maintained(store.conn) == recount(store.conn)
+            assert pending(store.conn) == unrouted(store.conn)
         offset, size, buckets, (intent, sentiment) = window
         now = BASE + timedelta(seconds=offset)
         got = store.alerts.count_topic_buckets(

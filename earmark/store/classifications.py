@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from earmark.models import Classification, intents_key, primary_of, to_iso, utcnow
 from earmark.store.connection import Part, inserted_id
 from earmark.store.post_counts import count_label_changes
+from earmark.store.route_pending import save_pending
 
 # What iter_posts_to_classify yields per post, in this order.
 TO_CLASSIFY_COLUMNS = ("id", "text", "lang", "author_reach", "created_at", "kinds", "rowid")
@@ -39,6 +40,7 @@ CLASSIFICATION_COLUMNS = (
 )
 _SENTIMENT = CLASSIFICATION_COLUMNS.index("sentiment")
 _PRIMARY_INTENT = CLASSIFICATION_COLUMNS.index("primary_intent")
+_OPPORTUNITY = CLASSIFICATION_COLUMNS.index("opportunity")
 _INSERT_CLASSIFICATION = (
     f"INSERT OR REPLACE INTO classifications ({', '.join(CLASSIFICATION_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in CLASSIFICATION_COLUMNS)})"
@@ -210,6 +212,7 @@ class SQLiteClassifications(Part):
         with self.transaction():
             count_label_changes(self.conn, labels)  # before the rows it replaces are gone
             self.conn.executemany(_INSERT_CLASSIFICATION, [(*row, now) for row in rows])
+            save_pending(self.conn, [(row[0], row[_OPPORTUNITY]) for row in rows])
         return len(rows)
 
     def save_feedback(

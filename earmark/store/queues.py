@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from earmark.models import OPEN_STATUSES
 from earmark.store.connection import inserted_id
 from earmark.store.item_select import ITEM_SELECT
+from earmark.store.route_pending import save_routed
 from earmark.store.urgent import UrgentItems, sla_span
 
 # Statuses that count against an agent's capacity (open and held by someone).
@@ -73,8 +74,10 @@ class SQLiteQueues(UrgentItems):
             "AS kinds, "
             "(SELECT json_group_array(m.topic) FROM topic_matches m WHERE m.post_id = c.post_id) "
             "AS topics "
-            # CROSS JOIN keeps SQLite from walking every post in created_at order.
-            "FROM classifications c CROSS JOIN posts p ON p.id = c.post_id "
+            # Only pending posts (route_pending.py); CROSS JOIN keeps SQLite from walking
+            # every post in created_at order.
+            "FROM route_pending r CROSS JOIN classifications c ON c.post_id = r.post_id "
+            "CROSS JOIN posts p ON p.id = c.post_id "
             "WHERE c.opportunity IS NOT NULL AND NOT EXISTS "
             "(SELECT 1 FROM opportunity_posts op WHERE op.post_id = c.post_id) "
             "ORDER BY p.created_at, p.id"
@@ -137,6 +140,7 @@ class SQLiteQueues(UrgentItems):
             "INSERT OR IGNORE INTO opportunity_posts (post_id, opportunity_id) VALUES (?, ?)",
             (post_id, opportunity_id),
         )
+        save_routed(self.conn, post_id)
 
     def update_opportunity(self, opportunity_id: int, **fields: object) -> None:
         """Set columns of one opportunity."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from earmark.store.post_counts import POST_COUNTS_BACKFILL, POST_COUNTS_DDL
+from earmark.store.route_pending import ROUTE_PENDING_BACKFILL, ROUTE_PENDING_DDL
 from earmark.store.urgent import SLA_SPAN_SQL, URGENCY_INDEXES
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -269,6 +270,14 @@ def _m009_urgency_indexes(db: sqlite_utils.Database) -> None:
         db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON opportunities ({columns}){where}")
 
 
+def _m010_route_pending(db: sqlite_utils.Database) -> None:
+    # Classified opportunity posts not yet in an opportunity, kept by the writes, so a run
+    # with nothing new finds none without an anti-join of every classification.
+    db.execute(ROUTE_PENDING_DDL)
+    db.execute("DELETE FROM route_pending")
+    db.execute(ROUTE_PENDING_BACKFILL)
+
+
 MIGRATIONS: list[Migration] = [
     _m001_initial,
     _m002_alert_count_index,
@@ -279,5 +288,6 @@ MIGRATIONS: list[Migration] = [
     _m007_drop_label_indexes,
     _m008_post_counts,
     _m009_urgency_indexes,
+    _m010_route_pending,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
