@@ -99,8 +99,9 @@ def save_labels(store: Store, batch) -> None:
 
 
 def save_routed(store: Store, post_ids) -> None:
-    """Route some stored posts: the first makes an opportunity, the others join it."""
+    """Route some stored, unrouted posts: the first makes an opportunity, the others join it."""
     stored = {row[0] for row in store.conn.execute("SELECT id FROM posts")}
+    stored -= {row[0] for row in store.conn.execute("SELECT post_id FROM opportunity_posts")}
     post_ids = [pid for pid in dict.fromkeys(post_ids) if pid in stored]
     if not post_ids:
         return
