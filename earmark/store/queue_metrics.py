@@ -6,6 +6,9 @@ from earmark.models import OPEN_STATUSES
 from earmark.store.connection import Part
 
 _OPEN_MARKS = ",".join("?" for _ in OPEN_STATUSES)
+# Items someone took or answered: the WHERE of idx_opportunities_handled_created_at, verbatim
+# (so SQLite uses that partial index).
+HANDLED = "(first_assigned_at IS NOT NULL OR first_response_at IS NOT NULL)"
 
 
 def _opportunity_group(column: str | None) -> str:
@@ -71,8 +74,7 @@ class SQLiteQueueMetrics(Part):
             "- CAST(strftime('%s', o.created_at) AS INTEGER), "
             "CAST(strftime('%s', o.first_response_at) AS INTEGER) "
             "- CAST(strftime('%s', o.created_at) AS INTEGER) "
-            f"FROM opportunities o WHERE o.created_at >= ? "
-            "AND (o.first_assigned_at IS NOT NULL OR o.first_response_at IS NOT NULL)",
+            f"FROM opportunities o WHERE o.created_at >= ? AND {HANDLED}",
             (since,),
         ).fetchall()
 

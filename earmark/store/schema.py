@@ -7,6 +7,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from earmark.store.post_counts import POST_COUNTS_BACKFILL, POST_COUNTS_DDL
+from earmark.store.queue_metrics import HANDLED
 from earmark.store.route_pending import ROUTE_PENDING_BACKFILL, ROUTE_PENDING_DDL
 from earmark.store.urgent import SLA_SPAN_SQL, URGENCY_INDEXES
 
@@ -278,6 +279,15 @@ def _m010_route_pending(db: sqlite_utils.Database) -> None:
     db.execute(ROUTE_PENDING_BACKFILL)
 
 
+def _m011_handled_index(db: sqlite_utils.Database) -> None:
+    # `stats` reads the durations of items assigned or answered in its window: this index
+    # holds only those, so a window full of untouched backlog costs nothing there.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_opportunities_handled_created_at "
+        f"ON opportunities (created_at) WHERE {HANDLED}"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _m001_initial,
     _m002_alert_count_index,
@@ -289,5 +299,6 @@ MIGRATIONS: list[Migration] = [
     _m008_post_counts,
     _m009_urgency_indexes,
     _m010_route_pending,
+    _m011_handled_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
