@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from earmark.models import OPEN_STATUSES
 from earmark.store.connection import Part
+from earmark.store.opportunity_counts import WAITING
+from earmark.store.post_counts import AFTER_HOUR, HOUR_CHARS
 
-_OPEN_MARKS = ",".join("?" for _ in OPEN_STATUSES)
 # Items someone took or answered: the WHERE of idx_opportunities_handled_created_at, verbatim
 # (so SQLite uses that partial index).
 HANDLED = "(first_assigned_at IS NOT NULL OR first_response_at IS NOT NULL)"
@@ -25,14 +25,11 @@ class SQLiteQueueMetrics(Part):
         """Return the open backlog counted by queue, agent or platform."""
         if column not in ("queue", "agent", "platform"):
             raise ValueError(column)
-        return {
-            r[0]: r[1]
-            for r in self.conn.execute(
-                f"SELECT o.{column}, count(*) FROM opportunities o "  # noqa: S608 - constants only
-                f"WHERE o.status IN ({_OPEN_MARKS}) GROUP BY o.{column}",
-                OPEN_STATUSES,
-            )
-        }
+        rows = self.conn.execute(
+            f"SELECT {column}, sum(open) FROM opportunity_counts GROUP BY {column} "  # noqa: S608 - constants only
+            "HAVING sum(open) != 0"
+        ).fetchall()
+        return {value or None: n for value, n in rows}
 
     # -- metrics input --------------------------------------------------------------------
 
@@ -43,21 +40,43 @@ class SQLiteQueueMetrics(Part):
 
         Grouped by queue, agent or platform (one None group without a column). An SLA is
         breached by a first response after sla_due, or, unanswered and not dismissed, when
-        now is past it.
+        now is past it. Whole hours after since's come from opportunity_counts, plus the
+        unanswered items past due (a range of idx_opportunities_waiting_due); the hour of
+        since itself is counted from its items.
         """
         group = _opportunity_group(column)
-        return {
-            row[0]: (row[1], row[2], row[3])
-            for row in self.conn.execute(
-                f"SELECT {group}, count(*), "  # noqa: S608 - only column constants are interpolated
-                "coalesce(sum(CASE WHEN o.sla_due IS NULL THEN 0 "
-                "WHEN o.first_response_at IS NOT NULL THEN o.first_response_at > o.sla_due "
-                "ELSE o.status != 'dismissed' AND ? > o.sla_due END), 0), "
-                "coalesce(sum(o.status = 'resolved'), 0) "
-                f"FROM opportunities o WHERE o.created_at >= ? GROUP BY {group}",
-                (now, since),
-            )
-        }
+        counted = "NULL" if column is None else column
+        after = since[:HOUR_CHARS] + AFTER_HOUR  # every later hour's items sort after this
+        totals: dict[str | None, list[int]] = {}
+
+        def add(value: str | None, created: int, breached: int, resolved: int) -> None:
+            numbers = totals.setdefault(value or None, [0, 0, 0])
+            for i, n in enumerate((created, breached, resolved)):
+                numbers[i] += n
+
+        for value, created, late, resolved in self.conn.execute(
+            f"SELECT {counted}, sum(created), sum(late), sum(resolved) "  # noqa: S608 - constants only
+            f"FROM opportunity_counts WHERE hour > ? GROUP BY {counted} HAVING sum(created) != 0",
+            (since[:HOUR_CHARS],),
+        ):
+            add(value, created, late, resolved)
+        for value, waiting in self.conn.execute(
+            f"SELECT {group}, count(*) FROM opportunities o WHERE {WAITING} "  # noqa: S608 - constants only
+            f"AND o.sla_due < ? AND o.created_at > ? GROUP BY {group}",
+            (now, after),
+        ):
+            add(value, 0, waiting, 0)
+        for row in self.conn.execute(
+            f"SELECT {group}, count(*), "  # noqa: S608 - only column constants are interpolated
+            "coalesce(sum(CASE WHEN o.sla_due IS NULL THEN 0 "
+            "WHEN o.first_response_at IS NOT NULL THEN o.first_response_at > o.sla_due "
+            "ELSE o.status != 'dismissed' AND ? > o.sla_due END), 0), "
+            "coalesce(sum(o.status = 'resolved'), 0) "
+            f"FROM opportunities o WHERE o.created_at >= ? AND o.created_at < ? GROUP BY {group}",
+            (now, since, after),
+        ):
+            add(*row)
+        return {value: (n[0], n[1], n[2]) for value, n in totals.items()}
 
     def opportunity_durations_created_since(
         self, since: str, column: str | None = None

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from earmark.models import OPEN_STATUSES
 from earmark.store.connection import inserted_id
 from earmark.store.item_select import ITEM_SELECT
+from earmark.store.opportunity_counts import COUNTED_FIELDS, save_item_count
 from earmark.store.route_pending import save_routed
 from earmark.store.urgent import UrgentItems, sla_span
 
@@ -125,22 +126,25 @@ class SQLiteQueues(UrgentItems):
         marks += ["(SELECT platform FROM posts WHERE id = ?)"]
         marks += ["(SELECT created_at FROM posts WHERE id = ?)"]
         values += [row["post_id"], row["post_id"]]
-        cur = self.conn.execute(
-            f"INSERT INTO opportunities ({', '.join(cols)}) "  # noqa: S608 - only placeholders and column constants are interpolated
-            f"VALUES ({', '.join(marks)})",
-            values,
-        )
-        opportunity_id = inserted_id(cur)
-        self.add_opportunity_post(row["post_id"], opportunity_id)
+        with self.transaction():  # the item, its post and its counts together
+            cur = self.conn.execute(
+                f"INSERT INTO opportunities ({', '.join(cols)}) "  # noqa: S608 - only placeholders and column constants are interpolated
+                f"VALUES ({', '.join(marks)})",
+                values,
+            )
+            opportunity_id = inserted_id(cur)
+            save_item_count(self.conn, opportunity_id, 1)
+            self.add_opportunity_post(row["post_id"], opportunity_id)
         return opportunity_id
 
     def add_opportunity_post(self, post_id: str, opportunity_id: int) -> None:
         """Attach a post to an opportunity (its own post or a thread follow-up)."""
-        self.conn.execute(
-            "INSERT OR IGNORE INTO opportunity_posts (post_id, opportunity_id) VALUES (?, ?)",
-            (post_id, opportunity_id),
-        )
-        save_routed(self.conn, post_id)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO opportunity_posts (post_id, opportunity_id) VALUES (?, ?)",
+                (post_id, opportunity_id),
+            )
+            save_routed(self.conn, post_id)
 
     def update_opportunity(self, opportunity_id: int, **fields: object) -> None:
         """Set columns of one opportunity."""
@@ -163,10 +167,16 @@ class SQLiteQueues(UrgentItems):
         if fields.get("assigned_at"):  # the first time it went to someone (for stats)
             sets.append("first_assigned_at = coalesce(first_assigned_at, ?)")
             values.append(fields["assigned_at"])
-        self.conn.execute(
-            f"UPDATE opportunities SET {', '.join(sets)} WHERE id = ?",  # noqa: S608 - checked column names
-            [*values, opportunity_id],
-        )
+        counted = not COUNTED_FIELDS.isdisjoint(fields)
+        with self.transaction():  # the item and its counts together
+            if counted:
+                save_item_count(self.conn, opportunity_id, -1)
+            self.conn.execute(
+                f"UPDATE opportunities SET {', '.join(sets)} WHERE id = ?",  # noqa: S608 - checked column names
+                [*values, opportunity_id],
+            )
+            if counted:
+                save_item_count(self.conn, opportunity_id, 1)
 
     def get_opportunity(self, opportunity_id: int) -> dict | None:
         """Return one opportunity with its post and labels, or None."""
