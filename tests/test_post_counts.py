@@ -60,18 +60,20 @@ def recount(conn: sqlite3.Connection) -> dict:
     joins = "FROM posts p JOIN topic_matches m ON m.post_id = p.id "
     labelled = joins + "JOIN classifications c ON c.post_id = p.id "
     sql = (
-        f"SELECT '', '', {hour}, m.topic, count(*) {joins} GROUP BY 3, 4 "
-        f"UNION ALL SELECT 'intent', c.primary_intent, {hour}, m.topic, count(*) {labelled}"
-        "GROUP BY 2, 3, 4 "
-        f"UNION ALL SELECT 'sentiment', c.sentiment, {hour}, m.topic, count(*) {labelled}"
-        "GROUP BY 2, 3, 4"
+        f"SELECT '', '', {hour}, m.topic, m.kind, count(*) {joins} GROUP BY 3, 4, 5 "
+        f"UNION ALL SELECT 'intent', c.primary_intent, {hour}, m.topic, m.kind, count(*) "
+        f"{labelled}GROUP BY 2, 3, 4, 5 "
+        f"UNION ALL SELECT 'sentiment', c.sentiment, {hour}, m.topic, m.kind, count(*) "
+        f"{labelled}GROUP BY 2, 3, 4, 5"
     )
-    return {tuple(row[:4]): row[4] for row in conn.execute(sql)}
+    return {tuple(row[:5]): row[5] for row in conn.execute(sql)}
 
 
 def maintained(conn: sqlite3.Connection) -> dict:
-    rows = conn.execute("SELECT breakdown, value, hour, topic, n FROM post_counts WHERE n != 0")
-    return {tuple(row[:4]): row[4] for row in rows}
+    rows = conn.execute(
+        "SELECT breakdown, value, hour, topic, kind, n FROM post_counts WHERE n != 0"
+    )
+    return {tuple(row[:5]): row[5] for row in rows}
 
 
 def save_import(store: Store, batch) -> None:
@@ -80,7 +82,9 @@ def save_import(store: Store, batch) -> None:
         native = post_id.split(":")[1]
         created = BASE + timedelta(seconds=offset)
         posts.append(Post(platform="x", native_id=native, text="acme", created_at=created))
-        found += [TopicMatch(post_id, topic, "brand", ["acme"]) for topic in sorted(topics)]
+        # The kind of a match: the topic's, except that "other" changed kind over time.
+        kinds = {"acme": "brand", "rival": "competitor", "other": ("brand", "support")[offset % 2]}
+        found += [TopicMatch(post_id, t, kinds[t], ["acme"]) for t in sorted(topics)]
     store.posts.save_posts(posts, found)
 
 
@@ -134,6 +138,21 @@ def unrouted(conn: sqlite3.Connection) -> set:
             "AND c.post_id NOT IN (SELECT post_id FROM opportunity_posts)"
         )
     }
+
+
+def plain_daily(conn: sqlite3.Connection, since: str) -> list[dict]:
+    """The query `stats --by topic` ran before post_counts, over every post."""
+    return [
+        dict(zip(("topic", "kind", "day", "sentiment", "posts"), row, strict=True))
+        for row in conn.execute(
+            "SELECT m.topic, m.kind, substr(p.created_at, 1, 10) AS day, "
+            "coalesce(c.sentiment, 'unclassified') AS sentiment, count(*) AS posts "
+            "FROM topic_matches m JOIN posts p ON p.id = m.post_id "
+            "LEFT JOIN classifications c ON c.post_id = m.post_id "
+            "WHERE p.created_at >= ? GROUP BY m.topic, m.kind, day, sentiment",
+            [since],
+        )
+    ]
 
 
 def expected_buckets(conn, now: datetime, size: int, buckets: int, intent, sentiment) -> dict:
@@ -191,6 +210,9 @@ def test_counts_follow_every_write(tmp_path_factory, steps, window):
             now, timedelta(seconds=size), buckets, intent=intent, sentiment=sentiment
         )
         assert got == expected_buckets(store.conn, now, size, buckets, intent, sentiment)
+        since = to_iso(now - timedelta(seconds=size * buckets))
+        got_daily = store.metrics.topic_daily_sentiment(since)  # rows in no promised order
+        assert sorted(got_daily, key=repr) == sorted(plain_daily(store.conn, since), key=repr)
         firsts = store.conn.execute(
             "SELECT m.topic, min(p.created_at) FROM posts p "
             "JOIN topic_matches m ON m.post_id = p.id GROUP BY m.topic"
@@ -229,5 +251,5 @@ def test_the_migration_fills_the_counts_from_existing_rows(tmp_path):
         store.conn.execute("DELETE FROM _earmark_migrations WHERE version > 7")
     with Store(db) as store:
         assert maintained(store.conn) == expected
-        assert sum(n for (b, v, _, t), n in expected.items() if b == "intent") == 10
-        assert to_iso(BASE)[:13] in {hour for _, _, hour, _ in expected}
+        assert sum(n for (b, *_), n in expected.items() if b == "intent") == 10
+        assert to_iso(BASE)[:13] in {hour for _, _, hour, _, _ in expected}

@@ -1,10 +1,11 @@
 """Posts per topic per hour, kept up to date as posts and labels are saved: the `post_counts`
 table the alerts stage reads instead of recounting its baselines on every run.
 
-One row per (breakdown, value, hour, topic): breakdown '' with value '' counts every post of
-the topic; 'intent' counts posts by primary intent and 'sentiment' by sentiment (posts without
-that label are not counted there). `hour` is the first 13 characters of posts.created_at
-('2026-11-26T09'), so a row's hour orders like the timestamps it holds. The rows change in the
+One row per (breakdown, value, hour, topic, kind) (kind: of the topic match): breakdown ''
+with value '' counts every post of the topic; 'intent' counts posts by primary intent and
+'sentiment' by sentiment (posts without that label are not counted there). `hour` is the
+first 13 characters of posts.created_at ('2026-11-26T09'), so a row's hour orders like the
+timestamps it holds. The rows change in the
 same transaction as the posts, topic matches and classifications they count.
 
 Every statement here is portable SQL (SQLite and PostgreSQL): substr, GROUP BY and
@@ -27,27 +28,31 @@ _CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 POST_COUNTS_DDL = (
     "CREATE TABLE IF NOT EXISTS post_counts ("
     "breakdown TEXT NOT NULL, value TEXT NOT NULL, hour TEXT NOT NULL, topic TEXT NOT NULL, "
-    "n INTEGER NOT NULL, PRIMARY KEY (breakdown, value, hour, topic))"
+    "kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (breakdown, value, hour, topic, kind))"
 )
 _HOUR = f"substr(p.created_at, 1, {HOUR_CHARS})"
+_KIND = "coalesce(m.kind, '')"
 # The whole table from the rows it counts (the migration's back-fill, and a check in tests).
 POST_COUNTS_BACKFILL = (
-    "INSERT INTO post_counts (breakdown, value, hour, topic, n) "
-    f"SELECT '', '', {_HOUR}, m.topic, count(*) FROM posts p "
-    f"JOIN topic_matches m ON m.post_id = p.id GROUP BY {_HOUR}, m.topic "
-    f"UNION ALL SELECT 'intent', c.primary_intent, {_HOUR}, m.topic, count(*) FROM posts p "
-    "JOIN topic_matches m ON m.post_id = p.id JOIN classifications c ON c.post_id = p.id "
-    f"WHERE c.primary_intent IS NOT NULL GROUP BY c.primary_intent, {_HOUR}, m.topic "
-    f"UNION ALL SELECT 'sentiment', c.sentiment, {_HOUR}, m.topic, count(*) FROM posts p "
-    "JOIN topic_matches m ON m.post_id = p.id JOIN classifications c ON c.post_id = p.id "
-    f"WHERE c.sentiment IS NOT NULL GROUP BY c.sentiment, {_HOUR}, m.topic"
+    "INSERT INTO post_counts (breakdown, value, hour, topic, kind, n) "
+    f"SELECT '', '', {_HOUR}, m.topic, {_KIND}, count(*) FROM posts p "
+    f"JOIN topic_matches m ON m.post_id = p.id GROUP BY {_HOUR}, m.topic, {_KIND} "
+    f"UNION ALL SELECT 'intent', c.primary_intent, {_HOUR}, m.topic, {_KIND}, count(*) "
+    "FROM posts p JOIN topic_matches m ON m.post_id = p.id "
+    "JOIN classifications c ON c.post_id = p.id WHERE c.primary_intent IS NOT NULL "
+    f"GROUP BY c.primary_intent, {_HOUR}, m.topic, {_KIND} "
+    f"UNION ALL SELECT 'sentiment', c.sentiment, {_HOUR}, m.topic, {_KIND}, count(*) "
+    "FROM posts p JOIN topic_matches m ON m.post_id = p.id "
+    "JOIN classifications c ON c.post_id = p.id WHERE c.sentiment IS NOT NULL "
+    f"GROUP BY c.sentiment, {_HOUR}, m.topic, {_KIND}"
 )
 _ADD = (
-    "INSERT INTO post_counts (breakdown, value, hour, topic, n) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT (breakdown, value, hour, topic) DO UPDATE SET n = post_counts.n + excluded.n"
+    "INSERT INTO post_counts (breakdown, value, hour, topic, kind, n) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (breakdown, value, hour, topic, kind) "
+    "DO UPDATE SET n = post_counts.n + excluded.n"
 )
 
-Key = tuple[str, str, str, str]  # (breakdown, value, hour, topic)
+Key = tuple[str, str, str, str, str]  # (breakdown, value, hour, topic, kind)
 
 
 def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
@@ -59,17 +64,19 @@ def _marks(values: Sequence) -> str:
     return ",".join("?" for _ in values)
 
 
-def _label_keys(hour: str, topic: str, sentiment: str | None, intent: str | None) -> list[Key]:
+def _label_keys(
+    hour: str, topic: str, kind: str, sentiment: str | None, intent: str | None
+) -> list[Key]:
     keys = []
     if intent is not None:
-        keys.append(("intent", intent, hour, topic))
+        keys.append(("intent", intent, hour, topic, kind))
     if sentiment is not None:
-        keys.append(("sentiment", sentiment, hour, topic))
+        keys.append(("sentiment", sentiment, hour, topic, kind))
     return keys
 
 
 def save_counts(conn: sqlite3.Connection, delta: Counter) -> None:
-    """Add a delta of (breakdown, value, hour, topic) -> n to the table (zeros skipped)."""
+    """Add a delta of (breakdown, value, hour, topic, kind) -> n to the table (zeros skipped)."""
     rows = [(*key, n) for key, n in sorted(delta.items()) if n]
     if rows:
         conn.executemany(_ADD, rows)
@@ -91,12 +98,14 @@ def existing_matches(
     return found
 
 
-def count_new_matches(conn: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> None:
-    """Count topic matches just stored: each adds its post (and the post's labels, for a post
-    classified before it matched this topic) to the topic's hour."""
-    topics: dict[str, list[str]] = {}
-    for post_id, topic in pairs:
-        topics.setdefault(post_id, []).append(topic)
+def count_new_matches(
+    conn: sqlite3.Connection, matches: Iterable[tuple[str, str, str | None]]
+) -> None:
+    """Count topic matches just stored, as (post_id, topic, kind): each adds its post (and the
+    post's labels, for a post classified before it matched this topic) to the topic's hour."""
+    topics: dict[str, list[tuple[str, str]]] = {}
+    for post_id, topic, kind in matches:
+        topics.setdefault(post_id, []).append((topic, kind or ""))
     delta: Counter = Counter()
     for chunk in _chunks(sorted(topics)):
         rows = conn.execute(
@@ -105,9 +114,9 @@ def count_new_matches(conn: sqlite3.Connection, pairs: Iterable[tuple[str, str]]
             list(chunk),
         ).fetchall()
         for post_id, hour, sentiment, intent in rows:
-            for topic in topics[post_id]:
-                delta[("", "", hour, topic)] += 1
-                for key in _label_keys(hour, topic, sentiment, intent):
+            for topic, kind in topics[post_id]:
+                delta[("", "", hour, topic, kind)] += 1
+                for key in _label_keys(hour, topic, kind, sentiment, intent):
                     delta[key] += 1
     save_counts(conn, delta)
 
@@ -123,19 +132,19 @@ def count_label_changes(
     delta: Counter = Counter()
     for chunk in _chunks(sorted(labels)):
         rows = conn.execute(
-            f"SELECT m.post_id, m.topic, {_HOUR}, c.sentiment, c.primary_intent "  # noqa: S608 - placeholders only
+            f"SELECT m.post_id, m.topic, {_KIND}, {_HOUR}, c.sentiment, c.primary_intent "  # noqa: S608 - placeholders only
             "FROM topic_matches m JOIN posts p ON p.id = m.post_id "
             "LEFT JOIN classifications c ON c.post_id = m.post_id "
             f"WHERE m.post_id IN ({_marks(chunk)})",
             list(chunk),
         ).fetchall()
-        for post_id, topic, hour, old_sentiment, old_intent in rows:
+        for post_id, topic, kind, hour, old_sentiment, old_intent in rows:
             new_sentiment, new_intent = labels[post_id]
             if (old_sentiment, old_intent) == (new_sentiment, new_intent):
                 continue
-            for key in _label_keys(hour, topic, old_sentiment, old_intent):
+            for key in _label_keys(hour, topic, kind, old_sentiment, old_intent):
                 delta[key] -= 1
-            for key in _label_keys(hour, topic, new_sentiment, new_intent):
+            for key in _label_keys(hour, topic, kind, new_sentiment, new_intent):
                 delta[key] += 1
     save_counts(conn, delta)
 

@@ -118,7 +118,10 @@ class SQLitePosts(Part):
             known = self.existing_post_ids(unique)
             new = [p for pid, p in unique.items() if pid not in known]
             self.conn.executemany(_INSERT_POST, (post_to_row(p, now) for p in new))
-            pairs = list(dict.fromkeys((m.post_id, m.topic) for m in matches))
+            kinds: dict[tuple[str, str], str | None] = {}
+            for m in matches:  # INSERT OR IGNORE keeps the first of a pair
+                kinds.setdefault((m.post_id, m.topic), m.kind)
+            pairs = list(kinds)
             # Only matches not stored yet add to post_counts (a new post's matches are new).
             new_ids = {p.id for p in new}
             stored = existing_matches(self.conn, [pair for pair in pairs if pair[0] not in new_ids])
@@ -130,7 +133,7 @@ class SQLitePosts(Part):
                     for m in matches
                 ),
             )
-            count_new_matches(self.conn, [pair for pair in pairs if pair not in stored])
+            count_new_matches(self.conn, [(*p, kinds[p]) for p in pairs if p not in stored])
             for cursor in cursors:
                 self.set_cursor(cursor.source, cursor.topic, cursor.value)
         return [p.id for p in new]

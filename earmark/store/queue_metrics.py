@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from earmark.store.connection import Part
 from earmark.store.opportunity_counts import WAITING
 from earmark.store.post_counts import AFTER_HOUR, HOUR_CHARS
@@ -123,15 +125,41 @@ class SQLiteQueueMetrics(Part):
         }
 
     def topic_daily_sentiment(self, since: str) -> list[dict]:
-        """Return post counts by topic, kind, day and sentiment for posts created since."""
+        """Return post counts by topic, kind, day and sentiment for posts created since.
+
+        Whole hours after since's come from post_counts (unclassified: every post of the hour
+        less those with a sentiment); the hour of since itself is counted from its posts.
+        """
+        after = since[:HOUR_CHARS] + AFTER_HOUR
+        every: Counter = Counter()
+        counts: Counter = Counter()
+        for breakdown, value, hour, topic, kind, n in self.conn.execute(
+            "SELECT breakdown, value, hour, topic, kind, n FROM post_counts "
+            "WHERE breakdown IN ('', 'sentiment') AND hour > ? AND n != 0",
+            (since[:HOUR_CHARS],),
+        ):
+            key = (topic, kind or None, hour[:10])
+            if breakdown:
+                counts[key + (value,)] += n
+                every[key] -= n
+            else:
+                every[key] += n
+        for key, n in every.items():
+            counts[key + ("unclassified",)] += n
+        for topic, kind, day, sentiment, n in self.conn.execute(
+            "SELECT m.topic, m.kind, substr(p.created_at, 1, 10) AS day, "
+            "coalesce(c.sentiment, 'unclassified') AS sentiment, count(*) AS posts "
+            "FROM topic_matches m JOIN posts p ON p.id = m.post_id "
+            "LEFT JOIN classifications c ON c.post_id = m.post_id "
+            "WHERE p.created_at >= ? AND p.created_at < ? GROUP BY m.topic, m.kind, day, sentiment",
+            (since, after),
+        ):
+            counts[(topic, kind, day, sentiment)] += n
+        ordered = sorted(
+            (key for key, n in counts.items() if n),
+            key=lambda k: (k[0], k[1] is not None, k[1] or "", k[2], k[3]),
+        )
         return [
-            dict(r)
-            for r in self.db.query(
-                "SELECT m.topic, m.kind, substr(p.created_at, 1, 10) AS day, "
-                "coalesce(c.sentiment, 'unclassified') AS sentiment, count(*) AS posts "
-                "FROM topic_matches m JOIN posts p ON p.id = m.post_id "
-                "LEFT JOIN classifications c ON c.post_id = m.post_id "
-                "WHERE p.created_at >= ? GROUP BY m.topic, m.kind, day, sentiment",
-                [since],
-            )
+            {"topic": t, "kind": k, "day": d, "sentiment": s, "posts": counts[(t, k, d, s)]}
+            for t, k, d, s in ordered
         ]
