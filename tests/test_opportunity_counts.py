@@ -61,15 +61,17 @@ def recount(conn: sqlite3.Connection) -> dict:
         "SELECT substr(created_at, 1, 13), queue, coalesce(agent, ''), coalesce(platform, ''), "
         "count(*), sum(status = 'resolved'), "
         "sum(coalesce(first_response_at > sla_due, 0)), "
-        f"sum(status IN ({open_list})) FROM opportunities GROUP BY 1, 2, 3, 4"
+        f"sum(status IN ({open_list})), sum(status = 'open' AND agent IS NULL) "
+        "FROM opportunities GROUP BY 1, 2, 3, 4"
     )
     return {tuple(r[:4]): tuple(r[4:]) for r in rows}
 
 
 def maintained(conn: sqlite3.Connection) -> dict:
     rows = conn.execute(
-        "SELECT hour, queue, agent, platform, created, resolved, late, open "
-        "FROM opportunity_counts WHERE created != 0 OR resolved != 0 OR late != 0 OR open != 0"
+        "SELECT hour, queue, agent, platform, created, resolved, late, open, pool "
+        "FROM opportunity_counts WHERE created != 0 OR resolved != 0 OR late != 0 "
+        "OR open != 0 OR pool != 0"
     )
     return {tuple(r[:4]): tuple(r[4:]) for r in rows}
 
@@ -136,6 +138,8 @@ def test_counts_follow_every_write(tmp_path_factory, steps, since, now):
             assert got == plain_created_since(store.conn, since, now, column)
         for column in ("queue", "agent", "platform"):
             assert store.metrics.count_open_by(column) == plain_open_by(store.conn, column)
+        pool = "SELECT count(*) FROM opportunities WHERE status = 'open' AND agent IS NULL"
+        assert store.queues.pool_count() == store.conn.execute(pool).fetchone()[0]
 
 
 def test_the_migration_fills_the_counts_from_existing_items(tmp_path):

@@ -3,7 +3,8 @@ writes of opportunities: the `opportunity_counts` table `stats` sums instead of 
 item of its window.
 
 Per (hour, queue, agent, platform) (agent and platform '' when unset): created (items),
-resolved (status resolved), late (answered after sla_due) and open (in an open status). An
+resolved (status resolved), late (answered after sla_due), open (in an open status) and pool
+(status open, nobody's: waiting in a pool). An
 item's row is taken out before an update that can move it and put back after, in the same
 transaction. What depends on the time of asking (unanswered items past sla_due) is not kept:
 stats counts those from idx_opportunities_waiting_due. Portable SQL (SQLite and PostgreSQL).
@@ -20,7 +21,7 @@ OPPORTUNITY_COUNTS_DDL = (
     "CREATE TABLE IF NOT EXISTS opportunity_counts ("
     "hour TEXT NOT NULL, queue TEXT NOT NULL, agent TEXT NOT NULL, platform TEXT NOT NULL, "
     "created INTEGER NOT NULL, resolved INTEGER NOT NULL, late INTEGER NOT NULL, "
-    "open INTEGER NOT NULL, PRIMARY KEY (hour, queue, agent, platform))"
+    "open INTEGER NOT NULL, pool INTEGER NOT NULL, PRIMARY KEY (hour, queue, agent, platform))"
 )
 # Unanswered items not dismissed, by due time: the breaches `stats` counts at its `now`.
 WAITING = "first_response_at IS NULL AND sla_due IS NOT NULL AND status != 'dismissed'"
@@ -36,18 +37,22 @@ _LATE = (
     "AND first_response_at > sla_due THEN 1 ELSE 0 END"
 )
 _IS_OPEN = f"CASE WHEN status IN ({_OPEN}) THEN 1 ELSE 0 END"
+_IN_POOL = "CASE WHEN status = 'open' AND agent IS NULL THEN 1 ELSE 0 END"
 _COLUMNS = (
-    "INSERT INTO opportunity_counts (hour, queue, agent, platform, created, resolved, late, open) "
+    "INSERT INTO opportunity_counts (hour, queue, agent, platform, created, resolved, late, "
+    "open, pool) "
 )
 _UPSERT = (
     " ON CONFLICT (hour, queue, agent, platform) DO UPDATE SET "
     "created = opportunity_counts.created + excluded.created, "
     "resolved = opportunity_counts.resolved + excluded.resolved, "
     "late = opportunity_counts.late + excluded.late, "
-    "open = opportunity_counts.open + excluded.open"
+    "open = opportunity_counts.open + excluded.open, "
+    "pool = opportunity_counts.pool + excluded.pool"
 )
 OPPORTUNITY_COUNTS_BACKFILL = (
-    f"{_COLUMNS}SELECT {_KEY}, count(*), sum({_RESOLVED}), sum({_LATE}), sum({_IS_OPEN}) "
+    f"{_COLUMNS}SELECT {_KEY}, count(*), sum({_RESOLVED}), sum({_LATE}), sum({_IS_OPEN}), "
+    f"sum({_IN_POOL}) "
     f"FROM opportunities GROUP BY {_KEY}"
 )
 # Fields of opportunities whose change can move an item between counts.
@@ -61,6 +66,6 @@ def save_item_count(conn: sqlite3.Connection, opportunity_id: int, sign: int) ->
     sign = 1 if sign > 0 else -1
     conn.execute(
         f"{_COLUMNS}SELECT {_KEY}, {sign}, {sign} * {_RESOLVED}, {sign} * {_LATE}, "  # noqa: S608 - constants only
-        f"{sign} * {_IS_OPEN} FROM opportunities WHERE id = ?{_UPSERT}",
+        f"{sign} * {_IS_OPEN}, {sign} * {_IN_POOL} FROM opportunities WHERE id = ?{_UPSERT}",
         (opportunity_id,),
     )

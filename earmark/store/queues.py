@@ -259,8 +259,9 @@ class SQLiteQueues(UrgentItems):
 
     def pool_count(self) -> int:
         """Return how many unassigned open items wait in the pools."""
+        # Summed from opportunity_counts (kept by every write of an item), not counted.
         return self.conn.execute(
-            "SELECT count(*) FROM opportunities WHERE status = 'open' AND agent IS NULL"
+            "SELECT coalesce(sum(pool), 0) FROM opportunity_counts"
         ).fetchone()[0]
 
     def iter_pool_opportunities(self, queues: Sequence[str], batch: int = 500) -> Iterator[dict]:
