@@ -124,6 +124,14 @@ def plain_sort(store, fraction, *, statuses, queue, queues, unassigned, limit, o
     fraction=0.2,
     cap=1,
 )
+@example(  # a queue outside the queues asked for: nothing (both filters hold)
+    items=[{"queue": "support", "status": "open", "assigned": False, "priority": 0,
+            "created_ago": 0, "posted_ago": 0, "sla_in": None, "responded": False}],
+    request={"statuses": OPEN_STATUSES, "queue": "support", "queues": ["urgent"],
+             "unassigned": False, "limit": 1, "offset": 0},
+    fraction=0.2,
+    cap=1,
+)  # fmt: skip
 def test_a_page_is_the_same_slice_of_a_plain_sort(tmp_path_factory, items, request, fraction, cap):
     saved = urgent.TIER_READ_CAP
     urgent.TIER_READ_CAP = cap

@@ -105,8 +105,8 @@ def urgent_page(
     stamp = to_iso(now) if isinstance(now, datetime) else now
     segments = []
     for status in dict.fromkeys(statuses):
-        if queue is not None:
-            names = [queue]
+        if queue is not None:  # both filters hold when both are given
+            names = [queue] if queues is None or queue in queues else []
         elif queues is not None:
             names = list(dict.fromkeys(queues))
         else:
