@@ -253,3 +253,14 @@ def test_the_migration_fills_the_counts_from_existing_rows(tmp_path):
         assert maintained(store.conn) == expected
         assert sum(n for (b, *_), n in expected.items() if b == "intent") == 10
         assert to_iso(BASE)[:13] in {hour for _, _, hour, _, _ in expected}
+
+
+def test_a_match_for_a_stored_post_not_in_the_batch_counts_once(tmp_path):
+    with Store(tmp_path / "t.db") as store:
+        save_import(store, [("x:1", 3600, {"acme"})])
+        save_labels(store, [("x:1", "negative", "outage")])
+        # A later batch matches the stored post to another topic, then again (ignored).
+        for _ in range(2):
+            store.posts.save_posts([], [TopicMatch("x:1", "rival", "competitor", [])])
+            assert maintained(store.conn) == recount(store.conn)
+        assert maintained(store.conn)[("intent", "outage", "2026-11-20T01", "rival", "competitor")]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 
 HOUR_CHARS = 13  # 'YYYY-MM-DDTHH'
@@ -99,14 +99,23 @@ def existing_matches(
 
 
 def count_new_matches(
-    conn: sqlite3.Connection, matches: Iterable[tuple[str, str, str | None]]
+    conn: sqlite3.Connection,
+    matches: Iterable[tuple[str, str, str | None]],
+    created: Mapping[str, str],
 ) -> None:
     """Count topic matches just stored, as (post_id, topic, kind): each adds its post (and the
-    post's labels, for a post classified before it matched this topic) to the topic's hour."""
+    post's labels, for a post classified before it matched this topic) to the topic's hour.
+
+    created holds the created_at of the posts stored in the same batch: they have no labels
+    yet (a classification needs its post), so only matches of older posts are looked up.
+    """
     topics: dict[str, list[tuple[str, str]]] = {}
-    for post_id, topic, kind in matches:
-        topics.setdefault(post_id, []).append((topic, kind or ""))
     delta: Counter = Counter()
+    for post_id, topic, kind in matches:
+        if post_id in created:
+            delta[("", "", created[post_id][:HOUR_CHARS], topic, kind or "")] += 1
+        else:
+            topics.setdefault(post_id, []).append((topic, kind or ""))
     for chunk in _chunks(sorted(topics)):
         rows = conn.execute(
             f"SELECT p.id, {_HOUR}, c.sentiment, c.primary_intent FROM posts p "  # noqa: S608 - placeholders only
