@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from earmark.models import OPEN_STATUSES, parse_iso, to_iso
 from earmark.redaction import redact_data
 from earmark.store.connection import Part
+from earmark.store.post_counts import AFTER_HOUR, HOUR_CHARS, plan_hours
 
 _OPEN = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
 # Whole seconds from a post's creation to `now` (a bound Unix time); integer arithmetic so
@@ -30,6 +31,14 @@ def _label_filter(intent: str | None, sentiment: str | None) -> tuple[str, str, 
     return "JOIN classifications c ON c.post_id = p.id", " AND " + " AND ".join(clauses), params
 
 
+def _bucket_lists(counted: list[tuple[str, int, int]], buckets: int) -> dict[str, list[int]]:
+    """Sum (topic, bucket index, count) rows into a list of counts per topic."""
+    counts: dict[str, list[int]] = {}
+    for topic, index, n in counted:
+        counts.setdefault(topic, [0] * buckets)[index] += n
+    return counts
+
+
 class SQLiteAlerts(Part):
     """The counts alerts watch and the alert_state table, in SQLite."""
 
@@ -46,34 +55,86 @@ class SQLiteAlerts(Part):
 
         Index 0 is the most recent window (now - bucket, now]; index i covers
         (now - (i+1)*bucket, now - i*bucket]. Posts dated after now are not counted.
+
+        Whole hours come from post_counts; only the hours a window edge cuts are counted from
+        the posts themselves, so the cost follows the number of buckets, not of posts.
         """
         if now.tzinfo is None:  # naive times are UTC everywhere in earmark
             now = now.replace(tzinfo=timezone.utc)
+        if intent is not None and sentiment is not None:  # no counts kept for the pair
+            scanned = self._scan_topic_buckets(now, bucket, buckets, intent, sentiment, [])
+            return _bucket_lists(scanned, buckets)
+        breakdown, value = (
+            ("intent", intent)
+            if intent is not None
+            else ("sentiment", sentiment)
+            if sentiment is not None
+            else ("", "")
+        )
         size = int(bucket.total_seconds())
-        start = now - bucket * buckets
-        join, where, params = _label_filter(intent, sentiment)
-        iso_now = to_iso(now)
-        # The range is on the indexed text column (ISO strings sort as times); the bucket
-        # arithmetic runs only on the rows inside it.
+        iso_start, iso_now = to_iso(now - bucket * buckets), to_iso(now)
         rows = self.conn.execute(
-            f"SELECT m.topic, ({_AGE}) / ? AS age_bucket, count(*) "  # noqa: S608 - constants only
-            f"FROM posts p JOIN topic_matches m ON m.post_id = p.id {join} "
-            f"WHERE p.created_at > ? AND p.created_at <= ? {where} "
-            "GROUP BY m.topic, age_bucket",
-            [int(now.timestamp()), size, to_iso(start), iso_now, *params],
+            "SELECT hour, topic, n FROM post_counts WHERE breakdown = ? AND value = ? "
+            "AND hour >= ? AND hour <= ? AND n > 0 ORDER BY hour",
+            [breakdown, value, iso_start[:HOUR_CHARS], iso_now[:HOUR_CHARS]],
         ).fetchall()
-        counts: dict[str, list[int]] = {}
-        for topic, index, count in rows:
-            counts.setdefault(topic, [0] * buckets)[index] = count
-        return counts
+        keys = list(dict.fromkeys(hour for hour, _, _ in rows))
+        after = int(parse_iso(iso_start).timestamp())
+        whole, ranges = plan_hours(keys, int(now.timestamp()), after, size)
+        counted = [(topic, whole[hour], n) for hour, topic, n in rows if hour in whole]
+        if ranges:
+            counted += self._scan_topic_buckets(now, bucket, buckets, intent, sentiment, ranges)
+        return _bucket_lists(counted, buckets)
+
+    def _scan_topic_buckets(
+        self,
+        now: datetime,
+        bucket: timedelta,
+        buckets: int,
+        intent: str | None,
+        sentiment: str | None,
+        ranges: list[tuple[str, str]],
+    ) -> list[tuple[str, int, int]]:
+        """Count the posts in (now - bucket * buckets, now] per (topic, bucket index), within
+        the runs of hour keys given (every hour when none are given)."""
+        size = int(bucket.total_seconds())
+        join, where, params = _label_filter(intent, sentiment)
+        iso_start, iso_now = to_iso(now - bucket * buckets), to_iso(now)
+        # One range of the indexed created_at per query, the tighter of the window's end and
+        # the hours' (ISO strings sort as times); the bucket arithmetic runs on its rows only.
+        bounds = []
+        for first, last in ranges or [(iso_start[:HOUR_CHARS], iso_now[:HOUR_CHARS])]:
+            after = (">", iso_start) if first <= iso_start[:HOUR_CHARS] else (">=", first)
+            until = ("<=", iso_now) if last >= iso_now[:HOUR_CHARS] else ("<", last + AFTER_HOUR)
+            bounds.append((*after, *until))
+        rows: list[tuple[str, int, int]] = []
+        for low_op, low, high_op, high in bounds:
+            rows += self.conn.execute(
+                f"SELECT m.topic, ({_AGE}) / ? AS age_bucket, count(*) "  # noqa: S608 - constants only
+                f"FROM posts p JOIN topic_matches m ON m.post_id = p.id {join} "
+                f"WHERE p.created_at {low_op} ? AND p.created_at {high_op} ? {where} "
+                "GROUP BY m.topic, age_bucket",
+                [int(now.timestamp()), size, low, high, *params],
+            ).fetchall()
+        return rows
 
     def earliest_topic_posts(self) -> dict[str, datetime]:
         """Return the creation time of the oldest stored post of each topic."""
-        rows = self.conn.execute(
-            "SELECT m.topic, min(p.created_at) FROM posts p "
-            "JOIN topic_matches m ON m.post_id = p.id GROUP BY m.topic"
+        first_hours = self.conn.execute(
+            "SELECT topic, min(hour) FROM post_counts WHERE breakdown = '' AND value = '' "
+            "AND n > 0 GROUP BY topic"
         ).fetchall()
-        return {topic: parse_iso(first) for topic, first in rows if first}
+        earliest = {}
+        for topic, hour in first_hours:  # the oldest post is in the topic's first hour
+            first = self.conn.execute(
+                "SELECT min(p.created_at) FROM posts p WHERE p.created_at >= ? "
+                "AND p.created_at < ? AND EXISTS (SELECT 1 FROM topic_matches m "
+                "WHERE m.post_id = p.id AND m.topic = ?)",
+                (hour, hour + AFTER_HOUR, topic),
+            ).fetchone()[0]
+            if first:
+                earliest[topic] = parse_iso(first)
+        return earliest
 
     def topic_posts_between(
         self,

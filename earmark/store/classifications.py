@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 from earmark.models import Classification, intents_key, primary_of, to_iso, utcnow
 from earmark.store.connection import Part, inserted_id
+from earmark.store.post_counts import count_label_changes
+from earmark.store.route_pending import save_pending
 
 # What iter_posts_to_classify yields per post, in this order.
 TO_CLASSIFY_COLUMNS = (
@@ -45,6 +47,9 @@ CLASSIFICATION_COLUMNS = (
     "version",
     "classified_at",
 )
+_SENTIMENT = CLASSIFICATION_COLUMNS.index("sentiment")
+_PRIMARY_INTENT = CLASSIFICATION_COLUMNS.index("primary_intent")
+_OPPORTUNITY = CLASSIFICATION_COLUMNS.index("opportunity")
 _INSERT_CLASSIFICATION = (
     f"INSERT OR REPLACE INTO classifications ({', '.join(CLASSIFICATION_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in CLASSIFICATION_COLUMNS)})"
@@ -237,8 +242,11 @@ class SQLiteClassifications(Part):
     def save_classification_rows(self, rows: Sequence[tuple]) -> int:
         """Insert or replace rows made by classification_values in one transaction."""
         now = to_iso(utcnow())
+        labels = {row[0]: (row[_SENTIMENT], row[_PRIMARY_INTENT]) for row in rows}
         with self.transaction():
+            count_label_changes(self.conn, labels)  # before the rows it replaces are gone
             self.conn.executemany(_INSERT_CLASSIFICATION, [(*row, now) for row in rows])
+            save_pending(self.conn, [(row[0], row[_OPPORTUNITY]) for row in rows])
         return len(rows)
 
     def save_feedback(

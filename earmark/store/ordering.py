@@ -33,6 +33,12 @@ def _tier(o: str) -> str:
     )
 
 
+def tier_sql(table: str) -> str:
+    """Return the tier (0 breached, 1 at risk, 2 the rest) of a row of table (or its alias)
+    as SQL; its parameters are urgency_params(now, fraction)."""
+    return _tier(table)
+
+
 def ranked_cte(where: str) -> str:
     """Return `WITH ... ranked(kid, tier, kqueue, hk, k)` over the opportunities `o` (joined to
     their post `p`) that match where; order a select from it by RANKED_ORDER.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from earmark.models import Post, TopicMatch, parse_iso, to_iso, utcnow
 from earmark.store.connection import Part
+from earmark.store.post_counts import count_new_matches, existing_matches
 
 POST_COLUMNS = (
     "id",
@@ -30,6 +31,7 @@ _INSERT_POST = (
     f"INSERT OR IGNORE INTO posts ({', '.join(POST_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in POST_COLUMNS)})"
 )
+_CREATED_AT = POST_COLUMNS.index("created_at")
 _CHUNK = 500  # stays well under SQLite's bound-parameter limit
 
 
@@ -116,7 +118,15 @@ class SQLitePosts(Part):
         with self.transaction():
             known = self.existing_post_ids(unique)
             new = [p for pid, p in unique.items() if pid not in known]
-            self.conn.executemany(_INSERT_POST, (post_to_row(p, now) for p in new))
+            rows = [post_to_row(p, now) for p in new]
+            self.conn.executemany(_INSERT_POST, rows)
+            created = {row[0]: row[_CREATED_AT] for row in rows}
+            kinds: dict[tuple[str, str], str | None] = {}
+            for m in matches:  # INSERT OR IGNORE keeps the first of a pair
+                kinds.setdefault((m.post_id, m.topic), m.kind)
+            pairs = list(kinds)
+            # Only matches not stored yet add to post_counts (a new post's matches are new).
+            stored = existing_matches(self.conn, [pair for pair in pairs if pair[0] not in created])
             self.conn.executemany(
                 "INSERT OR IGNORE INTO topic_matches (post_id, topic, kind, terms) "
                 "VALUES (?, ?, ?, ?)",
@@ -125,6 +135,8 @@ class SQLitePosts(Part):
                     for m in matches
                 ),
             )
+            new_pairs = [(*p, kinds[p]) for p in pairs if p not in stored]
+            count_new_matches(self.conn, new_pairs, created)
             for cursor in cursors:
                 self.set_cursor(cursor.source, cursor.topic, cursor.value)
         return [p.id for p in new]

@@ -9,11 +9,13 @@ from __future__ import annotations
 import heapq
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
 
 from earmark.models import OPEN_STATUSES
-from earmark.store.connection import Part, inserted_id
-from earmark.store.ordering import RANKED_ORDER, ranked_cte, urgency_params
+from earmark.store.connection import inserted_id
+from earmark.store.item_select import ITEM_SELECT
+from earmark.store.opportunity_counts import COUNTED_FIELDS, save_item_count
+from earmark.store.route_pending import save_routed
+from earmark.store.urgent import UrgentItems, sla_span
 
 # Statuses that count against an agent's capacity (open and held by someone).
 HELD_STATUSES = ("assigned", "claimed", "responded", "escalated")
@@ -36,16 +38,6 @@ _OPPORTUNITY_FIELDS = (
     "closed_at",
     "updated_at",
 )
-# What the queue views and `next` show: the opportunity with its post and labels.
-_ITEM_COLUMNS = (
-    "SELECT o.*, p.platform, p.url, p.author, p.text, p.created_at AS post_created_at, "
-    "c.sentiment, c.intents, c.primary_intent, c.reply_privately, c.pii, "
-    "c.opportunity_reason "
-)
-_ITEM_JOINS = (
-    "JOIN posts p ON p.id = o.post_id LEFT JOIN classifications c ON c.post_id = o.post_id "
-)
-_ITEM_SELECT = _ITEM_COLUMNS + "FROM opportunities o " + _ITEM_JOINS
 
 
 _RANK = "ORDER BY priority DESC, created_at, id"
@@ -64,7 +56,7 @@ def _rank_key(row: dict) -> tuple:
     return (-row["priority"], row["created_at"], row["id"])
 
 
-class SQLiteQueues(Part):
+class SQLiteQueues(UrgentItems):
     """Opportunities and their posts (the queues), in SQLite."""
 
     # -- routing input --------------------------------------------------------------------
@@ -83,8 +75,10 @@ class SQLiteQueues(Part):
             "AS kinds, "
             "(SELECT json_group_array(m.topic) FROM topic_matches m WHERE m.post_id = c.post_id) "
             "AS topics "
-            # CROSS JOIN keeps SQLite from walking every post in created_at order.
-            "FROM classifications c CROSS JOIN posts p ON p.id = c.post_id "
+            # Only pending posts (route_pending.py); CROSS JOIN keeps SQLite from walking
+            # every post in created_at order.
+            "FROM route_pending r CROSS JOIN classifications c ON c.post_id = r.post_id "
+            "CROSS JOIN posts p ON p.id = c.post_id "
             "WHERE c.opportunity IS NOT NULL AND NOT EXISTS "
             "(SELECT 1 FROM opportunity_posts op WHERE op.post_id = c.post_id) "
             "ORDER BY p.created_at, p.id"
@@ -125,25 +119,32 @@ class SQLiteQueues(Part):
         if row.get("assigned_at"):
             cols.append("first_assigned_at")
             values.append(row["assigned_at"])
+        cols.append("sla_span")  # for the at-risk range of urgent_page
+        values.append(sla_span(row.get("sla_due"), row.get("created_at")))
         marks = ["?" for _ in cols]
-        cols.append("platform")  # copied from the post, for stats by platform
-        marks.append("(SELECT platform FROM posts WHERE id = ?)")
-        values.append(row["post_id"])
-        cur = self.conn.execute(
-            f"INSERT INTO opportunities ({', '.join(cols)}) "  # noqa: S608 - only placeholders and column constants are interpolated
-            f"VALUES ({', '.join(marks)})",
-            values,
-        )
-        opportunity_id = inserted_id(cur)
-        self.add_opportunity_post(row["post_id"], opportunity_id)
+        cols += ["platform", "posted_at"]  # copied from the post: stats by platform, urgency
+        marks += ["(SELECT platform FROM posts WHERE id = ?)"]
+        marks += ["(SELECT created_at FROM posts WHERE id = ?)"]
+        values += [row["post_id"], row["post_id"]]
+        with self.transaction():  # the item, its post and its counts together
+            cur = self.conn.execute(
+                f"INSERT INTO opportunities ({', '.join(cols)}) "  # noqa: S608 - only placeholders and column constants are interpolated
+                f"VALUES ({', '.join(marks)})",
+                values,
+            )
+            opportunity_id = inserted_id(cur)
+            save_item_count(self.conn, opportunity_id, 1)
+            self.add_opportunity_post(row["post_id"], opportunity_id)
         return opportunity_id
 
     def add_opportunity_post(self, post_id: str, opportunity_id: int) -> None:
         """Attach a post to an opportunity (its own post or a thread follow-up)."""
-        self.conn.execute(
-            "INSERT OR IGNORE INTO opportunity_posts (post_id, opportunity_id) VALUES (?, ?)",
-            (post_id, opportunity_id),
-        )
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO opportunity_posts (post_id, opportunity_id) VALUES (?, ?)",
+                (post_id, opportunity_id),
+            )
+            save_routed(self.conn, post_id)
 
     def update_opportunity(self, opportunity_id: int, **fields: object) -> None:
         """Set columns of one opportunity."""
@@ -152,17 +153,34 @@ class SQLiteQueues(Part):
             raise ValueError(f"unknown opportunity columns: {sorted(unknown)}")
         sets = [f"{k} = ?" for k in fields]
         values = list(fields.values())
+        if "sla_due" in fields or "created_at" in fields:  # keep sla_span with them
+            due, created = self.conn.execute(
+                "SELECT sla_due, created_at FROM opportunities WHERE id = ?", (opportunity_id,)
+            ).fetchone() or (None, None)
+            sets.append("sla_span = ?")
+            values.append(
+                sla_span(fields.get("sla_due", due), fields.get("created_at", created))  # type: ignore[arg-type]
+            )
+        if "post_id" in fields:
+            sets.append("posted_at = (SELECT created_at FROM posts WHERE id = ?)")
+            values.append(fields["post_id"])
         if fields.get("assigned_at"):  # the first time it went to someone (for stats)
             sets.append("first_assigned_at = coalesce(first_assigned_at, ?)")
             values.append(fields["assigned_at"])
-        self.conn.execute(
-            f"UPDATE opportunities SET {', '.join(sets)} WHERE id = ?",  # noqa: S608 - checked column names
-            [*values, opportunity_id],
-        )
+        counted = not COUNTED_FIELDS.isdisjoint(fields)
+        with self.transaction():  # the item and its counts together
+            if counted:
+                save_item_count(self.conn, opportunity_id, -1)
+            self.conn.execute(
+                f"UPDATE opportunities SET {', '.join(sets)} WHERE id = ?",  # noqa: S608 - checked column names
+                [*values, opportunity_id],
+            )
+            if counted:
+                save_item_count(self.conn, opportunity_id, 1)
 
     def get_opportunity(self, opportunity_id: int) -> dict | None:
         """Return one opportunity with its post and labels, or None."""
-        rows = list(self.db.query(_ITEM_SELECT + "WHERE o.id = ?", [opportunity_id]))
+        rows = list(self.db.query(ITEM_SELECT + "WHERE o.id = ?", [opportunity_id]))
         return dict(rows[0]) if rows else None
 
     def opportunity_post_ids(self, opportunity_id: int) -> list[str]:
@@ -228,7 +246,7 @@ class SQLiteQueues(Part):
                 params.append(limit + offset)
             parts.append(f"SELECT id FROM ({part})")  # noqa: S608 - built above from constants
         sql = (
-            _ITEM_SELECT.replace(
+            ITEM_SELECT.replace(
                 "FROM opportunities o ",
                 f"FROM ({' UNION ALL '.join(parts)}) top JOIN opportunities o ON o.id = top.id ",
             )
@@ -239,55 +257,11 @@ class SQLiteQueues(Part):
             params.extend([limit, offset])
         return [dict(r) for r in self.db.query(sql, params)]
 
-    def urgent_items(
-        self,
-        *,
-        now: datetime | str,
-        at_risk_fraction: float = 0.2,
-        queue: str | None = None,
-        agent: str | None = None,
-        statuses: Sequence[str] = OPEN_STATUSES,
-        unassigned: bool = False,
-        queues: Sequence[str] | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[dict]:
-        """Return open work with post and labels, most urgent first as of now (the order of
-        earmark.store.ordering: breached, at risk, the rest; queues by their most urgent item;
-        then priority and age).
-
-        The SLA tier depends on now, so no index holds this order: every matching item is
-        ranked (ids and keys only) before the page is read.
-        """
-        clauses = [f"o.status IN ({','.join('?' for _ in statuses)})"]
-        params: list[object] = list(statuses)
-        for column, value in (("queue", queue), ("agent", agent)):
-            if value is not None:
-                clauses.append(f"o.{column} = ?")
-                params.append(value)
-        if unassigned:
-            clauses.append("o.agent IS NULL")
-        if queues is not None:
-            clauses.append(f"o.queue IN ({','.join('?' for _ in queues) or 'NULL'})")
-            params.extend(queues)
-        sql = (
-            ranked_cte(" WHERE " + " AND ".join(clauses))
-            + _ITEM_COLUMNS
-            + "FROM ranked JOIN opportunities o ON o.id = ranked.kid "
-            + _ITEM_JOINS
-            + " ORDER BY "
-            + RANKED_ORDER
-        )
-        params = urgency_params(now, at_risk_fraction) + params
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params.extend([limit, offset])
-        return [dict(r) for r in self.db.query(sql, params)]
-
     def pool_count(self) -> int:
         """Return how many unassigned open items wait in the pools."""
+        # Summed from opportunity_counts (kept by every write of an item), not counted.
         return self.conn.execute(
-            "SELECT count(*) FROM opportunities WHERE status = 'open' AND agent IS NULL"
+            "SELECT coalesce(sum(pool), 0) FROM opportunity_counts"
         ).fetchone()[0]
 
     def iter_pool_opportunities(self, queues: Sequence[str], batch: int = 500) -> Iterator[dict]:

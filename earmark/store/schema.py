@@ -6,6 +6,16 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from earmark.store.opportunity_counts import (
+    OPPORTUNITY_COUNTS_BACKFILL,
+    OPPORTUNITY_COUNTS_DDL,
+    WAITING_INDEX_DDL,
+)
+from earmark.store.post_counts import POST_COUNTS_BACKFILL, POST_COUNTS_DDL
+from earmark.store.queue_metrics import HANDLED
+from earmark.store.route_pending import ROUTE_PENDING_BACKFILL, ROUTE_PENDING_DDL
+from earmark.store.urgent import SLA_SPAN_SQL, URGENCY_INDEXES
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS_TABLE = "_earmark_migrations"
 
@@ -244,6 +254,54 @@ def _m007_drop_label_indexes(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_classifications_primary_intent")
 
 
+def _m008_post_counts(db: sqlite_utils.Database) -> None:
+    # Posts per topic per hour (all, by primary intent, by sentiment), kept by the writes of
+    # posts and labels, so alerts read a few hundred rows instead of recounting 14 days.
+    db.execute(POST_COUNTS_DDL)
+    db.execute("DELETE FROM post_counts")
+    db.execute(POST_COUNTS_BACKFILL)
+
+
+def _m009_urgency_indexes(db: sqlite_utils.Database) -> None:
+    # `queue` and `next` read a page of the urgency order through indexes: the post's time
+    # (the order within a tier), and the span from creation to SLA due (the at-risk range).
+    db.execute("ALTER TABLE opportunities ADD COLUMN posted_at TEXT")
+    db.execute("ALTER TABLE opportunities ADD COLUMN sla_span INTEGER")
+    db.execute(
+        "UPDATE opportunities SET posted_at = "
+        "(SELECT p.created_at FROM posts p WHERE p.id = opportunities.post_id)"
+    )
+    db.execute(f"UPDATE opportunities SET sla_span = {SLA_SPAN_SQL}")
+    for name, columns, where in URGENCY_INDEXES:
+        db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON opportunities ({columns}){where}")
+
+
+def _m010_route_pending(db: sqlite_utils.Database) -> None:
+    # Classified opportunity posts not yet in an opportunity, kept by the writes, so a run
+    # with nothing new finds none without an anti-join of every classification.
+    db.execute(ROUTE_PENDING_DDL)
+    db.execute("DELETE FROM route_pending")
+    db.execute(ROUTE_PENDING_BACKFILL)
+
+
+def _m011_handled_index(db: sqlite_utils.Database) -> None:
+    # `stats` reads the durations of items assigned or answered in its window: this index
+    # holds only those, so a window full of untouched backlog costs nothing there.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_opportunities_handled_created_at "
+        f"ON opportunities (created_at) WHERE {HANDLED}"
+    )
+
+
+def _m012_opportunity_counts(db: sqlite_utils.Database) -> None:
+    # Items per creation hour, queue, agent and platform, kept by the writes of items, so
+    # `stats` sums a few rows per hour instead of reading every item of its window.
+    db.execute(OPPORTUNITY_COUNTS_DDL)
+    db.execute("DELETE FROM opportunity_counts")
+    db.execute(OPPORTUNITY_COUNTS_BACKFILL)
+    db.execute(WAITING_INDEX_DDL)
+
+
 MIGRATIONS: list[Migration] = [
     _m001_initial,
     _m002_alert_count_index,
@@ -252,5 +310,10 @@ MIGRATIONS: list[Migration] = [
     _m005_opportunity_platform,
     _m006_sla_check,
     _m007_drop_label_indexes,
+    _m008_post_counts,
+    _m009_urgency_indexes,
+    _m010_route_pending,
+    _m011_handled_index,
+    _m012_opportunity_counts,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
