@@ -13,6 +13,7 @@ import click
 from earmark.cli.configfile import load_config
 from earmark.config import Config, resolve_config_path, resolve_db_path
 from earmark.configload import ConfigError
+from earmark.dburl import is_postgres_url
 from earmark.errors import EarmarkError
 from earmark.models import parse_iso, utcnow
 from earmark.store import Store
@@ -72,7 +73,7 @@ class App:
         """Return the store of a database that exists: commands that only read never create one."""
         if self._store is None:
             path = self.db_path
-            if path != ":memory:" and not os.path.exists(path):
+            if path != ":memory:" and not is_postgres_url(path) and not os.path.exists(path):
                 raise EarmarkError(
                     f"{path}: no such database; create it with `earmark run` (or `earmark "
                     "listen`), or point --db or EARMARK_DB at yours"

@@ -48,10 +48,11 @@ class SQLiteQueueMetrics(Part):
             for row in self.conn.execute(
                 f"SELECT {group}, count(*), "  # noqa: S608 - only column constants are interpolated
                 "coalesce(sum(CASE WHEN o.sla_due IS NULL THEN 0 "
-                "WHEN o.first_response_at IS NOT NULL THEN o.first_response_at > o.sla_due "
-                "ELSE o.status != 'dismissed' AND ? > o.sla_due END), 0), "
-                "coalesce(sum(o.status = 'resolved'), 0) "
-                f"FROM opportunities o WHERE o.created_at >= ? GROUP BY {group}",
+                "WHEN o.first_response_at IS NOT NULL THEN "
+                "CASE WHEN o.first_response_at > o.sla_due THEN 1 ELSE 0 END "
+                "WHEN o.status != 'dismissed' AND ? > o.sla_due THEN 1 ELSE 0 END), 0), "
+                "coalesce(sum(CASE WHEN o.status = 'resolved' THEN 1 ELSE 0 END), 0) "
+                "FROM opportunities o WHERE o.created_at >= ? GROUP BY 1",
                 (now, since),
             )
         }

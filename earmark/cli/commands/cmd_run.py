@@ -162,7 +162,7 @@ def run(app: App, max_duration: str | None) -> None:
     database: an overlapping start exits at once with code 75.
     """
     from earmark.cli.pipeline import run_pipeline
-    from earmark.lock import EXIT_LOCKED, LockedError, RunLock
+    from earmark.lock import EXIT_LOCKED, LockedError, run_lock
 
     config = app.require_config()
     seconds = None
@@ -171,7 +171,7 @@ def run(app: App, max_duration: str | None) -> None:
             seconds = parse_duration(max_duration).total_seconds()
         except ValueError as error:
             raise UsageError(f"--max-duration: {error}") from None
-    lock = RunLock(app.db_path)
+    lock = run_lock(app.db_path)
     try:
         lock.acquire()
     except LockedError as error:
