@@ -60,7 +60,13 @@ class App:
     @property
     def db_path(self) -> str:
         config = self.config if self.config_path else None
-        return resolve_db_path(self.db_option, config, self.env)
+        path = resolve_db_path(self.db_option, config, self.env)
+        if is_postgres_url(path):
+            from earmark.dburl import url_password
+            from earmark.redaction import register_secret
+
+            register_secret(url_password(path))  # scrubbed from whatever leaves from now on
+        return path
 
     @property
     def store(self) -> Store:

@@ -20,17 +20,13 @@ from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
 
 from earmark.store.connection import Connection
-from earmark.store.faults import BUSY_TIMEOUT_MS, StoreError, StoreLockedError
+from earmark.store.faults import BUSY_TIMEOUT_MS, StoreError, StoreLockedError, StoreQueryError
 from earmark.store.pgsql import PostgresDialect, translate
 
 # Every write transaction takes this transaction-scoped advisory lock first (the counterpart
 # of SQLite's BEGIN IMMEDIATE): writers queue for up to the busy timeout, then exit 75.
 WRITE_LOCK = "earmark write"
 _LOCKED_STATES = ("55P03", "40P01", "40001", "57014")  # lock timeout, deadlock, serialization
-
-
-class StoreQueryError(StoreError):
-    """A query the database refused as written (e.g. a full-text query it cannot parse)."""
 
 
 def explain_pg_fault(where: str, error: BaseException) -> StoreError:

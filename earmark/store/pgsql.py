@@ -114,26 +114,35 @@ def translate(sql: str, *, many: bool = False) -> tuple[str, bool]:
 # -- full-text search ------------------------------------------------------------------------
 
 _FTS_TOKEN = re.compile(r'\s*(?:(")((?:[^"]|"")*)(")?|(\()|(\))|([^\s()"]+))')
-_OPERATORS = {"AND": "&", "OR": "|", "NOT": "& !"}
+_OPERATORS = {"AND": "&&", "OR": "||", "NOT": "&& !!"}
+# Words as FTS5's unicode61 tokenizer sees them: runs of letters and digits (HUB-503 is hub,
+# 503; it's is it, s), lower-cased by the 'simple' configuration (no stemming, no stop words).
+_WORDS = "regexp_replace({}, '[^[:alnum:]]+', ' ', 'g')"
+# The expression PostgreSQL's GIN index is built on (pgschema.py): a change here is a migration.
+PG_DOCUMENT = "to_tsvector('simple', {})".format(
+    _WORDS.format(" || ' ' || ".join(f"coalesce({c}, '')" for c in FULL_TEXT_COLUMNS))
+)
+_PHRASE = "phraseto_tsquery('simple', {})".format(_WORDS.format("?"))
+_PREFIX = "to_tsquery('simple', quote_literal({}) || ':*')".format(_WORDS.format("?"))
 
 
 class FullTextQueryError(ValueError):
     """An FTS5 query PostgreSQL's text search cannot express (or that does not parse)."""
 
 
-def _lexemes(text: str) -> list[str]:
-    """Split text into words as the 'simple' configuration does (lower case, no punctuation)."""
-    return [w for w in re.split(r"[^\w]+", text.lower()) if w]
+def fts5_to_tsquery(query: str) -> tuple[str, list[str]]:
+    """Translate an FTS5 query (phrases, words, prefix*, AND/OR/NOT, parentheses) into a
+    tsquery expression and its parameters.
 
-
-def fts5_to_tsquery(query: str) -> str:
-    """Translate an FTS5 query (phrases, words, prefix*, AND/OR/NOT, parentheses) to tsquery.
-
-    Juxtaposed terms are AND-ed, as in FTS5. NEAR and column filters have no equivalent here.
+    Each phrase or word is split into words by PostgreSQL's own parser (phraseto_tsquery), as
+    the documents were; juxtaposed terms are AND-ed, as in FTS5. NEAR and column filters have
+    no equivalent and are refused.
     """
     parts: list[str] = []
+    params: list[str] = []
     pos = 0
     expect_term = True
+    depth = 0
     while pos < len(query):
         match = _FTS_TOKEN.match(query, pos)
         if match is None or match.end() == pos:
@@ -142,45 +151,43 @@ def fts5_to_tsquery(query: str) -> str:
             break
         pos = match.end()
         quote, phrase, closing, opening, closed, word = match.groups()
-        if quote:
-            if closing is None:
-                raise FullTextQueryError("unterminated string")
-            words = _lexemes(phrase.replace('""', '"'))
-            term = " <-> ".join(f"'{w}'" for w in words) if words else None
-        elif opening:
-            if not expect_term:
-                parts.append("&")
-            parts.append("(")
+        if opening:
+            parts.append("&& (" if not expect_term else "(")
+            depth += 1
             expect_term = True
             continue
-        elif closed:
+        if closed:
+            depth -= 1
+            if depth < 0 or expect_term:
+                raise FullTextQueryError("unbalanced parentheses")
             parts.append(")")
-            expect_term = False
             continue
-        elif word in _OPERATORS:
+        if word in _OPERATORS:
             if expect_term:
                 raise FullTextQueryError(f"{word} without a term before it")
             parts.append(_OPERATORS[word])
             expect_term = True
             continue
+        if quote:
+            if closing is None:
+                raise FullTextQueryError("unterminated string")
+            term = _PHRASE
+            params.append(phrase.replace('""', '"'))
+        elif word.upper() == "NEAR" or ":" in word:
+            raise FullTextQueryError(f"{word!r} (NEAR and column filters) is not supported")
+        elif word.endswith("*") and word.rstrip("*"):
+            term = _PREFIX
+            params.append(word.rstrip("*"))
         else:
-            if word.upper().startswith("NEAR(") or ":" in word:
-                raise FullTextQueryError(f"{word!r} (NEAR and column filters) is not supported")
-            prefix = word.endswith("*")
-            words = _lexemes(word.rstrip("*"))
-            if not words:
-                continue
-            term = " <-> ".join(f"'{w}'" for w in words) + (":*" if prefix else "")
-        if term is None:
-            continue
-        if not expect_term:
-            parts.append("&")
-        parts.append(f"({term})" if " " in term else term)
+            term = _PHRASE
+            params.append(word)
+        parts.append(term if expect_term else f"&& {term}")
         expect_term = False
-    if expect_term and parts:
-        raise FullTextQueryError("the query ends with an operator")
-    text = " ".join(parts)
-    return text
+    if depth:
+        raise FullTextQueryError("unbalanced parentheses")
+    if expect_term:
+        raise FullTextQueryError("the query ends with an operator" if parts else "empty query")
+    return " ".join(parts), params
 
 
 class SQLiteDialect:
@@ -188,18 +195,13 @@ class SQLiteDialect:
 
     name = "sqlite"
 
-    def full_text_clause(self, alias: str) -> str:
-        """Return the WHERE clause matching posts `alias` against one FTS5 query parameter."""
-        return f"{alias}.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
-
-    def full_text_param(self, query: str) -> str:
-        return query
+    def full_text(self, alias: str, query: str) -> tuple[str, list[str]]:
+        """Return (the WHERE clause matching posts `alias` against an FTS5 query, its
+        parameters)."""
+        return f"{alias}.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)", [query]
 
 
-# The expression PostgreSQL's GIN index is built on (pgschema.py): a change here is a migration.
-PG_DOCUMENT = "to_tsvector('simple', {})".format(
-    " || ' ' || ".join(f"coalesce({c}, '')" for c in FULL_TEXT_COLUMNS)
-)
+
 
 
 class PostgresDialect:
@@ -207,11 +209,11 @@ class PostgresDialect:
 
     name = "postgresql"
 
-    def full_text_clause(self, alias: str) -> str:
+    def full_text(self, alias: str, query: str) -> tuple[str, list[str]]:
+        """Return (the WHERE clause matching posts `alias` against an FTS5 query translated to
+        PostgreSQL's text search on the GIN-indexed document, its parameters)."""
         document = PG_DOCUMENT
         for column in FULL_TEXT_COLUMNS:
             document = document.replace(f"coalesce({column},", f"coalesce({alias}.{column},")
-        return f"{document} @@ to_tsquery('simple', ?)"
-
-    def full_text_param(self, query: str) -> str:
-        return fts5_to_tsquery(query)
+        expression, params = fts5_to_tsquery(query)
+        return f"{document} @@ ({expression})", params

@@ -176,8 +176,9 @@ class SQLitePosts(Part):
         clauses: list[str] = []
         params: list[object] = []
         if match:
-            clauses.append(self.dialect.full_text_clause("p"))
-            params.append(self.dialect.full_text_param(match))
+            clause, values = self.dialect.full_text("p", match)
+            clauses.append(clause)
+            params.extend(values)
         if topic:
             clauses.append("p.id IN (SELECT post_id FROM topic_matches WHERE topic = ?)")
             params.append(topic)

@@ -94,6 +94,9 @@ def posts(app: App, match, fts, topic, intent, sentiment, since, limit, fmt) -> 
     """Search the stored posts (full-text), newest first."""
     import sqlite3
 
+    from earmark.store.faults import StoreQueryError
+    from earmark.store.pgsql import FullTextQueryError
+
     if intent is not None:
         known = set(INTENTS) | {rule.name for rule in app.config.classify.intents}
         if intent not in known:
@@ -113,7 +116,8 @@ def posts(app: App, match, fts, topic, intent, sentiment, since, limit, fmt) -> 
             since=since_to_iso(app, since),
             limit=limit,
         )
-    except sqlite3.OperationalError as error:
+    except (sqlite3.OperationalError, StoreQueryError, FullTextQueryError) as error:
+        # SQLite's FTS5 parser, or PostgreSQL's text search (pgsql.fts5_to_tsquery) refused it.
         raise UsageError(f"--match: invalid full-text query ({error}); see --help") from None
     now = app.now()
     fmt = resolve_format(fmt)
