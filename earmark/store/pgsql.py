@@ -201,9 +201,6 @@ class SQLiteDialect:
         return f"{alias}.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)", [query]
 
 
-
-
-
 class PostgresDialect:
     """PostgreSQL: statements pass through translate(); full text is its own text search."""
 
