@@ -98,7 +98,7 @@ class PgConn:
         text, returns_id = translate(sql)
         cursor = self.raw.cursor()
         try:
-            cursor.execute(text, list(params) if params else None)
+            cursor.execute(text, list(params or ()))
         except psycopg.Error as error:
             cursor.close()
             raise explain_pg_fault(self.where, error) from error
@@ -136,7 +136,7 @@ class PgDatabase:
         text, _ = translate(sql)
         cursor = self.conn.raw.cursor(row_factory=dict_row)
         try:
-            cursor.execute(text, list(params) if params else None)
+            cursor.execute(text, list(params or ()))
             rows = cursor.fetchall()
         except psycopg.Error as error:
             raise explain_pg_fault(self.conn.where, error) from error

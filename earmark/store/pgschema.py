@@ -28,7 +28,7 @@ EXTRA_INDEXES = ("idx_posts_rowid", "idx_posts_fts")
 COMPAT_FUNCTIONS = (
     # strftime('%s', time): seconds since the epoch, as text (the store casts it).
     """CREATE OR REPLACE FUNCTION strftime(fmt text, value text) RETURNS text
-    LANGUAGE sql STABLE STRICT AS $$
+    LANGUAGE sql STABLE AS $$
       SELECT CASE WHEN fmt = '%s'
         THEN floor(extract(epoch FROM value::timestamptz))::bigint::text END
     $$""",
@@ -82,11 +82,17 @@ COMPAT_FUNCTIONS = (
       END LOOP;
       RETURN result || rest;
     END $$""",
+    # The sort key of earmark.store.ordering spelled out (an inlined SQL function: ranking a
+    # backlog calls it once per item), any other format through _earmark_printf.
     """CREATE OR REPLACE FUNCTION printf(fmt text, a bigint, b text, c bigint) RETURNS text
-    LANGUAGE sql IMMUTABLE AS $$ SELECT _earmark_printf(fmt, ARRAY[a::text, b, c::text]) $$""",
+    LANGUAGE sql IMMUTABLE AS $$
+      SELECT CASE WHEN fmt = '%04d|%s|%012d' AND a BETWEEN 0 AND 9999 AND c >= 0
+        THEN lpad(a::text, 4, '0') || '|' || b || '|' || lpad(c::text, 12, '0')
+        ELSE _earmark_printf(fmt, ARRAY[a::text, b, c::text]) END
+    $$""",
     # round(double, digits): PostgreSQL rounds to digits only numerics.
     """CREATE OR REPLACE FUNCTION round(value double precision, digits integer)
-    RETURNS double precision LANGUAGE sql IMMUTABLE STRICT AS $$
+    RETURNS double precision LANGUAGE sql IMMUTABLE AS $$
       SELECT round(value::numeric, digits)::double precision
     $$""",
 )
