@@ -184,7 +184,10 @@ class PgConnection(Connection):
             self.pg.execute("COMMIT")
         except BaseException:
             if self.pg.in_transaction:
-                self.pg.raw.rollback()
+                try:
+                    self.pg.raw.rollback()
+                except psycopg.Error:  # the connection is gone: the server rolled it back
+                    pass
             raise
 
 
