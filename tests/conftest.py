@@ -135,3 +135,9 @@ def db(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "e.db")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(autouse=True)
+def _no_database_url(monkeypatch):
+    """A developer's $EARMARK_DATABASE_URL must not redirect the tests to their PostgreSQL."""
+    monkeypatch.delenv("EARMARK_DATABASE_URL", raising=False)
