@@ -121,10 +121,18 @@ def test_a_second_run_exits_75_at_once_and_a_killed_holder_frees_the_lock(pg_url
         assert pg_count(pg_url, "SELECT count(*) FROM runs") == 0  # it did nothing
     finally:
         holder.send_signal(signal.SIGKILL)
-        holder.wait(timeout=30)
-    # The server ends the dead holder's session, and its lock with it.
+        holder.communicate(timeout=30)
+    # The server ends the dead holder's session, and its lock with it (pg_locks spans the
+    # cluster: only this database's locks count).
     wait_until(
-        lambda: pg_count(pg_url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0,
+        lambda: (
+            pg_count(
+                pg_url,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())",
+            )
+            == 0
+        ),
         timeout=30,
     )
     done = run_earmark(config, pg_url, "run")
