@@ -233,3 +233,23 @@ def test_killed_while_notifying_then_rerun_sends_each_opportunity_once(pg_url, t
     assert hook.received == Counter(opportunities)  # every opportunity delivered once
     exported = Counter(row[0] for row in pg_rows(pg_url, "SELECT opportunity_id FROM exports"))
     assert exported == Counter(opportunities)
+
+
+def test_two_routes_at_once_fill_each_agent_exactly_to_capacity(pg_url, tmp_path):
+    """Routing reads the agents' loads in the transaction that assigns: two hosts routing the
+    same backlog at once never give an agent more than their capacity."""
+    write_posts(tmp_path / "posts.jsonl", 3000)  # a routing long enough for the two to overlap
+    config = write_config(tmp_path, FILE_SOURCE)
+    for command in ("listen", "classify"):
+        done = run_earmark(config, pg_url, command)
+        assert done.returncode == 0, done.stderr
+    results = finish([spawn_earmark(config, pg_url, "route") for _ in range(2)])
+    assert sorted(code for code, _, _ in results) in ([0, 0], [0, 75]), results
+    held = pg_rows(
+        pg_url,
+        "SELECT agent, count(*) FROM opportunities WHERE agent IS NOT NULL "
+        "AND status IN ('assigned', 'claimed', 'responded', 'escalated') GROUP BY 1 ORDER BY 1",
+    )
+    assert held == [("alice", 8), ("bob", 10)]  # the config's capacities, not twice them
+    posts = pg_rows(pg_url, "SELECT count(*), count(DISTINCT post_id) FROM opportunity_posts")
+    assert posts[0][0] == posts[0][1] > 100  # every post routed once
