@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
 
 from earmark.store.connection import Connection
@@ -204,8 +203,3 @@ def connect(url: str, where: str) -> PgConn:
     except psycopg.Error as error:
         raise explain_pg_fault(where, error) from None
     return PgConn(raw, where)
-
-
-def is_pg_error(error: BaseException) -> bool:
-    """Return True for a psycopg error (so callers need not import psycopg)."""
-    return isinstance(error, psycopg.Error | pg_errors.Error)
