@@ -13,6 +13,13 @@ from typing import Any
 import yaml
 
 from earmark.configload import ConfigError, FieldError, load_dataclass
+from earmark.dburl import (
+    DATABASE_URL_ENV,
+    PASSWORD_REFUSED,
+    is_postgres_url,
+    refuse_written_password,
+    written_password,
+)
 from earmark.models import INTENTS, SENTIMENTS, TOPIC_KINDS, parse_duration
 from earmark.settings.alerts import AlertSettings, AlertStageSettings
 from earmark.settings.classify import ClassifySettings
@@ -202,6 +209,8 @@ class Config:
     path: str | None = field(default=None, init=False)
 
     def validate(self) -> None:
+        if self.database and is_postgres_url(self.database) and written_password(self.database):
+            raise FieldError("database", PASSWORD_REFUSED)
         _unique("topics", [t.name for t in self.topics])
         _unique("queues", [q.name for q in self.queues])
         _unique("agents", [a.name for a in self.agents])
@@ -368,13 +377,19 @@ def resolve_config_path(option: str | None, env: Mapping[str, str] | None = None
 def resolve_db_path(
     option: str | None, config: Config | None, env: Mapping[str, str] | None = None
 ) -> str:
-    """Pick the database: --db, $EARMARK_DB, the config's `database`, then ./earmark.db."""
+    """Pick the database: --db, $EARMARK_DB, $EARMARK_DATABASE_URL, the config's `database`,
+    then ./earmark.db. A PostgreSQL URL on the command line may not carry a password."""
     env = os.environ if env is None else env
     if option:
+        refuse_written_password(option, "--db")
         return option
     if env.get("EARMARK_DB"):
         return env["EARMARK_DB"]
+    if env.get(DATABASE_URL_ENV):
+        return env[DATABASE_URL_ENV]
     if config is not None and config.database:
+        if is_postgres_url(config.database):
+            return config.database
         base = Path(config.path).parent if config.path and config.path != "<config>" else Path()
         return str(base / config.database)
     return DEFAULT_DB

@@ -18,6 +18,8 @@ from earmark.errors import EarmarkError
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from earmark.store.pglock import PgRunLock
+
 # sysexits.h EX_TEMPFAIL: "try again later", which is exactly what an overlapping cron run is.
 EXIT_LOCKED = 75
 # How long a delivery (notify, export --new, the run's notify stage) waits for another one.
@@ -121,6 +123,18 @@ class FileLock:
 
 class RunLock(FileLock):
     """One `earmark run` at a time per database: `<db>.lock`, not waited for."""
+
+
+def run_lock(db_location: str) -> RunLock | PgRunLock:
+    """Return the run lock of a database: RunLock beside an SQLite file, a session advisory
+    lock (earmark.store.pglock) for a PostgreSQL URL, which holds across hosts."""
+    from earmark.dburl import is_postgres_url
+
+    if is_postgres_url(db_location):
+        from earmark.store.pglock import PgRunLock
+
+        return PgRunLock(db_location)
+    return RunLock(db_location)
 
 
 class DeliveryLock(FileLock):

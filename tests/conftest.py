@@ -104,3 +104,40 @@ def _close_stores_a_test_left_open():
     for store in opened:
         with contextlib.suppress(AttributeError):  # a Store whose opening failed has no conn
             store.close()
+
+
+# -- PostgreSQL (tests/pgserver.py): one server per session, one database per test ----------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The session's PostgreSQL server; every test using it skips when none can start."""
+    from pgserver import start_server
+
+    server, why = start_server()
+    if server is None:
+        pytest.skip(why)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The URL of a new empty PostgreSQL database for this test (dropped afterwards)."""
+    url = pg_server.new_database()
+    yield url
+    pg_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request, tmp_path):
+    """Where a test's store lives, once per engine: an SQLite file, then a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "e.db")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(autouse=True)
+def _no_database_url(monkeypatch):
+    """A developer's $EARMARK_DATABASE_URL must not redirect the tests to their PostgreSQL."""
+    monkeypatch.delenv("EARMARK_DATABASE_URL", raising=False)

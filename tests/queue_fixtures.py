@@ -95,3 +95,19 @@ def events(store: Store, opportunity_id: int | None = None) -> list[dict]:
 def agent_of(store: Store) -> dict[str, str | None]:
     """Map post id -> agent holding its opportunity."""
     return {row["post_id"]: row["agent"] for row in opportunities(store)}
+
+
+# With EARMARK_TEST_STORE=postgres every test built on make_store runs on a new database of the
+# PostgreSQL server at $EARMARK_TEST_PG_URL (.ci/postgres.sh starts one): the queue, routing,
+# action and metrics suites then check that PostgreSQL behaves as SQLite does.
+_make_sqlite_store = make_store
+
+
+def make_store(tmp_path) -> Store:  # type: ignore[no-redef]  # noqa: F811
+    import os
+
+    if os.environ.get("EARMARK_TEST_STORE") != "postgres":
+        return _make_sqlite_store(tmp_path)
+    from pgserver import URL_ENV, PgServer
+
+    return Store(PgServer(os.environ[URL_ENV]).new_database("q"))

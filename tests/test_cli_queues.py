@@ -33,7 +33,8 @@ def env(tmp_path):
         add_post(store, "1", priority=90, intents=(("outage", 0.9),), text="=HYPERLINK(acme down)")
         add_post(store, "2", priority=50, author="bo", reply_privately=True)
         add_post(store, "3", priority=30, author="cy")
-    return {"db": str(tmp_path / "queues.db"), "config": str(config)}
+        db = store.path  # the file, or the PostgreSQL database (EARMARK_TEST_STORE=postgres)
+    return {"db": db, "config": str(config)}
 
 
 def run(env, *args, now="2024-05-01T12:00:00Z", **extra):

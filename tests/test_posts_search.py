@@ -27,16 +27,19 @@ POSTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def project(request, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("posts")
+    db = str(tmp_path / "e.db")
+    if request.param == "postgres":
+        db = request.getfixturevalue("pg_server").new_database("posts")
     (tmp_path / "earmark.yaml").write_text(CONFIG, encoding="utf-8")
     with open(tmp_path / "posts.jsonl", "w", encoding="utf-8") as out:
         for native_id, text in POSTS:
             record = {"id": f"x:{native_id}", "platform": "x", "native_id": native_id}
             record.update(text=text, created_at="2026-11-20T10:00:00Z", author=f"u{native_id}")
             out.write(json.dumps(record) + "\n")
-    args = ["-c", str(tmp_path / "earmark.yaml"), "--db", str(tmp_path / "e.db")]
+    args = ["-c", str(tmp_path / "earmark.yaml"), "--db", db]
     for command in ("listen", "classify"):
         assert CliRunner().invoke(cli, [*args, command]).exit_code == 0
     return args

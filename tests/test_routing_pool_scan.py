@@ -112,7 +112,11 @@ def _build(tmp_path, seed: int):
     store = make_store(tmp_path)
     with store.transaction():
         sync_agents(store, config, now=NOW)
-    store.conn.execute("PRAGMA foreign_keys=OFF")  # bare opportunity rows, no posts needed
+    # Bare opportunity rows, no posts needed (EARMARK_TEST_STORE=postgres: no FK triggers).
+    if store.engine == "postgresql":
+        store.conn.execute("SET session_replication_role = replica")
+    else:
+        store.conn.execute("PRAGMA foreign_keys=OFF")
     names = [a.name for a in config.agents]
     with store.transaction():
         for i in range(rng.randint(0, 60)):

@@ -25,8 +25,8 @@ def make_post(native_id: str, text: str = "acme is down") -> Post:
     )
 
 
-def test_migrations_reapplied_on_existing_db_are_a_noop(tmp_path):
-    path = tmp_path / "e.db"
+def test_migrations_reapplied_on_existing_db_are_a_noop(db):
+    path = db
     with Store(path) as store:
         assert store.schema_version() == SCHEMA_VERSION
         store.posts.save_posts([make_post("1")])
@@ -43,8 +43,8 @@ def test_wal_mode_and_busy_timeout(tmp_path):
         assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
 
 
-def test_same_posts_twice_are_stored_once(tmp_path):
-    with Store(tmp_path / "e.db") as store:
+def test_same_posts_twice_are_stored_once(db):
+    with Store(db) as store:
         posts = [make_post("1"), make_post("2"), make_post("1")]
         matches = [TopicMatch("x:1", "acme", "brand", ["acme"])]
         assert store.posts.save_posts(posts, matches) == ["x:1", "x:2"]
@@ -56,8 +56,8 @@ def test_same_posts_twice_are_stored_once(tmp_path):
         assert again == first_seen
 
 
-def test_cursor_advances_with_its_posts_or_not_at_all(tmp_path, monkeypatch):
-    with Store(tmp_path / "e.db") as store:
+def test_cursor_advances_with_its_posts_or_not_at_all(db, monkeypatch):
+    with Store(db) as store:
         store.posts.save_posts([make_post("1")], cursors=[CursorUpdate("x", "acme", "1")])
         assert store.posts.get_cursor("x", "acme") == "1"
 
@@ -72,8 +72,8 @@ def test_cursor_advances_with_its_posts_or_not_at_all(tmp_path, monkeypatch):
         assert store.posts.count_posts() == 1
 
 
-def test_full_text_search_finds_posts(tmp_path):
-    with Store(tmp_path / "e.db") as store:
+def test_full_text_search_finds_posts(db):
+    with Store(db) as store:
         store.posts.save_posts(
             [make_post("1", "router keeps rebooting"), make_post("2", "love it")]
         )
@@ -88,8 +88,8 @@ def test_not_a_sqlite_file_is_a_clear_error(tmp_path):
     assert str(error.value) == f"{path}: not an SQLite database (file is not a database)"
 
 
-def test_database_from_a_newer_earmark_is_refused(tmp_path):
-    path = tmp_path / "e.db"
+def test_database_from_a_newer_earmark_is_refused(db):
+    path = db
     with Store(path) as store:
         store.conn.execute(
             "INSERT INTO _earmark_migrations (version, applied_at) VALUES (?, 'x')",
@@ -145,8 +145,8 @@ def _batched_ids(store, size=2):
     ]
 
 
-def test_posts_to_classify_come_in_rowid_batches_from_the_first_unlabelled(tmp_path):
-    with Store(tmp_path / "e.db") as store:
+def test_posts_to_classify_come_in_rowid_batches_from_the_first_unlabelled(db):
+    with Store(db) as store:
         store.posts.save_posts([make_post(str(n), f"post {n}") for n in range(5)])
         ids = [f"x:{n}" for n in range(5)]
         # Nothing labelled yet (a first import): every post, oldest first.

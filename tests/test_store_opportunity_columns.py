@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import sqlite_utils
-from queue_fixtures import NOW, add_post, make_store
+from queue_fixtures import NOW, add_post
 
 from earmark.models import to_iso
 from earmark.store import Store
@@ -18,8 +18,8 @@ def first_assigned(store, opportunity_id):
     ).fetchone()[0]
 
 
-def test_the_first_assignment_survives_reassignment_and_return(tmp_path):
-    store = make_store(tmp_path)
+def test_the_first_assignment_survives_reassignment_and_return(db):
+    store = Store(db)
     post_id = add_post(store, "1")
     ident = store.queues.insert_opportunity(
         {
@@ -42,8 +42,8 @@ def test_the_first_assignment_survives_reassignment_and_return(tmp_path):
     assert first_assigned(store, ident) == "2024-05-01T12:05:00Z"
 
 
-def test_an_item_created_assigned_has_its_first_assignment(tmp_path):
-    store = make_store(tmp_path)
+def test_an_item_created_assigned_has_its_first_assignment(db):
+    store = Store(db)
     ident = store.queues.insert_opportunity(
         {"post_id": add_post(store, "1"), "queue": "support", "status": "assigned",
          "agent": "ann", "created_at": "2024-05-01T12:00:00Z",
@@ -82,8 +82,8 @@ def test_migration_backfills_from_the_first_taking_event(tmp_path):
         assert store.conn.execute("SELECT platform FROM opportunities").fetchone()[0] == "x"
 
 
-def test_an_opportunity_copies_its_posts_platform(tmp_path):
-    store = make_store(tmp_path)
+def test_an_opportunity_copies_its_posts_platform(db):
+    store = Store(db)
     ident = store.queues.insert_opportunity(
         {"post_id": add_post(store, "1", platform="reddit"), "queue": "support",
          "status": "open", "created_at": "2024-05-01T12:00:00Z"}

@@ -9,15 +9,19 @@ import pytest
 from queue_fixtures import NOW, add_post, make_store
 
 from earmark.models import OPEN_STATUSES
+from earmark.store import Store
 
 STATUSES = (*OPEN_STATUSES, "resolved", "dismissed")
 QUEUES = ("urgent", "support", "sales")
 AGENTS = (None, None, "alice", "bob")
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    store = make_store(tmp_path_factory.mktemp("order"))
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def store(request, tmp_path_factory):
+    if request.param == "postgres":
+        store = Store(request.getfixturevalue("pg_server").new_database("order"))
+    else:
+        store = make_store(tmp_path_factory.mktemp("order"))
     rng = random.Random(3)
     for i in range(120):
         post_id = add_post(store, str(i))
@@ -33,7 +37,8 @@ def store(tmp_path_factory):
                 "created_at": (NOW - timedelta(minutes=rng.choice((1, 2, 3)))).isoformat(),
             }
         )
-    return store
+    yield store
+    store.close()
 
 
 def expected(store, *, queue=None, agent=None, statuses=OPEN_STATUSES, unassigned=False,

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "earmark.cli.commands.cmd_report",
     "earmark.cli.commands.cmd_run",
     "earmark.cli.commands.cmd_alerts",
+    "earmark.cli.commands.cmd_db",
 )
 
 
@@ -58,7 +59,7 @@ def _global_options() -> list[click.Option]:
             type=click.Path(dir_okay=False),
             expose_value=False,
             callback=_set_on_app("db_option"),
-            help="SQLite database.",
+            help="SQLite file, or PostgreSQL URL (postgresql://host/db).",
         ),
         click.Option(
             ["-v", "--verbose"],
@@ -170,7 +171,9 @@ def _database_path(app: App | None) -> str:
     "--db",
     "db_path",
     type=click.Path(dir_okay=False),
-    help="SQLite database [default: $EARMARK_DB, else the config's database, else ./earmark.db].",
+    help="SQLite file or PostgreSQL URL (postgresql://host/db, its password only from "
+    "$EARMARK_DATABASE_URL, PGPASSWORD or ~/.pgpass) [default: $EARMARK_DB, else "
+    "$EARMARK_DATABASE_URL, else the config's database, else ./earmark.db].",
 )
 @click.option("-v", "--verbose", count=True, help="Say more on stderr (never secrets).")
 @click.option(

@@ -15,6 +15,7 @@ import click
 from earmark.cli.configfile import load_config
 from earmark.config import Config, resolve_config_path, resolve_db_path
 from earmark.configload import ConfigError
+from earmark.dburl import is_postgres_url
 from earmark.errors import EarmarkError
 from earmark.models import parse_iso, utcnow
 from earmark.progress import Progress
@@ -63,7 +64,13 @@ class App:
     @property
     def db_path(self) -> str:
         config = self.config if self.config_path else None
-        return resolve_db_path(self.db_option, config, self.env)
+        path = resolve_db_path(self.db_option, config, self.env)
+        if is_postgres_url(path):
+            from earmark.dburl import url_password
+            from earmark.redaction import register_secret
+
+            register_secret(url_password(path))  # scrubbed from whatever leaves from now on
+        return path
 
     @property
     def store(self) -> Store:
@@ -76,7 +83,7 @@ class App:
         """Return the store of a database that exists: commands that only read never create one."""
         if self._store is None:
             path = self.db_path
-            if path != ":memory:" and not os.path.exists(path):
+            if path != ":memory:" and not is_postgres_url(path) and not os.path.exists(path):
                 raise EarmarkError(
                     f"{path}: no such database; create it with `earmark run` (or `earmark "
                     "listen`), or point --db or EARMARK_DB at yours"

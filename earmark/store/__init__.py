@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from earmark.dburl import is_postgres_url
 from earmark.models import to_iso, utcnow
 from earmark.store.agents import SQLiteAgents
 from earmark.store.alerts import SQLiteAlerts
@@ -84,8 +85,16 @@ class Store:
         check_integrity: bool = True,
         connect: Callable[..., sqlite3.Connection] = sqlite3.connect,
     ) -> None:
-        """Open (and create) the database; `connect` is sqlite3.connect or a stand-in for it."""
+        """Open (and create) the database; `connect` is sqlite3.connect or a stand-in for it.
+
+        path is an SQLite file, or a PostgreSQL URL (`postgresql://host/db`): then psycopg is
+        imported and `path` becomes the URL without its password.
+        """
         self.path = str(path)
+        self.engine = "sqlite"
+        if is_postgres_url(self.path):
+            self._open_postgres(self.path, migrate=migrate)
+            return
         conn: sqlite3.Connection | None = None
         try:
             conn = connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -105,17 +114,7 @@ class Store:
         try:
             self.db = sqlite_utils.Database(conn)
             self._connection = connection = Connection(self.path, self.db)
-            self.posts = SQLitePosts(connection)
-            self.classifications = SQLiteClassifications(connection)
-            self.queues = SQLiteQueues(connection)
-            self.agents = SQLiteAgents(connection)
-            self.events = SQLiteEvents(connection)
-            self.metrics = SQLiteQueueMetrics(connection)
-            self.exports = SQLiteExports(connection)
-            self.alerts = SQLiteAlerts(connection)
-            self.runs = SQLiteRuns(connection)
-            self.health = SQLiteSourceHealth(connection)
-            self.report = SQLiteReportCounts(connection)
+            self._make_parts(connection)
             if migrate:
                 self.ensure_schema()
         except sqlite3.Error as error:
@@ -129,6 +128,48 @@ class Store:
             if cause is not None and fault_kind(cause) in _FAULTS_WITH_OWN_WORDS:
                 raise explain_fault(self.path, cause) from cause
             raise
+
+    def _open_postgres(self, url: str, *, migrate: bool) -> None:
+        from earmark.store.pgstore import open_connection
+
+        self.engine = "postgresql"
+        self._url = url
+        connection = open_connection(url)
+        self.path = connection.path
+        self.conn = connection.conn
+        self.db = connection.db
+        self._connection = connection
+        self._make_parts(connection)
+        if migrate:
+            try:
+                self.ensure_schema()
+            except BaseException:
+                connection.conn.close()
+                raise
+
+    def _make_parts(self, connection: Connection) -> None:
+        self.posts = SQLitePosts(connection)
+        self.classifications = SQLiteClassifications(connection)
+        self.queues = SQLiteQueues(connection)
+        self.agents = SQLiteAgents(connection)
+        self.events = SQLiteEvents(connection)
+        self.metrics = SQLiteQueueMetrics(connection)
+        self.exports = SQLiteExports(connection)
+        self.alerts = SQLiteAlerts(connection)
+        self.runs = SQLiteRuns(connection)
+        self.health = SQLiteSourceHealth(connection)
+        self.report = SQLiteReportCounts(connection)
+
+    def delivery_lock(self, wait: float) -> AbstractContextManager:
+        """Return this database's delivery lock (a file lock beside SQLite's file, an
+        advisory lock on PostgreSQL), waited for up to wait seconds."""
+        if self.engine == "postgresql":
+            from earmark.store.pglock import PgDeliveryLock
+
+            return PgDeliveryLock(self._url, wait=wait)
+        from earmark.lock import DeliveryLock
+
+        return DeliveryLock(self.path, wait=wait)
 
     def _check_integrity_daily(self, conn: sqlite3.Connection) -> None:
         """Run PRAGMA quick_check at most once a UTC day; the day is kept in user_version.
@@ -181,6 +222,10 @@ class Store:
 
     def schema_version(self) -> int:
         """Return how many migrations this database has applied."""
+        if self.engine == "postgresql":
+            from earmark.store import pgstore
+
+            return pgstore.schema_version(self._connection)  # type: ignore[arg-type]
         if not self.db[MIGRATIONS_TABLE].exists():
             return 0
         row = self.conn.execute(f"SELECT max(version) FROM {MIGRATIONS_TABLE}").fetchone()
@@ -193,6 +238,10 @@ class Store:
         one IMMEDIATE transaction (SQLite's write lock), so exactly one of them migrates and
         the others, having waited, find the schema current.
         """
+        if self.engine == "postgresql":
+            from earmark.store import pgstore
+
+            return pgstore.ensure_schema(self._connection)  # type: ignore[arg-type]
         try:
             if self.schema_version() == SCHEMA_VERSION:
                 return 0  # the usual case: no write lock taken

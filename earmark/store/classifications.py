@@ -189,18 +189,21 @@ class SQLiteClassifications(Part):
 
     def _two_sided_matches(self, post_ids: list[str]) -> dict[str, str]:
         """Return {post id: its topic matches as JSON} (see iter_posts_to_classify)."""
-        found: dict[str, str] = {}
+        grouped: dict[str, list] = {}
         for start in range(0, len(post_ids), 500):
             chunk = post_ids[start : start + 500]
-            found.update(
-                self.conn.execute(
-                    "SELECT post_id, json_group_array(json_array(topic, kind, json(terms))) "
-                    f"FROM topic_matches WHERE post_id IN ({','.join('?' * len(chunk))}) "  # noqa: S608 - only placeholders are interpolated
-                    "GROUP BY post_id",
-                    chunk,
-                ).fetchall()
-            )
-        return found
+            for post_id, topic, kind, terms in self.conn.execute(
+                "SELECT post_id, topic, kind, terms FROM topic_matches "
+                f"WHERE post_id IN ({','.join('?' * len(chunk))}) "  # noqa: S608 - only placeholders are interpolated
+                "ORDER BY post_id, topic",
+                chunk,
+            ):
+                try:
+                    words = json.loads(terms) if terms else []
+                except ValueError:
+                    words = []
+                grouped.setdefault(post_id, []).append([topic, kind, words])
+        return {post_id: json.dumps(rows) for post_id, rows in grouped.items()}
 
     def count_posts_to_classify(self, *, everything: bool = False) -> int:
         """Return how many posts lack labels (every post with everything=True)."""

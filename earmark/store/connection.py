@@ -5,13 +5,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 import sqlite_utils
 
 from earmark.store.faults import explain_fault, fault_kind
+from earmark.store.pgsql import PostgresDialect, SQLiteDialect
 
 
-def inserted_id(cursor: sqlite3.Cursor) -> int:
+def inserted_id(cursor: Any) -> int:
     """Return the rowid of the row the INSERT just run on cursor created."""
     if cursor.lastrowid is None:  # only before any INSERT: a bug, not a database fault
         raise RuntimeError("no row was inserted")
@@ -25,6 +27,7 @@ class Connection:
         self.path = path
         self.db = db
         self.conn: sqlite3.Connection = db.conn
+        self.dialect: SQLiteDialect | PostgresDialect = SQLiteDialect()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -67,6 +70,7 @@ class Part:
         self.connection = connection
         self.db = connection.db
         self.conn = connection.conn
+        self.dialect = connection.dialect
 
     def transaction(self) -> AbstractContextManager[None]:
         """Run a block in one IMMEDIATE transaction (see Connection.transaction)."""

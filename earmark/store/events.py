@@ -86,9 +86,9 @@ class SQLiteEvents(Part):
         return {
             r[0]: r[1]
             for r in self.conn.execute(
-                "SELECT json_extract(detail, '$.agent') AS a, max(at) FROM events "
-                "WHERE type IN ('assigned', 'reassigned', 'escalated') AND a IS NOT NULL "
-                "GROUP BY a"
+                "SELECT json_extract(detail, '$.agent'), max(at) FROM events "
+                "WHERE type IN ('assigned', 'reassigned', 'escalated') "
+                "AND json_extract(detail, '$.agent') IS NOT NULL GROUP BY 1"
             )
         }
 

@@ -213,15 +213,14 @@ class SQLiteExports(Part):
         """Record that these opportunities reached destination; return how many were new."""
         stamp = to_iso(at) if isinstance(at, datetime) else at
         ids = list(dict.fromkeys(ids))
-        before = self.conn.total_changes
         with self.transaction():
-            self.conn.executemany(
+            cursor = self.conn.executemany(
                 "INSERT OR IGNORE INTO exports (destination, opportunity_id, exported_at) "
                 "VALUES (?, ?, ?)",
-                ((destination, opportunity_id, stamp) for opportunity_id in ids),
+                [(destination, opportunity_id, stamp) for opportunity_id in ids],
             )
-        # exports has no triggers, so total_changes counts exactly the rows inserted.
-        return self.conn.total_changes - before
+        # The rows inserted, summed over the statements (an ignored duplicate changes none).
+        return max(cursor.rowcount, 0)
 
     def exported_ids(self, destination: str) -> set[int]:
         """Return the ids of every opportunity already exported to destination."""

@@ -39,6 +39,10 @@ class StoreLockedError(StoreError):
     exit_code = EXIT_LOCKED
 
 
+class StoreQueryError(StoreError):
+    """A query the database refused as written (e.g. a full-text query it cannot parse)."""
+
+
 class StoreCorruptError(StoreError):
     """The database file is damaged (or not an SQLite database at all)."""
 

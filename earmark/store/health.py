@@ -25,12 +25,14 @@ class SQLiteSourceHealth(Part):
                 "INSERT INTO source_health (source, last_attempt_at, last_ok_at, last_new_at, "
                 "last_error, unhealthy_since, reported) VALUES (?, ?, ?, ?, ?, ?, 0) "
                 "ON CONFLICT(source) DO UPDATE SET last_attempt_at = excluded.last_attempt_at, "
-                "last_ok_at = coalesce(excluded.last_ok_at, last_ok_at), "
-                "last_new_at = coalesce(excluded.last_new_at, last_new_at), "
+                # The stored row by the table's name (PostgreSQL finds a bare name ambiguous).
+                "last_ok_at = coalesce(excluded.last_ok_at, source_health.last_ok_at), "
+                "last_new_at = coalesce(excluded.last_new_at, source_health.last_new_at), "
                 "last_error = excluded.last_error, "
                 "unhealthy_since = CASE WHEN excluded.last_error IS NULL THEN NULL "
-                "ELSE coalesce(unhealthy_since, excluded.unhealthy_since) END, "
-                "reported = CASE WHEN excluded.last_error IS NULL THEN 0 ELSE reported END",
+                "ELSE coalesce(source_health.unhealthy_since, excluded.unhealthy_since) END, "
+                "reported = CASE WHEN excluded.last_error IS NULL THEN 0 "
+                "ELSE source_health.reported END",
                 (
                     source,
                     when,

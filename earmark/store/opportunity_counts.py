@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 
 from earmark.models import OPEN_STATUSES
+from earmark.store.tables import WAITING
 
 HOUR_CHARS = 13
 OPPORTUNITY_COUNTS_DDL = (
@@ -24,7 +25,6 @@ OPPORTUNITY_COUNTS_DDL = (
     "open INTEGER NOT NULL, pool INTEGER NOT NULL, PRIMARY KEY (hour, queue, agent, platform))"
 )
 # Unanswered items not dismissed, by due time: the breaches `stats` counts at its `now`.
-WAITING = "first_response_at IS NULL AND sla_due IS NOT NULL AND status != 'dismissed'"
 WAITING_INDEX_DDL = (
     "CREATE INDEX IF NOT EXISTS idx_opportunities_waiting_due "
     f"ON opportunities (sla_due, created_at) WHERE {WAITING}"

@@ -180,12 +180,17 @@ class SQLitePosts(Part):
         since: str | None = None,
         limit: int = 50,
     ) -> list[dict]:
-        """Return stored posts with their labels, newest first, filtered (FTS for match)."""
+        """Return stored posts with their labels, newest first, filtered (FTS for match).
+
+        match is an FTS5 query; on PostgreSQL it is translated to its text search (a query it
+        cannot express raises pgsql.FullTextQueryError, a ValueError).
+        """
         clauses: list[str] = []
         params: list[object] = []
         if match:
-            clauses.append("p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
-            params.append(match)
+            clause, values = self.dialect.full_text("p", match)
+            clauses.append(clause)
+            params.extend(values)
         if topic:
             clauses.append("p.id IN (SELECT post_id FROM topic_matches WHERE topic = ?)")
             params.append(topic)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 from earmark.store.connection import Part
-from earmark.store.opportunity_counts import WAITING
 from earmark.store.post_counts import AFTER_HOUR, HOUR_CHARS
+from earmark.store.tables import HANDLED, WAITING
 
 # Items someone took or answered: the WHERE of idx_opportunities_handled_created_at, verbatim
 # (so SQLite uses that partial index).
-HANDLED = "(first_assigned_at IS NOT NULL OR first_response_at IS NOT NULL)"
 
 
 def _opportunity_group(column: str | None) -> str:
@@ -58,23 +57,24 @@ class SQLiteQueueMetrics(Part):
 
         for value, created, late, resolved in self.conn.execute(
             f"SELECT {counted}, sum(created), sum(late), sum(resolved) "  # noqa: S608 - constants only
-            f"FROM opportunity_counts WHERE hour > ? GROUP BY {counted} HAVING sum(created) != 0",
+            f"FROM opportunity_counts WHERE hour > ? GROUP BY 1 HAVING sum(created) != 0",
             (since[:HOUR_CHARS],),
         ):
             add(value, created, late, resolved)
         for value, waiting in self.conn.execute(
             f"SELECT {group}, count(*) FROM opportunities o WHERE {WAITING} "  # noqa: S608 - constants only
-            f"AND o.sla_due < ? AND o.created_at > ? GROUP BY {group}",
+            f"AND o.sla_due < ? AND o.created_at > ? GROUP BY 1",
             (now, after),
         ):
             add(value, 0, waiting, 0)
         for row in self.conn.execute(
             f"SELECT {group}, count(*), "  # noqa: S608 - only column constants are interpolated
             "coalesce(sum(CASE WHEN o.sla_due IS NULL THEN 0 "
-            "WHEN o.first_response_at IS NOT NULL THEN o.first_response_at > o.sla_due "
-            "ELSE o.status != 'dismissed' AND ? > o.sla_due END), 0), "
-            "coalesce(sum(o.status = 'resolved'), 0) "
-            f"FROM opportunities o WHERE o.created_at >= ? AND o.created_at < ? GROUP BY {group}",
+            "WHEN o.first_response_at IS NOT NULL THEN "
+            "CASE WHEN o.first_response_at > o.sla_due THEN 1 ELSE 0 END "
+            "WHEN o.status != 'dismissed' AND ? > o.sla_due THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN o.status = 'resolved' THEN 1 ELSE 0 END), 0) "
+            f"FROM opportunities o WHERE o.created_at >= ? AND o.created_at < ? GROUP BY 1",
             (now, since, after),
         ):
             add(*row)

@@ -77,7 +77,8 @@ class SQLiteReportCounts(Part):
         the post) per queue with open items, the most urgent queue first (the order of
         earmark.store.ordering: a queue ranks as its most urgent item does)."""
         sql = ranked_cte(f" WHERE o.status IN ({_OPEN_MARKS})") + (
-            "SELECT kqueue, count(*), sum(tier = 0), sum(tier = 1) FROM keyed "
+            "SELECT kqueue, count(*), sum(CASE WHEN tier = 0 THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN tier = 1 THEN 1 ELSE 0 END) FROM keyed "
             "GROUP BY kqueue ORDER BY min(tier || '|' || k)"
         )
         params = [*urgency_params(now, at_risk_fraction), *OPEN_STATUSES]

@@ -12,9 +12,9 @@ from earmark.store.opportunity_counts import (
     WAITING_INDEX_DDL,
 )
 from earmark.store.post_counts import POST_COUNTS_BACKFILL, POST_COUNTS_DDL
-from earmark.store.queue_metrics import HANDLED
 from earmark.store.route_pending import ROUTE_PENDING_BACKFILL, ROUTE_PENDING_DDL
-from earmark.store.urgent import SLA_SPAN_SQL, URGENCY_INDEXES
+from earmark.store.tables import HANDLED, URGENCY_INDEXES
+from earmark.store.urgent import SLA_SPAN_SQL
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS_TABLE = "_earmark_migrations"

@@ -26,26 +26,12 @@ from earmark.models import OPEN_STATUSES, parse_iso, to_iso
 from earmark.store.connection import Part
 from earmark.store.item_select import ITEM_COLUMNS, ITEM_JOINS, ITEM_SELECT
 from earmark.store.ordering import RANKED_ORDER, ranked_cte, tier_sql, urgency_params
+from earmark.store.tables import UNANSWERED as _UNANSWERED
 
 # Seconds from creation to SLA due, in SQL: strftime is SQLite's (the migration's back-fill
 # only; new rows get it from sla_span() in Python).
 SLA_SPAN_SQL = (
     "CAST(strftime('%s', sla_due) AS INTEGER) - CAST(strftime('%s', created_at) AS INTEGER)"
-)
-_UNANSWERED = "first_response_at IS NULL AND sla_due IS NOT NULL"
-# (name, columns, partial-index WHERE) of the indexes urgent_page reads.
-URGENCY_INDEXES = (
-    (
-        "idx_opportunities_status_queue_urgency",
-        "status, queue, priority DESC, posted_at, id",
-        "",
-    ),
-    ("idx_opportunities_unanswered_due", "status, queue, sla_due", f" WHERE {_UNANSWERED}"),
-    (
-        "idx_opportunities_unanswered_span",
-        "status, queue, sla_span, sla_due",
-        f" WHERE {_UNANSWERED}",
-    ),
 )
 TIER_READ_CAP = 2000  # items of one tier read by range before walking the order index instead
 _COLUMNS = "id, queue, priority, posted_at"

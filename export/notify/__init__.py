@@ -45,11 +45,11 @@ def _settings(notify: Notify, channel: str):
 
 def delivery_lock(store, env, wait: float | None = None):
     """Return the database's delivery lock (a no-op for an in-memory database)."""
-    from earmark.lock import DeliveryLock, delivery_wait
+    from earmark.lock import delivery_wait
 
     if store.path in ("", ":memory:"):
         return nullcontext()
-    return DeliveryLock(store.path, wait=delivery_wait(env) if wait is None else wait)
+    return store.delivery_lock(delivery_wait(env) if wait is None else wait)
 
 
 @dataclass

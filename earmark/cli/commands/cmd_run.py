@@ -82,6 +82,9 @@ def posts(app: App, match, fts, topic, intent, sentiment, since, limit, fmt) -> 
     """Search the stored posts (full-text), newest first."""
     import sqlite3
 
+    from earmark.store.faults import StoreQueryError
+    from earmark.store.pgsql import FullTextQueryError
+
     if intent is not None:
         known = set(INTENTS) | {rule.name for rule in app.config.classify.intents}
         if intent not in known:
@@ -101,7 +104,8 @@ def posts(app: App, match, fts, topic, intent, sentiment, since, limit, fmt) -> 
             since=since_to_iso(app, since),
             limit=limit,
         )
-    except sqlite3.OperationalError as error:
+    except (sqlite3.OperationalError, StoreQueryError, FullTextQueryError) as error:
+        # SQLite's FTS5 parser, or PostgreSQL's text search (pgsql.fts5_to_tsquery) refused it.
         raise UsageError(f"--match: invalid full-text query ({error}); see --help") from None
     now = app.now()
     fmt = resolve_format(fmt)
@@ -151,7 +155,7 @@ def run(app: App, max_duration: str | None) -> None:
     database: an overlapping start exits at once with code 75.
     """
     from earmark.cli.pipeline import run_pipeline
-    from earmark.lock import EXIT_LOCKED, LockedError, RunLock
+    from earmark.lock import EXIT_LOCKED, LockedError, run_lock
 
     config = app.require_config()
     seconds = None
@@ -160,7 +164,7 @@ def run(app: App, max_duration: str | None) -> None:
             seconds = parse_duration(max_duration).total_seconds()
         except ValueError as error:
             raise UsageError(f"--max-duration: {error}") from None
-    lock = RunLock(app.db_path)
+    lock = run_lock(app.db_path)
     try:
         lock.acquire()
     except LockedError as error:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from earmark.cli.app import App, pass_app
+from earmark.dburl import display_url, is_postgres_url
 from earmark.errors import EarmarkError
 from earmark.redaction import redact_data
 
@@ -66,7 +67,9 @@ def show_config(app: App, fmt: str) -> None:
     """Check the config and print the resolved settings (secrets shown as set/unset)."""
     config = app.require_config()
     data = {"config_file": app.config_path, **_plain(config, app.env)}
-    data["database"] = app.db_path  # resolved: --db, $EARMARK_DB, the config's, the default
+    # Resolved: --db, $EARMARK_DB, $EARMARK_DATABASE_URL, the config's, the default; a
+    # PostgreSQL URL without its password.
+    data["database"] = display_url(app.db_path) if is_postgres_url(app.db_path) else app.db_path
     data.pop("path", None)
     # A secret value that also sits in a plain setting (a token in a feed URL) is not shown.
     data = redact_data(data)
