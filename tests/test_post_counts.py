@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from earmark.models import Post, TopicMatch, parse_iso, to_iso
 from earmark.store import Store
-from earmark.store.urgent import URGENCY_INDEXES
+from earmark.store.tables import URGENCY_INDEXES
 
 BASE = datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
 TOPICS = ("acme", "rival", "other")
