@@ -30,6 +30,7 @@ from classify.intent import detect_intents
 from classify.model import FORMAT, LearnedModel
 from classify.sentiment import score_sentiment
 from classify.text import compile_terms, to_scoring_text, to_words
+from classify.training import assemble
 from earmark.models import INTENT_PRECEDENCE
 from earmark.settings.classify import ClassifySettings
 
@@ -236,7 +237,7 @@ def fit_team(
             "train: nothing to learn; label at least two sentiments, or "
             f"{MIN_POSITIVES} posts of an intent"
         )
-    weights, dense, bias, head_meta = _assemble(spec, heads, used, full.shape[1])
+    weights, dense, bias, head_meta = assemble(spec, heads, used, full.shape[1])
     meta = {
         "format": FORMAT,
         "name": name,
@@ -294,26 +295,6 @@ def _fit_heads(matrix, data: Labeled, seed: int):
             chosen["decides"] = "rules"
         choices[intent] = {**chosen, "platt": [round(a, 6), round(b, 6)]}
     return heads, choices, thresholds
-
-
-def _assemble(spec: FeatureSpec, heads, used: np.ndarray, width: int):
-    """Stack fitted heads (over the `used` columns of `width`) into (weights, dense, bias, meta)."""
-    columns, biases, meta = [], [], []
-    for name, kind, labels, coef, intercept in heads:
-        start = len(columns)
-        columns.extend(coef)
-        biases.extend(intercept)
-        meta.append(
-            {
-                "name": name,
-                "kind": kind,
-                "labels": list(labels),
-                "columns": list(range(start, start + len(labels))),
-            }
-        )
-    full = np.zeros((width, len(columns)))  # features x outputs
-    full[used] = np.asarray(columns, dtype=np.float64).T
-    return full[: spec.dim], full[spec.dim :], np.asarray(biases, dtype=np.float64), meta
 
 
 def describe(model: LearnedModel) -> str:

@@ -124,8 +124,17 @@ def fit_linear(matrix, labels: Sequence[str], c: float, multiclass: bool):
     return coef, model.intercept_, [str(x) for x in model.classes_]
 
 
-def assemble(spec: FeatureSpec, heads: list[tuple[str, str, list[str], np.ndarray, np.ndarray]]):
-    """Stack fitted heads into (weights, dense, bias, head metadata)."""
+def assemble(
+    spec: FeatureSpec,
+    heads: list[tuple[str, str, list[str], np.ndarray, np.ndarray]],
+    used: np.ndarray | None = None,
+    width: int = 0,
+):
+    """Stack fitted heads into (weights, dense, bias, head metadata).
+
+    With `used`, each head's coefficients are over those columns only of a `width`-column
+    matrix (the others get weight 0); without it, over every column.
+    """
     columns, biases, meta = [], [], []
     for name, kind, labels, coef, intercept in heads:
         start = len(columns)
@@ -135,12 +144,17 @@ def assemble(spec: FeatureSpec, heads: list[tuple[str, str, list[str], np.ndarra
             {
                 "name": name,
                 "kind": kind,
-                "labels": labels,
+                "labels": list(labels),
                 "columns": list(range(start, start + len(labels))),
             }
         )
-    full = np.asarray(columns, dtype=np.float64).T  # features x outputs
-    return full[: spec.dim], full[spec.dim :], np.asarray(biases), meta
+    stacked = np.asarray(columns, dtype=np.float64).T  # features x outputs
+    if used is None:
+        full = stacked
+    else:
+        full = np.zeros((width, len(columns)))
+        full[used] = stacked
+    return full[: spec.dim], full[spec.dim :], np.asarray(biases, dtype=np.float64), meta
 
 
 def fit_sentiment(matrix, labels: Sequence[str], c: float):
