@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from classify.errors import ClassifyError
-from classify.features import RuleOutputs
+from classify.features import rules_from
 from classify.intent import detect_intents
 from classify.language import detect_language
 from classify.pii import find_pii
@@ -121,9 +121,7 @@ def _score_clean(
         )
         label = score.label
         if layer is not None:  # the learned layer on top of the rules (classify/learned.py)
-            rules = RuleOutputs(
-                score.compound, score.pos, score.neu, score.neg, label, intents, len(score.cues)
-            )
+            rules = rules_from(score, intents)
             label, intents = layer.decide(clean, rules, settings, words, lowered)
         return _Scores(label, score.compound, score.pos, score.neu, score.neg, language, intents)
     # Rules are English; questions ("?") and custom patterns may still apply.

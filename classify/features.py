@@ -13,13 +13,15 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 from classify.intent import detect_intents
-from classify.sentiment import score_sentiment
+from classify.sentiment import SentimentScore, score_sentiment
 from classify.text import to_scoring_text, to_words
 from earmark.models import INTENTS, SENTIMENTS
+from earmark.settings.classify import ClassifySettings
 
 # Words ("can't" stays one), runs of ? or !, and any other single symbol (emoji, ":", "$").
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]+|[^\w\s.,;\"'()\-]")
@@ -76,12 +78,21 @@ def to_clean(text: str) -> str:
     return to_scoring_text(text)
 
 
-def rule_outputs(clean: str) -> RuleOutputs:
-    """Run the care rules on a scoring text (as the classify stage does for English posts)."""
+def rule_outputs(clean: str, settings: ClassifySettings | None = None) -> RuleOutputs:
+    """Run the care rules on a scoring text, as the classify stage does for English posts (with
+    a team's `settings`: its thresholds and regex intents; without: the defaults)."""
     lowered = clean.lower()
     words = to_words(lowered)
-    score = score_sentiment(clean, words=words, lowered=lowered)
-    intents = detect_intents(clean, sentiment=score.label, words=words, lowered=lowered)
+    score = score_sentiment(clean, settings, words=words, lowered=lowered)
+    custom = settings.intents if settings is not None else ()
+    intents = detect_intents(
+        clean, sentiment=score.label, custom=custom, words=words, lowered=lowered
+    )
+    return rules_from(score, intents)
+
+
+def rules_from(score: SentimentScore, intents: Iterable[tuple[str, float]]) -> RuleOutputs:
+    """Return the rules' outputs of a sentiment score and the intents found with its label."""
     return RuleOutputs(
         score.compound,
         score.pos,

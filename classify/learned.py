@@ -117,13 +117,13 @@ def explain_text(text: str, settings: ClassifySettings, top: int = 3) -> dict | 
     if not settings.model:
         return None
     from classify import CLASSIFIER_VERSION
-    from classify.team import rules_of
+    from classify.features import rule_outputs
     from classify.text import compile_terms, to_scoring_text
 
     layer = load_layer(settings.model, CLASSIFIER_VERSION)
     model = layer.model
     clean = to_scoring_text(text, compile_terms(tuple(settings.neutral_terms)))
-    rules = rules_of(clean, settings)
+    rules = rule_outputs(clean, settings)
     reasons = model.explain(clean, top=top, rules=rules, cleaned=True)
     scored = model.score([clean], [rules], cleaned=True)
     result: dict = {"model": model.identity, "sentiment": None, "intents": []}

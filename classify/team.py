@@ -25,11 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from classify.errors import ClassifyError
-from classify.features import DENSE_NAMES, FeatureSpec, Hasher, RuleOutputs, to_dense
-from classify.intent import detect_intents
+from classify.features import (
+    DENSE_NAMES,
+    FeatureSpec,
+    Hasher,
+    RuleOutputs,
+    rule_outputs,
+    to_dense,
+)
 from classify.model import FORMAT, LearnedModel
-from classify.sentiment import score_sentiment
-from classify.text import compile_terms, to_scoring_text, to_words
+from classify.text import compile_terms, to_scoring_text
 from classify.training import assemble
 from earmark.models import INTENT_PRECEDENCE
 from earmark.settings.classify import ClassifySettings
@@ -78,7 +83,7 @@ def prepare(rows, settings: ClassifySettings | None = None) -> Labeled:
         text = row.text if isinstance(row.text, str) else str(row.text or "")
         clean = to_scoring_text(text, terms)
         cleans.append(clean)
-        rules.append(rules_of(clean, settings))
+        rules.append(rule_outputs(clean, settings))
         sentiments.append(row.sentiment)
         intents.append(row.intents)
         digest.update(repr((text, row.sentiment, row.intents)).encode("utf-8", "surrogatepass"))
@@ -88,25 +93,6 @@ def prepare(rows, settings: ClassifySettings | None = None) -> Labeled:
         sentiments if all(sentiments) and sentiments else None,
         intents if all(intents) and intents else None,
         digest.hexdigest(),
-    )
-
-
-def rules_of(clean: str, settings: ClassifySettings) -> RuleOutputs:
-    """The care rules' outputs of a scoring text, as the classify stage computes them."""
-    lowered = clean.lower()
-    words = to_words(lowered)
-    score = score_sentiment(clean, settings, words=words, lowered=lowered)
-    intents = detect_intents(
-        clean, sentiment=score.label, custom=settings.intents, words=words, lowered=lowered
-    )
-    return RuleOutputs(
-        score.compound,
-        score.pos,
-        score.neu,
-        score.neg,
-        score.label,
-        tuple(intents),
-        len(score.cues),
     )
 
 
