@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from earmark.models import OPEN_STATUSES
 from earmark.store.connection import inserted_id
-from earmark.store.item_select import ITEM_SELECT
+from earmark.store.item_select import ITEM_SELECT, item_filters
 from earmark.store.opportunity_counts import COUNTED_FIELDS, save_item_count
 from earmark.store.route_pending import save_routed
 from earmark.store.urgent import UrgentItems, sla_span
@@ -210,15 +210,7 @@ class SQLiteQueues(UrgentItems):
         With a limit, the top limit+offset rows of each (status, queue) are read through the
         rank indexes and merged, so a page costs the same on a backlog of any size.
         """
-        common, common_params = [], []
-        if queue is not None:
-            common.append("queue = ?")
-            common_params.append(queue)
-        if agent is not None:
-            common.append("agent = ?")
-            common_params.append(agent)
-        if unassigned:
-            common.append("agent IS NULL")
+        common, common_params = item_filters(queue, agent, unassigned)
         groups: list[tuple[str | None, str | None]]
         if agent is not None:  # an agent holds a handful of items: (agent, status) finds them
             groups = [(None, q) for q in _distinct_or_none(queues)]

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from earmark.models import OPEN_STATUSES, parse_iso, to_iso
 from earmark.store.connection import Part
-from earmark.store.item_select import ITEM_COLUMNS, ITEM_JOINS, ITEM_SELECT
+from earmark.store.item_select import ITEM_COLUMNS, ITEM_JOINS, ITEM_SELECT, item_filters
 from earmark.store.ordering import RANKED_ORDER, ranked_cte, tier_sql, urgency_params
 from earmark.store.tables import UNANSWERED as _UNANSWERED
 
@@ -237,14 +237,9 @@ class UrgentItems(Part):
             )
             if ids is not None:
                 return self._items_by_id(ids[offset:])
-        clauses = [f"o.status IN ({','.join('?' for _ in statuses)})"]
-        params: list[object] = list(statuses)
-        for column, value in (("queue", queue), ("agent", agent)):
-            if value is not None:
-                clauses.append(f"o.{column} = ?")
-                params.append(value)
-        if unassigned:
-            clauses.append("o.agent IS NULL")
+        filters, filter_params = item_filters(queue, agent, unassigned, "o.")
+        clauses = [f"o.status IN ({','.join('?' for _ in statuses)})", *filters]
+        params: list[object] = [*statuses, *filter_params]
         if queues is not None:
             clauses.append(f"o.queue IN ({','.join('?' for _ in queues) or 'NULL'})")
             params.extend(queues)
