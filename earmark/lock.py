@@ -53,6 +53,17 @@ def delivery_wait(env: Mapping[str, str]) -> float:
     return seconds
 
 
+def poll_until(attempt: Callable[[], bool], wait: float, sleep: Callable[[float], None]) -> bool:
+    """Call `attempt` until it returns True (then return True) or, `wait` seconds from now, it
+    has not (then return False); `sleep` between attempts. The wait loop of every lock."""
+    deadline = time.monotonic() + wait
+    while not attempt():
+        if time.monotonic() >= deadline:
+            return False
+        sleep(_POLL)
+    return True
+
+
 class FileLock:
     """An exclusive flock on a file beside the database that records its holder's pid.
 
@@ -83,19 +94,19 @@ class FileLock:
                 f"{self.path}: cannot create the {self.what} ({error.strerror}); check that "
                 "the database's directory exists and is writable"
             ) from None
-        deadline = time.monotonic() + self.wait
-        while True:
+
+        def try_flock() -> bool:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
-                if time.monotonic() < deadline:
-                    self._sleep(_POLL)
-                    continue
-                os.lseek(fd, 0, os.SEEK_SET)
-                holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
-                os.close(fd)
-                raise LockedError(self.busy_message(holder)) from None
+                return False
+            return True
+
+        if not poll_until(try_flock, self.wait, self._sleep):
+            os.lseek(fd, 0, os.SEEK_SET)
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise LockedError(self.busy_message(holder))
         os.lseek(fd, 0, os.SEEK_SET)
         previous = os.read(fd, 32).decode("ascii", "replace").strip()
         if previous.isdigit() and int(previous) != os.getpid():

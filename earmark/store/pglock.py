@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from earmark.dburl import display_url
-from earmark.lock import LockedError
+from earmark.lock import LockedError, poll_until
 from earmark.store.pgconn import explain_pg_fault
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-_POLL = 0.05
 _KEY = "hashtextextended(%s || current_schema(), 0)"
 _HOLDER = (
     f"WITH k AS (SELECT {_KEY} AS key) "
@@ -71,18 +70,13 @@ class PgAdvisoryLock:
             )
         except psycopg.Error as error:
             raise explain_pg_fault(self.where, error) from None
-        deadline = time.monotonic() + self.wait
+
+        def try_lock() -> bool:
+            row = conn.execute(f"SELECT pg_try_advisory_lock({_KEY})", [self.purpose]).fetchone()
+            return bool(row and row[0])
+
         try:
-            while True:
-                row = conn.execute(
-                    f"SELECT pg_try_advisory_lock({_KEY})",
-                    [self.purpose],
-                ).fetchone()
-                if row and row[0]:
-                    break
-                if time.monotonic() < deadline:
-                    self._sleep(_POLL)
-                    continue
+            if not poll_until(try_lock, self.wait, self._sleep):
                 raise LockedError(self.busy_message(self._holder(conn)))
         except psycopg.Error as error:
             conn.close()
