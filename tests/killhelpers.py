@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -24,6 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dbconn import db_connect
@@ -247,3 +249,32 @@ class SlackHook:
 
     def __exit__(self, *exc) -> None:
         self.server.stop()
+
+
+# The `sources:` line of a generated import (write_posts) and a Slack destination read from
+# $TEST_SLACK_HOOK (a SlackHook's url), for write_config.
+FILE_SOURCE = "  file: {path: posts.jsonl}\n"
+SLACK = "notify:\n  slack: {webhook_env: TEST_SLACK_HOOK}\n"
+
+
+def reference_run(directory: Path, lines: int) -> dict:
+    """One uninterrupted `earmark run` over `lines` generated posts in `directory` (posts.jsonl,
+    earmark.yaml, x.db): return the snapshot of what it stored."""
+    write_posts(directory / "posts.jsonl", lines)
+    config = write_config(directory, FILE_SOURCE)
+    done = run_earmark(config, directory / "x.db", "run")
+    assert done.returncode == 0, done.stderr
+    return snapshot(directory / "x.db")
+
+
+def copy_input(reference_dir: Path, directory: Path) -> Path:
+    """Copy reference_run's import into `directory` and write its config there; return it."""
+    shutil.copy(reference_dir / "posts.jsonl", directory / "posts.jsonl")
+    return write_config(directory, FILE_SOURCE)
+
+
+def finish(processes: list[subprocess.Popen], timeout: float = 300) -> list[tuple[int, str, str]]:
+    """Wait for every process, reading all their pipes at once (none blocks on a full pipe)."""
+    with ThreadPoolExecutor(len(processes)) as pool:
+        outputs = list(pool.map(lambda p: p.communicate(timeout=timeout), processes))
+    return [(p.returncode, out, err) for p, (out, err) in zip(processes, outputs, strict=True)]

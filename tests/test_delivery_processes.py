@@ -12,7 +12,6 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from deliveryhook import DeliveryHook, hold_lock, release
 from exportdata import add_many
 from killhelpers import (
     earmark_args,
+    finish,
     run_earmark,
     spawn_earmark,
     subprocess_env,
@@ -50,13 +50,6 @@ def database(tmp_path: Path, count: int) -> tuple[Path, list[int]]:
     return db, ids
 
 
-def finish(processes: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
-    """Wait for every process, reading all their pipes at once (none blocks on a full pipe)."""
-    with ThreadPoolExecutor(len(processes)) as pool:
-        outputs = list(pool.map(lambda p: p.communicate(timeout=120), processes))
-    return [(p.returncode, out, err) for p, (out, err) in zip(processes, outputs, strict=True)]
-
-
 def exported(db: Path) -> Counter:
     with db_connect(db) as conn:
         return Counter(row[0] for row in conn.execute("SELECT opportunity_id FROM exports"))
@@ -68,7 +61,7 @@ def test_three_notify_webhook_at_once_deliver_each_item_once(tmp_path):
     with DeliveryHook(delay=0.15, secret=SECRET) as hook:
         env = subprocess_env(TEST_HOOK=hook.url, TEST_SIGNING=SECRET)
         results = finish(
-            [spawn_earmark(config, db, "notify", "webhook", env=env) for _ in range(3)]
+            [spawn_earmark(config, db, "notify", "webhook", env=env) for _ in range(3)], 120
         )
         assert [code for code, _, _ in results] == [0, 0, 0], results
         assert all(out == "" and "Traceback" not in err for _, out, err in results)
@@ -92,7 +85,7 @@ def test_three_export_new_at_once_write_each_item_once(tmp_path):
     args = ("export", "--new", "--dest", "crm", "-f", "jsonl")
     processes = [spawn_earmark(config, db, *args) for _ in range(3)]
     time.sleep(1.0)
-    results = finish(processes)
+    results = finish(processes, 120)
     assert [(code, err) for code, _, err in results] == [(0, "")] * 3
     written = Counter(json.loads(line)["id"] for _, out, _ in results for line in out.splitlines())
     assert written == Counter(ids)
@@ -110,7 +103,7 @@ def test_run_and_notify_at_once_deliver_each_item_once(tmp_path):
         for _ in range(2):
             time.sleep(0.5)
             processes.append(spawn_earmark(config, db, "notify", "webhook", env=env))
-        results = finish(processes)
+        results = finish(processes, 120)
         assert [code for code, _, _ in results] == [0, 0, 0], results
         assert all("Traceback" not in err for _, _, err in results)
         last = run_earmark(config, db, "notify", "webhook", env=env)  # whatever is left
@@ -214,7 +207,7 @@ def test_a_kill_after_the_receiver_accepted_resends_that_message_with_the_same_d
     with DeliveryHook(secret=SECRET, on_message=kill_on_third) as hook:
         env = subprocess_env(TEST_HOOK=hook.url, TEST_SIGNING=SECRET)
         sender.append(spawn_earmark(config, db, "notify", "webhook", env=env))
-        finish(sender)
+        finish(sender, 120)
         assert sender[0].returncode == -signal.SIGKILL
         assert len(hook.messages) == 3 and sum(exported(db).values()) == 40
         again = run_earmark(config, db, "notify", "webhook", env=env)

@@ -16,9 +16,13 @@ from pathlib import Path
 import pytest
 from dbconn import db_connect
 from killhelpers import (
+    FILE_SOURCE,
+    SLACK,
     SlackHook,
+    copy_input,
     count,
     kill_when,
+    reference_run,
     run_earmark,
     snapshot,
     spawn_earmark,
@@ -31,24 +35,13 @@ from killhelpers import (
 pytestmark = pytest.mark.slow
 
 LINES = 20_000  # 20 listen batches of 1000 lines, 32 classify batches of 500 matched posts
-FILE_SOURCE = "  file: {path: posts.jsonl}\n"
-SLACK = "notify:\n  slack: {webhook_env: TEST_SLACK_HOOK}\n"
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> tuple[Path, dict]:
     """One uninterrupted run over the big import: its directory and what it stored."""
     directory = tmp_path_factory.mktemp("reference")
-    write_posts(directory / "posts.jsonl", LINES)
-    config = write_config(directory, FILE_SOURCE)
-    done = run_earmark(config, directory / "x.db", "run")
-    assert done.returncode == 0, done.stderr
-    return directory, snapshot(directory / "x.db")
-
-
-def copy_input(reference_dir: Path, tmp_path: Path) -> Path:
-    shutil.copy(reference_dir / "posts.jsonl", tmp_path / "posts.jsonl")
-    return write_config(tmp_path, FILE_SOURCE)
+    return directory, reference_run(directory, LINES)
 
 
 def run_statuses(db: Path) -> list[str]:

@@ -17,17 +17,20 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from deliveryhook import DeliveryHook
 from exportdata import add_many
 from killhelpers import (
+    FILE_SOURCE,
+    SLACK,
     SlackHook,
+    copy_input,
+    finish,
     kill_when,
+    reference_run,
     run_earmark,
-    snapshot,
     spawn_earmark,
     subprocess_env,
     wait_until,
@@ -46,15 +49,6 @@ pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
 SECRET = "whsec-local-test-0123456789"
 WEBHOOK = "notify:\n  webhook: {url_env: TEST_HOOK, signing_secret_env: TEST_SIGNING}\n"
-SLACK = "notify:\n  slack: {webhook_env: TEST_SLACK_HOOK}\n"
-FILE_SOURCE = "  file: {path: posts.jsonl}\n"
-
-
-def finish(processes: list[subprocess.Popen], timeout: float = 300) -> list[tuple[int, str, str]]:
-    """Wait for every process, reading all their pipes at once (none blocks on a full pipe)."""
-    with ThreadPoolExecutor(len(processes)) as pool:
-        outputs = list(pool.map(lambda p: p.communicate(timeout=timeout), processes))
-    return [(p.returncode, out, err) for p, (out, err) in zip(processes, outputs, strict=True)]
 
 
 def test_eight_agents_claim_a_thousand_items_each_exactly_once(pg_url):
@@ -180,11 +174,7 @@ LINES = 6000  # 6 listen batches of 1000 lines, about 10 classify batches of 500
 def reference(tmp_path_factory) -> tuple[Path, dict]:
     """One uninterrupted run on SQLite: its directory and what it stored."""
     directory = tmp_path_factory.mktemp("reference")
-    write_posts(directory / "posts.jsonl", LINES)
-    config = write_config(directory, FILE_SOURCE)
-    done = run_earmark(config, directory / "x.db", "run")
-    assert done.returncode == 0, done.stderr
-    return directory, snapshot(directory / "x.db")
+    return directory, reference_run(directory, LINES)
 
 
 def _resume_and_compare(config: Path, url: str, expected: dict) -> None:
@@ -205,8 +195,7 @@ def test_killed_mid_stage_then_rerun_ends_as_one_run_on_sqlite(
     stage, table, later, pg_url, tmp_path, reference
 ):
     reference_dir, expected = reference
-    (tmp_path / "posts.jsonl").write_bytes((reference_dir / "posts.jsonl").read_bytes())
-    config = write_config(tmp_path, FILE_SOURCE)
+    config = copy_input(reference_dir, tmp_path)
     process = spawn_earmark(config, pg_url, "run")
     kill_when(process, lambda: pg_count(pg_url, f"SELECT count(*) FROM {table}") > 0)
     assert 0 < pg_count(pg_url, f"SELECT count(*) FROM {table}") < len(expected[

@@ -16,7 +16,9 @@ from click.testing import CliRunner
 from dbconn import db_connect
 from httpserver import LocalServer
 from killhelpers import (
+    FILE_SOURCE,
     NOW,
+    SLACK,
     SlackHook,
     post_line,
     run_earmark,
@@ -29,9 +31,6 @@ from killhelpers import (
 )
 
 from earmark.cli import cli
-
-FILE_SOURCE = "  file: {path: posts.jsonl}\n"
-SLACK = "notify:\n  slack: {webhook_env: TEST_SLACK_HOOK}\n"
 
 
 def invoke(config: Path, *args: str, env: dict | None = None, now: str = NOW):
