@@ -33,9 +33,9 @@ from classify.features import (
     rule_outputs,
     to_dense,
 )
-from classify.model import FORMAT, LearnedModel
+from classify.model import LearnedModel
 from classify.text import compile_terms, to_scoring_text
-from classify.training import assemble
+from classify.training import assemble, model_meta
 from earmark.models import INTENT_PRECEDENCE
 from earmark.settings.classify import ClassifySettings
 
@@ -224,20 +224,13 @@ def fit_team(
             f"{MIN_POSITIVES} posts of an intent"
         )
     weights, dense, bias, head_meta = assemble(spec, heads, used, full.shape[1])
-    meta = {
-        "format": FORMAT,
-        "name": name,
-        "features": spec.to_dict(),
-        "dense_names": list(DENSE_NAMES),
-        "heads": head_meta,
-        "thresholds": thresholds,
-        "training": {
-            "seed": seed,
-            "rows": len(data.cleans),
-            "labels_sha256": data.digest,
-            "chosen_by_cross_validation": choices,
-        },
+    training = {
+        "seed": seed,
+        "rows": len(data.cleans),
+        "labels_sha256": data.digest,
+        "chosen_by_cross_validation": choices,
     }
+    meta = model_meta(name, spec, head_meta, thresholds, training)
     return LearnedModel(
         weights.astype(np.float32), dense.astype(np.float32), bias.astype(np.float32), meta
     )

@@ -157,6 +157,21 @@ def assemble(
     return full[: spec.dim], full[spec.dim :], np.asarray(biases, dtype=np.float64), meta
 
 
+def model_meta(
+    name: str, spec: FeatureSpec, heads: list[dict], thresholds: dict, training: dict
+) -> dict:
+    """Return a fitted model's metadata (its meta.json): `heads` as assemble() returns them."""
+    return {
+        "format": FORMAT,
+        "name": name,
+        "features": spec.to_dict(),
+        "dense_names": list(DENSE_NAMES),
+        "heads": heads,
+        "thresholds": thresholds,
+        "training": training,
+    }
+
+
 def fit_sentiment(matrix, labels: Sequence[str], c: float):
     """Fit the softmax sentiment head; labels in SENTIMENTS order."""
     coef, intercept, classes = fit_linear(matrix, labels, c, True)
@@ -189,24 +204,17 @@ def build_shipped(train_dir: Path, spec: FeatureSpec, c: float) -> tuple[Learned
     is_question = [False] * n + [label not in SMALL_TALK for _, label in requests]
     heads.append(fit_binary("question", matrix, is_question, c))
     weights, dense_w, bias, head_meta = assemble(spec, heads)
-    meta = {
-        "format": FORMAT,
-        "name": "earmark-default",
-        "features": spec.to_dict(),
-        "dense_names": list(DENSE_NAMES),
-        "heads": head_meta,
-        "thresholds": {"question": 0.5},
-        "training": {
-            "seed": SEED,
-            "C": c,
-            "files": {
-                name: {"sha256": sha256_file(train_dir / name), "licence": licence}
-                for name, licence in SHIPPED_FILES.items()
-            },
-            "rows": len(texts),
-            "excluded_ids": sorted(EXCLUDED_IDS),
+    training = {
+        "seed": SEED,
+        "C": c,
+        "files": {
+            name: {"sha256": sha256_file(train_dir / name), "licence": licence}
+            for name, licence in SHIPPED_FILES.items()
         },
+        "rows": len(texts),
+        "excluded_ids": sorted(EXCLUDED_IDS),
     }
+    meta = model_meta("earmark-default", spec, head_meta, {"question": 0.5}, training)
     return LearnedModel(weights, dense_w, bias, meta), meta
 
 
@@ -225,15 +233,8 @@ def fit_labels(texts, sentiments, intents, spec: FeatureSpec, c: float, name: st
     if not heads:
         raise ClassifyError("train: nothing to learn; label at least two sentiments or intents")
     weights, dense_w, bias, head_meta = assemble(spec, heads)
-    meta = {
-        "format": FORMAT,
-        "name": name,
-        "features": spec.to_dict(),
-        "dense_names": list(DENSE_NAMES),
-        "heads": head_meta,
-        "thresholds": {h["name"]: 0.5 for h in head_meta if h["kind"] == "sigmoid"},
-        "training": {"seed": SEED, "C": c, "rows": len(texts)},
-    }
+    thresholds = {h["name"]: 0.5 for h in head_meta if h["kind"] == "sigmoid"}
+    meta = model_meta(name, spec, head_meta, thresholds, {"seed": SEED, "C": c, "rows": len(texts)})
     return LearnedModel(weights, dense_w, bias, meta)
 
 
