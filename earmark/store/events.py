@@ -33,6 +33,22 @@ class SQLiteEvents(Part):
         )
         return inserted_id(cur)
 
+    def add_events(self, rows: Sequence[tuple[int | None, str, str, str, dict | None]]) -> None:
+        """Append (opportunity_id, type, actor, at, detail) events in order, in one statement."""
+        self.conn.executemany(
+            "INSERT INTO events (opportunity_id, type, actor, at, detail) VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    ident,
+                    kind,
+                    actor,
+                    at,
+                    json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+                )
+                for ident, kind, actor, at, detail in rows
+            ],
+        )
+
     def events_for(self, opportunity_id: int) -> list[dict]:
         """Return an opportunity's events in order, detail decoded."""
         return [

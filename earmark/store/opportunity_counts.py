@@ -69,3 +69,13 @@ def save_item_count(conn: sqlite3.Connection, opportunity_id: int, sign: int) ->
         f"{sign} * {_IS_OPEN}, {sign} * {_IN_POOL} FROM opportunities WHERE id = ?{_UPSERT}",
         (opportunity_id,),
     )
+
+
+def save_item_counts(conn: sqlite3.Connection, opportunity_ids: list[int], sign: int) -> None:
+    """save_item_count for many stored items, in one executemany."""
+    sign = 1 if sign > 0 else -1
+    conn.executemany(
+        f"{_COLUMNS}SELECT {_KEY}, {sign}, {sign} * {_RESOLVED}, {sign} * {_LATE}, "  # noqa: S608 - constants only
+        f"{sign} * {_IS_OPEN}, {sign} * {_IN_POOL} FROM opportunities WHERE id = ?{_UPSERT}",
+        [(ident,) for ident in opportunity_ids],
+    )

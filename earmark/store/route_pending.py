@@ -37,3 +37,8 @@ def save_pending(conn: sqlite3.Connection, rows: Sequence[tuple[str, str | None]
 def save_routed(conn: sqlite3.Connection, post_id: str) -> None:
     """A post joined an opportunity: it is no longer pending."""
     conn.execute(_REMOVE, (post_id,))
+
+
+def save_routed_many(conn: sqlite3.Connection, post_ids: Sequence[str]) -> None:
+    """These posts joined opportunities: none is pending any more."""
+    conn.executemany(_REMOVE, [(post_id,) for post_id in post_ids])
