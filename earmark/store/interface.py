@@ -109,6 +109,9 @@ class QueueStore(Protocol):
     def insert_opportunities(self, rows: Sequence[dict]) -> list[int]:
         """insert_opportunity for many rows (same columns, distinct posts); return their ids."""
 
+    def add_opportunity_posts(self, links: Sequence[tuple[str, int]]) -> None:
+        """add_opportunity_post for many (post_id, opportunity_id), in a few statements."""
+
     def add_opportunity_post(self, post_id: str, opportunity_id: int) -> None:
         """Attach a post to an opportunity (its own post or a thread follow-up)."""
 

@@ -4,7 +4,9 @@ in a few statements (executemany), and the open items of many threads in one que
 On PostgreSQL every statement is a round trip to the server; creating opportunities one at a
 time costs about six of them each. Here a batch of any size costs a handful (psycopg runs an
 executemany in one pipeline). The rows written are those insert_opportunity would write, in
-the same order, so ids come out the same. Portable SQL (SQLite and PostgreSQL).
+the same order, so ids come out the same. Each write is one multi-row statement per
+ROWS_PER_STATEMENT rows (VALUES lists, IN lists): one round trip and one statement for the
+server to run, not one per row. Portable SQL (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -19,6 +21,19 @@ from earmark.store.route_pending import save_routed_many
 from earmark.store.urgent import sla_span
 
 _OPEN_MARKS = ",".join("?" for _ in OPEN_STATUSES)
+# Rows per multi-row statement: 500 opportunities of 17 values stay far below SQLite's limit of
+# 32,766 bound values and PostgreSQL's 65,535.
+ROWS_PER_STATEMENT = 500
+
+
+def insert_rows(conn: sqlite3.Connection, head: str, marks: str, rows: Sequence[Sequence]) -> None:
+    """Run `head VALUES (marks), (marks), ...` over rows, ROWS_PER_STATEMENT at a time, in order."""
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        part = rows[start : start + ROWS_PER_STATEMENT]
+        conn.execute(
+            f"{head} VALUES {', '.join(f'({marks})' for _ in part)}",
+            [value for row in part for value in row],
+        )
 
 
 def open_for_threads(db: Any, keys: Sequence[str], chunk: int = 500) -> dict[str, dict]:
@@ -68,11 +83,7 @@ def insert_many(conn: sqlite3.Connection, fields: Sequence[str], rows: Sequence[
         for row in rows
     ]
     before = conn.execute("SELECT coalesce(max(id), 0) FROM opportunities").fetchone()[0]
-    conn.executemany(
-        f"INSERT INTO opportunities ({', '.join(names)}) "  # noqa: S608 - only placeholders and column constants are interpolated
-        f"VALUES ({', '.join(marks)})",
-        values,
-    )
+    insert_rows(conn, f"INSERT INTO opportunities ({', '.join(names)})", ", ".join(marks), values)
     new = {
         post_id: ident
         for ident, post_id in conn.execute(
@@ -81,9 +92,13 @@ def insert_many(conn: sqlite3.Connection, fields: Sequence[str], rows: Sequence[
     }
     ids = [new[post_id] for post_id in post_ids]
     save_item_counts(conn, ids, 1)
-    conn.executemany(
-        "INSERT OR IGNORE INTO opportunity_posts (post_id, opportunity_id) VALUES (?, ?)",
-        list(zip(post_ids, ids, strict=True)),
-    )
-    save_routed_many(conn, post_ids)
+    add_links(conn, list(zip(post_ids, ids, strict=True)))
     return ids
+
+
+def add_links(conn: sqlite3.Connection, links: Sequence[tuple[str, int]]) -> None:
+    """Attach posts to opportunities ((post_id, opportunity_id) pairs); none is pending now."""
+    insert_rows(
+        conn, "INSERT OR IGNORE INTO opportunity_posts (post_id, opportunity_id)", "?, ?", links
+    )
+    save_routed_many(conn, [post_id for post_id, _ in links])

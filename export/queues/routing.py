@@ -246,14 +246,17 @@ def _create(
 
 
 def _join(store, existing: dict, post: dict, at: str, batch: RouteBatch | None = None) -> None:
-    store.queues.add_opportunity_post(post["post_id"], existing["id"])
+    # Through the batch, existing may be an item not written yet (created earlier in the page).
+    link = batch.link_post if batch is not None else store.queues.add_opportunity_post
+    update = batch.update if batch is not None else store.queues.update_opportunity
+    link(post["post_id"], existing["id"])
     raise_by = max(0, (post["priority"] or 0) - (existing["base_priority"] or 0))
     priority = min(100, existing["priority"] + raise_by)
     fields = {}
     if existing["status"] == "responded":
         # The customer wrote again after our answer: that is new work for the same agent.
         fields["status"] = "claimed"
-    store.queues.update_opportunity(
+    update(
         existing["id"],
         base_priority=(existing["base_priority"] or 0) + raise_by,
         priority=priority,
