@@ -85,8 +85,8 @@ class RouteBatch:
         row = self._rows[opportunity_id[1]]
         row.update(fields)
         key = row.get("thread_key")
-        if key:
-            self._pending[key].update(fields)
+        if key:  # a new dict: the caller's copy keeps the values it read (as a stored read does)
+            self._pending[key] = {**self._pending[key], **fields}
 
     def event(self, opportunity_id: int | None, kind: str, actor: str, at: str, detail: dict):
         """Queue an event of an existing opportunity, after those queued before it."""
