@@ -57,9 +57,10 @@ def _global_options() -> list[click.Option]:
         click.Option(
             ["--db"],
             type=click.Path(dir_okay=False),
+            metavar="FILE|URL",
             expose_value=False,
             callback=_set_on_app("db_option"),
-            help="SQLite file, or PostgreSQL URL (postgresql://host/db).",
+            help="SQLite file or PostgreSQL URL (postgresql://host/db).",
         ),
         click.Option(
             ["-v", "--verbose"],
@@ -171,6 +172,7 @@ def _database_path(app: App | None) -> str:
     "--db",
     "db_path",
     type=click.Path(dir_okay=False),
+    metavar="FILE|URL",
     help="SQLite file or PostgreSQL URL (postgresql://host/db, its password only from "
     "$EARMARK_DATABASE_URL, PGPASSWORD or ~/.pgpass) [default: $EARMARK_DB, else "
     "$EARMARK_DATABASE_URL, else the config's database, else ./earmark.db].",

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from earmark.store.connection import Part, inserted_id
+from earmark.store.opportunity_batch import insert_rows
 
 
 def _event_row(row: dict) -> dict:
@@ -32,6 +33,24 @@ class SQLiteEvents(Part):
             ),
         )
         return inserted_id(cur)
+
+    def add_events(self, rows: Sequence[tuple[int | None, str, str, str, dict | None]]) -> None:
+        """Append (opportunity_id, type, actor, at, detail) events in order (multi-row INSERTs)."""
+        insert_rows(
+            self.conn,
+            "INSERT INTO events (opportunity_id, type, actor, at, detail)",
+            "?, ?, ?, ?, ?",
+            [
+                (
+                    ident,
+                    kind,
+                    actor,
+                    at,
+                    json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+                )
+                for ident, kind, actor, at, detail in rows
+            ],
+        )
 
     def events_for(self, opportunity_id: int) -> list[dict]:
         """Return an opportunity's events in order, detail decoded."""

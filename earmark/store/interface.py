@@ -103,6 +103,15 @@ class QueueStore(Protocol):
     def insert_opportunity(self, row: dict) -> int:
         """Create an opportunity and its first opportunity_posts row; return its id."""
 
+    def open_opportunities_for_threads(self, thread_keys: Sequence[str]) -> dict[str, dict]:
+        """Return {thread_key: its open opportunity} for the keys that have one (one query)."""
+
+    def insert_opportunities(self, rows: Sequence[dict]) -> list[int]:
+        """insert_opportunity for many rows (same columns, distinct posts); return their ids."""
+
+    def add_opportunity_posts(self, links: Sequence[tuple[str, int]]) -> None:
+        """add_opportunity_post for many (post_id, opportunity_id), in a few statements."""
+
     def add_opportunity_post(self, post_id: str, opportunity_id: int) -> None:
         """Attach a post to an opportunity (its own post or a thread follow-up)."""
 
@@ -185,6 +194,9 @@ class EventStore(Protocol):
         self, opportunity_id: int | None, type: str, actor: str, at: str, detail: dict | None = None
     ) -> int:
         """Append one event to the log; return its id."""
+
+    def add_events(self, rows: Sequence[tuple[int | None, str, str, str, dict | None]]) -> None:
+        """Append (opportunity_id, type, actor, at, detail) events in order, in one statement."""
 
     def events_for(self, opportunity_id: int) -> list[dict]:
         """Return an opportunity's events in order, detail decoded."""

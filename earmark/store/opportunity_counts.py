@@ -69,3 +69,17 @@ def save_item_count(conn: sqlite3.Connection, opportunity_id: int, sign: int) ->
         f"{sign} * {_IS_OPEN}, {sign} * {_IN_POOL} FROM opportunities WHERE id = ?{_UPSERT}",
         (opportunity_id,),
     )
+
+
+def save_item_counts(conn: sqlite3.Connection, opportunity_ids: list[int], sign: int) -> None:
+    """save_item_count for many stored items: one upsert of their sums per 500 items."""
+    sign = 1 if sign > 0 else -1
+    for start in range(0, len(opportunity_ids), 500):
+        part = opportunity_ids[start : start + 500]
+        conn.execute(
+            f"{_COLUMNS}SELECT {_KEY}, {sign} * count(*), {sign} * sum({_RESOLVED}), "  # noqa: S608 - constants only
+            f"{sign} * sum({_LATE}), {sign} * sum({_IS_OPEN}), {sign} * sum({_IN_POOL}) "
+            f"FROM opportunities WHERE id IN ({', '.join('?' for _ in part)}) "
+            f"GROUP BY {_KEY}{_UPSERT}",
+            part,
+        )

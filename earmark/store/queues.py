@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from earmark.models import OPEN_STATUSES
 from earmark.store.connection import inserted_id
 from earmark.store.item_select import ITEM_SELECT, item_filters
+from earmark.store.opportunity_batch import add_links, insert_many, open_for_threads
 from earmark.store.opportunity_counts import COUNTED_FIELDS, save_item_count
 from earmark.store.route_pending import save_routed
 from earmark.store.urgent import UrgentItems, sla_span
@@ -136,6 +137,21 @@ class SQLiteQueues(UrgentItems):
             save_item_count(self.conn, opportunity_id, 1)
             self.add_opportunity_post(row["post_id"], opportunity_id)
         return opportunity_id
+
+    def open_opportunities_for_threads(self, thread_keys: Sequence[str]) -> dict[str, dict]:
+        """Return {thread_key: its open opportunity} for the keys that have one (one query)."""
+        return open_for_threads(self.db, thread_keys)
+
+    def insert_opportunities(self, rows: Sequence[dict]) -> list[int]:
+        """insert_opportunity for many rows (same columns, distinct posts) in a few statements;
+        return their ids in order."""
+        with self.transaction():
+            return insert_many(self.conn, _OPPORTUNITY_FIELDS, rows)
+
+    def add_opportunity_posts(self, links: Sequence[tuple[str, int]]) -> None:
+        """add_opportunity_post for many (post_id, opportunity_id), in a few statements."""
+        with self.transaction():
+            add_links(self.conn, links)
 
     def add_opportunity_post(self, post_id: str, opportunity_id: int) -> None:
         """Attach a post to an opportunity (its own post or a thread follow-up)."""

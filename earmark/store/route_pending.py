@@ -37,3 +37,13 @@ def save_pending(conn: sqlite3.Connection, rows: Sequence[tuple[str, str | None]
 def save_routed(conn: sqlite3.Connection, post_id: str) -> None:
     """A post joined an opportunity: it is no longer pending."""
     conn.execute(_REMOVE, (post_id,))
+
+
+def save_routed_many(conn: sqlite3.Connection, post_ids: Sequence[str]) -> None:
+    """These posts joined opportunities: none is pending any more."""
+    for start in range(0, len(post_ids), 500):
+        part = post_ids[start : start + 500]
+        conn.execute(
+            f"DELETE FROM route_pending WHERE post_id IN ({', '.join('?' for _ in part)})",  # noqa: S608 - only placeholders are interpolated
+            list(part),
+        )

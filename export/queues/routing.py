@@ -19,6 +19,7 @@ from earmark.progress import NO_PROGRESS, Progress
 from earmark.settings.queues import QueueSettings
 from export.queues.actions import return_to_pool
 from export.queues.assign import SYSTEM_ACTOR, assign_pending, normalize_language
+from export.queues.route_batch import RouteBatch
 from export.queues.sla import refresh_sla
 
 MAX_THREAD_DEPTH = 50
@@ -207,9 +208,11 @@ def sync_agents(
     return added, removed, returned
 
 
-def _create(store, queue: Queue, matched: dict, post: dict, key: str | None, at: str, now) -> None:
+def _create(
+    batch: RouteBatch, queue: Queue, matched: dict, post: dict, key: str | None, at: str, now
+) -> None:
     due = to_iso(now + parse_duration(queue.sla))
-    opportunity_id = store.queues.insert_opportunity(
+    batch.create(
         {
             "post_id": post["post_id"],
             "kind": post["opportunity"],
@@ -222,43 +225,46 @@ def _create(store, queue: Queue, matched: dict, post: dict, key: str | None, at:
             "created_at": at,
             "sla_due": due,
             "updated_at": at,
-        }
-    )
-    store.events.add_event(
-        opportunity_id,
-        "created",
-        SYSTEM_ACTOR,
-        at,
-        {
-            "post_id": post["post_id"],
-            "queue": queue.name,
-            "matched": matched,
-            "strategy": queue.strategy,
-            "sla": queue.sla,
-            "sla_due": due,
-            "priority": post["priority"] or 0,
-            "kind": post["opportunity"],
-            "post_created_at": post["created_at"],
         },
+        (
+            "created",
+            SYSTEM_ACTOR,
+            at,
+            {
+                "post_id": post["post_id"],
+                "queue": queue.name,
+                "matched": matched,
+                "strategy": queue.strategy,
+                "sla": queue.sla,
+                "sla_due": due,
+                "priority": post["priority"] or 0,
+                "kind": post["opportunity"],
+                "post_created_at": post["created_at"],
+            },
+        ),
     )
 
 
-def _join(store, existing: dict, post: dict, at: str) -> None:
-    store.queues.add_opportunity_post(post["post_id"], existing["id"])
+def _join(store, existing: dict, post: dict, at: str, batch: RouteBatch | None = None) -> None:
+    # Through the batch, existing may be an item not written yet (created earlier in the page).
+    link = batch.link_post if batch is not None else store.queues.add_opportunity_post
+    update = batch.update if batch is not None else store.queues.update_opportunity
+    link(post["post_id"], existing["id"])
     raise_by = max(0, (post["priority"] or 0) - (existing["base_priority"] or 0))
     priority = min(100, existing["priority"] + raise_by)
     fields = {}
     if existing["status"] == "responded":
         # The customer wrote again after our answer: that is new work for the same agent.
         fields["status"] = "claimed"
-    store.queues.update_opportunity(
+    update(
         existing["id"],
         base_priority=(existing["base_priority"] or 0) + raise_by,
         priority=priority,
         updated_at=at,
         **fields,
     )
-    store.events.add_event(
+    add_event = batch.event if batch is not None else store.events.add_event
+    add_event(
         existing["id"],
         "joined",
         SYSTEM_ACTOR,
@@ -286,7 +292,40 @@ def _join_late(store, post_ids: set[str], report: RouteReport, at: str) -> None:
             report.unrouted -= 1
 
 
-ROUTE_STEP = 500  # posts routed between two progress reports
+ROUTE_STEP = 500  # posts routed between two progress reports (and per batch of writes)
+
+
+def _route_page(
+    store,
+    settings: QueueSettings,
+    page: list[dict],
+    batch: RouteBatch,
+    report: RouteReport,
+    threaded: list[str],
+    at: str,
+    now: datetime,
+) -> None:
+    """Route a page of posts in order, its new items and events written in one batch."""
+    keys = [thread_key(store, post) for post in page]
+    batch.read_threads(keys)
+    for post, key in zip(page, keys, strict=True):
+        existing = batch.open_for_thread(key) if key else None
+        if existing is not None:
+            _join(store, existing, post, at, batch)
+            batch.changed(key)
+            report.joined += 1
+            continue
+        hit = match_queue(settings.queues, post)
+        if hit is None:
+            report.unrouted += 1
+            if key:
+                threaded.append(post["post_id"])
+            continue
+        _create(batch, hit[0], hit[1], post, key, at, now)
+        report.created += 1
+        report.by_queue[hit[0].name] += 1
+    batch.flush()
+    batch.forget_threads()
 
 
 def route_opportunities(
@@ -302,25 +341,17 @@ def route_opportunities(
         report.returned += returned
         # Posts no queue takes that may still join their thread (ids only: memory stays flat).
         threaded: list[str] = []
+        batch = RouteBatch(store)
+        page: list[dict] = []
         for post in store.queues.unrouted_opportunity_posts():
-            seen += 1
-            if seen % ROUTE_STEP == 0:
-                progress.advance(ROUTE_STEP)
-            key = thread_key(store, post)
-            existing = store.queues.open_opportunity_for_thread(key) if key else None
-            if existing is not None:
-                _join(store, existing, post, at)
-                report.joined += 1
-                continue
-            hit = match_queue(settings.queues, post)
-            if hit is None:
-                report.unrouted += 1
-                if key:
-                    threaded.append(post["post_id"])
-                continue
-            _create(store, hit[0], hit[1], post, key, at, now)
-            report.created += 1
-            report.by_queue[hit[0].name] += 1
+            page.append(post)
+            if len(page) == ROUTE_STEP:
+                _route_page(store, settings, page, batch, report, threaded, at, now)
+                seen += len(page)
+                progress.advance(len(page))
+                page = []
+        _route_page(store, settings, page, batch, report, threaded, at, now)
+        seen += len(page)
         # An earlier post of a thread whose item a later post of this pass opened joins it now,
         # not on the next run (which would then report a change with nothing new).
         if threaded and report.created:

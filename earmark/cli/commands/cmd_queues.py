@@ -115,15 +115,28 @@ def queue(
 
 @click.command(name="next")
 @actor_option("The agent asking [default: $EARMARK_AGENT, else $USER].")
+@click.option(
+    "--claim",
+    "take",
+    is_flag=True,
+    help="Claim the item shown, in the same transaction that picks it (never one item to two "
+    "agents at once).",
+)
 @format_option(("table", "json", "jsonl"))
 @pass_app
-def next_(app: App, actor: str | None, fmt: str | None) -> None:
-    """Show the agent's single most urgent item: their own first, else the top of a pool."""
+def next_(app: App, actor: str | None, take: bool, fmt: str | None) -> None:
+    """Show the agent's single most urgent item: their own first, else the top of a pool.
+
+    With --claim, the item is also claimed (an item assigned to you is accepted), so agents
+    looping `next --claim` at once each get a different item.
+    """
     from earmark.cli.queue_tables import render_item
+    from export.queues.next_claim import next_and_claim
     from export.queues.views import next_item
 
     name = _actor(app, actor)
-    found = next_item(app.existing_store, _synced(app), name, app.now())
+    pick = next_and_claim if take else next_item
+    found = pick(app.existing_store, _synced(app), name, app.now())
     if found is None:
         app.say(f"next: nothing waiting for {name}")
         return
