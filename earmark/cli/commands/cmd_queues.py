@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -38,9 +39,21 @@ def _synced(app: App):
     return config.queue_settings()
 
 
-def _done(app: App, item: dict, verb: str) -> None:
+def _act(
+    app: App, action: Callable[..., dict], opportunity_id: int, actor: str | None, **options
+) -> None:
+    """Run one agent action of export.queues.actions (claim, respond, ...) on the item, as the
+    acting agent, now; then say on stderr where the item is (`claim 12: now claimed (ann)`)."""
+    item = action(
+        app.existing_store,
+        _synced(app),
+        opportunity_id,
+        actor=_actor(app, actor),
+        now=app.now(),
+        **options,
+    )
     holder = f" ({item['agent']})" if item["agent"] else ""
-    app.say(f"{verb} {item['id']}: now {item['status']}{holder}")
+    app.say(f"{action.__name__} {item['id']}: now {item['status']}{holder}")
 
 
 @click.command()
@@ -174,15 +187,7 @@ def claim(app: App, opportunity_id: int, actor: str | None, force: bool) -> None
     """
     from export.queues.actions import claim as do_claim
 
-    item = do_claim(
-        app.existing_store,
-        _synced(app),
-        opportunity_id,
-        actor=_actor(app, actor),
-        now=app.now(),
-        force=force,
-    )
-    _done(app, item, "claim")
+    _act(app, do_claim, opportunity_id, actor, force=force)
 
 
 @click.command()
@@ -194,15 +199,7 @@ def respond(app: App, opportunity_id: int, actor: str | None, force: bool) -> No
     """Record that you answered the customer (the first answer stops the SLA clock)."""
     from export.queues.actions import respond as do_respond
 
-    item = do_respond(
-        app.existing_store,
-        _synced(app),
-        opportunity_id,
-        actor=_actor(app, actor),
-        now=app.now(),
-        force=force,
-    )
-    _done(app, item, "respond")
+    _act(app, do_respond, opportunity_id, actor, force=force)
 
 
 @click.command()
@@ -222,16 +219,7 @@ def resolve(
     """
     from export.queues.actions import resolve as do_resolve
 
-    item = do_resolve(
-        app.existing_store,
-        _synced(app),
-        opportunity_id,
-        actor=_actor(app, actor),
-        now=app.now(),
-        note=note,
-        force=force,
-    )
-    _done(app, item, "resolve")
+    _act(app, do_resolve, opportunity_id, actor, note=note, force=force)
 
 
 @click.command()
@@ -244,16 +232,7 @@ def dismiss(app: App, opportunity_id: int, reason: str, actor: str | None, force
     """Close an item that needs no answer, saying why (only its holder, unless --force)."""
     from export.queues.actions import dismiss as do_dismiss
 
-    item = do_dismiss(
-        app.existing_store,
-        _synced(app),
-        opportunity_id,
-        actor=_actor(app, actor),
-        now=app.now(),
-        reason=reason,
-        force=force,
-    )
-    _done(app, item, "dismiss")
+    _act(app, do_dismiss, opportunity_id, actor, reason=reason, force=force)
 
 
 @click.command()
@@ -266,16 +245,7 @@ def reassign(app: App, opportunity_id: int, to: str, force: bool, actor: str | N
     """Hand an open item to another agent."""
     from export.queues.actions import reassign as do_reassign
 
-    item = do_reassign(
-        app.existing_store,
-        _synced(app),
-        opportunity_id,
-        to=to,
-        actor=_actor(app, actor),
-        now=app.now(),
-        force=force,
-    )
-    _done(app, item, "reassign")
+    _act(app, do_reassign, opportunity_id, actor, to=to, force=force)
 
 
 @click.command()
@@ -288,16 +258,7 @@ def escalate(app: App, opportunity_id: int, to: str | None, actor: str | None, f
     """Hand an item to an expert (the named one, or the least-loaded expert with the skill)."""
     from export.queues.actions import escalate as do_escalate
 
-    item = do_escalate(
-        app.existing_store,
-        _synced(app),
-        opportunity_id,
-        actor=_actor(app, actor),
-        now=app.now(),
-        to=to,
-        force=force,
-    )
-    _done(app, item, "escalate")
+    _act(app, do_escalate, opportunity_id, actor, to=to, force=force)
 
 
 @click.command()
@@ -308,10 +269,7 @@ def reopen(app: App, opportunity_id: int, actor: str | None) -> None:
     """Reopen a resolved or dismissed item (back to its agent if still active)."""
     from export.queues.actions import reopen as do_reopen
 
-    item = do_reopen(
-        app.existing_store, _synced(app), opportunity_id, actor=_actor(app, actor), now=app.now()
-    )
-    _done(app, item, "reopen")
+    _act(app, do_reopen, opportunity_id, actor)
 
 
 @click.command()
