@@ -9,6 +9,10 @@ Usage (any test file; `tests/` is on sys.path under pytest):
     done = run_earmark(config, tmp_path / "x.db", "run")          # a real `python -m earmark`
     assert done.returncode == 0
     assert snapshot(tmp_path / "x.db")["posts"] == {...}
+
+Wherever a store location is taken (`db`), it may be an SQLite path or a PostgreSQL URL (the
+`db` fixture gives one of each): run_earmark passes it as `--db`; count, rows and snapshot
+read either engine.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from dbconn import db_connect
 from httpserver import LocalServer, RecordedRequest
@@ -140,16 +146,49 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60, interval: flo
     raise AssertionError(f"condition not met within {timeout}s")
 
 
-def count(db: Path, sql: str, params=()) -> int:
-    """Return the first column of one row from a read-only look at the database (0 if absent)."""
-    if not Path(db).exists():
-        return 0
-    try:
+def is_postgres(db) -> bool:
+    """Whether a store location (an SQLite path or a URL, as `--db` takes it) is PostgreSQL."""
+    return str(db).startswith(("postgresql://", "postgres://"))
+
+
+@contextmanager
+def reading(db) -> Iterator[Any]:
+    """Yield a read-only look into the store at db, on either engine (a sqlite3 connection
+    opened read-only, or an autocommit psycopg one: both run `execute(sql)` and yield tuples)."""
+    if is_postgres(db):
+        import psycopg
+
+        with psycopg.connect(str(db), autocommit=True) as conn:
+            yield conn
+    else:
         with db_connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            row = conn.execute(sql, params).fetchone()
-    except sqlite3.OperationalError:  # tables not created yet
-        return 0
-    return row[0] if row and row[0] is not None else 0
+            yield conn
+
+
+def rows(db, sql: str) -> list[tuple]:
+    """Every row of one query (no parameters: the two engines spell placeholders apart)."""
+    with reading(db) as conn:
+        return [tuple(row) for row in conn.execute(sql)]
+
+
+def count(db, sql: str) -> int:
+    """Return the first column of one row from a read-only look at the store (0 while the
+    store or its tables do not exist yet)."""
+    if is_postgres(db):
+        import psycopg
+
+        try:
+            found = rows(db, sql)
+        except psycopg.errors.UndefinedTable:
+            return 0
+    else:
+        if not Path(db).exists():
+            return 0
+        try:
+            found = rows(db, sql)
+        except sqlite3.OperationalError:  # tables not created yet
+            return 0
+    return found[0][0] if found and found[0][0] is not None else 0
 
 
 def kill_when(process: subprocess.Popen, condition: Callable[[], bool], timeout: float = 60):
@@ -167,9 +206,10 @@ def kill_when(process: subprocess.Popen, condition: Callable[[], bool], timeout:
     assert process.returncode == -signal.SIGKILL
 
 
-def snapshot(db: Path) -> dict:
-    """Return what a run produced, comparable between databases (no autoincrement ids)."""
-    with db_connect(f"file:{db}?mode=ro", uri=True) as conn:
+def snapshot(db) -> dict:
+    """Return what a run produced, comparable between databases and engines (no autoincrement
+    ids; the same queries read the same rows from SQLite and PostgreSQL)."""
+    with reading(db) as conn:
 
         def rows(sql: str) -> list:
             return [tuple(row) for row in conn.execute(sql)]
