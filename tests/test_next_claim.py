@@ -73,7 +73,8 @@ def test_next_claim_at_capacity_fails_in_one_line_and_claims_nothing(db, tmp_pat
     full = run(db, config, "next", "--claim", "--agent", "ana")
     assert (full.exit_code, full.stdout) == (1, "")
     assert full.stderr == (
-        f"Error: claim {pooled}: ana is at capacity (1/1); add --force to claim anyway\n"
+        f"Error: claim {pooled}: ana is at capacity (1/1); to claim it anyway: "
+        f"`earmark claim {pooled} --force`\n"
     )
     assert statuses(db)[pooled] == ("open", None)
     empty = run(db, config, "next", "--claim", "--agent", "bob")
@@ -86,3 +87,23 @@ def test_next_claim_at_capacity_fails_in_one_line_and_claims_nothing(db, tmp_pat
         "next: nothing waiting for ana\n",
     )
 
+
+def test_the_command_next_claim_suggests_at_capacity_exists_and_claims_the_item(db, tmp_path):
+    """`next` has no --force: the hint names the command that has one, and it works."""
+    config = tmp_path / "earmark.yaml"
+    config.write_text(CONFIG.replace("capacity: 2", "capacity: 1"))
+    held, pooled = pool_store(db, 2)
+    with Store(db) as store:  # answered: not shown by next, but it counts against capacity
+        store.queues.update_opportunity(held, status="responded", agent="ana")
+    forced_next = run(db, config, "next", "--claim", "--force", "--agent", "ana")
+    assert forced_next.exit_code == 2  # what the old hint ("add --force") led to
+    full = run(db, config, "next", "--claim", "--agent", "ana")
+    assert full.exit_code == 1
+    suggested = full.stderr.rsplit("`", 2)[1].split()
+    assert suggested[:2] == ["earmark", "claim"] and "--force" in suggested
+    done = run(db, config, *suggested[1:], "--agent", "ana")
+    assert (done.exit_code, done.stdout) == (0, ""), done.output
+    assert statuses(db)[pooled] == ("claimed", "ana")
+    with Store(db) as store:
+        [event] = store.events.events_for(pooled)
+    assert event["detail"]["forced"] == "ana is at capacity (1/1)"

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from earmark.models import CLOSED_STATUSES, OPEN_STATUSES, to_iso
 from export.queues.assign import SYSTEM_ACTOR, AgentInfo, load_agents
-from export.queues.errors import QueueError
+from export.queues.errors import NeedsForceError, QueueError
 from export.queues.experts import pick_expert
 
 ALLOWED_FROM = {
@@ -135,7 +135,7 @@ def _check_fit(
     problem = fit_problem(agent, item, load, experts=experts)
     if problem is None or force:
         return problem
-    raise QueueError(f"{action} {item['id']}: {problem}; add --force to {action} anyway")
+    raise NeedsForceError(action, item["id"], problem)
 
 
 def _forced(detail: dict, *overridden: str | None) -> dict:

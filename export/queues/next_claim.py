@@ -14,6 +14,7 @@ from datetime import datetime
 
 from earmark.settings.queues import QueueSettings
 from export.queues.actions import claim
+from export.queues.errors import NeedsForceError, QueueError
 from export.queues.views import item_record, next_item
 
 
@@ -34,5 +35,11 @@ def next_and_claim(
         record, mine = found
         if record["status"] not in ("open", "assigned"):
             return record, mine  # already held by them: claimed or escalated
-        item = claim(store, settings, record["id"], actor=agent_name, now=now)
+        try:
+            item = claim(store, settings, record["id"], actor=agent_name, now=now)
+        except NeedsForceError as refused:  # `next` has no --force: name the command that has
+            raise QueueError(
+                f"claim {refused.ident}: {refused.problem}; to claim it anyway: "
+                f"`earmark claim {refused.ident} --force`"
+            ) from None
         return item_record(item, now, settings.routing.at_risk_fraction), mine
