@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 import sqlite_utils
 from queue_fixtures import NOW, add_post
 
@@ -40,6 +41,31 @@ def test_the_first_assignment_survives_reassignment_and_return(db):
         ident, status="claimed", agent="bob", assigned_at="2024-05-01T12:09:00Z"
     )
     assert first_assigned(store, ident) == "2024-05-01T12:05:00Z"
+
+
+def test_an_update_with_no_columns_changes_nothing(db):
+    """No caller sets nothing today; one that does gets no half-built `UPDATE ... SET WHERE`."""
+    store = Store(db)
+    ident = store.queues.insert_opportunity(
+        {
+            "post_id": add_post(store, "1"),
+            "queue": "support",
+            "status": "assigned",
+            "agent": "ann",
+            "created_at": "2024-05-01T12:00:00Z",
+            "assigned_at": "2024-05-01T12:00:00Z",
+        }
+    )
+    before = store.queues.get_opportunity(ident)
+    loads = store.queues.agent_loads()
+    store.queues.update_opportunity(ident)
+    with store.transaction():
+        store.queues.update_opportunity(ident)
+    store.queues.update_opportunity(ident + 1000)  # no such item: nothing to do either
+    assert store.queues.get_opportunity(ident) == before
+    assert store.queues.agent_loads() == loads == {"ann": 1}
+    with pytest.raises(ValueError, match=r"^unknown opportunity columns: \['colour'\]$"):
+        store.queues.update_opportunity(ident, colour="red")
 
 
 def test_an_item_created_assigned_has_its_first_assignment(db):

@@ -37,7 +37,7 @@ class QueueStore(Protocol):
         """Attach a post to an opportunity (its own post or a thread follow-up)."""
 
     def update_opportunity(self, opportunity_id: int, **fields: object) -> None:
-        """Set columns of one opportunity."""
+        """Set columns of one opportunity (none given: nothing to set, nothing is written)."""
 
     def get_opportunity(self, opportunity_id: int) -> dict | None:
         """Return one opportunity with its post and labels, or None."""

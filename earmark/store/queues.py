@@ -163,10 +163,12 @@ class SQLiteQueues(UrgentItems):
             save_routed(self.conn, post_id)
 
     def update_opportunity(self, opportunity_id: int, **fields: object) -> None:
-        """Set columns of one opportunity."""
+        """Set columns of one opportunity (none given: nothing to set, nothing is written)."""
         unknown = set(fields) - set(_OPPORTUNITY_FIELDS)
         if unknown:
             raise ValueError(f"unknown opportunity columns: {sorted(unknown)}")
+        if not fields:
+            return
         sets = [f"{k} = ?" for k in fields]
         values = list(fields.values())
         if "sla_due" in fields or "created_at" in fields:  # keep sla_span with them
