@@ -40,10 +40,12 @@ def cross_validate(
     settings = dataclasses.replace(settings or ClassifySettings(), model=None)
     rows = list(load_labeled(path, extra_intents=[rule.name for rule in settings.intents]))
     if task == "sentiment":
-        rows = [dataclasses.replace(row, intents=None) for row in rows]
+        rows = [dataclasses.replace(row, intents=None, spam=None) for row in rows]
     elif task == "intent":
-        rows = [dataclasses.replace(row, sentiment=None) for row in rows]
-    strata = [row.sentiment or (row.intents[0] if row.intents else "") for row in rows]
+        rows = [dataclasses.replace(row, sentiment=None, spam=None) for row in rows]
+    strata = [
+        row.sentiment or (row.intents[0] if row.intents else "") or str(row.spam) for row in rows
+    ]
     if k < 2 or len(rows) < 2 * k:
         raise EvaluateError(f"evaluate: --cv {k} needs k >= 2 and at least {2 * k} labeled rows")
     folds: dict[str, dict[str, list[float]]] = {"team": {}, "rules": {}}
@@ -93,9 +95,11 @@ def _as_csv(rows: list[LabeledRow]) -> str:
     """Write labeled rows back in the format evaluate reads."""
     out = io.StringIO()
     writer = csv_writer(out)  # quotes a bare CR too: each text reads back as it was
-    writer.writerow(["id", "text", "sentiment", "intents"])
+    spam = any(row.spam is not None for row in rows)
+    writer.writerow(["id", "text", "sentiment", "intents"] + (["spam"] if spam else []))
     for row in rows:
-        writer.writerow([row.id, row.text, row.sentiment or "", "|".join(row.intents or [])])
+        flag = [] if not spam else ["" if row.spam is None else str(int(row.spam))]
+        writer.writerow([row.id, row.text, row.sentiment or "", "|".join(row.intents or []), *flag])
     return out.getvalue()
 
 
@@ -114,4 +118,9 @@ def _metrics(result: dict) -> dict[str, float]:
         found["intents multi-label macro-F1"] = ours["labels"]["macro_f1"]
         for name, scores in ours["labels"]["per_class"].items():
             found[f"{name} F1"] = scores["f1"]
+    spam = result.get("spam")
+    if spam:
+        found["spam F1"] = spam["ours"]["f1"]
+        found["spam precision"] = spam["ours"]["precision"]
+        found["spam recall"] = spam["ours"]["recall"]
     return found
