@@ -4,7 +4,8 @@ Stratified, seeded k-fold cross-validation: for each fold, a model is fitted on 
 folds with the `earmark train` pipeline (classify/team.py, which picks its own settings by
 cross-validation inside those folds), written to a temporary file, and the held-out fold is
 classified by the real classifier with `classify.model` naming it: the rules plus the model,
-exactly as `earmark classify` would label those posts. The care rules alone are scored on the
+exactly as `earmark classify` would label those posts (`fit_options` narrow the training grid, to
+measure one feature family: classify/team_report.py). The care rules alone are scored on the
 same folds for comparison. Each metric is reported as mean and standard deviation over folds.
 """
 
@@ -34,6 +35,7 @@ def cross_validate(
     seed: int = SEED,
     settings: ClassifySettings | None = None,
     task: str | None = None,
+    fit_options: dict | None = None,
 ) -> dict:
     """Return {"file", "rows", "folds", "seed", "metrics": {name: {...}}} for k-fold CV."""
     require_sklearn()
@@ -53,7 +55,8 @@ def cross_validate(
     with tempfile.TemporaryDirectory(prefix="earmark-cv-") as tmp:
         model_path = str(Path(tmp) / "fold.zip")
         for number, (train, test) in enumerate(_split(strata, k, seed)):
-            model = fit_team(prepare([rows[i] for i in train], settings), seed=seed, name="team")
+            data = prepare([rows[i] for i in train], settings)
+            model = fit_team(data, seed=seed, name="team", **(fit_options or {}))
             write_model(model_path, model.weights, model.dense, model.bias, model.meta)
             held = _as_csv([rows[i] for i in test])
             with_model = dataclasses.replace(settings, model=model_path)

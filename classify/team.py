@@ -150,9 +150,14 @@ def fit_team(
     seed: int = SEED,
     name: str = "team",
     ngrams: dict[str, FeatureSpec] | None = None,
+    dense: Sequence[str] = tuple(grid.DENSE),
+    unsure: bool = True,
+    gate: bool = True,
 ) -> LearnedModel:
     """Fit a team's model from prepared labels; every setting chosen by inner cross-validation
-    on these labels (classify/team_grid.py; `ngrams` narrows the n-gram families compared)."""
+    on these labels (classify/team_grid.py). `ngrams`, `dense` and `unsure` narrow the grid, and
+    `gate=False` keeps every head even where the rules score better (to measure one family:
+    classify/team_report.py); `earmark train` uses all of the grid and the gate."""
     require_sklearn()
     from threadpoolctl import threadpool_limits
 
@@ -173,12 +178,12 @@ def fit_team(
             buckets = np.unique(full.indices[full.indices < spec.dim])
             used = np.concatenate([buckets, spec.dim + np.arange(len(DENSE_NAMES))])
             families[family] = (spec, full.shape[1], used, full[:, used].tocsr(), len(buckets))
-        search = grid.Search(tasks, seed)
+        search = grid.Search(tasks, seed, dense, unsure)
         family, means = search.choose_ngrams({f: (v[3], v[4]) for f, v in families.items()})
         spec, width, used, matrix, hashed = families[family]
         heads, choices, thresholds, unsure = [], {}, {}, {}
         for task in tasks:
-            chosen, head = _fit_head(search, task, matrix, hashed, family)
+            chosen, head = _fit_head(search, task, matrix, hashed, family, gate)
             choices[task.name] = chosen
             if head is not None:
                 heads.append(head)
@@ -205,7 +210,9 @@ def fit_team(
     )
 
 
-def _fit_head(search: grid.Search, task: grid.Task, matrix, hashed: int, family: str):
+def _fit_head(
+    search: grid.Search, task: grid.Task, matrix, hashed: int, family: str, gate: bool = True
+):
     """Choose a head's settings by inner CV; fit it on every row when it beats the rules.
     Return (the choice, the head as assemble() takes it, or None when the rules decide)."""
     chosen = search.choose_head(task, matrix, hashed, family)
@@ -216,7 +223,7 @@ def _fit_head(search: grid.Search, task: grid.Task, matrix, hashed: int, family:
         rules_score = grid.f1(gold, np.asarray([label == "1" for label in task.rules]))
     chosen["rules_score"] = round(rules_score, 4)
     # A head only where it beats the rules (their score needs no fitting: it is honest).
-    if chosen["cv_score"] <= chosen["rules_score"]:
+    if gate and chosen["cv_score"] <= chosen["rules_score"]:
         chosen["decides"] = "rules"
         return chosen, None
     chosen["decides"] = "model"

@@ -36,7 +36,8 @@ MARGIN = 0.01  # what a costlier n-gram family must gain (mean inner-CV score ov
 _VADER = tuple(i for i, name in enumerate(DENSE_NAMES) if name.startswith("vader:"))
 _RULES = tuple(i for i, name in enumerate(DENSE_NAMES) if name.startswith("rules:"))
 DENSE = {"vader+rules": _VADER + _RULES, "vader": _VADER, "rules": _RULES, "none": ()}
-DEFAULT = ("vader+rules", 1.0, None)  # the settings the n-gram families are compared at
+DEFAULT = ("vader+rules", 1.0, None)  # settings the n-gram families are compared at (dense:
+# the first family compared)
 C_GRID = (0.25, 1.0, 4.0, 16.0)
 WEIGHTINGS = (None, "balanced")
 THRESHOLDS = tuple(round(0.1 + 0.05 * i, 2) for i in range(15))  # 0.10 ... 0.80
@@ -97,9 +98,13 @@ def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
 class Search:
     """The inner cross-validation of one set of labels: out-of-fold scores, cached per setting."""
 
-    def __init__(self, tasks: list[Task], seed: int):
+    def __init__(
+        self, tasks: list[Task], seed: int, dense: Sequence[str] = tuple(DENSE), unsure: bool = True
+    ):
         self.tasks = tasks
         self.seed = seed
+        self.dense = tuple(dense)  # the dense families compared (narrowed to measure one)
+        self.unsure = unsure  # whether "rules when unsure" is among the combinations
         self.splits = {task.name: inner_folds(task.labels, seed) for task in tasks}
         self._cache: dict[tuple, dict] = {}
 
@@ -124,9 +129,9 @@ class Search:
             margins[test] = scores
         assert margins is not None
         if task.kind == "softmax":
-            chosen = _combine_softmax(task, margins, classes)
+            chosen = _combine_softmax(task, margins, classes, self.unsure)
         else:
-            chosen = _combine_binary(task, margins[:, 0])
+            chosen = _combine_binary(task, margins[:, 0], self.unsure)
         chosen = {"features": f"{family}+{dense}", "C": c, "class_weight": weighting, **chosen}
         self._cache[key] = chosen
         return chosen
@@ -137,7 +142,9 @@ class Search:
         means = {}
         for family, (matrix, hashed) in matrices.items():
             scores = [
-                self.evaluate(task, matrix, hashed, DEFAULT, family)["cv_score"]
+                self.evaluate(task, matrix, hashed, (self.dense[0], *DEFAULT[1:]), family)[
+                    "cv_score"
+                ]
                 for task in self.tasks
             ]
             means[family] = round(float(np.mean(scores)), 4)
@@ -150,7 +157,7 @@ class Search:
     def choose_head(self, task: Task, matrix, hashed: int, family: str) -> dict:
         """Pick a head's dense families, C and weighting (and combination) by inner CV."""
         best: dict = {}
-        for dense in DENSE:
+        for dense in self.dense:
             for weighting in WEIGHTINGS:
                 for c in C_GRID:
                     chosen = self.evaluate(task, matrix, hashed, (dense, c, weighting), family)
@@ -159,7 +166,7 @@ class Search:
         return dict(best)
 
 
-def _combine_softmax(task: Task, margins: np.ndarray, classes: list[str]) -> dict:
+def _combine_softmax(task: Task, margins: np.ndarray, classes: list[str], unsure: bool) -> dict:
     """Best of: the model's label; the rules' label below a top probability in SURE."""
     if margins.shape[1] == 1:  # two classes: one margin for the second
         margins = np.column_stack([-margins[:, 0] / 2, margins[:, 0] / 2])
@@ -168,7 +175,7 @@ def _combine_softmax(task: Task, margins: np.ndarray, classes: list[str]) -> dic
     model = [classes[j] for j in probability.argmax(axis=1)]
     top = probability.max(axis=1)
     best = {"combine": "model", "cv_score": macro_f1(task.labels, model)}
-    for sure in SURE:
+    for sure in SURE if unsure else ():
         mixed = [m if t >= sure else r for m, t, r in zip(model, top, task.rules, strict=True)]
         score = macro_f1(task.labels, mixed)
         if score > best["cv_score"] + 1e-9:
@@ -177,7 +184,7 @@ def _combine_softmax(task: Task, margins: np.ndarray, classes: list[str]) -> dic
     return best
 
 
-def _combine_binary(task: Task, margin: np.ndarray) -> dict:
+def _combine_binary(task: Task, margin: np.ndarray, unsure: bool) -> dict:
     """Platt-calibrate out-of-fold margins; best threshold, alone or with a band for the rules."""
     gold = np.asarray([label == "1" for label in task.labels])
     rules = np.asarray([label == "1" for label in task.rules])
@@ -188,7 +195,7 @@ def _combine_binary(task: Task, margin: np.ndarray) -> dict:
         score = f1(gold, probability >= threshold)
         if not best or score > best["cv_score"] + 1e-9:
             best = {"combine": "model", "threshold": threshold, "cv_score": score}
-    for half in BANDS:
+    for half in BANDS if unsure else ():
         for threshold in THRESHOLDS:
             low, high = round(threshold - half, 2), round(threshold + half, 2)
             unsure = (probability >= low) & (probability < high)
