@@ -10,9 +10,9 @@ model (classify/features.py). Then:
 - intents: each intent the model has a head for is present when its calibrated probability
   reaches the head's threshold (the probability is its score), or, if training chose a band
   (low, high) for it, present at high or above, absent below low, the rules' decision between;
-  every other intent, and every
-  team's own regex intent (`classify.intents`), stays the rules' decision, re-derived with the
-  model's sentiment when that differs (a negative post is a complaint unless said otherwise).
+  every other intent, and every team's own regex intent (`classify.intents`), stays the rules'
+  decision, re-derived with the model's sentiment when that differs (a negative post is a
+  complaint unless said otherwise).
   Order is the labeling guide's precedence, so the first is the primary intent. `other` only
   when nothing else is found.
 - personal data, language and posts in languages the rules do not read: untouched.
