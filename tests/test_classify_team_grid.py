@@ -250,13 +250,27 @@ def test_the_stage_follows_a_band_the_rules_decide_in(tmp_path):
     write_model(path, model.weights, model.dense, model.bias, model.meta)
     banded = Classifier(ClassifySettings(model=str(path)))
     rules = Classifier(ClassifySettings())
+    compared = 0
     for text in texts:
         ours, theirs = banded.classify(text), rules.classify(text)
         # the complaint is the rules' decision (with the model's sentiment, as the stage does)
         if ours.sentiment == theirs.sentiment:
             assert ("complaint" in ours.intent_names) == ("complaint" in theirs.intent_names)
+            compared += 1
+    assert compared >= 20
     model.meta["rules_when_unsure"] = {"complaint": [2.0, 3.0]}  # never reached: never present
     path = tmp_path / "never.zip"
     write_model(path, model.weights, model.dense, model.bias, model.meta)
     never = Classifier(ClassifySettings(model=str(path)))
     assert not any("complaint" in never.classify(text).intent_names for text in texts)
+    # a sentiment model never sure enough: the rules' label everywhere; always sure: its own
+    assert "sentiment" in model.heads
+    labels = {}
+    for name, sure in (("unsure", 1.01), ("sure", 0.0)):
+        model.meta["rules_when_unsure"] = {"sentiment": sure} if sure else {}
+        path = tmp_path / f"{name}-sentiment.zip"
+        write_model(path, model.weights, model.dense, model.bias, model.meta)
+        classifier = Classifier(ClassifySettings(model=str(path)))
+        labels[name] = [classifier.classify(text).sentiment for text in texts]
+    assert labels["unsure"] == [rules.classify(text).sentiment for text in texts]
+    assert labels["sure"] != labels["unsure"]
