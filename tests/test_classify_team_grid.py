@@ -8,6 +8,7 @@ family can tell the classes apart: the grid must find that family.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 import string
@@ -18,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classify import Classifier
 from classify.evaluate import LabeledRow
@@ -274,3 +277,22 @@ def test_the_stage_follows_a_band_the_rules_decide_in(tmp_path):
         labels[name] = [classifier.classify(text).sentiment for text in texts]
     assert labels["unsure"] == [rules.classify(text).sentiment for text in texts]
     assert labels["sure"] != labels["unsure"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.text(alphabet=string.printable, max_size=6))
+def test_any_spam_cell_reads_as_a_flag_or_fails_naming_its_line(value):
+    from classify.errors import EvaluateError
+    from classify.evaluate import SPAM_VALUES, load_labeled
+
+    out = io.StringIO()
+    csv.writer(out).writerows([["id", "text", "spam"], ["1", "first", "1"], ["2", "x", value]])
+    flag = value.strip().lower()
+    try:
+        rows = list(load_labeled(io.StringIO(out.getvalue())))
+    except EvaluateError as error:
+        assert str(error).startswith("evaluate: <stdin> line ")
+        assert flag and flag not in SPAM_VALUES
+        return
+    assert rows[0].spam is True
+    assert rows[-1].spam == (SPAM_VALUES[flag] if flag else None)
