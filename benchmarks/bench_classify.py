@@ -6,6 +6,7 @@ Run from the repository root:
     python benchmarks/bench_classify.py --mode eval --size 33697   # every labeled text once
     python benchmarks/bench_classify.py --size 1000000 --rounds 1
     python benchmarks/bench_classify.py --model team-model.zip   # with classify.model set
+    python benchmarks/bench_classify.py --model none --model a.zip --model b.zip  # interleaved
 
 A corpus (benchmarks/corpus.py) is imported once into a scratch database (not timed). Each round
 copies that database and runs the whole stage, `classify_posts(..., workers=1)`: reading posts,
@@ -13,6 +14,8 @@ every classifier step, building rows and saving them. Bare VADER `polarity_score
 texts of each batch right after the stage has read it, so the floor and the stage share the same
 moments of the machine: on a shared VM a separate VADER run minutes earlier can be 20% faster or
 slower. VADER's time is subtracted from the round's time; the ratio is stage rate / VADER rate.
+With --model given more than once (`none`: the rules alone), each round runs every model in
+turn, so the models share the machine's moments too.
 """
 
 from __future__ import annotations
@@ -89,7 +92,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", choices=corpus.MODES, default="synthetic")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--model", default=None, help="a model file to set as classify.model")
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=None,
+        help="a model file to set as classify.model (repeat to compare; `none`: rules alone)",
+    )
     args = parser.parse_args(argv)
 
     corpus_file = corpus.corpus_path(args.size, args.mode, args.seed)
@@ -101,25 +109,34 @@ def main(argv: list[str] | None = None) -> None:
         imported = bench.run_import(base, config)
         bench.say(f"imported {imported['stored']:,} posts; warming up the classifier")
         bench.warm_up_classifier()  # loads the language model once per process (~0.5 s)
-        rounds = []
+        models = [None if m in (None, "none") else m for m in (args.model or [None])]
+        rounds: dict[str | None, list[dict]] = {model: [] for model in models}
         for number in range(1, args.rounds + 1):
-            bench.reset_peak_rss()
-            result = one_round(
-                base, workdir, workdir / "round.yaml", args.mode, corpus_file, args.model
-            )
-            result["peak_rss_mb"] = bench.peak_rss_mb()
-            rounds.append(result)
-            bench.say(
-                f"round {number}: stage {result['posts'] / result['stage_s']:,.0f} posts/s, "
-                f"VADER {result['posts'] / result['vader_s']:,.0f} posts/s, "
-                f"ratio {result['ratio']:.0%}"
-            )
+            for model in models:
+                bench.reset_peak_rss()
+                result = one_round(
+                    base, workdir, workdir / "round.yaml", args.mode, corpus_file, model
+                )
+                result["peak_rss_mb"] = bench.peak_rss_mb()
+                rounds[model].append(result)
+                bench.say(
+                    f"round {number} ({model or 'rules alone'}): "
+                    f"stage {result['posts'] / result['stage_s']:,.0f} posts/s, "
+                    f"VADER {result['posts'] / result['vader_s']:,.0f} posts/s, "
+                    f"ratio {result['ratio']:.0%}"
+                )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    for model, done in rounds.items():
+        report(done, args.mode, model)
+
+
+def report(rounds: list[dict], mode: str, model: str | None) -> None:
+    """Print one model's rounds: best rates, the median ratio and the peak RSS."""
     posts = rounds[0]["posts"]
     ratios = [r["ratio"] for r in rounds]
-    print(f"{posts:,} {args.mode} posts, {len(rounds)} rounds, one process, workers=1")
-    print(f"classify.model  {args.model or 'none (the care rules alone)'}")
+    print(f"{posts:,} {mode} posts, {len(rounds)} rounds, one process, workers=1")
+    print(f"classify.model  {model or 'none (the care rules alone)'}")
     print(f"classify stage  {posts / min(r['stage_s'] for r in rounds):>9,.0f} posts/s (best)")
     print(f"bare VADER      {posts / min(r['vader_s'] for r in rounds):>9,.0f} posts/s (best)")
     each = ", ".join(f"{ratio:.0%}" for ratio in ratios)

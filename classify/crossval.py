@@ -4,7 +4,8 @@ Stratified, seeded k-fold cross-validation: for each fold, a model is fitted on 
 folds with the `earmark train` pipeline (classify/team.py, which picks its own settings by
 cross-validation inside those folds), written to a temporary file, and the held-out fold is
 classified by the real classifier with `classify.model` naming it: the rules plus the model,
-exactly as `earmark classify` would label those posts. The care rules alone are scored on the
+exactly as `earmark classify` would label those posts (`fit_options` narrow the training grid, to
+measure one feature family: classify/team_report.py). The care rules alone are scored on the
 same folds for comparison. Each metric is reported as mean and standard deviation over folds.
 """
 
@@ -34,16 +35,19 @@ def cross_validate(
     seed: int = SEED,
     settings: ClassifySettings | None = None,
     task: str | None = None,
+    fit_options: dict | None = None,
 ) -> dict:
     """Return {"file", "rows", "folds", "seed", "metrics": {name: {...}}} for k-fold CV."""
     require_sklearn()
     settings = dataclasses.replace(settings or ClassifySettings(), model=None)
     rows = list(load_labeled(path, extra_intents=[rule.name for rule in settings.intents]))
     if task == "sentiment":
-        rows = [dataclasses.replace(row, intents=None) for row in rows]
+        rows = [dataclasses.replace(row, intents=None, spam=None) for row in rows]
     elif task == "intent":
-        rows = [dataclasses.replace(row, sentiment=None) for row in rows]
-    strata = [row.sentiment or (row.intents[0] if row.intents else "") for row in rows]
+        rows = [dataclasses.replace(row, sentiment=None, spam=None) for row in rows]
+    strata = [
+        row.sentiment or (row.intents[0] if row.intents else "") or str(row.spam) for row in rows
+    ]
     if k < 2 or len(rows) < 2 * k:
         raise EvaluateError(f"evaluate: --cv {k} needs k >= 2 and at least {2 * k} labeled rows")
     folds: dict[str, dict[str, list[float]]] = {"team": {}, "rules": {}}
@@ -51,7 +55,8 @@ def cross_validate(
     with tempfile.TemporaryDirectory(prefix="earmark-cv-") as tmp:
         model_path = str(Path(tmp) / "fold.zip")
         for number, (train, test) in enumerate(_split(strata, k, seed)):
-            model = fit_team(prepare([rows[i] for i in train], settings), seed=seed, name="team")
+            data = prepare([rows[i] for i in train], settings)
+            model = fit_team(data, seed=seed, name="team", **(fit_options or {}))
             write_model(model_path, model.weights, model.dense, model.bias, model.meta)
             held = _as_csv([rows[i] for i in test])
             with_model = dataclasses.replace(settings, model=model_path)
@@ -93,9 +98,11 @@ def _as_csv(rows: list[LabeledRow]) -> str:
     """Write labeled rows back in the format evaluate reads."""
     out = io.StringIO()
     writer = csv_writer(out)  # quotes a bare CR too: each text reads back as it was
-    writer.writerow(["id", "text", "sentiment", "intents"])
+    spam = any(row.spam is not None for row in rows)
+    writer.writerow(["id", "text", "sentiment", "intents"] + (["spam"] if spam else []))
     for row in rows:
-        writer.writerow([row.id, row.text, row.sentiment or "", "|".join(row.intents or [])])
+        flag = [] if not spam else ["" if row.spam is None else str(int(row.spam))]
+        writer.writerow([row.id, row.text, row.sentiment or "", "|".join(row.intents or []), *flag])
     return out.getvalue()
 
 
@@ -114,4 +121,9 @@ def _metrics(result: dict) -> dict[str, float]:
         found["intents multi-label macro-F1"] = ours["labels"]["macro_f1"]
         for name, scores in ours["labels"]["per_class"].items():
             found[f"{name} F1"] = scores["f1"]
+    spam = result.get("spam")
+    if spam:
+        found["spam F1"] = spam["ours"]["f1"]
+        found["spam precision"] = spam["ours"]["precision"]
+        found["spam recall"] = spam["ours"]["recall"]
     return found

@@ -1,7 +1,8 @@
 """Measure the classifier against a labeled CSV.
 
-Files: `id,text,sentiment`, `id,text,intents` (`|`-separated, primary first) or
-`id,text,sentiment,intents`. The CSV is streamed; only labels are kept in memory. With
+Files: `id,text,sentiment`, `id,text,intents` (`|`-separated, primary first),
+`id,text,sentiment,intents`, or with a `spam` column (1/0: spam or not, scored as the `spam`
+intent's F1). The CSV is streamed; only labels are kept in memory. With
 `baseline="vader"` the same metrics are computed for stock VADER (compound cut at +/-0.05 on the
 raw text; for intents: negative -> complaint, positive -> praise, else other).
 """
@@ -23,6 +24,7 @@ from earmark.settings.classify import ClassifySettings
 # Label spellings seen in public data sets that mean one of our intents.
 INTENT_ALIASES = {"outage_bug": "outage", "bug": "outage"}
 BASELINES = ("vader",)
+SPAM_VALUES = {"1": True, "0": False, "true": True, "false": False, "yes": True, "no": False}
 
 
 @dataclass
@@ -34,6 +36,7 @@ class LabeledRow:
     text: str
     sentiment: str | None
     intents: list[str] | None
+    spam: bool | None = None
 
 
 def load_labeled(
@@ -60,15 +63,16 @@ def load_labeled(
             ) from None
         except (csv.Error, UnicodeDecodeError) as error:
             raise EvaluateError(f"evaluate: {name} line 1: {error}") from None
-        if "text" not in header or not {"sentiment", "intents"} & set(header):
+        if "text" not in header or not {"sentiment", "intents", "spam"} & set(header):
             raise EvaluateError(
-                f"evaluate: {name} line 1: header must be id,text,sentiment and/or intents, "
-                f"got {','.join(header)}"
+                f"evaluate: {name} line 1: header must be id,text,sentiment and/or intents "
+                f"(or spam), got {','.join(header)}"
             )
         text_at = header.index("text")
         id_at = header.index("id") if "id" in header else None
         sentiment_at = header.index("sentiment") if "sentiment" in header else None
         intents_at = header.index("intents") if "intents" in header else None
+        spam_at = header.index("spam") if "spam" in header else None
         width = len(header)
         while True:
             try:
@@ -106,8 +110,16 @@ def load_labeled(
                         f"(use {', '.join(sorted(known))})"
                     )
                 intents = intents or None
+            spam = None
+            if spam_at is not None and record[spam_at].strip():
+                spam = SPAM_VALUES.get(record[spam_at].strip().lower())
+                if spam is None:
+                    raise EvaluateError(
+                        f"evaluate: {name} line {line}: spam must be 1 or 0, "
+                        f"got {record[spam_at].strip()!r}"
+                    )
             row_id = record[id_at] if id_at is not None else str(line)
-            yield LabeledRow(line, row_id, record[text_at], sentiment, intents)
+            yield LabeledRow(line, row_id, record[text_at], sentiment, intents, spam)
     finally:
         if isinstance(source, (str, Path)):
             handle.close()
@@ -205,6 +217,8 @@ def evaluate_file(
     ours_intents: list[list[str]] = []
     base_sentiment: list[str] = []
     base_intents: list[list[str]] = []
+    gold_spam: list[bool] = []
+    ours_spam: list[bool] = []
     rows = load_labeled(source, extra_intents=[rule.name for rule in settings.intents])
     classifier = Classifier(settings)  # with classify.model set: the rules plus that model
     count = 0
@@ -222,6 +236,9 @@ def evaluate_file(
             ours_intents.append(result.intent_names)
             if stock:
                 base_intents.append(_vader_intents(stock))
+        if row.spam is not None and task is None:
+            gold_spam.append(row.spam)
+            ours_spam.append("spam" in result.intent_names)
     if task == "sentiment" and not gold_sentiment:
         raise EvaluateError(f"evaluate: {_name(source)} has no sentiment labels")
     if task == "intent" and not gold_intents:
@@ -243,7 +260,17 @@ def evaluate_file(
         "baseline": baseline,
         "sentiment": sentiment,
         "intents": intents,
+        **({"spam": {"ours": _spam_metrics(gold_spam, ours_spam)}} if gold_spam else {}),
     }
+
+
+def _spam_metrics(gold: list[bool], predicted: list[bool]) -> dict:
+    """Precision, recall, F1 of `spam` (the spam column against the `spam` intent)."""
+    tp = sum(g and p for g, p in zip(gold, predicted, strict=True))
+    fp = sum(p and not g for g, p in zip(gold, predicted, strict=True))
+    fn = sum(g and not p for g, p in zip(gold, predicted, strict=True))
+    right = sum(g == p for g, p in zip(gold, predicted, strict=True))
+    return {"n": len(gold), "accuracy": right / len(gold), **_prf(tp, fp, fn)}
 
 
 def _name(source: str | Path | TextIO) -> str:

@@ -4,11 +4,15 @@ The care rules run first, as always; their VADER scores, label and intents are f
 model (classify/features.py). Then:
 
 - sentiment: the model's sentiment head decides the label when the model has one (VADER's
-  compound, pos, neu and neg stay the rules' numbers: they are measurements, not decisions);
+  compound, pos, neu and neg stay the rules' numbers: they are measurements, not decisions),
+  or, if training chose so (`rules_when_unsure`), the rules' label stands when the model's top
+  probability is below the chosen level;
 - intents: each intent the model has a head for is present when its calibrated probability
-  reaches the head's threshold (the probability is its score); every other intent, and every
-  team's own regex intent (`classify.intents`), stays the rules' decision, re-derived with the
-  model's sentiment when that differs (a negative post is a complaint unless said otherwise).
+  reaches the head's threshold (the probability is its score), or, if training chose a band
+  (low, high) for it, present at high or above, absent below low, the rules' decision between;
+  every other intent, and every team's own regex intent (`classify.intents`), stays the rules'
+  decision, re-derived with the model's sentiment when that differs (a negative post is a
+  complaint unless said otherwise).
   Order is the labeling guide's precedence, so the first is the primary intent. `other` only
   when nothing else is found.
 - personal data, language and posts in languages the rules do not read: untouched.
@@ -48,6 +52,14 @@ class ModelLayer:
             if head.kind == "sigmoid"
         ]
         self.intent_heads = frozenset(name for name, _, _ in self._intents)
+        # where training chose to let the rules decide when the model is unsure
+        unsure = model.meta.get("rules_when_unsure", {})
+        self._sure = float(unsure["sentiment"]) if "sentiment" in unsure else 0.0
+        self.bands = {
+            name: (float(band[0]), float(band[1]))
+            for name, band in unsure.items()
+            if name in self.intent_heads
+        }
         # with heads for both, the rules' sentiment-derived intents are never used
         self._sentiment_intents_learned = {"complaint", "praise"} <= self.intent_heads
 
@@ -65,7 +77,10 @@ class ModelLayer:
         if self._sentiment is not None:
             columns, labels = self._sentiment
             scores = [z[c] for c in columns]
-            label = labels[scores.index(max(scores))]
+            top = max(scores)
+            label = labels[scores.index(top)]
+            if self._sure and 1.0 / sum(math.exp(x - top) for x in scores) < self._sure:
+                label = rules.label
         custom = settings.intents
         found = rules.intents
         if label != rules.label and not self._sentiment_intents_learned:
@@ -77,7 +92,12 @@ class ModelLayer:
         chosen = {name: score for name, score in found if name not in heads and name != "other"}
         for name, column, threshold in self._intents:
             p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z[column]))))
-            if p >= threshold:
+            band = self.bands.get(name)
+            if band is not None and band[0] <= p < band[1]:
+                score = dict(found).get(name)  # unsure: the rules decide
+                if score is not None:
+                    chosen[name] = score
+            elif p >= (threshold if band is None else band[1]):
                 chosen[name] = max(chosen.get(name, 0.0), round(p, 3))
         if len(chosen) < 2:
             return label, tuple(chosen.items()) or (("other", 0.5),)
@@ -118,7 +138,7 @@ def explain_text(text: str, settings: ClassifySettings, top: int = 3) -> dict | 
         return None
     from classify import CLASSIFIER_VERSION
     from classify.features import rule_outputs
-    from classify.text import compile_terms, to_scoring_text
+    from classify.text import compile_terms, to_scoring_text, to_words
 
     layer = load_layer(settings.model, CLASSIFIER_VERSION)
     model = layer.model
@@ -136,17 +156,25 @@ def explain_text(text: str, settings: ClassifySettings, top: int = 3) -> dict | 
             "probability": round(float(probabilities[best]), 3),
             "features": reasons[f"sentiment:{labels[best]}"],
         }
+    lowered = clean.lower()
+    label, decided = layer.decide(clean, rules, settings, to_words(lowered), lowered)
+    if result["sentiment"] is not None and label != result["sentiment"]["label"]:
+        result["sentiment"]["rules_label"] = label  # the model was unsure: the rules' stands
+    present = dict(decided)
     for name, _, threshold in layer._intents:
         p = float(scored[name][0, 0])
-        result["intents"].append(
-            {
-                "intent": name,
-                "probability": round(p, 3),
-                "threshold": threshold,
-                "present": p >= threshold,
-                "features": reasons[name],
-            }
-        )
+        entry = {
+            "intent": name,
+            "probability": round(p, 3),
+            "threshold": threshold,
+            "present": name in present,
+            "features": reasons[name],
+        }
+        band = layer.bands.get(name)
+        if band is not None:  # the model decides outside the band, the rules inside it
+            entry["threshold"] = band[1]
+            entry["rules_between"] = list(band)
+        result["intents"].append(entry)
     result["rules_decide"] = sorted(
         {intent for intent in INTENTS if intent != "other"} - layer.intent_heads
     )

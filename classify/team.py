@@ -1,29 +1,31 @@
 """Fit a team's own model from its labeled posts (`earmark train`); needs the `train` extra.
 
-The features are the shipped model's (classify/features.py: hashed word unigrams and bigrams of
-the scoring text, VADER's scores, the care rules' outputs), computed exactly as the classify
-stage computes them with the team's settings (neutral terms, thresholds). Heads:
+The features are the shipped model's (classify/features.py: hashed n-grams of the scoring text,
+VADER's scores, the care rules' outputs), computed exactly as the classify stage computes them
+with the team's settings (neutral terms, thresholds). Heads:
 
 - `sentiment`: softmax logistic regression, if the labels have two sentiments or more;
 - one sigmoid head per built-in intent with at least MIN_POSITIVES labeled posts (`other` is
-  what is left when no head fires; a team's regex intents stay rules).
+  what is left when no head fires; a team's regex intents stay rules); `spam` from a `spam`
+  column (1/0) when the labels have one.
 
 Every setting is chosen by stratified k-fold cross-validation inside the labels given (never on
-anything else): the regularisation C and class weighting of each head, then each intent head is
-calibrated (Platt scaling on its out-of-fold scores, folded into the weights, so the stored
-probability is calibrated) and gets the threshold that maximised its out-of-fold F1. Same labels,
-same settings and same seed: the same bytes.
+anything else), over the fixed grid of classify/team_grid.py: the model's n-gram family, each
+head's dense families, C and class weighting, and how it combines with the rules. Each intent
+head is calibrated (Platt scaling on its out-of-fold scores, folded into the weights, so the
+stored probability is calibrated). A head is kept only where its cross-validated score beats the
+rules' own score on the same labels. Same labels, same settings and same seed: the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from classify import team_grid as grid
 from classify.errors import ClassifyError
 from classify.features import (
     DENSE_NAMES,
@@ -40,16 +42,7 @@ from earmark.models import INTENT_PRECEDENCE
 from earmark.settings.classify import ClassifySettings
 
 SEED = 21
-# Hashed word unigrams (no bigrams), VADER's scores and the rules' outputs. Chosen by 5-fold
-# cross-validation of this pipeline on 1,000 SemEval tweets of ../shared/train (used to choose,
-# never shipped): sentiment macro-F1 0.584 +/- 0.036 with bigrams and 0.584 +/- 0.036 without,
-# and without them the model costs the classify stage about 40% less time (docs/model.md).
-TEAM_FEATURES = FeatureSpec(bigrams=False)
 MIN_POSITIVES = 5  # an intent with fewer labeled posts gets no head (the rules keep it)
-INNER_FOLDS = 3
-C_GRID = (0.25, 1.0, 4.0, 16.0)
-WEIGHTINGS = (None, "balanced")
-THRESHOLDS = tuple(round(0.1 + 0.05 * i, 2) for i in range(15))  # 0.10 ... 0.80
 
 
 def require_sklearn() -> None:
@@ -71,13 +64,14 @@ class Labeled:
     sentiments: list[str] | None
     intents: list[list[str]] | None
     digest: str  # sha256 of the labels: stored in the model's provenance
+    spams: list[bool] | None = None  # a `spam` column (1/0), when every row has one
 
 
 def prepare(rows, settings: ClassifySettings | None = None) -> Labeled:
     """Compute scoring texts and rule outputs of labeled rows (classify.evaluate.LabeledRow)."""
     settings = settings or ClassifySettings()
     terms = compile_terms(tuple(settings.neutral_terms))
-    cleans, rules, sentiments, intents = [], [], [], []
+    cleans, rules, sentiments, intents, spams = [], [], [], [], []
     digest = hashlib.sha256()
     for row in rows:
         text = row.text if isinstance(row.text, str) else str(row.text or "")
@@ -86,13 +80,17 @@ def prepare(rows, settings: ClassifySettings | None = None) -> Labeled:
         rules.append(rule_outputs(clean, settings))
         sentiments.append(row.sentiment)
         intents.append(row.intents)
-        digest.update(repr((text, row.sentiment, row.intents)).encode("utf-8", "surrogatepass"))
+        spam = getattr(row, "spam", None)
+        spams.append(spam)
+        labels = (text, row.sentiment, row.intents) + (() if spam is None else (spam,))
+        digest.update(repr(labels).encode("utf-8", "surrogatepass"))
     return Labeled(
         cleans,
         rules,
         sentiments if all(sentiments) and sentiments else None,
         intents if all(intents) and intents else None,
         digest.hexdigest(),
+        [bool(x) for x in spams] if spams and None not in spams else None,
     )
 
 
@@ -118,170 +116,143 @@ def to_matrix(cleans: Sequence[str], rules: Sequence[RuleOutputs], spec: Feature
     )
 
 
-def _fit(matrix, labels: Sequence[str], c: float, weighting: str | None):
-    """Fit a logistic regression; return (coef, intercept, classes)."""
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=c, class_weight=weighting, max_iter=2000)
-    model.fit(matrix, list(labels))
-    return model.coef_, model.intercept_, [str(x) for x in model.classes_]
-
-
-def _inner_folds(labels: Sequence[str], seed: int):
-    from sklearn.model_selection import StratifiedKFold
-
-    smallest = min(labels.count(label) for label in set(labels))
-    k = max(2, min(INNER_FOLDS, smallest))
-    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    return list(splitter.split(np.zeros(len(labels)), list(labels)))
-
-
-def _choose_sentiment(matrix, labels: list[str], seed: int) -> dict:
-    """Pick C and class weighting of the sentiment head by inner k-fold macro-F1."""
-    from sklearn.metrics import f1_score
-
-    splits = _inner_folds(labels, seed)
-    best: dict = {}
-    for weighting in WEIGHTINGS:
-        for c in C_GRID:
-            predicted = [""] * len(labels)
-            for train, test in splits:
-                coef, intercept, classes = _fit(
-                    matrix[train], [labels[i] for i in train], c, weighting
-                )
-                scores = matrix[test] @ coef.T + intercept
-                if len(classes) == 2:
-                    scores = np.column_stack([-scores[:, 0], scores[:, 0]])
-                for i, j in zip(test, scores.argmax(axis=1), strict=True):
-                    predicted[i] = classes[j]
-            score = float(f1_score(labels, predicted, average="macro"))
-            if not best or score > best["cv_macro_f1"] + 1e-9:
-                best = {"C": c, "class_weight": weighting, "cv_macro_f1": round(score, 4)}
-    return best
-
-
-def _choose_binary(matrix, positive: list[bool], seed: int) -> dict:
-    """Pick C, class weighting, Platt calibration and threshold of an intent head (inner CV)."""
-    labels = ["1" if p else "0" for p in positive]
-    gold = np.asarray(positive)
-    splits = _inner_folds(labels, seed)
-    best: dict = {}
-    for weighting in WEIGHTINGS:
-        for c in C_GRID:
-            margin = np.zeros(len(labels))
-            for train, test in splits:
-                coef, intercept, _ = _fit(matrix[train], [labels[i] for i in train], c, weighting)
-                margin[test] = (matrix[test] @ coef[0]) + intercept[0]
-            a, b = _platt(margin, gold)
-            probability = 1.0 / (1.0 + np.exp(-(a * margin + b)))
-            for threshold in THRESHOLDS:
-                f1 = _f1(gold, probability >= threshold)
-                if not best or f1 > best["cv_f1"] + 1e-9:
-                    best = {
-                        "C": c,
-                        "class_weight": weighting,
-                        "platt": (a, b),
-                        "threshold": threshold,
-                        "cv_f1": round(f1, 4),
-                    }
-    return best
-
-
-def _platt(margin: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
-    """Fit p = sigmoid(a * margin + b) to out-of-fold margins (Platt scaling)."""
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=1e4, max_iter=1000)
-    model.fit(margin.reshape(-1, 1), gold.astype(int))
-    return float(model.coef_[0, 0]), float(model.intercept_[0])
-
-
-def _f1(gold: np.ndarray, predicted: np.ndarray) -> float:
-    tp = int(np.sum(gold & predicted))
-    fp = int(np.sum(~gold & predicted))
-    fn = int(np.sum(gold & ~predicted))
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+def tasks_of(data: Labeled) -> list[grid.Task]:
+    """The heads the labels allow: sentiment (two sentiments or more), and one per built-in
+    intent with MIN_POSITIVES posts or more (`spam` from a spam column when there is one)."""
+    tasks = []
+    if data.sentiments is not None and len(set(data.sentiments)) > 1:
+        rules = [rule.label for rule in data.rules]
+        tasks.append(grid.Task("sentiment", "softmax", list(data.sentiments), rules))
+    for intent in INTENT_PRECEDENCE:
+        if intent == "spam" and data.spams is not None:
+            positive = list(data.spams)
+        elif intent != "other" and data.intents is not None:
+            positive = [intent in labels for labels in data.intents]
+        else:
+            continue
+        if not MIN_POSITIVES <= sum(positive) <= len(positive) - 2:
+            continue
+        found = [intent in dict(rule.intents) for rule in data.rules]
+        tasks.append(
+            grid.Task(
+                intent,
+                "sigmoid",
+                ["1" if p else "0" for p in positive],
+                ["1" if f else "0" for f in found],
+            )
+        )
+    return tasks
 
 
 def fit_team(
-    data: Labeled, *, seed: int = SEED, spec: FeatureSpec | None = None, name: str = "team"
+    data: Labeled,
+    *,
+    seed: int = SEED,
+    name: str = "team",
+    ngrams: dict[str, FeatureSpec] | None = None,
+    dense: Sequence[str] = tuple(grid.DENSE),
+    unsure: bool = True,
+    gate: bool = True,
 ) -> LearnedModel:
-    """Fit a team's model from prepared labels; settings chosen by inner cross-validation."""
+    """Fit a team's model from prepared labels; every setting chosen by inner cross-validation
+    on these labels (classify/team_grid.py). `ngrams`, `dense` and `unsure` narrow the grid, and
+    `gate=False` keeps every head even where the rules score better (to measure one family:
+    classify/team_report.py); `earmark train` uses all of the grid and the gate."""
     require_sklearn()
     from threadpoolctl import threadpool_limits
 
-    spec = spec or TEAM_FEATURES
-    full = to_matrix(data.cleans, data.rules, spec)
-    # Only the columns some post uses are fitted (a column no post has keeps weight 0 under the
-    # L2 penalty anyway): a few thousand of the 2^18 buckets. One BLAS thread: on matrices this
-    # small, more threads only wait for each other (measured 20x slower on two busy cores).
-    used = np.unique(full.indices)
-    with threadpool_limits(1):
-        heads, choices, thresholds = _fit_heads(full[:, used].tocsr(), data, seed)
-    if not choices:
+    tasks = tasks_of(data)
+    if not tasks:
         raise ClassifyError(
             "train: nothing to learn; label at least two sentiments, or "
             f"{MIN_POSITIVES} posts of an intent"
         )
-    weights, dense, bias, head_meta = assemble(spec, heads, used, full.shape[1])
+    # One BLAS thread: on matrices this small, more threads only wait for each other (measured
+    # 20x slower on two busy cores).
+    with threadpool_limits(1):
+        families = {}
+        for family, spec in (ngrams or grid.NGRAMS).items():
+            full = to_matrix(data.cleans, data.rules, spec)
+            # Only the buckets some post uses are fitted (an unused column keeps weight 0
+            # under the L2 penalty anyway); every dense column stays, at hashed + j.
+            buckets = np.unique(full.indices[full.indices < spec.dim])
+            used = np.concatenate([buckets, spec.dim + np.arange(len(DENSE_NAMES))])
+            families[family] = (spec, full.shape[1], used, full[:, used].tocsr(), len(buckets))
+        search = grid.Search(tasks, seed, dense, unsure)
+        family, means = search.choose_ngrams({f: (v[3], v[4]) for f, v in families.items()})
+        spec, width, used, matrix, hashed = families[family]
+        heads, choices, thresholds, unsure = [], {}, {}, {}
+        for task in tasks:
+            chosen, head = _fit_head(search, task, matrix, hashed, family, gate)
+            choices[task.name] = chosen
+            if head is not None:
+                heads.append(head)
+                if "threshold" in chosen:
+                    thresholds[task.name] = chosen["threshold"]
+                if chosen["combine"] != "model":
+                    unsure[task.name] = chosen.get("sure", chosen.get("band"))
+    if heads:
+        weights, dense, bias, head_meta = assemble(spec, heads, used, width)
+    else:  # the rules beat every head: a model that changes nothing, saying so
+        weights, dense = np.zeros((spec.dim, 0)), np.zeros((len(DENSE_NAMES), 0))
+        bias, head_meta = np.zeros(0), []
     training = {
         "seed": seed,
         "rows": len(data.cleans),
         "labels_sha256": data.digest,
+        "ngrams_chosen_by_cross_validation": {"chosen": family, "mean_cv_score": means},
         "chosen_by_cross_validation": choices,
     }
     meta = model_meta(name, spec, head_meta, thresholds, training)
+    meta["rules_when_unsure"] = unsure
     return LearnedModel(
         weights.astype(np.float32), dense.astype(np.float32), bias.astype(np.float32), meta
     )
 
 
-def _fit_heads(matrix, data: Labeled, seed: int):
-    """Fit every head the labels allow; return (heads, choices, thresholds)."""
-    from sklearn.metrics import f1_score
-
-    heads: list[tuple[str, str, list[str], np.ndarray, np.ndarray]] = []
-    choices: dict[str, dict] = {}
-    thresholds: dict[str, float] = {}
-    sentiments = data.sentiments
-    if sentiments is not None and len(set(sentiments)) > 1:
-        chosen = _choose_sentiment(matrix, sentiments, seed)
-        rules = [rule.label for rule in data.rules]
-        chosen["rules_macro_f1"] = round(float(f1_score(sentiments, rules, average="macro")), 4)
-        # A head only where it beats the rules (their score needs no fitting: it is honest).
-        if chosen["cv_macro_f1"] > chosen["rules_macro_f1"]:
-            coef, intercept, classes = _fit(matrix, sentiments, chosen["C"], chosen["class_weight"])
-            if len(classes) == 2:  # one row for two classes: the softmax form has two
-                coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-                intercept = np.asarray([-intercept[0] / 2, intercept[0] / 2])
-            heads.append(("sentiment", "softmax", classes, coef, intercept))
-        choices["sentiment"] = {**chosen, "decides": "model" if heads else "rules"}
-    for intent in INTENT_PRECEDENCE if data.intents is not None else ():
-        positive = [intent in labels for labels in data.intents or []]
-        if intent == "other" or not MIN_POSITIVES <= sum(positive) <= len(positive) - 2:
-            continue
-        chosen = _choose_binary(matrix, positive, seed)
-        a, b = chosen.pop("platt")
-        found = np.asarray([intent in dict(rule.intents) for rule in data.rules])
-        chosen["rules_f1"] = round(_f1(np.asarray(positive), found), 4)
-        if chosen["cv_f1"] > chosen["rules_f1"]:
-            labels = ["1" if p else "0" for p in positive]
-            coef, intercept, _ = _fit(matrix, labels, chosen["C"], chosen["class_weight"])
-            heads.append((intent, "sigmoid", [intent], coef[:1] * a, intercept[:1] * a + b))
-            thresholds[intent] = chosen["threshold"]
-            chosen["decides"] = "model"
-        else:
-            chosen["decides"] = "rules"
-        choices[intent] = {**chosen, "platt": [round(a, 6), round(b, 6)]}
-    return heads, choices, thresholds
+def _fit_head(
+    search: grid.Search, task: grid.Task, matrix, hashed: int, family: str, gate: bool = True
+):
+    """Choose a head's settings by inner CV; fit it on every row when it beats the rules.
+    Return (the choice, the head as assemble() takes it, or None when the rules decide)."""
+    chosen = search.choose_head(task, matrix, hashed, family)
+    if task.kind == "softmax":
+        rules_score = grid.macro_f1(task.labels, task.rules)
+    else:
+        gold = np.asarray([label == "1" for label in task.labels])
+        rules_score = grid.f1(gold, np.asarray([label == "1" for label in task.rules]))
+    chosen["rules_score"] = round(rules_score, 4)
+    # A head only where it beats the rules (their score needs no fitting: it is honest).
+    if gate and chosen["cv_score"] <= chosen["rules_score"]:
+        chosen["decides"] = "rules"
+        return chosen, None
+    chosen["decides"] = "model"
+    columns = grid.columns_of(hashed, matrix.shape[1], chosen["features"].rsplit("+", 1)[1])
+    coef, intercept, classes = grid.fit_logistic(
+        matrix[:, columns], task.labels, chosen["C"], chosen["class_weight"]
+    )
+    full = np.zeros((coef.shape[0], matrix.shape[1]))
+    full[:, columns] = coef
+    if task.kind == "softmax":
+        if len(classes) == 2:  # one row for two classes: the softmax form has two
+            full = np.vstack([-full[0] / 2, full[0] / 2])
+            intercept = np.asarray([-intercept[0] / 2, intercept[0] / 2])
+        return chosen, (task.name, "softmax", classes, full, intercept)
+    a, b = chosen["platt"]
+    chosen["platt"] = [round(a, 6), round(b, 6)]
+    return chosen, (task.name, "sigmoid", [task.name], full[:1] * a, intercept[:1] * a + b)
 
 
 def describe(model: LearnedModel) -> str:
     """One line: what a fitted model has learned (for `earmark train`'s message)."""
-    parts = []
-    for name, chosen in model.meta["training"]["chosen_by_cross_validation"].items():
-        score = chosen.get("cv_macro_f1", chosen.get("cv_f1", math.nan))
-        rules = chosen.get("rules_macro_f1", chosen.get("rules_f1", math.nan))
-        who = "model" if chosen["decides"] == "model" else "rules kept"
+    training = model.meta["training"]
+    parts = [f"n-grams {training['ngrams_chosen_by_cross_validation']['chosen']}"]
+    for name, chosen in training["chosen_by_cross_validation"].items():
+        who = "rules kept"
+        if chosen["decides"] == "model":
+            who = f"model: {chosen['features']}, C={chosen['C']:g}"
+            if chosen["combine"] != "model":
+                who += ", rules when unsure"
+        score, rules = chosen["cv_score"], chosen["rules_score"]
         parts.append(f"{name} {score:.2f} vs rules {rules:.2f} ({who})")
     return ", ".join(parts)

@@ -117,7 +117,8 @@ def test_aliases_and_empty_cells():
         ("", "evaluate: {path} is empty; expected a header id,text,..."),
         (
             "id,body\n1,x\n",
-            "evaluate: {path} line 1: header must be id,text,sentiment and/or intents, got id,body",
+            "evaluate: {path} line 1: header must be id,text,sentiment and/or intents (or spam), "
+            "got id,body",
         ),
         (
             'id,text,sentiment\n1,"a\nmultiline post",positive\n2,fine,happy\n',

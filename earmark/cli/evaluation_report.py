@@ -75,6 +75,17 @@ def render_evaluation_table(result: dict):
         for gold, counts in confusion_source["confusion"].items():
             confusion.add_row(gold, *(str(counts[label]) for label in confusion_source["labels"]))
         parts.append(confusion)
+    spam = result.get("spam")
+    if spam:
+        table = Table(title="spam (the spam column against the spam intent)", title_justify="left")
+        for column in ("n", "accuracy", "precision", "recall", "F1"):
+            table.add_column(column, justify="right")
+        ours = spam["ours"]
+        table.add_row(
+            str(ours["n"]),
+            *(f"{ours[key]:.3f}" for key in ("accuracy", "precision", "recall", "f1")),
+        )
+        parts.append(table)
     return Group(*parts)
 
 

@@ -24,15 +24,22 @@ def render_model_reasons(reasons: dict) -> list[str]:
     lines = [f"model {reasons['model']} (on top of the rules):"]
     sentiment = reasons.get("sentiment")
     if sentiment:
+        unsure = ""
+        if "rules_label" in sentiment:
+            unsure = f", unsure: the rules' {sentiment['rules_label']} stands"
         lines.append(
-            f"  sentiment {sentiment['label']} ({sentiment['probability']:.2f}): "
+            f"  sentiment {sentiment['label']} ({sentiment['probability']:.2f}{unsure}): "
             + _features(sentiment["features"])
         )
     for head in reasons["intents"]:
         verdict = "yes" if head["present"] else "no"
+        needs = f"needs {head['threshold']:.2f}"
+        if "rules_between" in head:
+            low, high = head["rules_between"]
+            needs += f", the rules decide from {low:.2f}"
         lines.append(
-            f"  {head['intent']} {verdict} ({head['probability']:.2f}, needs "
-            f"{head['threshold']:.2f}): " + _features(head["features"])
+            f"  {head['intent']} {verdict} ({head['probability']:.2f}, {needs}): "
+            + _features(head["features"])
         )
     if reasons["rules_decide"]:
         lines.append(f"  the rules decide: {', '.join(reasons['rules_decide'])}")

@@ -1,0 +1,223 @@
+"""Model selection for a team's model (`earmark train`): a small fixed grid, by inner CV only.
+
+Everything here is chosen by stratified k-fold cross-validation inside the labels given (seeded,
+deterministic), never by any other data. The grid, fixed in advance:
+
+1. the hashed n-gram family of the whole model (one hashing per post serves every head):
+   word unigrams; + word bigrams; + character 3-5-grams. Each is scored with every head at its
+   default settings; a costlier family is taken only when it beats every cheaper one by more
+   than MARGIN on the mean over heads (the classify stage pays for it on every post);
+2. per head: the dense families (VADER's scores, the care rules' outputs, both or neither), the
+   regularisation C and class weighting;
+3. per head, how it combines with the rules: for sentiment, the model's label, or the rules'
+   label when the model's top probability is below SURE; for an intent, the model decides at a
+   threshold, or the model decides when its (Platt-calibrated) probability is clearly above or
+   below the threshold and the rules' decision stands in the band between (BANDS).
+
+Ties go to the simpler or cheaper option (the order of each grid).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from classify.features import DENSE_NAMES, FeatureSpec
+
+INNER_FOLDS = 3
+NGRAMS = {  # cheapest first
+    "words": FeatureSpec(bigrams=False),
+    "words+bigrams": FeatureSpec(bigrams=True),
+    "words+chars3-5": FeatureSpec(bigrams=False, char_min=3, char_max=5),
+}
+MARGIN = 0.01  # what a costlier n-gram family must gain (mean inner-CV score over heads)
+_VADER = tuple(i for i, name in enumerate(DENSE_NAMES) if name.startswith("vader:"))
+_RULES = tuple(i for i, name in enumerate(DENSE_NAMES) if name.startswith("rules:"))
+DENSE = {"vader+rules": _VADER + _RULES, "vader": _VADER, "rules": _RULES, "none": ()}
+DEFAULT = ("vader+rules", 1.0, None)  # settings the n-gram families are compared at (dense:
+# the first family compared)
+C_GRID = (0.25, 1.0, 4.0, 16.0)
+WEIGHTINGS = (None, "balanced")
+THRESHOLDS = tuple(round(0.1 + 0.05 * i, 2) for i in range(15))  # 0.10 ... 0.80
+BANDS = (0.1, 0.2)  # half-widths of the band where the rules decide an intent
+SURE = (0.5, 0.6, 0.7)  # below this top probability, the rules' sentiment stands
+
+
+@dataclass
+class Task:
+    """One head to fit: softmax over labels (sentiment) or one-vs-rest (an intent)."""
+
+    name: str
+    kind: str  # "softmax" or "sigmoid"
+    labels: list[str]  # gold per row ("1"/"0" for a sigmoid head)
+    rules: list[str]  # the rules' decision per row, in the same terms
+
+
+def fit_logistic(matrix, labels: Sequence[str], c: float, weighting: str | None):
+    """Fit a logistic regression; return (coef, intercept, classes)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, class_weight=weighting, max_iter=2000)
+    model.fit(matrix, list(labels))
+    return model.coef_, model.intercept_, [str(x) for x in model.classes_]
+
+
+def inner_folds(labels: Sequence[str], seed: int):
+    """Stratified, seeded folds of the labels (fewer when a class is rarer than INNER_FOLDS)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    smallest = min(labels.count(label) for label in set(labels))
+    k = max(2, min(INNER_FOLDS, smallest))
+    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(labels)), list(labels)))
+
+
+def columns_of(hashed: int, width: int, dense: str) -> np.ndarray:
+    """Columns of a [hashed | dense] matrix a head uses with dense family `dense`."""
+    picked = [hashed + j for j in DENSE[dense] if hashed + j < width]
+    return np.concatenate([np.arange(hashed), np.asarray(picked, dtype=np.int64)])
+
+
+def f1(gold: np.ndarray, predicted: np.ndarray) -> float:
+    """F1 of boolean arrays (0 when nothing is right)."""
+    tp = int(np.sum(gold & predicted))
+    fp = int(np.sum(~gold & predicted))
+    fn = int(np.sum(gold & ~predicted))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Macro-F1 over the classes that occur in gold or predicted (as evaluate scores it)."""
+    gold_a, pred_a = np.asarray(gold), np.asarray(predicted)
+    classes = sorted(set(gold) | set(predicted))
+    return float(np.mean([f1(gold_a == c, pred_a == c) for c in classes]))
+
+
+class Search:
+    """The inner cross-validation of one set of labels: out-of-fold scores, cached per setting."""
+
+    def __init__(
+        self, tasks: list[Task], seed: int, dense: Sequence[str] = tuple(DENSE), unsure: bool = True
+    ):
+        self.tasks = tasks
+        self.seed = seed
+        self.dense = tuple(dense)  # the dense families compared (narrowed to measure one)
+        self.unsure = unsure  # whether "rules when unsure" is among the combinations
+        self.splits = {task.name: inner_folds(task.labels, seed) for task in tasks}
+        self._cache: dict[tuple, dict] = {}
+
+    def evaluate(self, task: Task, matrix, hashed: int, setting: tuple, family: str) -> dict:
+        """Score one (dense, C, weighting) setting of a head by inner CV, with its best way of
+        combining with the rules; return the choice (settings, score, what stands in)."""
+        key = (task.name, family, setting)
+        if key in self._cache:
+            return self._cache[key]
+        dense, c, weighting = setting
+        sub = matrix[:, columns_of(hashed, matrix.shape[1], dense)].tocsr()
+        n = len(task.labels)
+        margins: np.ndarray | None = None
+        classes: list[str] = []
+        for train, test in self.splits[task.name]:
+            coef, intercept, classes = fit_logistic(
+                sub[train], [task.labels[i] for i in train], c, weighting
+            )
+            scores = np.asarray(sub[test] @ coef.T) + intercept
+            if margins is None:
+                margins = np.zeros((n, scores.shape[1]))
+            margins[test] = scores
+        assert margins is not None
+        if task.kind == "softmax":
+            chosen = _combine_softmax(task, margins, classes, self.unsure)
+        else:
+            chosen = _combine_binary(task, margins[:, 0], self.unsure)
+        chosen = {"features": f"{family}+{dense}", "C": c, "class_weight": weighting, **chosen}
+        self._cache[key] = chosen
+        return chosen
+
+    def choose_ngrams(self, matrices: dict) -> tuple[str, dict[str, float]]:
+        """Pick the model's n-gram family (see the module docstring); return it and each
+        family's mean inner-CV score over the heads at DEFAULT settings."""
+        means = {}
+        for family, (matrix, hashed) in matrices.items():
+            scores = [
+                self.evaluate(task, matrix, hashed, (self.dense[0], *DEFAULT[1:]), family)[
+                    "cv_score"
+                ]
+                for task in self.tasks
+            ]
+            means[family] = round(float(np.mean(scores)), 4)
+        best = next(iter(means))
+        for family, score in means.items():
+            if score > means[best] + MARGIN:
+                best = family
+        return best, means
+
+    def choose_head(self, task: Task, matrix, hashed: int, family: str) -> dict:
+        """Pick a head's dense families, C and weighting (and combination) by inner CV."""
+        best: dict = {}
+        for dense in self.dense:
+            for weighting in WEIGHTINGS:
+                for c in C_GRID:
+                    chosen = self.evaluate(task, matrix, hashed, (dense, c, weighting), family)
+                    if not best or chosen["cv_score"] > best["cv_score"] + 1e-9:
+                        best = chosen
+        return dict(best)
+
+
+def _combine_softmax(task: Task, margins: np.ndarray, classes: list[str], unsure: bool) -> dict:
+    """Best of: the model's label; the rules' label below a top probability in SURE."""
+    if margins.shape[1] == 1:  # two classes: one margin for the second
+        margins = np.column_stack([-margins[:, 0] / 2, margins[:, 0] / 2])
+    z = np.exp(margins - margins.max(axis=1, keepdims=True))
+    probability = z / z.sum(axis=1, keepdims=True)
+    model = [classes[j] for j in probability.argmax(axis=1)]
+    top = probability.max(axis=1)
+    best = {"combine": "model", "cv_score": macro_f1(task.labels, model)}
+    for sure in SURE if unsure else ():
+        mixed = [m if t >= sure else r for m, t, r in zip(model, top, task.rules, strict=True)]
+        score = macro_f1(task.labels, mixed)
+        if score > best["cv_score"] + 1e-9:
+            best = {"combine": "rules when unsure", "sure": sure, "cv_score": score}
+    best["cv_score"] = round(best["cv_score"], 4)
+    return best
+
+
+def _combine_binary(task: Task, margin: np.ndarray, unsure: bool) -> dict:
+    """Platt-calibrate out-of-fold margins; best threshold, alone or with a band for the rules."""
+    gold = np.asarray([label == "1" for label in task.labels])
+    rules = np.asarray([label == "1" for label in task.rules])
+    a, b = platt(margin, gold)
+    probability = 1.0 / (1.0 + np.exp(-(a * margin + b)))
+    best: dict = {}
+    for threshold in THRESHOLDS:
+        score = f1(gold, probability >= threshold)
+        if not best or score > best["cv_score"] + 1e-9:
+            best = {"combine": "model", "threshold": threshold, "cv_score": score}
+    for half in BANDS if unsure else ():
+        for threshold in THRESHOLDS:
+            low, high = round(threshold - half, 2), round(threshold + half, 2)
+            unsure = (probability >= low) & (probability < high)
+            score = f1(gold, (probability >= high) | (unsure & rules))
+            if score > best["cv_score"] + 1e-9:
+                best = {
+                    "combine": "rules when unsure",
+                    "threshold": threshold,
+                    "band": [low, high],
+                    "cv_score": score,
+                }
+    best["cv_score"] = round(best["cv_score"], 4)
+    best["platt"] = [a, b]
+    return best
+
+
+def platt(margin: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
+    """Fit p = sigmoid(a * margin + b) to out-of-fold margins (Platt scaling)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if gold.all() or not gold.any():
+        return 1.0, 0.0
+    model = LogisticRegression(C=1e4, max_iter=1000)
+    model.fit(margin.reshape(-1, 1), gold.astype(int))
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
