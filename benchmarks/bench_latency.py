@@ -72,6 +72,11 @@ def floors(location: str, repeat: int) -> dict:
         conn = sqlite3.connect(location)  # type: ignore[assignment]
         mark = "?"
     try:
+        version = (
+            conn.execute("SHOW server_version").fetchone()[0]
+            if mark == "%s"
+            else sqlite3.sqlite_version
+        )
         post_id = conn.execute("SELECT id FROM posts ORDER BY rowid LIMIT 1").fetchone()[0]
         by_key = f"SELECT * FROM posts WHERE id = {mark}"  # noqa: S608 - a placeholder
         return {
@@ -81,6 +86,7 @@ def floors(location: str, repeat: int) -> dict:
             "pk_s": median_of(
                 lambda: conn.execute(by_key, (post_id,)).fetchone(), max(repeat, 100)
             ),
+            "version": version,
             "posts": conn.execute("SELECT count(*) FROM posts").fetchone()[0],
             "open": conn.execute(
                 "SELECT count(*) FROM opportunities WHERE status NOT IN ('resolved', 'dismissed')"
@@ -180,8 +186,9 @@ def copy_to_postgres(db: Path, url: str) -> dict:
 
 def postgres_location(args) -> tuple[str, str | None, str | None]:
     """Return (the database URL, a throwaway cluster's directory or None, the server URL to
-    drop the database from afterwards or None): --pg-url as given, else a new database on
-    $EARMARK_TEST_PG_URL's server or on a throwaway cluster (bench_engines.py's)."""
+    drop the database from afterwards or None): a clone of --pg-template, else --pg-url as
+    given, else a new database on $EARMARK_TEST_PG_URL's server or on a throwaway cluster
+    (bench_engines.py's)."""
     if args.pg_template:
         return clone_database(args.pg_template), None, args.pg_template
     if args.pg_url:
@@ -254,8 +261,8 @@ def report(results: dict) -> str:
     for engine in engines:
         floor = results["engines"][engine]["floors"]
         lines.append(
-            f"floor on {engine}: SELECT count(*) FROM posts {floor['count_s'] * 1000:.1f} ms; "  # noqa: S608 - a label
-            f"primary-key lookup {floor['pk_s'] * 1e6:.0f} us"
+            f"floor on {engine} {floor['version']}: SELECT count(*) FROM posts "  # noqa: S608 - a label
+            f"{floor['count_s'] * 1000:.1f} ms; primary-key lookup {floor['pk_s'] * 1e6:.0f} us"
         )
     lines.append("")
     header = f"{'step':<34}"
