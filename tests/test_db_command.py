@@ -67,6 +67,23 @@ def test_a_store_goes_to_postgresql_and_back_unchanged(demo_db, pg_url, tmp_path
         assert store.events.add_event(None, "note", "test", "2026-11-20T12:00:00Z") > newest
 
 
+def test_the_copy_leaves_postgresql_with_planner_statistics_of_every_table(demo_db, pg_url):
+    # Without them the first commands on a freshly copied store are planned blind, until
+    # autovacuum gets round to analyzing the tables.
+    assert copy(demo_db, pg_url).exit_code == 0
+    with Store(pg_url) as store:
+        analyzed = dict(
+            store.conn.execute(
+                "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables"
+            ).fetchall()
+        )
+        posts_rows = store.conn.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = 'posts'"
+        ).fetchone()[0]
+    assert {name: analyzed.get(name) for name in DATA_TABLES} == dict.fromkeys(DATA_TABLES, True)
+    assert posts_rows == len(sqlite_rows(demo_db)["posts"])
+
+
 def test_copying_again_updates_and_never_duplicates(demo_db, pg_url, tmp_path):
     source = str(tmp_path / "s.db")
     assert copy(demo_db, source).exit_code == 0  # SQLite to SQLite works too
