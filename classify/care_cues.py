@@ -14,6 +14,139 @@ _LOST_WORDS = (
     "lost missing damaged broken never bag bags luggage baggage package packages parcel order "
     "orders delivery refund refunds says marked shows showing hasn't has haven't arrived yet"
 )
+# Families the intent tables reuse at their own scores (classify.complaint_cues, outage_cues).
+# "nobody answers", "no one ever picks up" (one word or two, the verb in any form).
+NOBODY_ANSWERS: tuple[Cue, ...] = (
+    cue(
+        1.0,
+        "nobody no",
+        r"\b(?:nobody|no one|no-one)\s+(?:ever\s+|even\s+)?(?:answers|answering|answered"
+        r"|picks up|picking up|picked up|responds|responded|replies|replied|gets back|got back"
+        r"|calls back|called back|rings back|rang back)\b",
+        also="answers answering answered picks picking picked responds responded replies "
+        "replied gets got calls called rings rang",
+    ),
+)
+# The brand itself is down, said in two words: "@user down", "@user broadband down again lol"
+# (not "@user down 16-14" or "down to ...": the word after "down" must end the report).
+BRAND_DOWN: tuple[Cue, ...] = (
+    cue(
+        1.0,
+        "down",
+        r"@user(?:'s)?(?: (?:broadband|internet|wifi|network|mobile|fibre|fiber|tv|app|site"
+        r"|website))? (?:is |are |still |all |completely |totally |been |has been )*down\b"
+        r"(?= *(?:(?:again|lol|lmao|lmfao|rofl|haha\w*|smh|ffs|wtf)\b|[.!?,]|$))",
+        also="user user's",
+    ),
+)
+# A device broken by an update: "bricked", "the update broke it", "dead since the update".
+_BROKEN = (
+    r"(?:broke|broken|bricked|dead|died|killed|ruined|wiped|borked|messed up|screwed up"
+    r"|stopped working|not working|no longer works?|(?:won't|wont|doesn't|doesnt|can't|cant)"
+    r" (?:turn on|boot|start|connect|charge|work|load|open)|keeps (?:crashing|rebooting"
+    r"|restarting|freezing|disconnecting)|useless|unusable)"
+)
+_UPDATE = r"(?:update|upgrade)[sd]?"
+BROKEN_BY_UPDATE: tuple[Cue, ...] = (
+    cue(1.0, "bricked", r"\bbricked\b"),
+    cue(
+        1.0,
+        "update updates updated upgrade upgrades upgraded",
+        rf"\b{_UPDATE} (?:has |have |just |has just |completely |totally )*(?:broke|broken"
+        r"|bricked|killed|ruined|wiped|borked|messed up|screwed up)\b",
+        rf"\b{_BROKEN}\b[^.!?\n]{{0,40}}\b(?:after|since) (?:[\w@']+ ){{0,3}}?{_UPDATE}\b",
+        rf"\b(?:after|since) (?:[\w@']+ ){{0,3}}?{_UPDATE}\b[^.!?\n]{{0,40}}\b{_BROKEN}\b",
+        also="broke broken bricked dead died killed ruined wiped borked messed screwed stopped "
+        "not no won't wont doesn't doesnt can't cant keeps useless unusable",
+    ),
+)
+# A missed appointment: "the engineer never turned up", "a no-show", "stood us up".
+# (Not every "didn't turn up": news of who did not show up somewhere is no complaint.)
+_VISITORS = "engineer technician tech courier driver plumber fitter installer electrician"
+NO_SHOW: tuple[Cue, ...] = (
+    cue(
+        1.0,
+        " ".join(f"{word} {word}s" for word in _VISITORS.split()),
+        rf"\b(?:{'|'.join(_VISITORS.split())})s? (?:\w+ ){{0,2}}?(?:never|didn't|did not|didnt"
+        r"|failed to|hasn't|has not|hasnt|still hasn't|still not|not) (?:\w+ )?(?:turned up"
+        r"|turn up|show up|showed up|shown up|came|come|arrived?|here)\b",
+        also="never didn't did didnt failed hasn't has hasnt not",
+    ),
+    cue(
+        1.0,
+        "no stood missed",
+        r"\bno-shows?\b|\bno show\b|\bstood (?:me|us) up\b",
+        r"\bmissed (?:my|our|the|another|an?) (?:\w+ )?(?:appointment|appt|installation|install"
+        r"|visit)\b",
+        also="show shows me us appointment appt installation install visit",
+    ),
+)
+# A price rise on the author's own bill, or a change made without warning: VADER reads "without
+# warning" as positive (a negated negative word).
+_BILL = (
+    r"(?:bill|bills|price|prices|fee|fees|tariff|tariffs|premium|premiums|subscription"
+    r"|subscriptions|rent|rate|rates|payment|payments|direct debit|contract|plan|package|fare"
+    r"|fares|cost|costs)"
+)
+_BILL_WORDS = (
+    "bill bills price prices fee fees tariff tariffs premium premiums subscription subscriptions "
+    "rent rate rates payment payments direct contract plan package fare fares cost costs"
+)
+PRICE_RISE: tuple[Cue, ...] = (
+    cue(
+        1.0,
+        "my our",
+        rf"\b(?:my|our) (?:[\w@']+ ){{0,2}}?{_BILL} (?:has |have |just |is |are |keeps |keep )*"
+        r"(?:gone|went|going|shot|jumped|crept|creeping|creep) up\b",
+        rf"\b(?:my|our) (?:[\w@']+ ){{0,2}}?{_BILL} (?:has |have |just |was |were )*(?:increased"
+        r"|doubled|tripled|hiked|jumped|risen|rose)\b",
+        also=_BILL_WORDS,
+    ),
+    cue(
+        1.0,
+        "hiked raised put jacked bumped increased doubled tripled",
+        rf"\b(?:hiked|raised|put up|jacked up|bumped up|increased|doubled|tripled) (?:my|our)"
+        rf" (?:[\w@']+ ){{0,2}}?{_BILL}\b",
+        also="my our",
+    ),
+    cue(
+        1.0,
+        "without",
+        r"\bwithout (?:any )?(?:prior )?(?:warning|notice|notification|telling (?:me|us))\b",
+        also="warning notice notification telling",
+    ),
+)
+# The sarcastic comparison of two bad options: "like choosing which tooth to pull", "the lesser
+# of two evils", "pick your poison". Stock VADER reads its words ("like", "choosing") as praise.
+GRIM_CHOICE: tuple[Cue, ...] = (
+    cue(
+        1.0,
+        "choosing picking deciding lesser poison rock devil hobsons hobson's",
+        r"\blike (?:choosing|picking|deciding) which\b|\blesser of (?:two|2) evils\b",
+        r"\b(?:pick|choose) your poison\b|\bbetween a rock and a hard place\b",
+        r"\bthe devil and the deep blue sea\b|\bhobson'?s choice\b",
+    ),
+)
+# Good news about money: a refund or compensation given unasked ("refunded me without me even
+# asking"). The "money" family does not count in a post that says so (see classify.sentiment).
+_GOODWILL_MONEY = (
+    r"(?:refund|refunds|refunded|refunding|compensation|compensated|credit|credited|voucher"
+    r"|vouchers|goodwill|money back|reimbursed|reimbursement)"
+)
+_UNASKED = (
+    r"(?:without (?:me |us |my |our )?(?:even )?(?:asking|having to ask|having to chase|chasing"
+    r"|a fight|complaining)|(?:didn't|did not|never) (?:even )?(?:have|need) to (?:ask|chase"
+    r"|complain|fight)|unprompted|proactively)"
+)
+GOODWILL = cue(
+    1.0,
+    "without didn't did never unprompted proactively",
+    rf"\b{_GOODWILL_MONEY}\b[^.!?\n]{{0,60}}?\b{_UNASKED}\b",
+    rf"\b{_UNASKED}\b[^.!?\n]{{0,60}}?\b{_GOODWILL_MONEY}\b",
+    also="refund refunds refunded refunding compensation compensated credit credited voucher "
+    "vouchers goodwill money reimbursed reimbursement",
+)
+
 # Care phrases (lowercase text): each family found adds CARE_VALENCE (at most MAX_CARE_CUES).
 # A family is one or more cues, each gated by the words its own alternatives need; an alternative
 # that can match without any of the family's words (a prefix such as "\\berror") keeps them all.
@@ -52,6 +185,7 @@ CARE_CUES: dict[str, tuple[Cue, ...]] = {
             r"(?:heard|received|gotten|got|responded|replied|called|answered)\b",
             r"\bignor(?:ed|ing)\b|\b(?:hung|hang) up\b",
         ),
+        *NOBODY_ANSWERS,
     ),
     "disruption": (
         cue(
@@ -123,6 +257,8 @@ CARE_CUES: dict[str, tuple[Cue, ...]] = {
             r"\berror|\bcrash|\bglitch|\bfrozen\b",
         ),
         cue(1.0, "down", r"\b(?:is|are|was|went|been|site|app|website|system)\s+down\b"),
+        *BRAND_DOWN,
+        *BROKEN_BY_UPDATE,
     ),
     "bad_service": (
         cue(
@@ -153,4 +289,7 @@ CARE_CUES: dict[str, tuple[Cue, ...]] = {
             also="service",
         ),
     ),
+    "no_show": NO_SHOW,
+    "price_rise": PRICE_RISE,
+    "grim_choice": GRIM_CHOICE,
 }

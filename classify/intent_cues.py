@@ -10,9 +10,10 @@ brands); never a phrase lifted from evaluation data.
 
 from __future__ import annotations
 
+from classify.care_cues import GOODWILL
 from classify.churn_cues import CHURN_RISK
 from classify.complaint_cues import COMPLAINT
-from classify.cues import Cue, cue
+from classify.cues import Cue, cue, rescored
 from classify.outage_cues import OUTAGE
 
 # Rule families, one list per intent. Each cue is general (how people write to brands); none is
@@ -85,6 +86,25 @@ CUES: dict[str, list[Cue]] = {
             r"\bi (?:want|need|would like) to (?:know|ask|change|cancel|speak|talk|get|check|"
             r"report|update|make|request)\b",
             also="know ask change cancel speak talk get check report update make request",
+        ),
+        # Asking to be contacted: "call me back", "ring me on 0770...", "get back to me",
+        # "can someone email me?" (not "please call me Bob": a name follows).
+        cue(
+            0.8,
+            "call ring phone email mail text dm message contact reach",
+            r"\b(?:call|ring|phone|e-?mail|text|dm|message|contact) me back\b",
+            r"\b(?:call|ring|phone|text|contact|reach) me (?:on|at) (?:\+?\(?\d|my |this |the )",
+            r"\b(?:call|ring|phone|e-?mail|text|contact) me (?:asap|urgently|as soon as)\b",
+            also="me",
+        ),
+        cue(0.8, "back", r"\bget back to me\b", also="get"),
+        cue(
+            0.8,
+            "please pls plz can could someone somebody",
+            r"\b(?:please|pls|plz|can you|could you|can u|could u|can someone|could someone|can "
+            r"somebody|could somebody|can anyone|someone|somebody)\s+(?:\w+\s+)?(?:call|ring"
+            r"|phone|e-?mail|contact)\s+me\b(?!\s+[a-z])",
+            also="call ring phone email mail contact",
         ),
     ],
     "purchase_intent": [
@@ -290,6 +310,10 @@ CUES: dict[str, list[Cue]] = {
             r"\b(?:awesome|amazing|fantastic|excellent|outstanding|wonderful|superb|brilliant|"
             r"impressed|grateful|appreciated?|perfect|pleasant|helpful|friendly|lovely)\b",
         ),
+        # "nice one"; a refund or compensation given unasked ("refunded without me even
+        # asking"), which classify.sentiment also reads as good news.
+        cue(0.85, "nice", r"\bnice one\b", also="one"),
+        *rescored(0.85, (GOODWILL,)),
     ],
     "spam": [
         # Self-promotion, split by the words each phrase needs ("click" + "here"...).

@@ -1,15 +1,18 @@
 """Sentiment: VADER with customer-care adjustments.
 
-Stock VADER misreads posts written to brands in three ways, each fixed here by a general rule:
+Stock VADER misreads posts written to brands in several ways, each fixed here by a general rule:
 - names carry sentiment ("united" +1.8, "care"/"support" in "customer care"): the caller strips
   handles, links and neutral terms first (classify.text.to_scoring_text);
 - politeness inside complaints ("please help", "thanks", "hope") reads as praise: in a post with
   a complaint signal those words score 0;
-- plain questions with only a mild word in them are neutral (the labeling rule);
+- plain questions with only a mild word in them are neutral (the labeling rule), and so is a
+  one-word acknowledgement ("ok", "k", "cool"): agreeing is not praise;
+- laughter ("lol", "lmao") next to a failure is a shrug, not joy ("acme down lol");
 - care phrases ("still waiting", "no response", "cancelled", "lost my bag", "on hold", "refund")
   are neutral or mild in VADER's general lexicon but plainly negative toward a brand: each adds
   a negative valence, and praise words next to them are damped (mostly sarcasm: "great service,
-  2 hours on hold").
+  2 hours on hold"). A refund or compensation given unasked is good news: "money" does not
+  count then.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from typing import NamedTuple
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from classify.care_cues import CARE_CUES
+from classify.care_cues import CARE_CUES, GOODWILL
 from classify.cues import CueIndex
+from classify.outage_cues import OUTAGE
 from classify.text import to_words
 from classify.vader import score_valence, token_valences
 from earmark.settings.classify import ClassifySettings
@@ -35,13 +39,26 @@ CARE_LEXICON = {
     "pls": 0.0,
     "plz": 0.0,
 }
-# Polite words that say nothing about satisfaction once the post complains.
-POLITE_WORDS = frozenset(
-    "thanks thank thx ty tks appreciate appreciated kindly hope hoping hopefully sorry "
-    "ok okay yes lol haha".split()
+# Laughter next to a failure is a shrug, not joy ("acme down lol").
+LAUGHTER = frozenset("lol lolol lols lmao lmfao rofl haha hahaha hahahaha".split())
+# Polite words (and laughter) that say nothing about satisfaction once the post complains.
+POLITE_WORDS = (
+    frozenset(
+        "thanks thank thx ty tks appreciate appreciated kindly hope hoping hopefully sorry "
+        "ok okay yes".split()
+    )
+    | LAUGHTER
 )
 
 _CARE_INDEX = CueIndex([(name, rule) for name, rules in CARE_CUES.items() for rule in rules])
+_GOODWILL_INDEX = CueIndex([("goodwill", GOODWILL)])
+# Only run on posts that laugh and have no care cue: does the post report a failure?
+_OUTAGE_INDEX = CueIndex([("outage", rule) for rule in OUTAGE])
+# A whole post that only acknowledges ("ok", "k.", "@user cool"): VADER reads "ok" as +1.2.
+_ACKNOWLEDGEMENT = re.compile(
+    r"^(?:@user[\s.,!]*)*(?:ok|okay|k|kk|okie|okey|okk|cool|sure|fine|alright|noted|gotcha"
+    r"|understood)(?:[\s.,!\u2026]|@user)*$"
+)
 # Plain questions and requests are neutral. VADER reads mild words in them ("can I
 # get a window seat please?") as feeling; below this |compound| a question with no care cue is
 # neutral.
@@ -94,7 +111,15 @@ def find_care_cues(text: str, words: frozenset[str] | None = None) -> list[str]:
     lowered = text.lower()
     if words is None:
         words = to_words(lowered)
-    return list(_CARE_INDEX.best_scores(lowered, words))  # the same index score_sentiment uses
+    return care_cues(lowered, words)
+
+
+def care_cues(lowered: str, words: frozenset[str]) -> list[str]:
+    """Return the care families found in lowercased text, "money" only when it is bad news."""
+    cues = list(_CARE_INDEX.best_scores(lowered, words))
+    if "money" in cues and _GOODWILL_INDEX.best_scores(lowered, words):
+        cues.remove("money")  # "refunded me without me even asking": good news
+    return cues
 
 
 def to_label(compound: float, settings: ClassifySettings | None = None) -> str:
@@ -125,19 +150,26 @@ def score_sentiment(
         words = to_words(lowered)
     if "care" in words or "support" in words:
         text = _SERVICE_NAMES.sub("customer service", text)
-    cues = list(_CARE_INDEX.best_scores(lowered, words))
+    cues = care_cues(lowered, words)
     sentiments, tokens, text = token_valences(analyzer, text)
     if cues:
         for i in [i for i, value in enumerate(sentiments) if value > 0]:
             polite = tokens[i].lower() in POLITE_WORDS
             sentiments[i] = 0.0 if polite else sentiments[i] * SARCASM_DAMPING
         sentiments.extend([CARE_VALENCE] * min(len(cues), MAX_CARE_CUES))
+    elif not LAUGHTER.isdisjoint(words) and _OUTAGE_INDEX.best_scores(lowered, words):
+        # "app crashing again lmao": the laugh qualifies the failure, it is not joy.
+        for i, token in enumerate(tokens):
+            if token.lower() in LAUGHTER:
+                sentiments[i] = 0.0
     scores = score_valence(sentiments, text)
     compound = scores["compound"]
     label = to_label(compound, settings)
     if not cues and label != "neutral" and abs(compound) < QUESTION_NEUTRAL_BELOW:
         if _QUESTION.search(lowered):
             label = "neutral"  # a plain question: "can I bring my guitar on board?"
+    if label == "positive" and len(lowered) < 40 and _ACKNOWLEDGEMENT.match(lowered):
+        label = "neutral"  # "ok": an acknowledgement, not praise
     return SentimentScore(
         label=label,
         compound=compound,
