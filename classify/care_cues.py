@@ -62,6 +62,8 @@ BROKEN_BY_UPDATE: tuple[Cue, ...] = (
 )
 # A missed appointment: "the engineer never turned up", "a no-show", "stood us up".
 # (Not every "didn't turn up": news of who did not show up somewhere is no complaint.)
+# "turn up" with an object is another verb ("didn't turn up the heating").
+ARRIVED_END = r"(?!\s+(?:the|my|your|our|his|her|their|its|it|this|that|any|me|us|him|them)\b)"
 _VISITORS = "engineer technician tech courier driver plumber fitter installer electrician"
 NO_SHOW: tuple[Cue, ...] = (
     cue(
@@ -69,7 +71,7 @@ NO_SHOW: tuple[Cue, ...] = (
         " ".join(f"{word} {word}s" for word in _VISITORS.split()),
         rf"\b(?:{'|'.join(_VISITORS.split())})s? (?:\w+ ){{0,2}}?(?:never|didn't|did not|didnt"
         r"|failed to|hasn't|has not|hasnt|still hasn't|still not|not) (?:\w+ )?(?:turned up"
-        r"|turn up|show up|showed up|shown up|came|come|arrived?|here)\b",
+        rf"|turn up|show up|showed(?: up)?|shown up|came|come|arrived?|here)\b{ARRIVED_END}",
         also="never didn't did didnt failed hasn't has hasnt not",
     ),
     cue(

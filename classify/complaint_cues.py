@@ -6,7 +6,7 @@ Cues are (score, trigger words, regex alternatives) over lowercased text with li
 
 from __future__ import annotations
 
-from classify.care_cues import NO_SHOW, NOBODY_ANSWERS, PRICE_RISE
+from classify.care_cues import ARRIVED_END, NO_SHOW, NOBODY_ANSWERS, PRICE_RISE
 from classify.cues import Cue, cue, rescored
 
 COMPLAINT: list[Cue] = [
@@ -207,7 +207,7 @@ COMPLAINT: list[Cue] = [
         0.8,
         "didn't did didnt never failed nobody no",
         r"\b(?:didn't|did not|didnt|never|failed to|nobody|no one|no-one)\s+(?:even\s+)?"
-        r"(?:bother(?:ed)? to\s+)?(?:turn(?:ed)? up|show(?:ed)? up)\b",
+        rf"(?:bother(?:ed)? to\s+)?(?:turn(?:ed)? up|show(?:ed)? up)\b{ARRIVED_END}",
         also="turn turned show showed",
     ),
     *rescored(0.8, PRICE_RISE),

@@ -39,8 +39,9 @@ CARE_LEXICON = {
     "pls": 0.0,
     "plz": 0.0,
 }
-# Laughter next to a failure is a shrug, not joy ("acme down lol").
+# Laughter next to a failure is a shrug, not joy ("acme down lol", "app crashed again 😂").
 LAUGHTER = frozenset("lol lolol lols lmao lmfao rofl haha hahaha hahahaha".split())
+_LAUGHING_EMOJI = re.compile("[\U0001f602\U0001f923\U0001f639\U0001f606\U0001f605]")
 # Polite words (and laughter) that say nothing about satisfaction once the post complains.
 POLITE_WORDS = (
     frozenset(
@@ -151,14 +152,20 @@ def score_sentiment(
     if "care" in words or "support" in words:
         text = _SERVICE_NAMES.sub("customer service", text)
     cues = care_cues(lowered, words)
+    emoji = not text.isascii() and _LAUGHING_EMOJI.search(text) is not None
+    # "app crashing again lmao": the laugh qualifies the failure, it is not joy.
+    shrug = (emoji or not LAUGHTER.isdisjoint(words)) and bool(
+        cues or _OUTAGE_INDEX.best_scores(lowered, words)
+    )
+    if shrug and emoji:
+        text = _LAUGHING_EMOJI.sub(" ", text)
     sentiments, tokens, text = token_valences(analyzer, text)
     if cues:
         for i in [i for i, value in enumerate(sentiments) if value > 0]:
             polite = tokens[i].lower() in POLITE_WORDS
             sentiments[i] = 0.0 if polite else sentiments[i] * SARCASM_DAMPING
         sentiments.extend([CARE_VALENCE] * min(len(cues), MAX_CARE_CUES))
-    elif not LAUGHTER.isdisjoint(words) and _OUTAGE_INDEX.best_scores(lowered, words):
-        # "app crashing again lmao": the laugh qualifies the failure, it is not joy.
+    elif shrug:
         for i, token in enumerate(tokens):
             if token.lower() in LAUGHTER:
                 sentiments[i] = 0.0
