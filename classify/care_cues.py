@@ -74,13 +74,14 @@ NO_SHOW: tuple[Cue, ...] = (
         rf"|turn up|show up|showed(?: up)?|shown up|came|come|arrived?|here)\b{ARRIVED_END}",
         also="never didn't did didnt failed hasn't has hasnt not",
     ),
+    # (Gated by the rarer words first: "no" and "me" are in most posts.)
     cue(
         1.0,
-        "no stood missed",
+        "show shows stood appointment appt installation install visit",
         r"\bno-shows?\b|\bno show\b|\bstood (?:me|us) up\b",
         r"\bmissed (?:my|our|the|another|an?) (?:\w+ )?(?:appointment|appt|installation|install"
         r"|visit)\b",
-        also="show shows me us appointment appt installation install visit",
+        also="no stood missed",
     ),
 )
 # A price rise on the author's own bill, or a change made without warning: VADER reads "without
@@ -95,11 +96,17 @@ _BILL_WORDS = (
     "rent rate rates payment payments direct contract plan package fare fares cost costs"
 )
 PRICE_RISE: tuple[Cue, ...] = (
+    # (Gated by the verb, not by "my"/"our": most posts have one of those.)
     cue(
         1.0,
-        "my our",
+        "up",
         rf"\b(?:my|our) (?:[\w@']+ ){{0,2}}?{_BILL} (?:has |have |just |is |are |keeps |keep )*"
         r"(?:gone|went|going|shot|jumped|crept|creeping|creep) up\b",
+        also=_BILL_WORDS,
+    ),
+    cue(
+        1.0,
+        "increased doubled tripled hiked jumped risen rose",
         rf"\b(?:my|our) (?:[\w@']+ ){{0,2}}?{_BILL} (?:has |have |just |was |were )*(?:increased"
         r"|doubled|tripled|hiked|jumped|risen|rose)\b",
         also=_BILL_WORDS,
