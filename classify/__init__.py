@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from classify.learned import ModelLayer
 
 # Bump whenever a rule, lexicon or threshold changes: stored classifications record it.
-CLASSIFIER_VERSION = "care-rules-4"
+CLASSIFIER_VERSION = "care-rules-5"
 
 __all__ = [
     "CLASSIFIER_VERSION",

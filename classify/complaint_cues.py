@@ -6,7 +6,8 @@ Cues are (score, trigger words, regex alternatives) over lowercased text with li
 
 from __future__ import annotations
 
-from classify.cues import Cue, cue
+from classify.care_cues import ARRIVED_END, NO_SHOW, NOBODY_ANSWERS, PRICE_RISE
+from classify.cues import Cue, cue, rescored
 
 COMPLAINT: list[Cue] = [
     # Counting the failures: "day 3 of no internet", "third time I've called", "no-show".
@@ -196,4 +197,18 @@ COMPLAINT: list[Cue] = [
         r"|cancel|lost|wait|hours?|again)\b",
         also="job work way",
     ),
+    # Nobody answers the phone; nobody came: a missed appointment ("the engineer never turned
+    # up", "no-show", "stood us up", "didn't show up"); a price rise on the author's own bill or a
+    # change made without warning. The first three families also move sentiment
+    # (classify.care_cues).
+    *rescored(0.85, NOBODY_ANSWERS),
+    *rescored(0.8, NO_SHOW),
+    cue(
+        0.8,
+        "didn't did didnt never failed nobody no",
+        r"\b(?:didn't|did not|didnt|never|failed to|nobody|no one|no-one)\s+(?:even\s+)?"
+        rf"(?:bother(?:ed)? to\s+)?(?:turn(?:ed)? up|show(?:ed)? up)\b{ARRIVED_END}",
+        also="turn turned show showed",
+    ),
+    *rescored(0.8, PRICE_RISE),
 ]

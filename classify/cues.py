@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from classify.first_chars import gated
 
@@ -35,6 +36,11 @@ def cue(score: float, triggers: str | None, *alternatives: str, also: str | None
     words = frozenset(triggers.split()) if triggers is not None else None
     second = frozenset(also.split()) if also is not None else None
     return Cue(score, words, re.compile("|".join(f"(?:{alt})" for alt in alternatives)), second)
+
+
+def rescored(score: float, rules: Iterable[Cue]) -> list[Cue]:
+    """Return the same cues with another score (a care family reused by an intent table)."""
+    return [replace(rule, score=score) for rule in rules]
 
 
 class CueIndex:

@@ -6,7 +6,8 @@ Cues are (score, trigger words, regex alternatives) over lowercased text with li
 
 from __future__ import annotations
 
-from classify.cues import Cue, cue
+from classify.care_cues import BROKEN_BY_UPDATE
+from classify.cues import Cue, cue, rescored
 
 _NEG = r"(?:not|isn't|isnt|wasn't|aren't|doesn't|doesnt|won't|wont|didn't|didnt|don't|dont|never)"
 _CANT = (
@@ -148,7 +149,7 @@ OUTAGE: list[Cue] = [
         r" (?:day|night|week)|at (?:home|all)|in (?:the house|my area))\b",
         r"\b(?:no|without|lost) (?:phone|cell|mobile|network) service\b",
         rf"\b(?:{_LINK}|wifi|wi-fi|internet)\b[^.!?\n]{{0,25}}\b(?:non-?existent|dead|patchy"
-        r"|gone)\b",
+        r"|gone(?! up\b))\b",  # "gone up" is a price, not a lost link
         also="broadband signal reception coverage connection connectivity landline line dial "
         "data 4g 5g 3g lte bars wifi wi internet service",
     ),
@@ -187,4 +188,7 @@ OUTAGE: list[Cue] = [
         r" (?:just )?me\b",
         also="or",
     ),
+    # A device broken by an update: "bricked", "the update broke it", "dead since the update"
+    # (also a care family: classify.care_cues).
+    *rescored(0.85, BROKEN_BY_UPDATE),
 ]
