@@ -17,7 +17,7 @@ model (classify/features.py). Then:
   when nothing else is found.
 - personal data, language and posts in languages the rules do not read: untouched.
 
-Stored results name both: `care-rules-4+team@<first 12 hex of the model file's sha256>`.
+Stored results name both: `care-rules-5+team@<first 12 hex of the model file's sha256>`.
 """
 
 from __future__ import annotations
