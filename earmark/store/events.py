@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+from earmark.store import pgbatch
 from earmark.store.connection import Part, inserted_id
-from earmark.store.opportunity_batch import insert_rows
+from earmark.store.opportunity_batch import arrays_of, insert_rows
+
+_EVENT_COLUMNS = ("opportunity_id", "type", "actor", "at", "detail")
 
 
 def _event_row(row: dict) -> dict:
@@ -36,21 +39,19 @@ class SQLiteEvents(Part):
 
     def add_events(self, rows: Sequence[tuple[int | None, str, str, str, dict | None]]) -> None:
         """Append (opportunity_id, type, actor, at, detail) events in order (multi-row INSERTs)."""
-        insert_rows(
-            self.conn,
-            "INSERT INTO events (opportunity_id, type, actor, at, detail)",
-            "?, ?, ?, ?, ?",
-            [
-                (
-                    ident,
-                    kind,
-                    actor,
-                    at,
-                    json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
-                )
-                for ident, kind, actor, at, detail in rows
-            ],
-        )
+        values = [
+            (ident, kind, actor, at, json.dumps(detail or {}, ensure_ascii=False, sort_keys=True))
+            for ident, kind, actor, at, detail in rows
+        ]
+        if arrays_of(self.conn):
+            pgbatch.insert_rows(self.conn, "events", _EVENT_COLUMNS, values)
+        else:
+            insert_rows(
+                self.conn,
+                f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)})",
+                "?, ?, ?, ?, ?",
+                values,
+            )
 
     def events_for(self, opportunity_id: int) -> list[dict]:
         """Return an opportunity's events in order, detail decoded."""

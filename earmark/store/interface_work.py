@@ -39,6 +39,9 @@ class QueueStore(Protocol):
     def update_opportunity(self, opportunity_id: int, **fields: object) -> None:
         """Set columns of one opportunity (none given: nothing to set, nothing is written)."""
 
+    def update_opportunities(self, updates: Sequence[tuple[int, dict]]) -> None:
+        """update_opportunity for many (id, fields) in order (status, priorities, updated_at)."""
+
     def get_opportunity(self, opportunity_id: int) -> dict | None:
         """Return one opportunity with its post and labels, or None."""
 

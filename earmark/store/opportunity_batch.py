@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from earmark.models import OPEN_STATUSES
-from earmark.store.opportunity_counts import save_item_counts
+from earmark.store import pgbatch
+from earmark.store.opportunity_counts import COUNTED_FIELDS, save_item_counts
 from earmark.store.route_pending import save_routed_many
 from earmark.store.urgent import sla_span
 
@@ -24,6 +25,11 @@ _OPEN_MARKS = ",".join("?" for _ in OPEN_STATUSES)
 # Rows per multi-row statement: 500 opportunities of 17 values stay far below SQLite's limit of
 # 32,766 bound values and PostgreSQL's 65,535.
 ROWS_PER_STATEMENT = 500
+
+
+def arrays_of(conn: Any) -> bool:
+    """Whether conn is PostgreSQL's (the array forms of pgbatch.py) rather than SQLite's."""
+    return not isinstance(conn, sqlite3.Connection)
 
 
 def insert_rows(conn: sqlite3.Connection, head: str, marks: str, rows: Sequence[Sequence]) -> None:
@@ -68,37 +74,84 @@ def insert_many(conn: sqlite3.Connection, fields: Sequence[str], rows: Sequence[
     if any(bool(row.get("assigned_at")) != first_assigned for row in rows):
         raise ValueError("every opportunity of a batch is assigned, or none is")
     names = [*cols, *(["first_assigned_at"] if first_assigned else []), "sla_span"]
-    marks = ["?" for _ in names]
-    names += ["platform", "posted_at"]
-    marks += ["(SELECT platform FROM posts WHERE id = ?)"]
-    marks += ["(SELECT created_at FROM posts WHERE id = ?)"]
     values = [
         [
             *(row[c] for c in cols),
             *([row["assigned_at"]] if first_assigned else []),
             sla_span(row.get("sla_due"), row.get("created_at")),
-            row["post_id"],
-            row["post_id"],
         ]
         for row in rows
     ]
-    before = conn.execute("SELECT coalesce(max(id), 0) FROM opportunities").fetchone()[0]
-    insert_rows(conn, f"INSERT INTO opportunities ({', '.join(names)})", ", ".join(marks), values)
-    new = {
-        post_id: ident
-        for ident, post_id in conn.execute(
-            "SELECT id, post_id FROM opportunities WHERE id > ? ORDER BY id", (before,)
-        ).fetchall()
-    }
+    if arrays_of(conn):
+        new = pgbatch.insert_opportunities(conn, names, values)
+    else:
+        new = _insert_values(conn, names, values)
     ids = [new[post_id] for post_id in post_ids]
     save_item_counts(conn, ids, 1)
     add_links(conn, list(zip(post_ids, ids, strict=True)))
     return ids
 
 
+def _insert_values(conn: sqlite3.Connection, names: list[str], values: list[list]) -> dict:
+    """INSERT opportunities as VALUES lists (platform and posted_at from the post); return
+    {post_id: its new id}."""
+    marks = ["?" for _ in names]
+    marks += ["(SELECT platform FROM posts WHERE id = ?)"]
+    marks += ["(SELECT created_at FROM posts WHERE id = ?)"]
+    where = names.index("post_id")
+    values = [[*row, row[where], row[where]] for row in values]
+    names = [*names, "platform", "posted_at"]
+    before = conn.execute("SELECT coalesce(max(id), 0) FROM opportunities").fetchone()[0]
+    insert_rows(conn, f"INSERT INTO opportunities ({', '.join(names)})", ", ".join(marks), values)
+    return {
+        post_id: ident
+        for ident, post_id in conn.execute(
+            "SELECT id, post_id FROM opportunities WHERE id > ? ORDER BY id", (before,)
+        ).fetchall()
+    }
+
+
 def add_links(conn: sqlite3.Connection, links: Sequence[tuple[str, int]]) -> None:
     """Attach posts to opportunities ((post_id, opportunity_id) pairs); none is pending now."""
+    if arrays_of(conn):
+        pgbatch.insert_rows(
+            conn, "opportunity_posts", ("post_id", "opportunity_id"), links, ignore=True
+        )
+        pgbatch.delete_keys(conn, "route_pending", "post_id", [post_id for post_id, _ in links])
+        return
     insert_rows(
         conn, "INSERT OR IGNORE INTO opportunity_posts (post_id, opportunity_id)", "?, ?", links
     )
     save_routed_many(conn, [post_id for post_id, _ in links])
+
+
+# Columns update_many may set: those that need nothing else kept with them (update_opportunity
+# also keeps sla_span, posted_at and first_assigned_at for the others).
+SIMPLE_FIELDS = frozenset({"status", "priority", "base_priority", "updated_at"})
+
+
+def update_many(conn: sqlite3.Connection, updates: Sequence[tuple[int, dict]]) -> None:
+    """Set columns of many stored opportunities ((id, {column: value}) in order, an id given
+    again keeps its last values), with their counts, as update_opportunity would one by one."""
+    merged: dict[int, dict] = {}
+    for ident, fields in updates:
+        unknown = set(fields) - SIMPLE_FIELDS
+        if unknown:
+            raise ValueError(f"not updated in batches: {sorted(unknown)}")
+        merged[ident] = {**merged.get(ident, {}), **fields}
+    counted = [i for i, fields in merged.items() if not COUNTED_FIELDS.isdisjoint(fields)]
+    save_item_counts(conn, counted, -1)
+    groups: dict[tuple[str, ...], list[list]] = {}
+    for ident, fields in merged.items():
+        groups.setdefault(tuple(sorted(fields)), []).append(
+            [ident, *(fields[c] for c in sorted(fields))]
+        )
+    for columns, rows in groups.items():
+        if arrays_of(conn):
+            pgbatch.update_by_id(conn, "opportunities", columns, rows)
+        else:
+            conn.executemany(
+                f"UPDATE opportunities SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",  # noqa: S608 - checked column names
+                [[*row[1:], row[0]] for row in rows],
+            )
+    save_item_counts(conn, counted, 1)

@@ -108,6 +108,16 @@ class PgConn:
             lastrowid = row[0] if row else None
         return PgResult(cursor, lastrowid)
 
+    def execute_native(self, sql: str, params: Sequence[Any]) -> PgResult:
+        """Run a statement written for PostgreSQL (`%s` placeholders) as written (pgbatch.py)."""
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql, list(params))
+        except psycopg.Error as error:
+            cursor.close()
+            raise explain_pg_fault(self.where, error) from error
+        return PgResult(cursor)
+
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgResult:
         text, _ = translate(sql, many=True)
         cursor = self.raw.cursor()

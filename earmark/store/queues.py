@@ -11,9 +11,16 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 
 from earmark.models import OPEN_STATUSES
+from earmark.store import pgbatch
 from earmark.store.connection import inserted_id
 from earmark.store.item_select import ITEM_SELECT, item_filters
-from earmark.store.opportunity_batch import add_links, insert_many, open_for_threads
+from earmark.store.opportunity_batch import (
+    add_links,
+    arrays_of,
+    insert_many,
+    open_for_threads,
+    update_many,
+)
 from earmark.store.opportunity_counts import COUNTED_FIELDS, save_item_count
 from earmark.store.route_pending import save_routed
 from earmark.store.urgent import UrgentItems, sla_span
@@ -38,6 +45,8 @@ _OPPORTUNITY_FIELDS = (
     "first_response_at",
     "closed_at",
     "updated_at",
+    "sla_check_at",
+    "sla_check_fraction",
 )
 
 
@@ -196,6 +205,12 @@ class SQLiteQueues(UrgentItems):
             if counted:
                 save_item_count(self.conn, opportunity_id, 1)
 
+    def update_opportunities(self, updates: Sequence[tuple[int, dict]]) -> None:
+        """update_opportunity for many (id, fields) in order, in a few statements (fields of
+        opportunity_batch.SIMPLE_FIELDS only)."""
+        with self.transaction():
+            update_many(self.conn, updates)
+
     def get_opportunity(self, opportunity_id: int) -> dict | None:
         """Return one opportunity with its post and labels, or None."""
         rows = list(self.db.query(ITEM_SELECT + "WHERE o.id = ?", [opportunity_id]))
@@ -333,6 +348,11 @@ class SQLiteQueues(UrgentItems):
 
     def save_sla_checks(self, checks: Iterable[tuple[int, str, float]]) -> None:
         """Store (id, next check time, at-risk fraction) for opportunities refresh_sla saw."""
+        if arrays_of(self.conn):
+            pgbatch.update_by_id(
+                self.conn, "opportunities", ("sla_check_at", "sla_check_fraction"), list(checks)
+            )
+            return
         self.conn.executemany(
             "UPDATE opportunities SET sla_check_at = ?, sla_check_fraction = ? WHERE id = ?",
             [(at, fraction, opportunity_id) for opportunity_id, at, fraction in checks],

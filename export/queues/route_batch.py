@@ -3,11 +3,13 @@ as one at a time.
 
 Routing reads the open item of each post's thread, then creates an item or joins one. One at a
 time that is about six statements per post, each a round trip on PostgreSQL. `RouteBatch`
-reads the open items of a whole page of posts in one query and holds new items and every event
-in memory until `flush`, which writes them with a few executemany statements (events in the
-order they happened, so ids are those of the one-at-a-time writes). A post whose thread got
-an item earlier in the same page joins that item in memory: its post link, new priority and
-`joined` event are written with it. All inside the routing transaction: nothing is written
+reads the open items of a whole page of posts in one query and holds new items, joins and every
+event in memory until `flush`, which writes them with a few statements (events in the order
+they happened, so ids are those of the one-at-a-time writes). A post whose thread got an item
+earlier in the same page joins that item in memory: its post link, new priority and `joined`
+event are written with it. A post joining an item stored before the page does the same: its
+link and the item's new columns wait for the flush, and reads of the thread until then see the
+item as the update will leave it. All inside the routing transaction: nothing is written
 outside it.
 """
 
@@ -28,7 +30,8 @@ class RouteBatch:
         self._open: dict[str, dict | None] = {}
         self._rows: list[dict] = []
         self._pending: dict[str, dict] = {}  # thread key -> its new item, as a read shows it
-        self._links: list[tuple[str, New]] = []
+        self._links: list[tuple[str, int | New]] = []
+        self._updated: dict[int, dict] = {}  # stored item id -> its columns set in this page
         # (opportunity id, or the index of a pending row as ("new", i)), type, actor, at, detail
         self._events: list[tuple] = []
 
@@ -49,12 +52,10 @@ class RouteBatch:
         if known is _MISSING:
             known = self.store.queues.open_opportunity_for_thread(key)
             self._open[key] = known  # type: ignore[assignment]
+        if known is not None and known["id"] in self._updated:  # type: ignore[index]
+            # As a read after the update would see it (the update keeps it open).
+            return {**known, **self._updated[known["id"]]}  # type: ignore[index, dict-item]
         return known  # type: ignore[return-value]
-
-    def changed(self, key: str | None) -> None:
-        """The thread's open item changed (joined): read it again when asked next."""
-        if key:
-            self._open.pop(key, None)
 
     def forget_threads(self) -> None:
         """Drop what was read of threads (after a page: memory stays flat over any backlog)."""
@@ -71,16 +72,13 @@ class RouteBatch:
         self._events.append((("new", index), *event))
 
     def link_post(self, post_id: str, opportunity_id: int | New) -> None:
-        """Attach a post to an item: now if it is stored, else with it at the flush."""
-        if isinstance(opportunity_id, tuple):
-            self._links.append((post_id, opportunity_id))
-        else:
-            self.store.queues.add_opportunity_post(post_id, opportunity_id)
+        """Attach a post to an item (stored, or new in this batch) at the flush."""
+        self._links.append((post_id, opportunity_id))
 
     def update(self, opportunity_id: int | New, **fields: Any) -> None:
-        """Set columns of an item: now if it is stored, else of its row before it is written."""
+        """Set columns of an item at the flush: of its row before it is written if it is new."""
         if not isinstance(opportunity_id, tuple):
-            self.store.queues.update_opportunity(opportunity_id, **fields)
+            self._updated[opportunity_id] = {**self._updated.get(opportunity_id, {}), **fields}
             return
         row = self._rows[opportunity_id[1]]
         row.update(fields)
@@ -93,12 +91,18 @@ class RouteBatch:
         self._events.append((opportunity_id, kind, actor, at, detail))
 
     def flush(self) -> None:
-        """Write the queued opportunities and their joined posts, then every event in order."""
+        """Write the queued opportunities, the joined posts and the joined stored items' new
+        columns, then every event in order."""
         ids = self.store.queues.insert_opportunities(self._rows) if self._rows else []
         if self._links:
             self.store.queues.add_opportunity_posts(
-                [(post_id, ids[ref[1]]) for post_id, ref in self._links]
+                [
+                    (post_id, ids[ref[1]] if isinstance(ref, tuple) else ref)
+                    for post_id, ref in self._links
+                ]
             )
+        if self._updated:
+            self.store.queues.update_opportunities(list(self._updated.items()))
         events = [
             (ids[ref[1]] if isinstance(ref, tuple) else ref, *rest) for ref, *rest in self._events
         ]
@@ -106,3 +110,4 @@ class RouteBatch:
             self.store.events.add_events(events)
         self._rows, self._events, self._links = [], [], []
         self._pending.clear()
+        self._updated.clear()

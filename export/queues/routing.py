@@ -20,7 +20,7 @@ from earmark.settings.queues import QueueSettings
 from export.queues.actions import return_to_pool
 from export.queues.assign import SYSTEM_ACTOR, assign_pending, normalize_language
 from export.queues.route_batch import RouteBatch
-from export.queues.sla import refresh_sla
+from export.queues.sla import next_check, refresh_sla
 
 MAX_THREAD_DEPTH = 50
 
@@ -209,23 +209,36 @@ def sync_agents(
 
 
 def _create(
-    batch: RouteBatch, queue: Queue, matched: dict, post: dict, key: str | None, at: str, now
+    batch: RouteBatch,
+    queue: Queue,
+    matched: dict,
+    post: dict,
+    key: str | None,
+    at: str,
+    now: datetime,
+    fraction: float,
 ) -> None:
     due = to_iso(now + parse_duration(queue.sla))
+    row = {
+        "post_id": post["post_id"],
+        "kind": post["opportunity"],
+        "queue": queue.name,
+        "status": "open",
+        "priority": post["priority"] or 0,
+        "base_priority": post["priority"] or 0,
+        "language": normalize_language(post.get("language")),
+        "thread_key": key,
+        "created_at": at,
+        "sla_due": due,
+        "updated_at": at,
+    }
+    # Its first SLA check, as refresh_sla would store it later in this transaction: each new
+    # row is written once, not inserted and then updated. A check already due (an SLA shorter
+    # than its at-risk share of a second) is still made by refresh_sla.
+    row["sla_check_at"] = next_check(row, set(), fraction)
+    row["sla_check_fraction"] = fraction
     batch.create(
-        {
-            "post_id": post["post_id"],
-            "kind": post["opportunity"],
-            "queue": queue.name,
-            "status": "open",
-            "priority": post["priority"] or 0,
-            "base_priority": post["priority"] or 0,
-            "language": normalize_language(post.get("language")),
-            "thread_key": key,
-            "created_at": at,
-            "sla_due": due,
-            "updated_at": at,
-        },
+        row,
         (
             "created",
             SYSTEM_ACTOR,
@@ -312,7 +325,6 @@ def _route_page(
         existing = batch.open_for_thread(key) if key else None
         if existing is not None:
             _join(store, existing, post, at, batch)
-            batch.changed(key)
             report.joined += 1
             continue
         hit = match_queue(settings.queues, post)
@@ -321,7 +333,7 @@ def _route_page(
             if key:
                 threaded.append(post["post_id"])
             continue
-        _create(batch, hit[0], hit[1], post, key, at, now)
+        _create(batch, hit[0], hit[1], post, key, at, now, settings.routing.at_risk_fraction)
         report.created += 1
         report.by_queue[hit[0].name] += 1
     batch.flush()
