@@ -48,12 +48,16 @@ def open_for_threads(db: Any, keys: Sequence[str], chunk: int = 500) -> dict[str
     distinct = list(dict.fromkeys(keys))
     for start in range(0, len(distinct), chunk):
         part = distinct[start : start + chunk]
-        marks = ",".join("?" for _ in part)
-        for row in db.query(
-            f"SELECT * FROM opportunities WHERE thread_key IN ({marks}) "  # noqa: S608 - only placeholders are interpolated
-            f"AND status IN ({_OPEN_MARKS}) ORDER BY id",
-            [*part, *OPEN_STATUSES],
-        ):
+        if arrays_of(db.conn):
+            rows: Any = pgbatch.open_for_threads(db.conn, part, OPEN_STATUSES)
+        else:
+            marks = ",".join("?" for _ in part)
+            rows = db.query(
+                f"SELECT * FROM opportunities WHERE thread_key IN ({marks}) "  # noqa: S608 - only placeholders are interpolated
+                f"AND status IN ({_OPEN_MARKS}) ORDER BY id",
+                [*part, *OPEN_STATUSES],
+            )
+        for row in rows:
             found.setdefault(row["thread_key"], dict(row))
     return found
 

@@ -109,7 +109,7 @@ class PgConn:
         return PgResult(cursor, lastrowid)
 
     def execute_native(self, sql: str, params: Sequence[Any]) -> PgResult:
-        """Run a statement written for PostgreSQL (`%s` placeholders) as written (pgbatch.py)."""
+        """Run a statement written for PostgreSQL (`%s`, `%b` placeholders) as written."""
         cursor = self.raw.cursor()
         try:
             cursor.execute(sql, list(params))
