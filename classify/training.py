@@ -2,13 +2,11 @@
 
     python -m classify.training shipped --train-dir ../shared/train --out classify/data/model.zip
     python -m classify.training cv --train-dir ../shared/train --task sentiment
-    python -m classify.training labels LABELS.csv --out team.zip [--cv 5]
 
 `shipped` builds the default model from the licence-clean files of ../shared/train only (see
 docs/model.md); `cv` measures a head by stratified k-fold cross-validation on its training data
-(how every choice here was made: never on ../shared/eval); `labels` fits a team's own model from
-a CSV in `earmark evaluate`'s format and with `--cv K` prints what it would score by k-fold.
-Same data, same seed: same bytes.
+(how every choice here was made: never on ../shared/eval). A team's own model is `earmark train`
+(classify/team.py). Same data, same seed: same bytes.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ from classify.features import (
     to_dense,
 )
 from classify.model import FORMAT, LearnedModel, write_model
-from earmark.models import INTENT_PRECEDENCE, SENTIMENTS
+from earmark.models import INTENT_PRECEDENCE
 
 SEED = 21
 DEFAULT_C = 4.0
@@ -305,42 +303,6 @@ def cv_task(train_dir: Path, task: str, k: int, c_values: Sequence[float], famil
             )
 
 
-def cv_labels(path: Path, k: int, spec: FeatureSpec, c: float) -> dict:
-    """Score a team's labeled CSV by k-fold cross-validation with evaluate's metrics."""
-    from classify.evaluate import load_labeled, score_labels, score_multilabel
-
-    rows = list(load_labeled(path))
-    texts = [row.text for row in rows]
-    sentiments = [row.sentiment for row in rows] if rows and rows[0].sentiment else None
-    intents = [row.intents for row in rows] if rows and rows[0].intents else None
-    strata = sentiments or [labels[0] for labels in intents]
-    pred_sent: list[str | None] = [None] * len(rows)
-    pred_int: list[list[str]] = [[] for _ in rows]
-    for train, test in folds(strata, k):
-        model = fit_labels(
-            [texts[i] for i in train],
-            [sentiments[i] for i in train] if sentiments else None,
-            [intents[i] for i in train] if intents else None,
-            spec,
-            c,
-            "cv",
-        )
-        subset = [texts[i] for i in test]
-        if "sentiment" in model.heads:
-            for i, (label, _) in zip(test, model.score_sentiment(subset), strict=True):
-                pred_sent[i] = label
-        if model.intents:
-            for i, found in zip(test, model.score_intents(subset), strict=True):
-                pred_int[i] = [name for name, _ in found] or ["other"]
-    result = {"rows": len(rows), "folds": k}
-    if sentiments:
-        result["sentiment"] = score_labels(sentiments, pred_sent, SENTIMENTS)
-    if intents:
-        result["intents"] = score_multilabel(intents, pred_int)
-        result["primary"] = score_labels([g[0] for g in intents], [p[0] for p in pred_int])
-    return result
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line of the training script (see the module docstring)."""
     parser = argparse.ArgumentParser(prog="python -m classify.training")
@@ -355,11 +317,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     cv.add_argument("--folds", type=int, default=3)
     cv.add_argument("--C", type=float, nargs="+", default=[DEFAULT_C])
     cv.add_argument("--family", nargs="+", default=["words+bigrams+rules"], choices=_families())
-    labels = sub.add_parser("labels", help="fit (or --cv) a team's model from labeled posts")
-    labels.add_argument("file", type=Path)
-    labels.add_argument("--out", type=Path)
-    labels.add_argument("--cv", type=int, default=0)
-    labels.add_argument("--C", type=float, default=DEFAULT_C)
     args = parser.parse_args(argv)
     try:
         if args.command == "shipped":
@@ -368,29 +325,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{args.out}\t{digest}")
         elif args.command == "cv":
             cv_task(args.train_dir, args.task, args.folds, args.C, args.family)
-        elif args.cv:
-            result = cv_labels(args.file, args.cv, FeatureSpec(), args.C)
-            for part in ("sentiment", "primary", "intents"):
-                if part in result:
-                    print(f"{part}\tmacro_f1\t{result[part]['macro_f1']:.3f}")
-            if "intents" in result:
-                for intent, stats in result["intents"]["per_class"].items():
-                    print(f"intent\t{intent}\tf1\t{stats['f1']:.3f}")
-        else:
-            if args.out is None:
-                parser.error("labels: --out PATH is required unless --cv is given")
-            from classify.evaluate import load_labeled
-
-            rows = list(load_labeled(args.file))
-            model = fit_labels(
-                [r.text for r in rows],
-                [r.sentiment for r in rows] if rows and rows[0].sentiment else None,
-                [r.intents for r in rows] if rows and rows[0].intents else None,
-                FeatureSpec(),
-                args.C,
-                args.out.stem,
-            )
-            print(f"{args.out}\t{save(model, args.out)}")
     except (ClassifyError, OSError) as error:
         print(f"train: {error}", file=sys.stderr)
         return 1
