@@ -241,11 +241,6 @@ def save(model: LearnedModel, path: Path) -> str:
     return write_model(path, model.weights, model.dense, model.bias, model.meta)
 
 
-def primary_of(found: list[tuple[str, float]]) -> str:
-    """Return the primary intent of a model's intents (the rules' fallback is `other`)."""
-    return found[0][0] if found else "other"
-
-
 def folds(labels: Sequence[str], k: int):
     """Yield (train indices, test indices) of a stratified, seeded k-fold split."""
     from sklearn.model_selection import StratifiedKFold
