@@ -60,7 +60,7 @@ IMPORT_BATCH = 1000  # posts per transaction of the file source (listen/file.py 
 # -- configuration -------------------------------------------------------------------------
 
 
-def bench_config_data(corpus_file: Path, db: Path, mode: str) -> dict:
+def bench_config_data(corpus_file: Path, db: Path | str, mode: str) -> dict:
     """Return the config the benchmark runs with: the demo topics, queues and agents."""
     topics = [
         {
@@ -110,7 +110,7 @@ def _platform_query() -> str:
     return " OR ".join(f"platform:{name}" for name in corpus.PLATFORMS)
 
 
-def write_config(corpus_file: Path, db: Path, mode: str, path: Path):
+def write_config(corpus_file: Path, db: Path | str, mode: str, path: Path):
     """Write the config file (JSON is YAML) and return the parsed Config."""
     from earmark.cli.configfile import parse_config
 

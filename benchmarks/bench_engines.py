@@ -63,7 +63,7 @@ def postgres_location(args) -> tuple[str, str | None]:
 def stages(location: str, corpus_file: Path, workdir: Path, mode: str, repeat: int) -> dict:
     """Run every stage on one store; return their timings."""
     config_path = workdir / f"earmark-{uuid.uuid4().hex[:6]}.json"
-    config = bench.write_config(corpus_file, Path(location), mode, config_path)
+    config = bench.write_config(corpus_file, location, mode, config_path)
     out = {"import": bench.run_import(location, config)}  # type: ignore[arg-type]
     out["classify"] = bench.run_classify(location, config, 1)  # type: ignore[arg-type]
     out["route"] = bench.run_route(location, config)  # type: ignore[arg-type]
