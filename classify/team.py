@@ -243,6 +243,32 @@ def _fit_head(
     return chosen, (task.name, "sigmoid", [task.name], full[:1] * a, intercept[:1] * a + b)
 
 
+def train_file(
+    labels, settings: ClassifySettings, out: str, *, seed: int = SEED, command: str = "train"
+) -> tuple[LearnedModel, str, int]:
+    """Fit a team's model from a labeled CSV (a path or an open text file) and write it to out,
+    atomically (`earmark train`; `earmark demo --train`). Return (model, the file's sha256,
+    number of labeled rows). Errors are one line starting with `command`."""
+    import os
+
+    from classify.errors import EvaluateError
+    from classify.evaluate import load_labeled
+    from classify.model import write_model
+
+    try:
+        rows = list(load_labeled(labels, extra_intents=[rule.name for rule in settings.intents]))
+    except EvaluateError as error:
+        raise ClassifyError(command + str(error).removeprefix("evaluate")) from None
+    model = fit_team(prepare(rows, settings), seed=seed)
+    partial = f"{out}.partial"
+    try:
+        digest = write_model(partial, model.weights, model.dense, model.bias, model.meta)
+        os.replace(partial, out)
+    except OSError as error:
+        raise ClassifyError(f"{command}: cannot write {out}: {error.strerror}") from None
+    return model, digest, len(rows)
+
+
 def describe(model: LearnedModel) -> str:
     """One line: what a fitted model has learned (for `earmark train`'s message)."""
     training = model.meta["training"]

@@ -211,34 +211,15 @@ def _export_feedback(app: App, path: str) -> None:
 def train(app: App, labels: str, out: str, seed: int) -> None:
     """Fit your team's own model from labeled posts (the CSV `evaluate` reads and
     `feedback --export` writes). Needs scikit-learn: pip install 'earmark[train]'."""
-    import os
-
-    from classify.errors import ClassifyError, EvaluateError
-    from classify.evaluate import load_labeled
-    from classify.model import write_model
-    from classify.team import describe, fit_team, prepare, require_sklearn
+    from classify.team import describe, require_sklearn, train_file
     from earmark.settings.classify import ClassifySettings
 
     require_sklearn()
     settings = app.config.classify_settings() if app.config_path else ClassifySettings()
-    try:
-        rows = list(
-            load_labeled(
-                sys.stdin if labels == "-" else labels,
-                extra_intents=[rule.name for rule in settings.intents],
-            )
-        )
-    except EvaluateError as error:
-        raise ClassifyError("train" + str(error).removeprefix("evaluate")) from None
-    model = fit_team(prepare(rows, settings), seed=seed)
-    partial = f"{out}.partial"
-    try:
-        digest = write_model(partial, model.weights, model.dense, model.bias, model.meta)
-        os.replace(partial, out)
-    except OSError as error:
-        raise ClassifyError(f"train: cannot write {out}: {error.strerror}") from None
+    source = sys.stdin if labels == "-" else labels
+    model, digest, rows = train_file(source, settings, out, seed=seed)
     app.say(
-        f"wrote {out} (team@{digest[:12]}) from {len(rows)} labeled posts; cross-validated "
+        f"wrote {out} (team@{digest[:12]}) from {rows} labeled posts; cross-validated "
         f"inside them: {describe(model)}. Compare first: earmark evaluate FILE --model {out}; "
         f"then set classify.model: {out} and run earmark classify --all"
     )

@@ -34,13 +34,21 @@ def load_demo_config(sample_path: str):
     type=click.Path(dir_okay=False),
     help="Keep the demo database here [default: a temporary file].",
 )
+@click.option(
+    "--train",
+    "train",
+    is_flag=True,
+    help="Then fit a team model from bundled fictional labels (as `earmark train` does, "
+    "next to the database) and relabel the posts with it. Needs pip install 'earmark[train]'.",
+)
 @pass_app
-def demo(app: App, demo_db: str | None) -> None:
+def demo(app: App, demo_db: str | None, train: bool) -> None:
     """Run the whole pipeline offline on bundled FICTIONAL sample posts and show the queues.
 
     Loads ~190 invented posts about the fictional brand Acme, its @AcmeHelp support handle and
     the fictional competitor Globex through the file source, classifies them, routes the
     opportunities to the example agents, then prints each agent's queue and a summary.
+    With --train it then shows a team's own model learning from labeled posts (on stderr).
     """
     from classify.stage import classify_posts
     from earmark.cli.demo_report import write_demo_report
@@ -48,6 +56,14 @@ def demo(app: App, demo_db: str | None) -> None:
     from export.queues.routing import route_opportunities
     from listen.runner import run_listen
 
+    if train:
+        from classify.errors import ClassifyError
+        from classify.team import require_sklearn
+
+        try:
+            require_sklearn()
+        except ClassifyError as error:
+            raise ClassifyError(f"demo --{error}") from None
     app.env.setdefault("EARMARK_NOW", DEMO_NOW)
     now = app.now()
     with tempfile.TemporaryDirectory(prefix="earmark-demo-") as tmp:
@@ -67,6 +83,18 @@ def demo(app: App, demo_db: str | None) -> None:
                 f"route: {routed.summary_line()}"
             )
             write_demo_report(store, config.queue_settings(), now=now, out=sys.stdout)
+            if train:
+                from earmark.cli.demo_train import train_demo
+
+                sys.stdout.flush()
+                train_demo(
+                    app,
+                    store,
+                    config,
+                    db_path=db_path,
+                    kept_db=bool(demo_db or app.db_option),
+                    now=now,
+                )
 
 
 COMMANDS = [demo]
