@@ -45,7 +45,7 @@ def load_demo_config(sample_path: str):
 def demo(app: App, demo_db: str | None, train: bool) -> None:
     """Run the whole pipeline offline on bundled FICTIONAL sample posts and show the queues.
 
-    Loads ~190 invented posts about the fictional brand Acme, its @AcmeHelp support handle and
+    Loads ~245 invented posts about the fictional brand Acme, its @AcmeHelp support handle and
     the fictional competitor Globex through the file source, classifies them, routes the
     opportunities to the example agents, then prints each agent's queue and a summary.
     With --train it then shows a team's own model learning from labeled posts (on stderr).
