@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from earmark.cli import cli
+from cli_pipeline import route_texts
 
 CONFIG = """
 topics:
@@ -40,34 +38,7 @@ POSTS = {
 
 @pytest.fixture
 def routed(tmp_path):
-    (tmp_path / "earmark.yaml").write_text(CONFIG)
-    lines = [
-        json.dumps(
-            {
-                "platform": "x",
-                "native_id": str(number),
-                "author": f"user{number}",
-                "text": text,
-                "lang": "en",
-                "created_at": "2026-11-20T10:00:00Z",
-            }
-        )
-        for number, text in enumerate(POSTS, 1)
-    ]
-    (tmp_path / "posts.jsonl").write_text("\n".join(lines) + "\n")
-    env = {"EARMARK_NOW": NOW, "EARMARK_AGENT": "", "USER": "lead"}
-    base = ["-c", str(tmp_path / "earmark.yaml"), "--db", str(tmp_path / "e.db")]
-    runner = CliRunner()
-
-    def run(*args):
-        result = runner.invoke(cli, [*base, *args], env=env)
-        assert result.exit_code == 0, result.output
-        return result
-
-    run("listen", "--file", str(tmp_path / "posts.jsonl"))
-    run("classify")
-    run("route")
-    return run
+    return route_texts(tmp_path, CONFIG, POSTS, NOW)
 
 
 def test_each_post_lands_where_its_subject_says(routed):
