@@ -166,3 +166,25 @@ def test_errors_reach_the_cli_as_one_line():
     from earmark.errors import EarmarkError
 
     assert issubclass(EvaluateError, EarmarkError)
+
+
+def test_evaluate_reads_a_config_as_the_classify_stage_does(tmp_path):
+    # A topic term is a name, not a feeling: the classify stage scores "Great Western" as
+    # neutral words, and evaluate must measure that same classifier, not one without the topics.
+    from click.testing import CliRunner
+
+    from earmark.cli import cli
+
+    config = write(
+        tmp_path,
+        "topics:\n  - {name: gwr, kind: brand, terms: [Great Western]}\n",
+        name="earmark.yaml",
+    )
+    labels = write(tmp_path, "id,text,sentiment\n1,Great Western train leaves at noon,neutral\n")
+    args = ["-c", str(config), "--db", str(tmp_path / "e.db"), "evaluate", str(labels)]
+    result = CliRunner().invoke(cli, [*args, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sentiment"]["ours"]["accuracy"] == 1.0
+    # Without the config "Great" is a feeling: the file is a real test of the topic terms.
+    bare = CliRunner().invoke(cli, ["evaluate", str(labels), "-f", "json"])
+    assert json.loads(bare.stdout)["sentiment"]["ours"]["accuracy"] == 0.0

@@ -105,7 +105,7 @@ def evaluate(
     from earmark.cli.evaluation_report import render_evaluation
     from earmark.settings.classify import ClassifySettings
 
-    settings = app.config.classify if app.config_path else ClassifySettings()
+    settings = app.config.classify_settings() if app.config_path else ClassifySettings()
     if folds is not None:
         if model_path or baseline:
             raise UsageError("--cv trains its own models: give it without --model or --baseline")
