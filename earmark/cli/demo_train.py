@@ -14,6 +14,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from earmark.cli.model_explain import feature_list
 from earmark.safetext import terminal_text
 
 LABELS = "data/sample_labels.csv"
@@ -54,22 +55,18 @@ def _explain_line(post_id: str, before: tuple, after: tuple, reasons: dict | Non
     sentiment = (reasons or {}).get("sentiment")
     if sentiment:
         parts.append(f"sentiment {sentiment['label']} ({sentiment['probability']:.2f}): ")
-        parts[-1] += _features(sentiment["features"])
+        parts[-1] += feature_list(sentiment["features"])
     for head in (reasons or {}).get("intents", []):
         if (head["intent"] in before[1]) != (head["intent"] in after[1]):
             verdict = "yes" if head["present"] else "no"
             parts.append(
                 f"{head['intent']} {verdict} ({head['probability']:.2f}): "
-                + _features(head["features"])
+                + feature_list(head["features"])
             )
             break
     if parts:
         line += "; " + "; ".join(parts)
     return terminal_text(line, one_line=True)
-
-
-def _features(features: list) -> str:
-    return ", ".join(f"{name} {weight:+.2f}" for name, weight in features) or "no features"
 
 
 def _pick(changed: list[str], before: dict, after: dict) -> str:

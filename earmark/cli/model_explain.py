@@ -15,7 +15,8 @@ def model_reasons(config, text: str) -> dict | None:
     return explain_text(text or "", settings)
 
 
-def _features(features: list) -> str:
+def feature_list(features: list) -> str:
+    """The features that moved a label, with their contributions, on one line."""
     return ", ".join(f"{name} {weight:+.2f}" for name, weight in features) or "no features"
 
 
@@ -29,7 +30,7 @@ def render_model_reasons(reasons: dict) -> list[str]:
             unsure = f", unsure: the rules' {sentiment['rules_label']} stands"
         lines.append(
             f"  sentiment {sentiment['label']} ({sentiment['probability']:.2f}{unsure}): "
-            + _features(sentiment["features"])
+            + feature_list(sentiment["features"])
         )
     for head in reasons["intents"]:
         verdict = "yes" if head["present"] else "no"
@@ -39,7 +40,7 @@ def render_model_reasons(reasons: dict) -> list[str]:
             needs += f", the rules decide from {low:.2f}"
         lines.append(
             f"  {head['intent']} {verdict} ({head['probability']:.2f}, {needs}): "
-            + _features(head["features"])
+            + feature_list(head["features"])
         )
     if reasons["rules_decide"]:
         lines.append(f"  the rules decide: {', '.join(reasons['rules_decide'])}")
