@@ -13,8 +13,10 @@ model (classify/features.py). Then:
   every other intent, and every team's own regex intent (`classify.intents`), stays the rules'
   decision, re-derived with the model's sentiment when that differs (a negative post is a
   complaint unless said otherwise).
-  Order is the labeling guide's precedence, so the first is the primary intent. `other` only
-  when nothing else is found.
+  Order is the labeling guide's precedence, so the first is the primary intent, unless the
+  model has a `primary` head (training keeps one where it beat the precedence): its intent
+  comes first (added if no head found it), except when it says `other` or is below the level
+  training chose. `other` only when nothing else is found.
 - personal data, language and posts in languages the rules do not read: untouched.
 
 Stored results name both: `care-rules-5+team@<first 12 hex of the model file's sha256>`.
@@ -60,6 +62,12 @@ class ModelLayer:
             for name, band in unsure.items()
             if name in self.intent_heads
         }
+        primary = model.heads.get("primary")
+        self._primary = (
+            (list(primary.columns), primary.labels, float(unsure.get("primary", 0.0)))
+            if primary is not None and primary.kind == "softmax"
+            else None
+        )
         # with heads for both, the rules' sentiment-derived intents are never used
         self._sentiment_intents_learned = {"complaint", "praise"} <= self.intent_heads
 
@@ -99,10 +107,31 @@ class ModelLayer:
                     chosen[name] = score
             elif p >= (threshold if band is None else band[1]):
                 chosen[name] = max(chosen.get(name, 0.0), round(p, 3))
+        first = self._first(z)
+        if first is not None:
+            name, p = first
+            chosen.setdefault(name, p)
         if len(chosen) < 2:
             return label, tuple(chosen.items()) or (("other", 0.5),)
         _, rank = compile_rules(rules_key(custom) if custom else ())
-        return label, tuple(sorted(chosen.items(), key=lambda item: rank.get(item[0], len(rank))))
+        ordered = sorted(chosen.items(), key=lambda item: rank.get(item[0], len(rank)))
+        if first is not None:  # the primary head's intent first, then the precedence
+            ordered.sort(key=lambda item: item[0] != first[0])
+        return label, tuple(ordered)
+
+    def _first(self, z: list[float]) -> tuple[str, float] | None:
+        """The primary head's intent and probability, or None where the precedence decides
+        (no primary head; it says `other`; below the level training chose for it)."""
+        if self._primary is None:
+            return None
+        columns, labels, sure = self._primary
+        scores = [z[c] for c in columns]
+        top = max(scores)
+        p = 1.0 / sum(math.exp(x - top) for x in scores)
+        name = labels[scores.index(top)]
+        if name == "other" or p < sure:
+            return None
+        return name, round(p, 3)
 
 
 def load_layer(path: str, rules_version: str) -> ModelLayer:
@@ -131,7 +160,9 @@ def explain_text(text: str, settings: ClassifySettings, top: int = 3) -> dict | 
     Returns None without a model (the rules' reasons are in the stored result), else
     {"model": identity, "sentiment": {...}, "intents": [{...}, ...]}: for the sentiment the
     model chose and for every intent head, its probability, whether it fired and the `top`
-    features that moved it most ("still waiting" +1.3). Intents without a head are the rules'.
+    features that moved it most ("still waiting" +1.3); with a primary head, "primary": the
+    intent it puts first, whether it decides (not when it says `other` or is unsure) and its
+    features. Intents without a head are the rules'.
     Handles and links never appear: they become "@user" or are dropped before any feature.
     """
     if not settings.model:
@@ -175,6 +206,17 @@ def explain_text(text: str, settings: ClassifySettings, top: int = 3) -> dict | 
             entry["threshold"] = band[1]
             entry["rules_between"] = list(band)
         result["intents"].append(entry)
+    if layer._primary is not None:
+        probabilities = scored["primary"][0]
+        labels = model.heads["primary"].labels
+        best = int(probabilities.argmax())
+        first = layer._first(model.logits_one(clean, rules))
+        result["primary"] = {
+            "intent": labels[best],
+            "probability": round(float(probabilities[best]), 3),
+            "decides": first is not None,  # else the precedence ("other", or unsure)
+            "features": reasons[f"primary:{labels[best]}"],
+        }
     result["rules_decide"] = sorted(
         {intent for intent in INTENTS if intent != "other"} - layer.intent_heads
     )

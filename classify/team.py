@@ -35,6 +35,7 @@ from classify.features import (
     rule_outputs,
     to_dense,
 )
+from classify.intent import compile_rules, rules_key
 from classify.model import LearnedModel
 from classify.text import compile_terms, to_scoring_text
 from classify.training import assemble, model_meta
@@ -65,6 +66,7 @@ class Labeled:
     intents: list[list[str]] | None
     digest: str  # sha256 of the labels: stored in the model's provenance
     spams: list[bool] | None = None  # a `spam` column (1/0), when every row has one
+    rank: dict[str, int] | None = None  # intents' precedence, the team's regex intents included
 
 
 def prepare(rows, settings: ClassifySettings | None = None) -> Labeled:
@@ -91,6 +93,7 @@ def prepare(rows, settings: ClassifySettings | None = None) -> Labeled:
         intents if all(intents) and intents else None,
         digest.hexdigest(),
         [bool(x) for x in spams] if spams and None not in spams else None,
+        compile_rules(rules_key(settings.intents))[1],
     )
 
 
@@ -144,6 +147,26 @@ def tasks_of(data: Labeled) -> list[grid.Task]:
     return tasks
 
 
+def primary_task(data: Labeled, decided: dict[str, np.ndarray]) -> grid.Task | None:
+    """The primary-intent head's task: gold = each post's first listed intent; what it competes
+    with (`rules`) = the guide's precedence over the out-of-fold decisions of the intent heads
+    (`decided`, by intent) and the rules' decisions for intents without a head. None when the
+    labels have no intents or fewer than two primaries with MIN_POSITIVES posts."""
+    if data.intents is None:
+        return None
+    gold = [labels[0] for labels in data.intents]
+    if sum(gold.count(name) >= MIN_POSITIVES for name in set(gold)) < 2:
+        return None
+    rank = data.rank or {name: i for i, name in enumerate(INTENT_PRECEDENCE)}
+    precedence = []
+    for i, rule in enumerate(data.rules):
+        found = {name for name, _ in rule.intents if name not in decided and name != "other"}
+        found |= {name for name, column in decided.items() if column[i]}
+        ordered = sorted(found, key=lambda name: rank.get(name, len(rank)))
+        precedence.append(ordered[0] if ordered else "other")
+    return grid.Task("primary", "softmax", gold, precedence, frozenset({"other"}))
+
+
 def fit_team(
     data: Labeled,
     *,
@@ -181,7 +204,7 @@ def fit_team(
         search = grid.Search(tasks, seed, dense, unsure)
         family, means = search.choose_ngrams({f: (v[3], v[4]) for f, v in families.items()})
         spec, width, used, matrix, hashed = families[family]
-        heads, choices, thresholds, unsure = [], {}, {}, {}
+        heads, choices, thresholds, unsure, decided = [], {}, {}, {}, {}
         for task in tasks:
             chosen, head = _fit_head(search, task, matrix, hashed, family, gate)
             choices[task.name] = chosen
@@ -191,6 +214,19 @@ def fit_team(
                     thresholds[task.name] = chosen["threshold"]
                 if chosen["combine"] != "model":
                     unsure[task.name] = chosen.get("sure", chosen.get("band"))
+                if task.kind == "sigmoid":
+                    decided[task.name] = chosen["out_of_fold"]
+        primary = primary_task(data, decided)
+        if primary is not None:
+            search.add(primary)
+            chosen, head = _fit_head(search, primary, matrix, hashed, family, gate)
+            choices[primary.name] = chosen
+            if head is not None:
+                heads.append(head)
+                if chosen["combine"] != "model":
+                    unsure[primary.name] = chosen["sure"]
+        for chosen in choices.values():
+            chosen.pop("out_of_fold", None)
     if heads:
         weights, dense, bias, head_meta = assemble(spec, heads, used, width)
     else:  # the rules beat every head: a model that changes nothing, saying so
@@ -216,14 +252,17 @@ def _fit_head(
     """Choose a head's settings by inner CV; fit it on every row when it beats the rules.
     Return (the choice, the head as assemble() takes it, or None when the rules decide)."""
     chosen = search.choose_head(task, matrix, hashed, family)
+    chosen["out_of_fold"] = chosen.pop("decisions")  # what the primary head competes with
     if task.kind == "softmax":
         rules_score = grid.macro_f1(task.labels, task.rules)
     else:
         gold = np.asarray([label == "1" for label in task.labels])
         rules_score = grid.f1(gold, np.asarray([label == "1" for label in task.rules]))
     chosen["rules_score"] = round(rules_score, 4)
-    # A head only where it beats the rules (their score needs no fitting: it is honest).
-    if gate and chosen["cv_score"] <= chosen["rules_score"]:
+    # A head only where the choice's own inner-CV score beats the rules (theirs needs no
+    # fitting or choosing: it is honest); the primary head, where it beats the precedence over
+    # the other heads' out-of-fold decisions.
+    if gate and chosen["selection_cv_score"] <= chosen["rules_score"]:
         chosen["decides"] = "rules"
         return chosen, None
     chosen["decides"] = "model"
@@ -274,11 +313,12 @@ def describe(model: LearnedModel) -> str:
     training = model.meta["training"]
     parts = [f"n-grams {training['ngrams_chosen_by_cross_validation']['chosen']}"]
     for name, chosen in training["chosen_by_cross_validation"].items():
-        who = "rules kept"
+        who = "precedence kept" if name == "primary" else "rules kept"
         if chosen["decides"] == "model":
             who = f"model: {chosen['features']}, C={chosen['C']:g}"
             if chosen["combine"] != "model":
                 who += ", rules when unsure"
-        score, rules = chosen["cv_score"], chosen["rules_score"]
-        parts.append(f"{name} {score:.2f} vs rules {rules:.2f} ({who})")
+        score, rules = chosen["selection_cv_score"], chosen["rules_score"]
+        versus = "precedence" if name == "primary" else "rules"
+        parts.append(f"{name} {score:.2f} vs {versus} {rules:.2f} ({who})")
     return ", ".join(parts)

@@ -249,7 +249,8 @@ def test_the_stage_follows_a_band_the_rules_decide_in(tmp_path):
     assert "complaint" in model.heads
     texts = [text for _, text, _, _ in labeled_rows(60, seed=14)]
     path = tmp_path / "unsure.zip"
-    model.meta["rules_when_unsure"] = {"complaint": [-1.0, 2.0]}  # unsure everywhere
+    # unsure everywhere (and a primary head, if any, never sure: the precedence orders them)
+    model.meta["rules_when_unsure"] = {"complaint": [-1.0, 2.0], "primary": 1.01}
     write_model(path, model.weights, model.dense, model.bias, model.meta)
     banded = Classifier(ClassifySettings(model=str(path)))
     rules = Classifier(ClassifySettings())
@@ -261,7 +262,8 @@ def test_the_stage_follows_a_band_the_rules_decide_in(tmp_path):
             assert ("complaint" in ours.intent_names) == ("complaint" in theirs.intent_names)
             compared += 1
     assert compared >= 20
-    model.meta["rules_when_unsure"] = {"complaint": [2.0, 3.0]}  # never reached: never present
+    # never reached: never present
+    model.meta["rules_when_unsure"] = {"complaint": [2.0, 3.0], "primary": 1.01}
     path = tmp_path / "never.zip"
     write_model(path, model.weights, model.dense, model.bias, model.meta)
     never = Classifier(ClassifySettings(model=str(path)))

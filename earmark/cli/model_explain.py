@@ -21,7 +21,8 @@ def feature_list(features: list) -> str:
 
 
 def render_model_reasons(reasons: dict) -> list[str]:
-    """Lines for a terminal: the sentiment and each intent head, with their top features."""
+    """Lines for a terminal: the sentiment, each intent head and the primary head, with their
+    top features."""
     lines = [f"model {reasons['model']} (on top of the rules):"]
     sentiment = reasons.get("sentiment")
     if sentiment:
@@ -41,6 +42,13 @@ def render_model_reasons(reasons: dict) -> list[str]:
         lines.append(
             f"  {head['intent']} {verdict} ({head['probability']:.2f}, {needs}): "
             + feature_list(head["features"])
+        )
+    primary = reasons.get("primary")
+    if primary:
+        verdict = "first" if primary["decides"] else "the precedence orders them"
+        lines.append(
+            f"  primary {primary['intent']} ({primary['probability']:.2f}, {verdict}): "
+            + feature_list(primary["features"])
         )
     if reasons["rules_decide"]:
         lines.append(f"  the rules decide: {', '.join(reasons['rules_decide'])}")
