@@ -259,10 +259,9 @@ def _fit_head(
         gold = np.asarray([label == "1" for label in task.labels])
         rules_score = grid.f1(gold, np.asarray([label == "1" for label in task.rules]))
     chosen["rules_score"] = round(rules_score, 4)
-    # A head only where the choice's own inner-CV score beats the rules (theirs needs no
-    # fitting or choosing: it is honest); the primary head, where it beats the precedence over
-    # the other heads' out-of-fold decisions.
-    if gate and chosen["selection_cv_score"] <= chosen["rules_score"]:
+    # A head only where it beats the rules (their score needs no fitting: it is honest); the
+    # primary head, where it beats the precedence over the other heads' out-of-fold decisions.
+    if gate and chosen["cv_score"] <= chosen["rules_score"]:
         chosen["decides"] = "rules"
         return chosen, None
     chosen["decides"] = "model"
@@ -318,7 +317,7 @@ def describe(model: LearnedModel) -> str:
             who = f"model: {chosen['features']}, C={chosen['C']:g}"
             if chosen["combine"] != "model":
                 who += ", rules when unsure"
-        score, rules = chosen["selection_cv_score"], chosen["rules_score"]
+        score, rules = chosen["cv_score"], chosen["rules_score"]
         versus = "precedence" if name == "primary" else "rules"
         parts.append(f"{name} {score:.2f} vs {versus} {rules:.2f} ({who})")
     return ", ".join(parts)

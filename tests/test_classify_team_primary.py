@@ -59,7 +59,7 @@ def test_the_primary_head_learns_the_labeled_order_and_the_stage_follows_it(tmp_
     model = fit_team(prepare(_rows(120, seed=3)), seed=21)
     chosen = model.meta["training"]["chosen_by_cross_validation"]["primary"]
     assert chosen["decides"] == "model"
-    assert chosen["selection_cv_score"] > chosen["rules_score"]
+    assert chosen["cv_score"] > chosen["rules_score"]
     assert model.heads["primary"].kind == "softmax"
     path = tmp_path / "team.zip"
     write_model(path, model.weights, model.dense, model.bias, model.meta)
