@@ -105,3 +105,11 @@ def test_no_primary_head_without_two_primaries_of_enough_posts():
     assert primary_task(prepare(rows), {}) is None
     no_intents = [LabeledRow(r.line, r.id, r.text, r.sentiment, None) for r in rows]
     assert primary_task(prepare(no_intents), {}) is None
+
+
+def test_a_class_with_one_labeled_post_trains_quietly(recwarn):
+    rows = _rows(60, seed=6)
+    rows[0].sentiment = "neutral"  # the only neutral post
+    model = fit_team(prepare(rows), seed=21, gate=False)
+    assert model.heads["sentiment"].labels == ("negative", "neutral", "positive")
+    assert not [w for w in recwarn if "least populated" in str(w.message)]
