@@ -219,19 +219,15 @@ class LearnedModel:
         """Return the intents this model has a one-vs-rest head for."""
         return tuple(head.labels[0] for head in self.heads.values() if head.kind == "sigmoid")
 
-    def score(
+    def logits(
         self,
         texts: Sequence[str],
         rules: Sequence[RuleOutputs] | None = None,
         *,
         cleaned: bool = False,
-    ) -> dict[str, np.ndarray]:
-        """Return each head's probabilities: {head: array (texts x labels)}.
-
-        `rules` are the care rules' outputs of each text and `cleaned=True` says the texts are
-        scoring texts already (classify.text.to_scoring_text): the classify stage has both, so
-        the model adds only hashing and one gather per batch. Otherwise they are computed here.
-        """
+    ) -> np.ndarray:
+        """Return every output's linear score (texts x outputs), before softmax or sigmoid;
+        `rules` and `cleaned` as in score()."""
         hasher = self._hasher
         spec = self.spec
         indices: list[int] = []
@@ -249,14 +245,29 @@ class LearnedModel:
                 dense_rows.append(to_dense(rules[i] if rules is not None else rule_outputs(clean)))
         outputs = self.bias.shape[0]
         if not starts:
-            logits = np.zeros((0, outputs))
-        else:
-            gathered = self._padded[indices]
-            logits = np.add.reduceat(gathered, starts, axis=0, dtype=np.float64)
-            logits *= np.asarray(values)[:, None]
-            logits += self.bias
-            if spec.dense:
-                logits += np.asarray(dense_rows) @ self.dense.astype(np.float64)
+            return np.zeros((0, outputs))
+        gathered = self._padded[indices]
+        logits = np.add.reduceat(gathered, starts, axis=0, dtype=np.float64)
+        logits *= np.asarray(values)[:, None]
+        logits += self.bias
+        if spec.dense:
+            logits += np.asarray(dense_rows) @ self.dense.astype(np.float64)
+        return logits
+
+    def score(
+        self,
+        texts: Sequence[str],
+        rules: Sequence[RuleOutputs] | None = None,
+        *,
+        cleaned: bool = False,
+    ) -> dict[str, np.ndarray]:
+        """Return each head's probabilities: {head: array (texts x labels)}.
+
+        `rules` are the care rules' outputs of each text and `cleaned=True` says the texts are
+        scoring texts already (classify.text.to_scoring_text): the classify stage has both, so
+        the model adds only hashing and one gather per batch. Otherwise they are computed here.
+        """
+        logits = self.logits(texts, rules, cleaned=cleaned)
         result = {}
         for head in self.heads.values():
             z = logits[:, list(head.columns)]

@@ -37,6 +37,7 @@ from classify.features import (
 )
 from classify.intent import compile_rules, rules_key
 from classify.model import LearnedModel
+from classify.team_prior import fold, load_prior, prior_columns
 from classify.text import compile_terms, to_scoring_text
 from classify.training import assemble, model_meta
 from earmark.models import INTENT_PRECEDENCE
@@ -182,6 +183,7 @@ def fit_team(
     `gate=False` keeps every head even where the rules score better (to measure one family:
     classify/team_report.py); `earmark train` uses all of the grid and the gate."""
     require_sklearn()
+    from scipy import sparse
     from threadpoolctl import threadpool_limits
 
     tasks = tasks_of(data)
@@ -194,12 +196,20 @@ def fit_team(
     # 20x slower on two busy cores).
     with threadpool_limits(1):
         families = {}
+        prior = None
         for family, spec in (ngrams or grid.NGRAMS).items():
             full = to_matrix(data.cleans, data.rules, spec)
+            if family == grid.SHIPPED:
+                prior = load_prior(spec)
+                if prior is None:  # no shipped model hashed this way: no such family
+                    continue
+                full = sparse.hstack([full, prior_columns(prior, data.cleans, data.rules)])
+                full = full.tocsr()
             # Only the buckets some post uses are fitted (an unused column keeps weight 0
-            # under the L2 penalty anyway); every dense column stays, at hashed + j.
+            # under the L2 penalty anyway); every dense column stays, at hashed + j, and the
+            # shipped model's outputs after them.
             buckets = np.unique(full.indices[full.indices < spec.dim])
-            used = np.concatenate([buckets, spec.dim + np.arange(len(DENSE_NAMES))])
+            used = np.concatenate([buckets, np.arange(spec.dim, full.shape[1])])
             families[family] = (spec, full.shape[1], used, full[:, used].tocsr(), len(buckets))
         search = grid.Search(tasks, seed, dense, unsure)
         family, means = search.choose_ngrams({f: (v[3], v[4]) for f, v in families.items()})
@@ -229,6 +239,8 @@ def fit_team(
             chosen.pop("out_of_fold", None)
     if heads:
         weights, dense, bias, head_meta = assemble(spec, heads, used, width)
+        if family == grid.SHIPPED and prior is not None:
+            weights, dense, bias = fold(prior, weights, dense, bias)
     else:  # the rules beat every head: a model that changes nothing, saying so
         weights, dense = np.zeros((spec.dim, 0)), np.zeros((len(DENSE_NAMES), 0))
         bias, head_meta = np.zeros(0), []
@@ -237,6 +249,8 @@ def fit_team(
         "rows": len(data.cleans),
         "labels_sha256": data.digest,
         "ngrams_chosen_by_cross_validation": {"chosen": family, "mean_cv_score": means},
+        # the shipped model whose outputs were features (folded into the weights)
+        "prior": prior.identity if family == grid.SHIPPED and prior is not None else None,
         "chosen_by_cross_validation": choices,
     }
     meta = model_meta(name, spec, head_meta, thresholds, training)
@@ -265,7 +279,8 @@ def _fit_head(
         chosen["decides"] = "rules"
         return chosen, None
     chosen["decides"] = "model"
-    columns = grid.columns_of(hashed, matrix.shape[1], chosen["features"].rsplit("+", 1)[1])
+    dense = chosen["features"].removeprefix(f"{family}+")  # "vader+rules" has a "+" too
+    columns = grid.columns_of(hashed, matrix.shape[1], dense)
     coef, intercept, classes = grid.fit_logistic(
         matrix[:, columns], task.labels, chosen["C"], chosen["class_weight"]
     )

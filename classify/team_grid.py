@@ -4,9 +4,10 @@ Everything here is chosen by stratified k-fold cross-validation inside the label
 deterministic), never by any other data. The grid, fixed in advance:
 
 1. the hashed n-gram family of the whole model (one hashing per post serves every head):
-   word unigrams; + word bigrams; + character 3-5-grams. Each is scored with every head at its
-   default settings; a costlier family is taken only when it beats every cheaper one by more
-   than MARGIN on the mean over heads (the classify stage pays for it on every post);
+   word unigrams; + word bigrams; + word bigrams and the shipped model's outputs; + character
+   3-5-grams. Each is scored with every head at its default settings; a costlier family is
+   taken only when it beats every cheaper one by more than MARGIN on the mean over heads (the
+   classify stage pays for it on every post), one of the same cost when it scores higher;
 2. per head: the dense families (VADER's scores, the care rules' outputs, both or neither), the
    regularisation C and class weighting;
 3. per head, how it combines with the rules: for sentiment, the model's label, or the rules'
@@ -32,11 +33,16 @@ import numpy as np
 from classify.features import DENSE_NAMES, FeatureSpec
 
 INNER_FOLDS = 3
+SHIPPED = "words+bigrams+shipped"
 NGRAMS = {  # cheapest first
     "words": FeatureSpec(bigrams=False),
     "words+bigrams": FeatureSpec(bigrams=True),
+    # + the shipped model's outputs as features (classify/team.py folds them into the n-gram
+    # weights: the shipped model hashes words and bigrams, so the stage pays nothing more)
+    SHIPPED: FeatureSpec(bigrams=True),
     "words+chars3-5": FeatureSpec(bigrams=False, char_min=3, char_max=5),
 }
+COST = {"words": 0, "words+bigrams": 1, SHIPPED: 1, "words+chars3-5": 2}  # in the stage
 MARGIN = 0.01  # what a costlier n-gram family must gain (mean inner-CV score over heads)
 _VADER = tuple(i for i, name in enumerate(DENSE_NAMES) if name.startswith("vader:"))
 _RULES = tuple(i for i, name in enumerate(DENSE_NAMES) if name.startswith("rules:"))
@@ -87,8 +93,10 @@ def inner_folds(labels: Sequence[str], seed: int):
 
 
 def columns_of(hashed: int, width: int, dense: str) -> np.ndarray:
-    """Columns of a [hashed | dense] matrix a head uses with dense family `dense`."""
+    """Columns of a [hashed | dense | shipped outputs] matrix a head uses with dense family
+    `dense` (the shipped model's outputs, where the family has them, always)."""
     picked = [hashed + j for j in DENSE[dense] if hashed + j < width]
+    picked += range(hashed + len(DENSE_NAMES), width)
     return np.concatenate([np.arange(hashed), np.asarray(picked, dtype=np.int64)])
 
 
@@ -197,7 +205,8 @@ class Search:
             means[family] = round(float(np.mean(scores)), 4)
         best = next(iter(means))
         for family, score in means.items():
-            if score > means[best] + MARGIN:
+            costlier = COST.get(family, 0) > COST.get(best, 0)
+            if score > means[best] + (MARGIN if costlier else 0.0):
                 best = family
         return best, means
 
