@@ -37,7 +37,7 @@ from classify.features import (
 )
 from classify.intent import compile_rules, rules_key
 from classify.model import LearnedModel
-from classify.team_prior import fold, load_prior, prior_columns
+from classify.team_prior import fold, load_prior, prior_columns, unigram_buckets
 from classify.text import compile_terms, to_scoring_text
 from classify.training import assemble, model_meta
 from earmark.models import INTENT_PRECEDENCE
@@ -209,6 +209,8 @@ def fit_team(
             # under the L2 penalty anyway); every dense column stays, at hashed + j, and the
             # shipped model's outputs after them.
             buckets = np.unique(full.indices[full.indices < spec.dim])
+            if family == grid.SHIPPED:
+                buckets = np.intersect1d(buckets, unigram_buckets(data.cleans, spec))
             used = np.concatenate([buckets, np.arange(spec.dim, full.shape[1])])
             families[family] = (spec, full.shape[1], used, full[:, used].tocsr(), len(buckets))
         search = grid.Search(tasks, seed, dense, unsure)

@@ -4,10 +4,11 @@ Everything here is chosen by stratified k-fold cross-validation inside the label
 deterministic), never by any other data. The grid, fixed in advance:
 
 1. the hashed n-gram family of the whole model (one hashing per post serves every head):
-   word unigrams; + word bigrams; + word bigrams and the shipped model's outputs; + character
-   3-5-grams. Each is scored with every head at its default settings; a costlier family is
-   taken only when it beats every cheaper one by more than MARGIN on the mean over heads (the
-   classify stage pays for it on every post), one of the same cost when it scores higher;
+   word unigrams; + word bigrams; word unigrams + the shipped model's outputs (hashed with
+   bigrams, as the shipped model is); + character 3-5-grams. Each is scored with every head at
+   its default settings; a costlier family is taken only when it beats every cheaper one by
+   more than MARGIN on the mean over heads (the classify stage pays for it on every post), one
+   of the same cost when it scores higher;
 2. per head: the dense families (VADER's scores, the care rules' outputs, both or neither), the
    regularisation C and class weighting;
 3. per head, how it combines with the rules: for sentiment, the model's label, or the rules'
@@ -33,12 +34,12 @@ import numpy as np
 from classify.features import DENSE_NAMES, FeatureSpec
 
 INNER_FOLDS = 3
-SHIPPED = "words+bigrams+shipped"
+SHIPPED = "words+shipped"
 NGRAMS = {  # cheapest first
     "words": FeatureSpec(bigrams=False),
     "words+bigrams": FeatureSpec(bigrams=True),
-    # + the shipped model's outputs as features (classify/team.py folds them into the n-gram
-    # weights: the shipped model hashes words and bigrams, so the stage pays nothing more)
+    # word unigrams + the shipped model's outputs, folded into the weights: hashed as the
+    # shipped model is, words and bigrams (classify/team_prior.py)
     SHIPPED: FeatureSpec(bigrams=True),
     "words+chars3-5": FeatureSpec(bigrams=False, char_min=3, char_max=5),
 }

@@ -52,6 +52,11 @@ CONFIGS: dict[str, dict] = {
         "dense": ["vader+rules"],
         "unsure": False,
     },
+    "words+shipped+vader+rules": {
+        "ngrams": [grid.SHIPPED],
+        "dense": ["vader+rules"],
+        "unsure": False,
+    },
     "words+chars3-5+vader+rules": {
         "ngrams": ["words+chars3-5"],
         "dense": ["vader+rules"],

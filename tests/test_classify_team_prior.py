@@ -1,4 +1,4 @@
-"""The shipped model as features of a team's model (`words+bigrams+shipped`): folded into the
+"""The shipped model as features of a team's model (`words+shipped`): folded into the
 team model's own weights exactly, chosen when the labels follow what it knows, recorded."""
 
 from __future__ import annotations
