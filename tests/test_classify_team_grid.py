@@ -220,6 +220,7 @@ def test_same_labels_same_seed_same_bytes_and_the_choices_are_stored(tmp_path):
     assert set(meta["training"]["ngrams_chosen_by_cross_validation"]["mean_cv_score"]) == {
         "words",
         "words+bigrams",
+        "words+shipped",
         "words+chars3-5",
     }
 
