@@ -71,7 +71,7 @@ def measure(train_dir: Path, rows: int, held: int, seed: int) -> list[dict]:
     from earmark.settings.classify import ClassifySettings
 
     labels, unseen = sample(train_dir, rows, held, seed)
-    model = fit_team(prepare(labels), gate=False)
+    model = fit_team(prepare(labels), gate=False, score_choice=True)
     text = _as_csv(unseen)
     scores = {}
     with tempfile.TemporaryDirectory(prefix="earmark-gate-report-") as tmp:

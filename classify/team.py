@@ -177,11 +177,13 @@ def fit_team(
     dense: Sequence[str] = tuple(grid.DENSE),
     unsure: bool = True,
     gate: bool = True,
+    score_choice: bool = False,
 ) -> LearnedModel:
     """Fit a team's model from prepared labels; every setting chosen by inner cross-validation
     on these labels (classify/team_grid.py). `ngrams`, `dense` and `unsure` narrow the grid, and
     `gate=False` keeps every head even where the rules score better (to measure one family:
-    classify/team_report.py); `earmark train` uses all of the grid and the gate."""
+    classify/team_report.py); `score_choice=True` records each head's selection_cv_score
+    (classify/gate_report.py). `earmark train` uses all of the grid and the gate."""
     require_sklearn()
     from scipy import sparse
     from threadpoolctl import threadpool_limits
@@ -213,7 +215,7 @@ def fit_team(
                 buckets = np.intersect1d(buckets, unigram_buckets(data.cleans, spec))
             used = np.concatenate([buckets, np.arange(spec.dim, full.shape[1])])
             families[family] = (spec, full.shape[1], used, full[:, used].tocsr(), len(buckets))
-        search = grid.Search(tasks, seed, dense, unsure)
+        search = grid.Search(tasks, seed, dense, unsure, score_choice)
         family, means = search.choose_ngrams({f: (v[3], v[4]) for f, v in families.items()})
         spec, width, used, matrix, hashed = families[family]
         heads, choices, thresholds, unsure, decided = [], {}, {}, {}, {}

@@ -120,12 +120,18 @@ class Search:
     """The inner cross-validation of one set of labels: out-of-fold scores, cached per setting."""
 
     def __init__(
-        self, tasks: list[Task], seed: int, dense: Sequence[str] = tuple(DENSE), unsure: bool = True
+        self,
+        tasks: list[Task],
+        seed: int,
+        dense: Sequence[str] = tuple(DENSE),
+        unsure: bool = True,
+        score_choice: bool = False,
     ):
         self.tasks = tasks
         self.seed = seed
         self.dense = tuple(dense)  # the dense families compared (narrowed to measure one)
         self.unsure = unsure  # whether "rules when unsure" is among the combinations
+        self.score_choice = score_choice  # add selection_cv_score to each head (gate_report)
         self.splits = {task.name: inner_folds(task.labels, seed) for task in tasks}
         self._cache: dict[tuple, dict] = {}
         self._margins: dict[tuple, tuple[np.ndarray, list[str]]] = {}  # out-of-fold, per setting
@@ -171,7 +177,8 @@ class Search:
         that fold's rows. The best setting's cv_score is the maximum over the whole grid on
         the same rows, so it flatters the model; this does not (`python -m
         classify.gate_report`, docs/model.md). Stored with each head; the gate uses cv_score,
-        which on ../shared/train picked heads as well or better (same report)."""
+        which on ../shared/train picked heads as well or better (same report), so it is
+        computed only when asked (score_choice: a fifth of the training time)."""
         decisions: list = [None] * len(task.labels)
         for train, test in self.splits[task.name]:
             inner, outer = _rows_of(task, train), _rows_of(task, test)
@@ -212,8 +219,8 @@ class Search:
         return best, means
 
     def choose_head(self, task: Task, matrix, hashed: int, family: str) -> dict:
-        """Pick a head's dense families, C and weighting (and combination) by inner CV; add
-        the choice's own inner-CV score (selection_score), for the record."""
+        """Pick a head's dense families, C and weighting (and combination) by inner CV; with
+        score_choice, add the choice's own inner-CV score (selection_score)."""
         best: dict = {}
         settings = []
         for dense in self.dense:
@@ -224,7 +231,8 @@ class Search:
                     if not best or chosen["cv_score"] > best["cv_score"] + 1e-9:
                         best = chosen
         best = dict(best)
-        best["selection_cv_score"] = round(self.selection_score(task, family, settings), 4)
+        if self.score_choice:
+            best["selection_cv_score"] = round(self.selection_score(task, family, settings), 4)
         return best
 
 
@@ -247,33 +255,42 @@ def _decide(chosen: dict, task: Task, margins: np.ndarray, classes: list[str]) -
         a, b = chosen["platt"]
         probability = 1.0 / (1.0 + np.exp(-(a * margins[:, 0] + b)))
         rules = np.asarray([label == "1" for label in task.rules])
-        if chosen["combine"] == "model":
-            return list(probability >= chosen["threshold"])
-        low, high = chosen["band"]
-        return list((probability >= high) | ((probability >= low) & (probability < high) & rules))
+        return list(_present(probability, rules, chosen["threshold"], chosen.get("band")))
+    return _labels(task, _softmax(margins), classes, chosen.get("sure", 0.0))
+
+
+def _softmax(margins: np.ndarray) -> np.ndarray:
     z = np.exp(margins - margins.max(axis=1, keepdims=True))
-    probability = z / z.sum(axis=1, keepdims=True)
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def _labels(task: Task, probability: np.ndarray, classes: list[str], sure: float) -> list[str]:
+    """The model's label per row, or the rules' where it is in task.defer or the model's top
+    probability is below `sure`."""
     top = probability.max(axis=1)
-    sure = chosen.get("sure", 0.0) if chosen["combine"] != "model" else 0.0
     return [
         r if classes[j] in task.defer or t < sure else classes[j]
         for j, t, r in zip(probability.argmax(axis=1), top, task.rules, strict=True)
     ]
 
 
+def _present(probability: np.ndarray, rules: np.ndarray, threshold: float, band) -> np.ndarray:
+    """An intent per row: at the threshold, or with a band (low, high), the model's decision
+    outside it and the rules' inside it."""
+    if band is None:
+        return probability >= threshold
+    low, high = band
+    return (probability >= high) | ((probability >= low) & (probability < high) & rules)
+
+
 def _combine_softmax(task: Task, margins: np.ndarray, classes: list[str], unsure: bool) -> dict:
     """Best of: the model's label; the rules' label below a top probability in SURE. A label
     in task.defer leaves the rules' label. `decisions`: the chosen way's labels, per row."""
-    if margins.shape[1] == 1:  # two classes: one margin for the second
-        margins = np.column_stack([-margins[:, 0] / 2, margins[:, 0] / 2])
-    z = np.exp(margins - margins.max(axis=1, keepdims=True))
-    probability = z / z.sum(axis=1, keepdims=True)
-    model = [classes[j] for j in probability.argmax(axis=1)]
-    top = probability.max(axis=1)
-    decided = [r if m in task.defer else m for m, r in zip(model, task.rules, strict=True)]
+    probability = _softmax(margins)
+    decided = _labels(task, probability, classes, 0.0)
     best = {"combine": "model", "cv_score": macro_f1(task.labels, decided), "decisions": decided}
     for sure in SURE if unsure else ():
-        mixed = [m if t >= sure else r for m, t, r in zip(decided, top, task.rules, strict=True)]
+        mixed = _labels(task, probability, classes, sure)
         score = macro_f1(task.labels, mixed)
         if score > best["cv_score"] + 1e-9:
             best = {"combine": "rules when unsure", "sure": sure, "cv_score": score}
@@ -290,7 +307,7 @@ def _combine_binary(task: Task, margin: np.ndarray, unsure: bool) -> dict:
     probability = 1.0 / (1.0 + np.exp(-(a * margin + b)))
     best: dict = {}
     for threshold in THRESHOLDS:
-        decided = probability >= threshold
+        decided = _present(probability, rules, threshold, None)
         score = f1(gold, decided)
         if not best or score > best["cv_score"] + 1e-9:
             best = {"combine": "model", "threshold": threshold, "cv_score": score}
@@ -298,8 +315,7 @@ def _combine_binary(task: Task, margin: np.ndarray, unsure: bool) -> dict:
     for half in BANDS if unsure else ():
         for threshold in THRESHOLDS:
             low, high = round(threshold - half, 2), round(threshold + half, 2)
-            between = (probability >= low) & (probability < high)
-            decided = (probability >= high) | (between & rules)
+            decided = _present(probability, rules, threshold, (low, high))
             score = f1(gold, decided)
             if score > best["cv_score"] + 1e-9:
                 best = {

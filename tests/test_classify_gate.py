@@ -1,6 +1,7 @@
-"""The two inner-CV scores `earmark train` keeps per head: the best of the grid (`cv_score`,
-which the gate compares with the rules) and the choice's own (`selection_cv_score`: settings
-chosen on other inner folds), and classify.gate_report, which measures both on held-out posts.
+"""The two inner-CV scores of a head: the best of the grid (`cv_score`, which `earmark train`'s
+gate compares with the rules) and the choice's own (`selection_cv_score`: settings chosen on
+other inner folds, recorded when asked), and classify.gate_report, which measures both on
+held-out posts.
 
 On labels that are pure noise, the best of the grid still looks better than chance, because it
 is the maximum of many noisy scores on the same rows; the choice's own score does not.
@@ -32,8 +33,10 @@ def _noise(rows: int, seed: int):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_on_noise_the_best_of_the_grid_flatters_and_the_choice_does_not(seed):
     matrix, task = _noise(240, seed)
-    search = grid.Search([task], seed=21)
+    search = grid.Search([task], seed=21, score_choice=True)
     chosen = search.choose_head(task, matrix, 300, "words")
+    unasked = grid.Search([task], seed=21).choose_head(task, matrix, 300, "words")
+    assert "selection_cv_score" not in unasked and unasked["cv_score"] == chosen["cv_score"]
     gold = np.asarray([label == "1" for label in task.labels])
     chance = grid.f1(gold, np.ones_like(gold))  # calling every post a complaint
     assert chosen["cv_score"] > chosen["selection_cv_score"]
