@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from classify.features import FeatureSpec, to_clean
+from classify.features import FeatureSpec, RuleOutputs, to_clean
 from classify.model import LearnedModel, ModelError, shipped_model_path
+from earmark.models import INTENTS, SENTIMENTS
 
 sklearn = pytest.importorskip("sklearn", reason="the train extra (scikit-learn) is not installed")
 
@@ -152,3 +156,37 @@ def test_the_shipped_model_scores_probabilities():
     np.testing.assert_allclose(probs["sentiment"].sum(axis=1), 1.0, atol=1e-6)
     assert ((probs["question"] >= 0) & (probs["question"] <= 1)).all()
     assert shipped_model_path().stat().st_size < 20 * 1024 * 1024
+
+
+@functools.cache
+def _per_post_model() -> LearnedModel:
+    # every family: word bigrams and character n-grams, the dense features, intent heads
+    return small_model(spec=FeatureSpec(dim=1 << 12, char_min=3, char_max=4))
+
+
+_RULES = st.builds(
+    RuleOutputs,
+    compound=st.floats(-1, 1),
+    pos=st.floats(0, 1),
+    neu=st.floats(0, 1),
+    neg=st.floats(0, 1),
+    label=st.sampled_from([*SENTIMENTS, "unsupported", ""]),
+    intents=st.lists(
+        st.tuples(st.sampled_from([*INTENTS, "my_team_intent"]), st.floats(0, 1)),
+        unique_by=lambda item: item[0],
+        max_size=4,
+    ).map(tuple),
+    care_cues=st.integers(0, 6),
+)
+
+
+@given(text=st.text(max_size=200), rules=_RULES)
+@settings(max_examples=300, deadline=None)
+def test_the_per_post_path_scores_as_the_batch_path(text, rules):
+    """logits_one (the classify stage's path: plain Python over the non-zero rows) gives the
+    numbers of logits (numpy, the batch path of score and evaluate) for any text and any
+    rules' outputs, including labels and intents that are no feature."""
+    model = _per_post_model()
+    clean = to_clean(text)
+    expected = model.logits([clean], [rules], cleaned=True)[0]
+    np.testing.assert_allclose(model.logits_one(clean, rules), expected, rtol=1e-9, atol=1e-9)
