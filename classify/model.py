@@ -137,9 +137,10 @@ class LearnedModel:
         # Name and the first 12 hex digits of the file's sha256: stored with each result.
         self.identity = identity
         self._hasher = Hasher(self.spec)
-        # the weights with one zero row appended (see score)
+        # the weights with one zero row appended (the batch path, logits), made on first use:
+        # the classify stage never needs this second copy (18 MB for a model with 18 outputs)
         self._zero = self.spec.dim
-        self._padded = np.vstack([weights, np.zeros((1, weights.shape[1]), dtype=weights.dtype)])
+        self._padded: np.ndarray | None = None
         self._bias_list = [float(x) for x in bias]
         # the per-post path's rows (logits_one), made on first use
         self._rows: dict[int, array] | None = None
@@ -179,7 +180,7 @@ class LearnedModel:
         output), as Python floats. A row is an array of doubles, not a tuple of floats: a team
         model started from the shipped one has non-zero weights in some 165,000 buckets: 13 MB
         this way, 90 MB as tuples (measured), at about the same speed per post."""
-        nonzero = np.flatnonzero(np.any(self.weights != 0, axis=1))
+        nonzero = np.flatnonzero(self.weights.any(axis=1))  # no buckets x outputs temporary
         values = self.weights[nonzero].astype(np.float64)
         rows = {
             bucket: array("d", row) for bucket, row in zip(nonzero.tolist(), values, strict=True)
@@ -251,6 +252,10 @@ class LearnedModel:
         outputs = self.bias.shape[0]
         if not starts:
             return np.zeros((0, outputs))
+        if self._padded is None:
+            self._padded = np.vstack(
+                [self.weights, np.zeros((1, self.weights.shape[1]), dtype=self.weights.dtype)]
+            )
         gathered = self._padded[indices]
         logits = np.add.reduceat(gathered, starts, axis=0, dtype=np.float64)
         logits *= np.asarray(values)[:, None]
