@@ -264,3 +264,16 @@ def test_a_match_for_a_stored_post_not_in_the_batch_counts_once(tmp_path):
             store.posts.save_posts([], [TopicMatch("x:1", "rival", "competitor", [])])
             assert maintained(store.conn) == recount(store.conn)
         assert maintained(store.conn)[("intent", "outage", "2026-11-20T01", "rival", "competitor")]
+
+
+def test_many_posts_of_one_hour_labeled_and_relabeled_in_one_batch_count_each(tmp_path):
+    """Twelve posts with the same hour, topics and labels, labeled and then relabeled in one
+    batch: each moves its own counts (a change that counted one per hour, topic and labels
+    would pass the random sequences above, which rarely put two such posts in one batch)."""
+    with Store(tmp_path / "t.db") as store:
+        save_import(store, [(pid, 1799, {"acme", "rival"}) for pid in POST_IDS])
+        for sentiment, intent in (("negative", "outage"), ("positive", "other")):
+            save_labels(store, [(pid, sentiment, intent) for pid in POST_IDS])
+            assert maintained(store.conn) == recount(store.conn)
+            hour = to_iso(BASE)[:13]
+            assert maintained(store.conn)[("intent", intent, hour, "acme", "brand")] == 12
